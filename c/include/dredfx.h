@@ -1,0 +1,238 @@
+/* dredfx: bit-exact fixed-point Opus DRED (libopus 1.6.1 model and bitstream).
+ * The one public header. All functions return a negative dredfx_error on failure.
+ * Layers, in data-flow order: range coder (dredfx_ec_), Opus packet and padding extensions
+ * (dredfx_packet_, dredfx_ext_), DRED payload (dredfx_dred_), weights (dredfx_weights_),
+ * CPU dispatch (dredfx_cpu_). Nothing here allocates memory. */
+#ifndef DREDFX_H
+#define DREDFX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "dredfx_version.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- errors */
+typedef enum {
+  DREDFX_OK = 0,
+  DREDFX_ERR_BAD_ARG = -1,          /* NULL pointer, negative length, parameter out of range */
+  DREDFX_ERR_BUFFER_TOO_SMALL = -2, /* output buffer cannot hold the result */
+  DREDFX_ERR_INTERNAL = -3,
+  DREDFX_ERR_INVALID_PACKET = -4,   /* same value as OPUS_INVALID_PACKET; generic malformed packet */
+  DREDFX_ERR_UNIMPLEMENTED = -5,
+  /* Specific malformed-packet reasons (RFC 6716 section 3.4); dredfx_is_invalid_packet() is true. */
+  DREDFX_ERR_PACKET_EMPTY = -40,        /* R1: zero-length packet */
+  DREDFX_ERR_PACKET_CBR_SIZE = -41,     /* R3/R6: code 1 odd payload, code 3 CBR not divisible by M */
+  DREDFX_ERR_PACKET_LENGTH = -42,       /* R4/R7: truncated length byte(s) or frame length past the end */
+  DREDFX_ERR_PACKET_FRAME_SIZE = -43,   /* R2: a frame longer than 1275 bytes */
+  DREDFX_ERR_PACKET_FRAME_COUNT = -44,  /* R5: code 3 with M = 0 or more than 120 ms of audio */
+  DREDFX_ERR_PACKET_PADDING = -45,      /* R6/R7: padding length runs past the end */
+  DREDFX_ERR_EXT_FRAME_INDEX = -46,     /* extension frame separator past the packet's frame count */
+  DREDFX_ERR_EXT_OVERRUN = -47,         /* extension length or payload runs past the padding */
+  /* Weights blob */
+  DREDFX_ERR_WEIGHTS_FORMAT = -60,      /* bad magic, version or record header */
+  DREDFX_ERR_WEIGHTS_TRUNCATED = -61,   /* blob shorter than its header says */
+  DREDFX_ERR_WEIGHTS_CHECKSUM = -62,    /* CRC-32 mismatch: corrupt blob */
+  DREDFX_ERR_WEIGHTS_MISSING = -63,     /* a required array is absent */
+  DREDFX_ERR_WEIGHTS_SHAPE = -64,       /* an array has the wrong type or size, or bad contents */
+  /* CPU dispatch */
+  DREDFX_ERR_CPU_UNSUPPORTED = -80      /* a forced CPU level is not available on this CPU */
+} dredfx_error;
+
+/* Short English description of an error code (never NULL). */
+const char *dredfx_strerror(int err);
+/* Non-zero for DREDFX_ERR_INVALID_PACKET and every DREDFX_ERR_PACKET_* / DREDFX_ERR_EXT_* code. */
+int dredfx_is_invalid_packet(int err);
+
+/* ---------------------------------------------------------------- range coder (ec/)
+ * Bit-identical to libopus' entropy coder (celt/entenc.c, entdec.c, laplace.c). */
+typedef struct {
+  unsigned char *buf;
+  uint32_t storage;     /* buffer size in bytes */
+  uint32_t end_offs;    /* raw bytes written/read from the end */
+  uint32_t end_window;
+  int nend_bits;
+  int nbits_total;
+  uint32_t offs;        /* range-coded bytes written/read from the front */
+  uint32_t rng;
+  uint32_t val;
+  uint32_t ext;
+  int rem;
+  int error;            /* non-zero after a write past the buffer (encoder) */
+} dredfx_ec;
+
+void dredfx_ec_enc_init(dredfx_ec *ec, unsigned char *buf, uint32_t size);
+void dredfx_ec_encode(dredfx_ec *ec, unsigned fl, unsigned fh, unsigned ft);
+void dredfx_ec_encode_bin(dredfx_ec *ec, unsigned fl, unsigned fh, unsigned bits);
+void dredfx_ec_enc_bit_logp(dredfx_ec *ec, int val, unsigned logp);
+void dredfx_ec_enc_icdf(dredfx_ec *ec, int s, const unsigned char *icdf, unsigned ftb);
+void dredfx_ec_enc_icdf16(dredfx_ec *ec, int s, const uint16_t *icdf, unsigned ftb);
+void dredfx_ec_enc_uint(dredfx_ec *ec, uint32_t fl, uint32_t ft);
+void dredfx_ec_enc_bits(dredfx_ec *ec, uint32_t fl, unsigned bits);
+void dredfx_ec_enc_shrink(dredfx_ec *ec, uint32_t size);
+void dredfx_ec_enc_done(dredfx_ec *ec);
+
+void dredfx_ec_dec_init(dredfx_ec *ec, const unsigned char *buf, uint32_t size);
+unsigned dredfx_ec_decode(dredfx_ec *ec, unsigned ft);
+unsigned dredfx_ec_decode_bin(dredfx_ec *ec, unsigned bits);
+void dredfx_ec_dec_update(dredfx_ec *ec, unsigned fl, unsigned fh, unsigned ft);
+int dredfx_ec_dec_bit_logp(dredfx_ec *ec, unsigned logp);
+int dredfx_ec_dec_icdf(dredfx_ec *ec, const unsigned char *icdf, unsigned ftb);
+int dredfx_ec_dec_icdf16(dredfx_ec *ec, const uint16_t *icdf, unsigned ftb);
+uint32_t dredfx_ec_dec_uint(dredfx_ec *ec, uint32_t ft);
+uint32_t dredfx_ec_dec_bits(dredfx_ec *ec, unsigned bits);
+
+int dredfx_ec_tell(const dredfx_ec *ec);            /* whole bits used, rounded up */
+uint32_t dredfx_ec_tell_frac(const dredfx_ec *ec);  /* in 1/8 bits */
+
+/* Laplace "p0" coding of one DRED value: p0 = P(0) in Q15, decay = geometric ratio in Q15. */
+void dredfx_ec_laplace_encode_p0(dredfx_ec *ec, int value, uint16_t p0, uint16_t decay);
+int dredfx_ec_laplace_decode_p0(dredfx_ec *ec, uint16_t p0, uint16_t decay);
+
+/* ---------------------------------------------------------------- Opus packet (packet/)
+ * RFC 6716 section 3: TOC byte, framing codes 0..3, padding. Pointers point into the packet. */
+#define DREDFX_MAX_FRAMES 48
+#define DREDFX_MAX_FRAME_BYTES 1275
+
+typedef struct {
+  int toc;                /* first byte */
+  int config;             /* TOC bits 3..7 (0..31) */
+  int stereo;             /* TOC bit 2 */
+  int code;               /* framing code 0..3 */
+  int vbr;                /* code 3 only: VBR flag */
+  int nb_frames;          /* frames in the packet (1..48) */
+  int samples_per_frame;  /* at 48 kHz (120, 240, 480, 960, 1920, 2880) */
+  int32_t frame_offset[DREDFX_MAX_FRAMES];
+  int16_t frame_len[DREDFX_MAX_FRAMES];
+  int32_t padding_offset; /* start of the padding content (extensions); valid if padding_len > 0 */
+  int32_t padding_len;    /* padding content bytes (length bytes excluded); 0 if none */
+} dredfx_packet_info;
+
+/* Parses a whole Opus packet (self-delimiting framing is not supported). */
+int dredfx_packet_parse(const unsigned char *data, int32_t len, dredfx_packet_info *info);
+/* Samples per frame at 48 kHz for a TOC byte. */
+int dredfx_packet_samples_per_frame(int toc);
+
+/* Builds a packet from nb_frames frames with the given TOC config/stereo. The smallest code
+ * (0, 1, 2) is used unless padding is given or code 3 is needed; force_code3 forces code 3.
+ * padding (may be NULL when padding_len is 0) becomes the padding content. vbr selects code 3 VBR
+ * when frame sizes are equal. Returns the packet length. */
+int dredfx_packet_build(unsigned char *out, int32_t maxlen, int config, int stereo,
+                        const unsigned char *const *frames, const int16_t *frame_len, int nb_frames,
+                        const unsigned char *padding, int32_t padding_len, int force_code3, int vbr);
+
+/* ---------------------------------------------------------------- padding extensions (packet/)
+ * libopus 1.6.1 src/extensions.c semantics: short/long forms, separators, repeat indicators. */
+typedef struct {
+  int id;                   /* 3..127 */
+  int frame;                /* 0..nb_frames-1 */
+  const unsigned char *data;
+  int32_t len;
+} dredfx_extension;
+
+/* Parses all extensions of a padding area in bitstream order. Returns the count (<= max_exts)
+ * or an error; DREDFX_ERR_BUFFER_TOO_SMALL if more than max_exts are present. */
+int dredfx_ext_parse(const unsigned char *padding, int32_t len, int nb_frames,
+                     dredfx_extension *exts, int max_exts);
+/* Number of extensions in a padding area, or an error. */
+int dredfx_ext_count(const unsigned char *padding, int32_t len, int nb_frames);
+/* Writes the extensions (any order of frames) as libopus' opus_packet_extensions_generate does.
+ * With out == NULL only the length is computed. pad != 0 fills the first bytes up to len with 0x01
+ * so the extensions end exactly at out + len. Returns the length written. */
+int dredfx_ext_generate(unsigned char *out, int32_t len, const dredfx_extension *exts, int n,
+                        int nb_frames, int pad);
+
+/* ---------------------------------------------------------------- DRED payload (dred/) */
+#define DREDFX_DRED_EXTENSION_ID 126
+#define DREDFX_DRED_VERSION 12
+#define DREDFX_DRED_LATENT_DIM 25
+#define DREDFX_DRED_STATE_DIM 50
+#define DREDFX_DRED_MAX_LATENTS 26
+#define DREDFX_DRED_NUM_LEVELS 16
+#define DREDFX_DRED_MAX_FRAMES 104
+#define DREDFX_DRED_NUM_FEATURES 20
+
+/* The eight quantizer statistics tables, row-major [level][dim] (from the weights blob). */
+typedef struct {
+  const uint8_t *latent_scale_q8, *latent_dead_zone_q8, *latent_r_q8, *latent_p0_q8;  /* 16 x 25 */
+  const uint8_t *state_scale_q8, *state_dead_zone_q8, *state_r_q8, *state_p0_q8;      /* 16 x 50 */
+} dredfx_dred_stats;
+
+/* Quantized content of a DRED payload. */
+typedef struct {
+  int q0, dq, qmax;
+  int dred_offset;       /* 2.5 ms units: 16 - low - extra + dred_frame_offset (libopus meaning) */
+  int dred_frame_offset; /* 2.5 ms units of the extension's frame inside the packet */
+  int nb_latents;        /* chunks decoded, newest first */
+  int ec_bits;           /* range-coder bits used (ec_tell) after the last decoded field */
+  int16_t state[DREDFX_DRED_STATE_DIM];
+  int16_t latents[DREDFX_DRED_MAX_LATENTS][DREDFX_DRED_LATENT_DIM];
+  uint8_t level[DREDFX_DRED_MAX_LATENTS];  /* quantizer level of each chunk */
+} dredfx_dred_payload;
+
+/* Quantizer level of chunk i. */
+int dredfx_dred_level(int q0, int dq, int qmax, int i);
+/* Decodes a range-coded payload (the bytes after 'D', 12). min_feature_frames bounds the chunk
+ * count as in libopus (chunks < (min_feature_frames + 1) / 2, at most 26). Never fails on short
+ * input: fewer latents are decoded. */
+int dredfx_dred_decode(const unsigned char *bytes, int32_t len, int min_feature_frames,
+                       int dred_frame_offset, const dredfx_dred_stats *stats,
+                       dredfx_dred_payload *out);
+/* Finds the DRED extension of a packet as libopus' dred_find_payload does. Returns 1 and sets
+ * *payload/*payload_len (after the two version bytes) and *frame_offset, 0 if none, or an error. */
+int dredfx_dred_find(const unsigned char *packet, int32_t len, const unsigned char **payload,
+                     int32_t *payload_len, int *frame_offset);
+/* opus_dred_parse equivalent: returns the samples of audio covered at sampling_rate (>= 0) and
+ * sets *dred_end, or an error. No DRED: returns 0, out->nb_latents = 0. */
+int dredfx_dred_parse(const unsigned char *packet, int32_t len, int32_t max_dred_samples,
+                      int32_t sampling_rate, const dredfx_dred_stats *stats,
+                      dredfx_dred_payload *out, int32_t *dred_end);
+/* Range-codes a payload (fields and nb_latents chunks of p) as libopus' encoder does; returns the
+ * byte count (ceil(ec_tell/8)) or DREDFX_ERR_BUFFER_TOO_SMALL. The 'D', 12 prefix is not written. */
+int dredfx_dred_encode(unsigned char *out, int32_t maxlen, const dredfx_dred_payload *p,
+                       const dredfx_dred_stats *stats);
+/* Dequantizes into Q16 (value = q * 256 / scale, rounded half away from zero; scale 0 -> 1).
+ * state_q16[50]; latents_q16[26 * 26] with stride 26: 25 values, then the q-feature q/8 - 1. */
+int dredfx_dred_dequantize(const dredfx_dred_payload *p, const dredfx_dred_stats *stats,
+                           int32_t *state_q16, int32_t *latents_q16);
+
+/* ---------------------------------------------------------------- weights (weights/)
+ * dredfx weight blob, format in docs/weights-blob.md. The loader indexes the blob in place. */
+enum { DREDFX_WT_F32 = 1, DREDFX_WT_I32 = 2, DREDFX_WT_I8 = 3, DREDFX_WT_U8 = 4, DREDFX_WT_I16 = 5 };
+#define DREDFX_WEIGHTS_MAGIC "DREDFXWB"
+#define DREDFX_WEIGHTS_FORMAT_VERSION 1
+#define DREDFX_WEIGHTS_NAME_LEN 44
+
+typedef struct {
+  const char *name;
+  int type;
+  uint32_t count;      /* elements */
+  const void *data;    /* 64-byte aligned if the blob is */
+} dredfx_weight_array;
+
+/* Checks and indexes a blob (bounds, version, CRC-32, names). Fills up to max_arrays entries and
+ * returns the number of arrays, or an error (a blob with more than max_arrays arrays:
+ * DREDFX_ERR_BUFFER_TOO_SMALL). */
+int dredfx_weights_parse(const unsigned char *blob, size_t len, dredfx_weight_array *arrays,
+                         int max_arrays);
+/* The array with that exact name, type and count, or NULL. */
+const dredfx_weight_array *dredfx_weights_find(const dredfx_weight_array *arrays, int n,
+                                               const char *name, int type, uint32_t count);
+/* Sets the stats tables from a parsed blob; DREDFX_ERR_WEIGHTS_MISSING/_SHAPE on failure. */
+int dredfx_dred_stats_init(dredfx_dred_stats *stats, const dredfx_weight_array *arrays, int n);
+
+/* ---------------------------------------------------------------- CPU dispatch (nn/cpu.c)
+ * Levels: 0 scalar; x86: 1 AVX2; ARM: 1 NEON, 2 NEON+dotprod. The environment variable
+ * DREDFX_CPU=scalar|avx2|neon|dotprod caps the level (read once, at first use). */
+enum { DREDFX_CPU_SCALAR = 0, DREDFX_CPU_AVX2 = 1, DREDFX_CPU_NEON = 1, DREDFX_CPU_DOTPROD = 2 };
+int dredfx_cpu_level(void);                   /* level in use */
+int dredfx_cpu_max_level(void);               /* highest level this CPU supports */
+int dredfx_cpu_set_level(int level);          /* force a level <= max; error if unsupported */
+const char *dredfx_cpu_level_name(int level); /* "scalar", "avx2", "neon", "dotprod" */
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,3 @@
+"""Pure-Python / float NumPy reference of every dredfx layer, mirroring c/src layer by layer:
+ec (range coder), packet (Opus framing and padding extensions), dred (payload), nn (float
+primitives mirroring libopus' float model)."""

@@ -1,0 +1,1 @@
+# dred layer: filled in by its owner.

@@ -1,0 +1,1 @@
+# ec layer: filled in by its owner.

@@ -1,0 +1,1 @@
+# nn layer: filled in by its owner.

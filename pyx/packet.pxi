@@ -1,0 +1,1 @@
+# packet layer: filled in by its owner.

@@ -1,0 +1,1 @@
+# weights layer: filled in by its owner.
