@@ -1,5 +1,6 @@
 # The one place that turns C error codes into Python exceptions (dredfx.errors).
-from cdredfx_common cimport dredfx_strerror, dredfx_is_invalid_packet
+# Included by every dredfx._* module.
+from cdredfx_common cimport dredfx_strerror
 from dredfx import errors as _errors
 
 
@@ -8,7 +9,3 @@ cdef int check(int rc) except -1:
     if rc >= 0:
         return rc
     raise _errors.from_code(rc, dredfx_strerror(rc).decode())
-
-
-def strerror(int code):
-    return dredfx_strerror(code).decode()

@@ -181,7 +181,7 @@ int dredfx_dred_decode(const unsigned char *bytes, int32_t len, int min_feature_
                        int dred_frame_offset, const dredfx_dred_stats *stats,
                        dredfx_dred_payload *out);
 /* Finds the DRED extension of a packet as libopus' dred_find_payload does. Returns 1 and sets
- * *payload/*payload_len (after the two version bytes) and *frame_offset, 0 if none, or an error. */
+   *payload, *payload_len (after the two version bytes) and *frame_offset, 0 if none, or an error. */
 int dredfx_dred_find(const unsigned char *packet, int32_t len, const unsigned char **payload,
                      int32_t *payload_len, int *frame_offset);
 /* opus_dred_parse equivalent: returns the samples of audio covered at sampling_rate (>= 0) and

@@ -1,0 +1,124 @@
+/* dredfx weight blob loader (format: docs/weights-blob.md). Indexes the blob in place; every
+ * offset and size is checked against the blob length before use. */
+#include <string.h>
+
+#include "common/common.h"
+
+#define HEADER_SIZE 64
+#define RECORD_HEADER 64
+
+static uint32_t rd32(const unsigned char *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32), 4 bits at a time. */
+static uint32_t crc32_ieee(const unsigned char *p, size_t n) {
+  static const uint32_t tab[16] = {
+    0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4, 0x4db26158, 0x5005713c,
+    0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c, 0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c};
+  uint32_t c = 0xffffffffu;
+  for (size_t i = 0; i < n; i++) {
+    c ^= p[i];
+    c = (c >> 4) ^ tab[c & 15];
+    c = (c >> 4) ^ tab[c & 15];
+  }
+  return c ^ 0xffffffffu;
+}
+
+static int elem_size(uint32_t type) {
+  switch (type) {
+    case DREDFX_WT_F32: case DREDFX_WT_I32: return 4;
+    case DREDFX_WT_I16: return 2;
+    case DREDFX_WT_I8: case DREDFX_WT_U8: return 1;
+    default: return 0;
+  }
+}
+
+static int host_is_little_endian(void) {
+  const uint16_t one = 1;
+  return *(const unsigned char *)&one == 1;
+}
+
+int dredfx_weights_parse(const unsigned char *blob, size_t len, dredfx_weight_array *arrays,
+                         int max_arrays) {
+  if (!blob || !arrays || max_arrays < 0) return DREDFX_ERR_BAD_ARG;
+  /* Arrays are used in place as int16/int32: the blob must be aligned and little-endian. */
+  if (((uintptr_t)blob & 7) != 0) return DREDFX_ERR_BAD_ARG;
+  if (!host_is_little_endian()) return DREDFX_ERR_UNIMPLEMENTED;
+  if (len < HEADER_SIZE) return DREDFX_ERR_WEIGHTS_TRUNCATED;
+  if (memcmp(blob, DREDFX_WEIGHTS_MAGIC, 8) != 0) return DREDFX_ERR_WEIGHTS_FORMAT;
+  if (rd32(blob + 8) != DREDFX_WEIGHTS_FORMAT_VERSION) return DREDFX_ERR_WEIGHTS_FORMAT;
+  uint32_t n = rd32(blob + 12), total = rd32(blob + 16);
+  if (total < HEADER_SIZE) return DREDFX_ERR_WEIGHTS_FORMAT;
+  if (total > len) return DREDFX_ERR_WEIGHTS_TRUNCATED;
+  if (total != len) return DREDFX_ERR_WEIGHTS_FORMAT;
+  if (crc32_ieee(blob + HEADER_SIZE, total - HEADER_SIZE) != rd32(blob + 20))
+    return DREDFX_ERR_WEIGHTS_CHECKSUM;
+  if (n > (uint32_t)max_arrays) return DREDFX_ERR_BUFFER_TOO_SMALL;
+  size_t pos = HEADER_SIZE;
+  for (uint32_t i = 0; i < n; i++) {
+    if (total - pos < RECORD_HEADER) return DREDFX_ERR_WEIGHTS_TRUNCATED;
+    const unsigned char *h = blob + pos;
+    const char *name = (const char *)h;
+    size_t name_len = strnlen(name, DREDFX_WEIGHTS_NAME_LEN);
+    if (name_len == 0 || name_len == DREDFX_WEIGHTS_NAME_LEN) return DREDFX_ERR_WEIGHTS_FORMAT;
+    for (size_t k = 0; k < name_len; k++)
+      if (name[k] <= ' ' || name[k] > '~') return DREDFX_ERR_WEIGHTS_FORMAT;
+    uint32_t type = rd32(h + 44), count = rd32(h + 48), nbytes = rd32(h + 52);
+    int es = elem_size(type);
+    if (es == 0 || rd32(h + 56) != 0 || rd32(h + 60) != 0) return DREDFX_ERR_WEIGHTS_FORMAT;
+    if ((uint64_t)count * (uint64_t)es != nbytes) return DREDFX_ERR_WEIGHTS_FORMAT;
+    uint64_t padded = ((uint64_t)nbytes + 63) & ~(uint64_t)63;
+    if ((uint64_t)(total - pos - RECORD_HEADER) < padded) return DREDFX_ERR_WEIGHTS_TRUNCATED;
+    for (uint32_t j = 0; j < i; j++)
+      if (strcmp(arrays[j].name, name) == 0) return DREDFX_ERR_WEIGHTS_FORMAT;
+    arrays[i].name = name;
+    arrays[i].type = (int)type;
+    arrays[i].count = count;
+    arrays[i].data = blob + pos + RECORD_HEADER;
+    pos += RECORD_HEADER + (size_t)padded;
+  }
+  if (pos != total) return DREDFX_ERR_WEIGHTS_FORMAT;
+  return (int)n;
+}
+
+const dredfx_weight_array *dredfx_weights_find(const dredfx_weight_array *arrays, int n,
+                                               const char *name, int type, uint32_t count) {
+  if (!arrays || !name) return NULL;
+  for (int i = 0; i < n; i++)
+    if (strcmp(arrays[i].name, name) == 0)
+      return arrays[i].type == type && arrays[i].count == count ? &arrays[i] : NULL;
+  return NULL;
+}
+
+static int find_u8(const dredfx_weight_array *arrays, int n, const char *name, uint32_t count,
+                   const uint8_t **out) {
+  for (int i = 0; i < n; i++) {
+    if (strcmp(arrays[i].name, name) != 0) continue;
+    if (arrays[i].type != DREDFX_WT_U8 || arrays[i].count != count) return DREDFX_ERR_WEIGHTS_SHAPE;
+    *out = arrays[i].data;
+    return DREDFX_OK;
+  }
+  return DREDFX_ERR_WEIGHTS_MISSING;
+}
+
+int dredfx_dred_stats_init(dredfx_dred_stats *stats, const dredfx_weight_array *arrays, int n) {
+  if (!stats || !arrays || n < 0) return DREDFX_ERR_BAD_ARG;
+  const uint32_t nl = DREDFX_DRED_NUM_LEVELS * DREDFX_DRED_LATENT_DIM;
+  const uint32_t ns = DREDFX_DRED_NUM_LEVELS * DREDFX_DRED_STATE_DIM;
+  const struct { const char *name; uint32_t count; const uint8_t **dst; } t[] = {
+    {"dred_latent_quant_scales_q8", nl, &stats->latent_scale_q8},
+    {"dred_latent_dead_zone_q8", nl, &stats->latent_dead_zone_q8},
+    {"dred_latent_r_q8", nl, &stats->latent_r_q8},
+    {"dred_latent_p0_q8", nl, &stats->latent_p0_q8},
+    {"dred_state_quant_scales_q8", ns, &stats->state_scale_q8},
+    {"dred_state_dead_zone_q8", ns, &stats->state_dead_zone_q8},
+    {"dred_state_r_q8", ns, &stats->state_r_q8},
+    {"dred_state_p0_q8", ns, &stats->state_p0_q8},
+  };
+  for (size_t i = 0; i < DREDFX_ARRAY_LEN(t); i++) {
+    int rc = find_u8(arrays, n, t[i].name, t[i].count, t[i].dst);
+    if (rc < 0) return rc;
+  }
+  return DREDFX_OK;
+}
