@@ -1,1 +1,0 @@
-# dred layer: filled in by its owner.

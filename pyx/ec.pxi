@@ -1,1 +1,0 @@
-# ec layer: filled in by its owner.

@@ -1,1 +1,0 @@
-# nn layer: filled in by its owner.

@@ -1,1 +1,0 @@
-# packet layer: filled in by its owner.

@@ -1,1 +1,0 @@
-# weights layer: filled in by its owner.
