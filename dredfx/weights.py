@@ -263,9 +263,9 @@ def pack(records):
         body.write(struct.pack("<IIIII", TYPE_OF[np.dtype(dtype)], values.size, len(data), 0, 0))
         body.write(data + b"\0" * (-len(data) % 64))
     payload = body.getvalue()
+    tag = SOURCE_TAG.ljust(HEADER_SIZE - 24, b"\0")
     header = MAGIC + struct.pack("<IIII", FORMAT_VERSION, len(records), HEADER_SIZE + len(payload),
-                                 zlib.crc32(payload))
-    header += SOURCE_TAG.ljust(HEADER_SIZE - len(header), b"\0")
+                                 zlib.crc32(tag + payload)) + tag
     return header + payload
 
 
@@ -283,7 +283,7 @@ def unpack(blob):
     if total != len(blob):
         raise WeightsError("weights blob has %d bytes after its end" % (len(blob) - total))
     mv = memoryview(blob)
-    if zlib.crc32(mv[HEADER_SIZE:total]) != crc:
+    if zlib.crc32(mv[24:total]) != crc:
         raise WeightsError("weights blob checksum mismatch (corrupt file)")
     out, pos = {}, HEADER_SIZE
     for _ in range(n):

@@ -153,7 +153,7 @@ def test_bad_magic_version_and_trailing_bytes(blob):
 def resign(b):
     """Recomputes the CRC so that a structural fault (not the checksum) is what gets tested."""
     b = bytearray(b)
-    struct.pack_into("<I", b, 20, zlib.crc32(bytes(b[64:])))
+    struct.pack_into("<I", b, 20, zlib.crc32(bytes(b[24:])))
     return bytes(b)
 
 

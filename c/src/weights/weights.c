@@ -52,7 +52,7 @@ int dredfx_weights_parse(const unsigned char *blob, size_t len, dredfx_weight_ar
   if (total < HEADER_SIZE) return DREDFX_ERR_WEIGHTS_FORMAT;
   if (total > len) return DREDFX_ERR_WEIGHTS_TRUNCATED;
   if (total != len) return DREDFX_ERR_WEIGHTS_FORMAT;
-  if (crc32_ieee(blob + HEADER_SIZE, total - HEADER_SIZE) != rd32(blob + 20))
+  if (crc32_ieee(blob + 24, total - 24) != rd32(blob + 20))
     return DREDFX_ERR_WEIGHTS_CHECKSUM;
   if (n > (uint32_t)max_arrays) return DREDFX_ERR_BUFFER_TOO_SMALL;
   size_t pos = HEADER_SIZE;

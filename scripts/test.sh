@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs everything and runs the whole dredfx test suite (what .ci/run calls):
+#   Debian packages, the Python package (editable) with test deps, the libopus 1.6.1 weights,
+#   then: C tests (plain, ASan+UBSan, FIXED_DEBUG), cross targets under qemu (aarch64 NEON and
+#   dotprod, armv7 NEON), fuzz targets briefly, pytest (Hypothesis, interop with libopus 1.6.1).
+# Options (environment): DREDFX_FUZZ_SECONDS (default 20 per target), DREDFX_SKIP_CROSS=1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+t0=$(date +%s)
+stage() { echo; echo "=== $* ($(( $(date +%s) - t0 )) s)"; }
+CACHE="${DREDFX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dredfx}"; mkdir -p "$CACHE"
+PY="${PYTHON:-python3}"
+
+stage "install: Debian packages"
+bash scripts/install-deps.sh
+stage "install: dredfx (pip, editable) and test dependencies"
+"$PY" -m pip install -q --disable-pip-version-check -e ".[test]"
+stage "install: libopus 1.6.1 weights"
+"$PY" -m dredfx weights import
+
+stage "C: build and ctest"
+cmake -S c -B "$CACHE/build/native" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$CACHE/build/native" -j2 >/dev/null
+ctest --test-dir "$CACHE/build/native" --output-on-failure
+stage "C: AddressSanitizer + UndefinedBehaviorSanitizer"
+cmake -S c -B "$CACHE/build/asan" -DCMAKE_BUILD_TYPE=Debug -DDREDFX_SANITIZE=ON >/dev/null
+cmake --build "$CACHE/build/asan" -j2 >/dev/null
+ctest --test-dir "$CACHE/build/asan" --output-on-failure
+stage "C: FIXED_DEBUG (overflow-checking) build"
+bash scripts/fixed-debug-test.sh
+if [ "${DREDFX_SKIP_CROSS:-0}" != 1 ]; then
+  stage "C: cross targets under qemu"
+  bash scripts/cross-test.sh
+fi
+stage "C: fuzz targets"
+bash scripts/fuzz.sh "${DREDFX_FUZZ_SECONDS:-20}"
+
+stage "Python: pytest (Hypothesis, interop with libopus 1.6.1)"
+"$PY" -m pytest -q -p no:cacheprovider tests
+stage "all stages passed"
