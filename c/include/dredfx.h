@@ -47,7 +47,9 @@ const char *dredfx_strerror(int err);
 int dredfx_is_invalid_packet(int err);
 
 /* ---------------------------------------------------------------- range coder (ec/)
- * Bit-identical to libopus' entropy coder (celt/entenc.c, entdec.c, laplace.c). */
+ * Bit-identical to libopus' entropy coder (celt/entenc.c, entdec.c, laplace.c) for valid calls.
+ * Where libopus asserts (ft 0 or > 65536, fl >= fh, raw bits > 25, logp/ftb > 16, p0 > 32768,
+ * decay > 32767, shrink below the bytes written) the call sets `error` and changes nothing. */
 typedef struct {
   unsigned char *buf;
   uint32_t storage;     /* buffer size in bytes */

@@ -1,0 +1,231 @@
+# cython: language_level=3
+"""dredfx._ec: the C range coder (c/src/ec/), bit-identical to libopus 1.6.1's entropy coder.
+Same classes and methods as the pure-Python twin dredfx.ref.ec. Arguments are checked here and
+InvalidArgumentError is raised for anything libopus would assert on. Each call codes a handful
+of bits, so the GIL is kept: releasing it would cost more than the call."""
+from array import array
+from libc.stdint cimport uint16_t, uint32_t
+from libc.stdlib cimport malloc, free
+from libc.string cimport memcpy, memset
+from cdredfx_ec cimport *
+
+include "errors.pxi"
+
+DEF MAX_FT = 65536        # keeps rng / ft >= 2^7
+DEF MAX_FTB = 16
+DEF MAX_RAW_BITS = 25
+DEF M32 = 0xFFFFFFFF
+DEF LAPLACE_FTB = 15
+DEF LAPLACE_MAX_P0 = 32768
+DEF LAPLACE_MAX_DECAY = 32767
+DEF LAPLACE_MIN_VALUE = -32768   # int16, what a DRED payload holds
+DEF LAPLACE_MAX_VALUE = 32767
+
+
+cdef _bad(msg):
+    raise _errors.InvalidArgumentError(msg, -1)
+
+
+cdef object _int(name, v, object lo, object hi):
+    """v as a Python int (NumPy integers accepted) in lo..hi, else InvalidArgumentError."""
+    try:
+        v = v.__index__()
+    except AttributeError:
+        _bad(f"{name} must be an integer, got {v!r}")
+    if not lo <= v <= hi:
+        _bad(f"{name} must be in {lo}..{hi}, got {v}")
+    return v
+
+
+cdef object _table(icdf, ftb, entry_max):
+    """A validated icdf table: non-increasing entries, first <= 2^ftb, last 0. Returned as
+    bytes (8-bit) or array('H') (16-bit)."""
+    _int("ftb", ftb, 0, MAX_FTB)
+    t = [int(x) for x in icdf]
+    if not t or t[len(t) - 1] != 0 or t[0] > (1 << ftb):
+        _bad("icdf must start at most at 2^ftb and end with 0")
+    for i in range(len(t) - 1):
+        if t[i] < t[i + 1]:
+            _bad("icdf must be non-increasing")
+    if t[0] > entry_max:
+        _bad(f"icdf entries must be at most {entry_max}")
+    return bytes(t) if entry_max == 255 else array("H", t)
+
+
+cdef int _symbol(s, t, ftb) except -1:
+    s = _int("s", s, 0, len(t) - 1)
+    hi = t[s - 1] if s > 0 else 1 << ftb
+    if hi <= t[s]:
+        _bad(f"symbol {s} has zero probability in this table")
+    return s
+
+
+cdef _laplace_args(p0, decay):
+    return _int("p0", p0, 0, LAPLACE_MAX_P0), _int("decay", decay, 0, LAPLACE_MAX_DECAY)
+
+
+cdef const uint16_t *_u16(object t):
+    cdef const uint16_t[::1] view = t
+    return &view[0]
+
+
+cdef class Encoder:
+    """Range encoder over a buffer of `size` bytes: range-coded bytes from the front, raw bits
+    (enc_bits) from the back, merged by done()."""
+    cdef dredfx_ec ec
+    cdef unsigned char *buf
+    cdef uint32_t size
+
+    def __cinit__(self, size):
+        self.size = _int("size", size, 0, M32)
+        self.buf = <unsigned char *>malloc(self.size if self.size else 1)
+        if self.buf == NULL:
+            raise MemoryError()
+        memset(self.buf, 0, self.size)
+        dredfx_ec_enc_init(&self.ec, self.buf, self.size)
+
+    def __dealloc__(self):
+        free(self.buf)
+
+    def copy(self):
+        """An independent encoder in the same state (for checkpoints)."""
+        cdef Encoder c = Encoder(self.size)
+        memcpy(c.buf, self.buf, self.size)
+        c.ec = self.ec
+        c.ec.buf = c.buf
+        return c
+
+    @property
+    def buffer(self):
+        """The whole buffer (storage bytes): valid output after done()."""
+        return self.buf[:self.ec.storage]
+
+    @property
+    def error(self):
+        return self.ec.error
+
+    @property
+    def storage(self):
+        return self.ec.storage
+
+    def tell(self):
+        return dredfx_ec_tell(&self.ec)
+
+    def tell_frac(self):
+        return dredfx_ec_tell_frac(&self.ec)
+
+    def encode(self, fl, fh, ft):
+        ft = _int("ft", ft, 1, MAX_FT)
+        fh = _int("fh", fh, 1, ft)
+        fl = _int("fl", fl, 0, fh - 1)
+        dredfx_ec_encode(&self.ec, fl, fh, ft)
+
+    def encode_bin(self, fl, fh, bits):
+        bits = _int("bits", bits, 0, MAX_FTB)
+        fh = _int("fh", fh, 1, 1 << bits)
+        fl = _int("fl", fl, 0, fh - 1)
+        dredfx_ec_encode_bin(&self.ec, fl, fh, bits)
+
+    def enc_bit_logp(self, val, logp):
+        logp = _int("logp", logp, 1, MAX_FTB)
+        dredfx_ec_enc_bit_logp(&self.ec, 1 if val else 0, logp)
+
+    def enc_icdf(self, s, icdf, ftb):
+        t = _table(icdf, ftb, 255)
+        cdef int sym = _symbol(s, t, ftb)
+        cdef const unsigned char *p = t
+        dredfx_ec_enc_icdf(&self.ec, sym, p, ftb)
+
+    def enc_icdf16(self, s, icdf, ftb):
+        t = _table(icdf, ftb, 65535)
+        cdef int sym = _symbol(s, t, ftb)
+        dredfx_ec_enc_icdf16(&self.ec, sym, _u16(t), ftb)
+
+    def enc_uint(self, fl, ft):
+        ft = _int("ft", ft, 1, M32)
+        fl = _int("fl", fl, 0, ft - 1)
+        dredfx_ec_enc_uint(&self.ec, fl, ft)
+
+    def enc_bits(self, fl, bits):
+        bits = _int("bits", bits, 0, MAX_RAW_BITS)
+        fl = _int("fl", fl, 0, (1 << bits) - 1)
+        dredfx_ec_enc_bits(&self.ec, fl, bits)
+
+    def shrink(self, size):
+        """Cuts the buffer to size bytes, moving the raw bits already written to the new end."""
+        size = _int("size", size, self.ec.offs + self.ec.end_offs, self.ec.storage)
+        dredfx_ec_enc_shrink(&self.ec, size)
+
+    def done(self):
+        """Flushes the fewest bits that pin the interval, then the raw bits; zero-fills between."""
+        dredfx_ec_enc_done(&self.ec)
+
+
+cdef class Decoder:
+    """Range decoder over `data`; reads past either end give zero bytes."""
+    cdef dredfx_ec ec
+    cdef bytes data
+
+    def __cinit__(self, data):
+        self.data = bytes(data)
+        if len(self.data) > M32:
+            _bad("data longer than 2^32 - 1 bytes")
+        dredfx_ec_dec_init(&self.ec, <const unsigned char *>self.data, len(self.data))
+
+    @property
+    def error(self):
+        return self.ec.error
+
+    def tell(self):
+        return dredfx_ec_tell(&self.ec)
+
+    def tell_frac(self):
+        return dredfx_ec_tell_frac(&self.ec)
+
+    def decode(self, ft):
+        return dredfx_ec_decode(&self.ec, _int("ft", ft, 1, MAX_FT))
+
+    def decode_bin(self, bits):
+        return dredfx_ec_decode_bin(&self.ec, _int("bits", bits, 0, MAX_FTB))
+
+    def update(self, fl, fh, ft):
+        ft = _int("ft", ft, 1, MAX_FT)
+        fh = _int("fh", fh, 1, ft)
+        fl = _int("fl", fl, 0, fh - 1)
+        dredfx_ec_dec_update(&self.ec, fl, fh, ft)
+
+    def dec_bit_logp(self, logp):
+        return dredfx_ec_dec_bit_logp(&self.ec, _int("logp", logp, 1, MAX_FTB))
+
+    def dec_icdf(self, icdf, ftb):
+        t = _table(icdf, ftb, 255)
+        cdef const unsigned char *p = t
+        return dredfx_ec_dec_icdf(&self.ec, p, ftb)
+
+    def dec_icdf16(self, icdf, ftb):
+        t = _table(icdf, ftb, 65535)
+        return dredfx_ec_dec_icdf16(&self.ec, _u16(t), ftb)
+
+    def dec_uint(self, ft):
+        return dredfx_ec_dec_uint(&self.ec, _int("ft", ft, 1, M32))
+
+    def dec_bits(self, bits):
+        return dredfx_ec_dec_bits(&self.ec, _int("bits", bits, 0, MAX_RAW_BITS))
+
+
+def laplace_encode_p0(Encoder enc, value, p0, decay):
+    """One DRED value: symbol zero/positive/negative with P(0) = p0 / 2^15, then |value| - 1 in
+    base-7 escapes of a geometric table of ratio decay / 2^15."""
+    p0, decay = _laplace_args(p0, decay)
+    value = _int("value", value, LAPLACE_MIN_VALUE, LAPLACE_MAX_VALUE)
+    a = 32768 - p0
+    width = p0 if value == 0 else (a - a // 2 if value > 0 else a // 2)
+    if width == 0:
+        _bad(f"value {value} has zero probability with p0 = {p0}")
+    dredfx_ec_laplace_encode_p0(&enc.ec, value, p0, decay)
+
+
+def laplace_decode_p0(Decoder dec, p0, decay):
+    """Inverse of laplace_encode_p0; the magnitude saturates at 2^31 - 1."""
+    p0, decay = _laplace_args(p0, decay)
+    return dredfx_ec_laplace_decode_p0(&dec.ec, p0, decay)
