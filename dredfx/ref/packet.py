@@ -1,0 +1,390 @@
+"""Opus packet framing (RFC 6716 section 3) and padding extensions (libopus 1.6.1
+src/extensions.c), in pure Python. Twin of c/src/packet/: same results, same error codes."""
+from dataclasses import dataclass, field
+
+from dredfx.errors import BufferTooSmallError, InvalidArgumentError, InvalidPacketError
+
+# C error codes (c/include/dredfx.h)
+ERR_BAD_ARG = -1
+ERR_BUFFER_TOO_SMALL = -2
+ERR_PACKET_EMPTY = -40
+ERR_PACKET_CBR_SIZE = -41
+ERR_PACKET_LENGTH = -42
+ERR_PACKET_FRAME_SIZE = -43
+ERR_PACKET_FRAME_COUNT = -44
+ERR_PACKET_PADDING = -45
+ERR_EXT_FRAME_INDEX = -46
+ERR_EXT_OVERRUN = -47
+
+MAX_FRAMES = 48
+MAX_FRAME_BYTES = 1275
+MAX_PACKET_SAMPLES = 5760  # 120 ms at 48 kHz
+ID_SEPARATOR, ID_REPEAT, ID_FIRST, ID_FIRST_LONG, ID_LAST = 1, 2, 3, 32, 127
+
+
+@dataclass
+class Packet:
+    """A parsed Opus packet. frames and padding are copies of the packet's bytes."""
+    toc: int
+    config: int
+    stereo: int
+    code: int
+    vbr: int
+    nb_frames: int
+    samples_per_frame: int
+    frames: list = field(default_factory=list)
+    padding: bytes = b""
+
+
+def _bad(message, code):
+    return InvalidPacketError(message, code)
+
+
+def samples_per_frame(toc):
+    """Samples per frame at 48 kHz for a TOC byte."""
+    if not 0 <= toc <= 255:
+        raise InvalidArgumentError("TOC byte out of range", ERR_BAD_ARG)
+    if toc & 0x80:
+        return 120 << ((toc >> 3) & 3)
+    if toc & 0x60 == 0x60:
+        return 960 if toc & 0x08 else 480
+    size = (toc >> 3) & 3
+    return 2880 if size == 3 else 480 << size
+
+
+def _parse_size(data, pos, rem):
+    """(bytes used, frame length) of a code 2/3 length field, or None if it runs past rem."""
+    if rem < 1:
+        return None
+    if data[pos] < 252:
+        return 1, data[pos]
+    if rem < 2:
+        return None
+    return 2, 4 * data[pos + 1] + data[pos]
+
+
+def parse_packet(data):
+    """Parses a whole (undelimited) Opus packet; raises InvalidPacketError naming the rule."""
+    data = bytes(data)
+    if not data:
+        raise _bad("empty packet (R1)", ERR_PACKET_EMPTY)
+    toc = data[0]
+    spf = samples_per_frame(toc)
+    pos, rem, pad, vbr = 1, len(data) - 1, 0, 0
+    last_size = rem
+    code = toc & 3
+    sizes = []
+    if code == 0:
+        count = 1
+    elif code == 1:
+        count = 2
+        if rem & 1:
+            raise _bad("code 1 with an odd payload (R3)", ERR_PACKET_CBR_SIZE)
+        last_size = rem // 2
+        sizes = [last_size]
+    elif code == 2:
+        count = 2
+        size = _parse_size(data, pos, rem)
+        if size is None or size[1] > rem - size[0]:
+            raise _bad("code 2 first frame length past the end (R4)", ERR_PACKET_LENGTH)
+        rem -= size[0]
+        pos += size[0]
+        sizes = [size[1]]
+        last_size = rem - size[1]
+    else:
+        if rem < 1:
+            raise _bad("code 3 without a frame count byte", ERR_PACKET_LENGTH)
+        ch = data[pos]
+        pos += 1
+        rem -= 1
+        count = ch & 0x3F
+        if count == 0 or spf * count > MAX_PACKET_SAMPLES:
+            raise _bad("code 3 frame count 0 or over 120 ms (R5)", ERR_PACKET_FRAME_COUNT)
+        if ch & 0x40:
+            while True:
+                if rem <= 0:
+                    raise _bad("padding length past the end (R6/R7)", ERR_PACKET_PADDING)
+                p = data[pos]
+                pos += 1
+                add = 254 if p == 255 else p
+                rem -= 1 + add
+                pad += add
+                if p != 255:
+                    break
+            if rem < 0:
+                raise _bad("padding past the end (R6/R7)", ERR_PACKET_PADDING)
+        vbr = 1 if ch & 0x80 else 0
+        if vbr:
+            last_size = rem
+            for _ in range(count - 1):
+                size = _parse_size(data, pos, rem)
+                if size is None or size[1] > rem - size[0]:
+                    raise _bad("code 3 VBR frame length past the end (R7)", ERR_PACKET_LENGTH)
+                rem -= size[0]
+                pos += size[0]
+                last_size -= size[0] + size[1]
+                sizes.append(size[1])
+            if last_size < 0:
+                raise _bad("code 3 VBR frames past the end (R7)", ERR_PACKET_LENGTH)
+        else:
+            last_size = rem // count
+            if last_size * count != rem:
+                raise _bad("code 3 CBR payload not a multiple of M (R6)", ERR_PACKET_CBR_SIZE)
+            sizes = [last_size] * (count - 1)
+    if last_size > MAX_FRAME_BYTES:
+        raise _bad("frame longer than 1275 bytes (R2)", ERR_PACKET_FRAME_SIZE)
+    sizes.append(last_size)
+    frames = []
+    for size in sizes:
+        frames.append(data[pos:pos + size])
+        pos += size
+    return Packet(toc, toc >> 3, (toc >> 2) & 1, code, vbr, count, spf, frames, data[pos:pos + pad])
+
+
+def _size_field(size):
+    if size < 252:
+        return bytes([size])
+    first = 252 + (size & 3)
+    return bytes([first, (size - first) >> 2])
+
+
+def build_packet(config, stereo, frames, padding=b"", force_code3=False, vbr=False, maxlen=None):
+    """Builds a packet as libopus' repacketizer does: code 0/1/2 when possible, code 3 for more
+    frames, padding or force_code3; padding-length bytes are the fewest 255s then 1..254."""
+    frames = [bytes(f) for f in frames]
+    padding = bytes(padding)
+    n = len(frames)
+    if not (0 <= config <= 31 and stereo in (0, 1) and 1 <= n <= MAX_FRAMES):
+        raise InvalidArgumentError("bad config, stereo flag or frame count", ERR_BAD_ARG)
+    if samples_per_frame(config << 3) * n > MAX_PACKET_SAMPLES:
+        raise InvalidArgumentError("more than 120 ms of frames", ERR_BAD_ARG)
+    if any(len(f) > MAX_FRAME_BYTES for f in frames):
+        raise InvalidArgumentError("frame longer than 1275 bytes", ERR_BAD_ARG)
+    lens = [len(f) for f in frames]
+    equal = all(x == lens[0] for x in lens)
+    toc = config << 3 | stereo << 2
+    if n > 2 or padding or force_code3:
+        vbr = bool(vbr) or not equal
+        out = bytearray([toc | 3, n | (0x40 if padding else 0) | (0x80 if vbr else 0)])
+        if padding:
+            n255 = (len(padding) - 1) // 254
+            out += bytes([255] * n255 + [len(padding) - 254 * n255])
+        if vbr:
+            for f in frames[:-1]:
+                out += _size_field(len(f))
+    elif n == 1:
+        out = bytearray([toc])
+    elif equal:
+        out = bytearray([toc | 1])
+    else:
+        out = bytearray([toc | 2]) + _size_field(lens[0])
+    out += b"".join(frames) + padding
+    if maxlen is not None and len(out) > maxlen:
+        raise BufferTooSmallError("packet does not fit", ERR_BUFFER_TOO_SMALL)
+    return bytes(out)
+
+
+# ---------------------------------------------------------------- extensions
+
+def _skip_payload(data, pos, rem, id_byte, trailing):
+    """(new pos, bytes left, lacing bytes) after the payload of id_byte, or None on overrun."""
+    ext_id, l = id_byte >> 1, id_byte & 1
+    lacing_bytes = 0
+    if (ext_id == 0 and l == 1) or ext_id == ID_REPEAT:
+        pass
+    elif 0 < ext_id < ID_FIRST_LONG:
+        if rem < l:
+            return None
+        pos += l
+        rem -= l
+    elif l == 0:  # long L = 0 (and ID 0 L = 0): all but the trailing bytes
+        if rem < trailing:
+            return None
+        pos += rem - trailing
+        rem = trailing
+    else:
+        total = 0
+        while True:
+            if rem < 1:
+                return None
+            lacing = data[pos]
+            pos += 1
+            total += lacing
+            lacing_bytes += 1
+            rem -= lacing + 1
+            if lacing != 255:
+                break
+        if rem < 0:
+            return None
+        pos += total
+    return pos, rem, lacing_bytes
+
+
+def _skip_extension(data, pos, end):
+    """(new pos, header bytes) after one whole extension in data[pos:end], or None."""
+    if pos == end:
+        return pos, 0
+    r = _skip_payload(data, pos + 1, end - pos - 1, data[pos], 0)
+    if r is None:
+        return None
+    return r[0], r[2] + 1
+
+
+def iter_extensions(padding, nb_frames):
+    """Yields (id, frame, payload) in bitstream order; raises InvalidPacketError where the C
+    iterator returns an error (after yielding what came before)."""
+    data = bytes(padding)
+    if not 0 <= nb_frames <= MAX_FRAMES:
+        raise InvalidArgumentError("nb_frames out of range", ERR_BAD_ARG)
+    end = len(data)
+    pos = group_start = 0
+    last_long, trailing, frame = -1, 0, 0
+    while frame < nb_frames and pos < end:
+        start = pos
+        ext_id, l = data[pos] >> 1, data[pos] & 1
+        r = _skip_extension(data, pos, end)
+        if r is None:
+            raise _bad("extension runs past the padding", ERR_EXT_OVERRUN)
+        pos, header = r
+        if ext_id == ID_SEPARATOR:
+            inc = 1 if l == 0 else data[start + 1]
+            if inc == 0:
+                continue  # no-op: the group goes on
+            frame += inc
+            if frame >= nb_frames:
+                raise _bad("frame separator past the last frame", ERR_EXT_FRAME_INDEX)
+            group_start, last_long, trailing = pos, -1, 0
+        elif ext_id == ID_REPEAT:
+            # each later frame gets one payload, without header, per extension of the group
+            for rframe in range(frame + 1, nb_frames):
+                src = group_start
+                while src < start:
+                    id_byte = data[src]
+                    src = _skip_extension(data, src, start)[0]
+                    if id_byte <= 3:
+                        continue  # padding and zero-increment separators are not repeated
+                    if l == 0 and rframe + 1 >= nb_frames and src == last_long:
+                        id_byte &= ~1  # R = 0: last long of the last frame runs to end - T
+                    r = _skip_payload(data, pos, end - pos, id_byte, trailing)
+                    if r is None:
+                        raise _bad("repeated extension runs past the padding", ERR_EXT_OVERRUN)
+                    yield id_byte >> 1, rframe, data[pos + r[2]:r[0]]
+                    pos = r[0]
+            group_start, last_long = pos, -1
+            if l == 0:  # R = 0 doubles as a separator; past the last frame the rest is ignored
+                frame += 1
+        elif ext_id >= ID_FIRST:
+            if ext_id >= ID_FIRST_LONG:
+                last_long, trailing = pos, 0
+            else:
+                trailing += l
+            yield ext_id, frame, data[start + header:pos]
+
+
+def parse_extensions(padding, nb_frames):
+    """All extensions of a padding area as a list of (id, frame, payload), bitstream order."""
+    return list(iter_extensions(padding, nb_frames))
+
+
+def count_extensions(padding, nb_frames):
+    return len(parse_extensions(padding, nb_frames))
+
+
+def find_extension(padding, nb_frames, ext_id, accept=None):
+    """First (id, frame, payload) with this ID that accept() takes, or None. Errors are raised
+    only if they occur before it (opus_extension_iterator_find semantics)."""
+    for ext in iter_extensions(padding, nb_frames):
+        if ext[0] == ext_id and (accept is None or accept(ext)):
+            return ext
+    return None
+
+
+def _payload_bytes(ext_id, payload, last):
+    if ext_id < ID_FIRST_LONG:
+        return payload
+    if last:
+        return payload
+    n = len(payload)
+    return bytes([255] * (n // 255) + [n % 255]) + payload
+
+
+def generate_extensions(exts, nb_frames, pad=False, length=None):
+    """Writes (id, frame, payload) extensions as libopus' opus_packet_extensions_generate does.
+    length bounds the output (BufferTooSmallError past it); with pad, 0x01 filler bytes come
+    first so the result is exactly length bytes."""
+    exts = [(int(i), int(f), bytes(p)) for i, f, p in exts]
+    n = len(exts)
+    if not 0 <= nb_frames <= MAX_FRAMES or (pad and length is None):
+        raise InvalidArgumentError("bad nb_frames, or pad without length", ERR_BAD_ARG)
+    if length is not None and length < 0:
+        raise InvalidArgumentError("negative length", ERR_BAD_ARG)
+    for ext_id, frame, payload in exts:
+        if not (0 <= frame < nb_frames and ID_FIRST <= ext_id <= ID_LAST) or (
+                ext_id < ID_FIRST_LONG and len(payload) > 1):
+            raise InvalidArgumentError("bad extension id, frame or length", ERR_BAD_ARG)
+    fmin = [n] * nb_frames
+    fmax = [0] * nb_frames
+    for i, (_, f, _) in enumerate(exts):
+        fmin[f] = min(fmin[f], i)
+        fmax[f] = max(fmax[f], i + 1)
+    frep = list(fmin)
+    out = bytearray()
+    written = curr_frame = 0
+
+    def put(b):
+        if length is not None and len(out) + len(b) > length:
+            raise BufferTooSmallError("extensions do not fit", ERR_BUFFER_TOO_SMALL)
+        out.extend(b)
+
+    def same_kind(a, b):
+        return a[0] == b[0] and (a[0] >= ID_FIRST_LONG or len(a[2]) == len(b[2]))
+
+    for f in range(nb_frames):
+        last_long, repeat_count = -1, 0
+        if f + 1 < nb_frames:
+            for i in range(fmin[f], fmax[f]):
+                if exts[i][1] != f:
+                    continue
+                if not all(frep[g] < fmax[g] and same_kind(exts[frep[g]], exts[i])
+                           for g in range(f + 1, nb_frames)):
+                    break
+                if exts[i][0] >= ID_FIRST_LONG:
+                    last_long = frep[nb_frames - 1]
+                for g in range(f + 1, nb_frames):
+                    j = frep[g] + 1
+                    while j < fmax[g] and exts[j][1] != g:
+                        j += 1
+                    frep[g] = j
+                repeat_count += 1
+                frep[f] = i
+        for i in range(fmin[f], fmax[f]):
+            ext_id, frame, payload = exts[i]
+            if frame != f:
+                continue
+            if f != curr_frame:
+                if length is not None and length - len(out) < 2:
+                    raise BufferTooSmallError("extensions do not fit", ERR_BUFFER_TOO_SMALL)
+                put(b"\x02" if f - curr_frame == 1 else bytes([3, f - curr_frame]))
+                curr_frame = f
+            last = written == n - 1
+            l = len(payload) if ext_id < ID_FIRST_LONG else int(not last)
+            put(bytes([(ext_id << 1) + l]))
+            put(_payload_bytes(ext_id, payload, last))
+            written += 1
+            if repeat_count > 0 and frep[f] == i:
+                nb_repeated = repeat_count * (nb_frames - (f + 1))
+                last = written + nb_repeated == n or (last_long < 0 and i + 1 >= fmax[f])
+                put(bytes([0x04 + (not last)]))
+                for g in range(f + 1, nb_frames):
+                    j = fmin[g]
+                    while j < frep[g]:
+                        if exts[j][1] == g:
+                            put(_payload_bytes(exts[j][0], exts[j][2], last and j == last_long))
+                            written += 1
+                        j += 1
+                    fmin[g] = max(fmin[g], frep[g])
+                if last:
+                    curr_frame += 1
+    if pad and len(out) < length:
+        out = bytearray(b"\x01" * (length - len(out))) + out
+    return bytes(out)
