@@ -1,0 +1,56 @@
+"""DRED payload API (C library through dredfx._dred; dredfx.ref.dred is the pure-Python twin).
+
+parse_dred finds and decodes the DRED extension of an Opus packet as libopus 1.6.1's
+opus_dred_parse does; encode_dred range-codes a DredPayload as libopus' encoder does;
+build_dred_extension adds the 'D', 12 prefix of the padding extension (ID 126).
+"""
+from . import _dred
+from .ref.dred import EXTENSION_ID, PREFIX, DredPayload
+
+__all__ = ["DredPayload", "EXTENSION_ID", "parse_dred", "decode_payload", "encode_dred",
+           "build_dred_extension", "dequantize", "dequantize_q16", "level"]
+
+
+def parse_dred(packet, max_dred_samples=48000, sampling_rate=48000, weights=None):
+    """The packet's DredPayload, or None when it carries no DRED.
+
+    payload.samples is opus_dred_parse's return value (audio covered, in samples at
+    sampling_rate) and payload.dred_end its dred_end. Raises InvalidPacketError where libopus
+    returns OPUS_INVALID_PACKET (a malformed packet, or a malformed extension before the DRED
+    one). weights: a dredfx.weights object, a mapping of the libopus stats arrays, or None for
+    dredfx.weights.default()."""
+    return _dred.parse_dred(packet, max_dred_samples, sampling_rate, weights)
+
+
+def decode_payload(data, min_feature_frames=104, dred_frame_offset=0, weights=None):
+    """Decodes range-coded payload bytes (after 'D', 12) into a DredPayload."""
+    return _dred.decode_payload(data, min_feature_frames, dred_frame_offset, weights)
+
+
+def encode_dred(payload, weights=None, maxlen=None):
+    """The range-coded payload (without the 'D', 12 prefix), byte-identical to libopus' encoder
+    for the same values."""
+    return _dred.encode_payload(payload, weights, maxlen)
+
+
+def build_dred_extension(payload, weights=None):
+    """The ID-126 extension payload: 'D', 12 and the range-coded bytes. payload: a DredPayload
+    or already encoded bytes."""
+    if isinstance(payload, DredPayload):
+        payload = encode_dred(payload, weights)
+    return PREFIX + bytes(payload)
+
+
+def dequantize(payload, weights=None):
+    """libopus' float32 values: (state[50], latents[nb_latents, 26]), q-feature last."""
+    return _dred.dequantize(payload, weights)
+
+
+def dequantize_q16(payload, weights=None):
+    """The C library's Q16 values: (state int32[50], latents int32[26, 26])."""
+    return _dred.dequantize_q16(payload, weights)
+
+
+def level(q0, dq, qmax, i):
+    """Quantizer level of chunk i (0 = newest)."""
+    return _dred.level(q0, dq, qmax, i)

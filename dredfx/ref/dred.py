@@ -1,0 +1,341 @@
+"""Pure-Python twin of c/src/dred/dred.c: the DRED payload of libopus 1.6.1.
+
+Finding the DRED extension in a packet (src/opus_decoder.c dred_find_payload), the range-coded
+payload (dnn/dred_decoder.c dred_ec_decode, dnn/dred_encoder.c dred_encode_silk_frame), quantizer
+levels (dnn/dred_coding.c compute_quantizer) and dequantization. Facts sheet sections 1.3, 1.4, 2.
+"""
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from ..errors import BufferTooSmallError, InvalidArgumentError
+from . import ec as _ec
+from . import packet as _packet
+
+EXTENSION_ID = 126
+VERSION = 12
+PREFIX = bytes((ord("D"), VERSION))
+LATENT_DIM = 25
+STATE_DIM = 50
+MAX_LATENTS = 26
+NUM_LEVELS = 16
+NUM_REDUNDANCY_FRAMES = 52
+MAX_TOTAL_OFFSET = 32 * 255 + 31
+MAX_FRAME_OFFSET = 48
+MAX_SAMPLING_RATE = 768000
+DQ_TABLE = (0, 2, 3, 4, 6, 8, 12, 16)
+
+STATS_NAMES = {
+    "latent_scale": ("dred_latent_quant_scales_q8", NUM_LEVELS * LATENT_DIM),
+    "latent_dead_zone": ("dred_latent_dead_zone_q8", NUM_LEVELS * LATENT_DIM),
+    "latent_r": ("dred_latent_r_q8", NUM_LEVELS * LATENT_DIM),
+    "latent_p0": ("dred_latent_p0_q8", NUM_LEVELS * LATENT_DIM),
+    "state_scale": ("dred_state_quant_scales_q8", NUM_LEVELS * STATE_DIM),
+    "state_dead_zone": ("dred_state_dead_zone_q8", NUM_LEVELS * STATE_DIM),
+    "state_r": ("dred_state_r_q8", NUM_LEVELS * STATE_DIM),
+    "state_p0": ("dred_state_p0_q8", NUM_LEVELS * STATE_DIM),
+}
+
+
+@dataclass(eq=False)
+class DredPayload:
+    """Quantized content of a DRED payload, plus what parsing found around it.
+
+    dred_offset: 2.5 ms units, libopus meaning (16 - low - extra + dred_frame_offset).
+    samples, dred_end: opus_dred_parse's return value and dred_end (None outside a parse).
+    state_q int16[50], latents_q int16[nb_latents, 25] (newest chunk first), levels
+    uint8[nb_latents]; state float32[50] and latents float32[nb_latents, 26] are libopus'
+    dequantized values (26th column: the q-feature level / 8 - 1), None when not computed.
+    payload: the range-coded bytes after 'D', 12 (None when built by hand).
+    """
+    q0: int
+    dq: int
+    qmax: int = 15
+    dred_offset: int = 0
+    dred_frame_offset: int = 0
+    nb_latents: int = 0
+    ec_bits: int = 0
+    samples: Optional[int] = None
+    dred_end: Optional[int] = None
+    state_q: np.ndarray = field(default_factory=lambda: np.zeros(STATE_DIM, np.int16))
+    latents_q: np.ndarray = field(default_factory=lambda: np.zeros((0, LATENT_DIM), np.int16))
+    levels: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
+    state: Optional[np.ndarray] = None
+    latents: Optional[np.ndarray] = None
+    payload: Optional[bytes] = None
+
+
+def stats_arrays(stats):
+    """The eight quantizer tables as flat uint8 arrays, keyed as STATS_NAMES.
+
+    stats: a weights object (with .arrays), a mapping of libopus array names, or None for
+    dredfx.weights.default()."""
+    if stats is None:
+        from .. import weights
+        stats = weights.default()
+    if isinstance(stats, dict) and "state_scale" in stats:
+        return stats  # already converted
+    arrays = getattr(stats, "arrays", stats)
+    out = {}
+    for key, (name, size) in STATS_NAMES.items():
+        try:
+            a = np.ascontiguousarray(arrays[name], dtype=np.uint8).reshape(-1)
+        except (KeyError, TypeError) as e:
+            raise InvalidArgumentError(f"stats: missing array {name}") from e
+        if a.size != size:
+            raise InvalidArgumentError(f"stats: {name} has {a.size} entries, expected {size}")
+        out[key] = a
+    return out
+
+
+def _cdiv(a, b):
+    """C integer division (truncation toward zero)."""
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b > 0) else -q
+
+
+def _sat16(v):
+    # libopus keeps an int; the payload stores int16 (crafted escapes saturate, as in the C).
+    return max(-32768, min(32767, v))
+
+
+def _skipped(r, p0):
+    return r == 0 or p0 == 255
+
+
+def _qmax_coded(q0, dq):
+    return q0 < 14 and dq > 0
+
+
+def _level(q0, dq, qmax, i):
+    return min(qmax, q0 + (DQ_TABLE[dq] * i + 8) // 16)
+
+
+def level(q0, dq, qmax, i):
+    """Quantizer level of chunk i (0 = newest)."""
+    if not (0 <= q0 < NUM_LEVELS and 0 <= dq <= 7 and 0 <= qmax < NUM_LEVELS
+            and 0 <= i < MAX_LATENTS):
+        raise InvalidArgumentError("level: argument out of range", -1)
+    return _level(q0, dq, qmax, i)
+
+
+def _decode_values(dec, r, p0):
+    out = np.zeros(len(r), np.int16)
+    for k in range(len(r)):
+        if not _skipped(r[k], p0[k]):
+            out[k] = _sat16(_ec.laplace_decode_p0(dec, int(p0[k]) << 7, int(r[k]) << 7))
+    return out
+
+
+def decode_payload(data, min_feature_frames=104, dred_frame_offset=0, stats=None):
+    """Decodes the range-coded bytes after 'D', 12 as dred_ec_decode does. Never fails on short
+    input: fewer chunks are decoded."""
+    if min_feature_frames < 0 or not 0 <= dred_frame_offset <= MAX_FRAME_OFFSET:
+        raise InvalidArgumentError("decode_payload: argument out of range", -1)
+    data = bytes(data)
+    st = stats_arrays(stats)
+    dec = _ec.Decoder(data)
+    q0 = dec.dec_uint(16)
+    dq = dec.dec_uint(8)
+    extra = 32 * dec.dec_uint(256) if dec.dec_uint(2) else 0
+    dred_offset = 16 - dec.dec_uint(32) - extra + dred_frame_offset
+    qmax = 15
+    if _qmax_coded(q0, dq):
+        nvals = 14 - q0
+        s = dec.decode(2 * nvals)
+        if s >= nvals:
+            qmax = q0 + 1 + (s - nvals)
+            dec.update(s, s + 1, 2 * nvals)
+        else:
+            dec.update(0, nvals, 2 * nvals)
+    so = q0 * STATE_DIM
+    state_q = _decode_values(dec, st["state_r"][so:so + STATE_DIM], st["state_p0"][so:so + STATE_DIM])
+    latents, levels = [], []
+    for i in range(0, min(NUM_REDUNDANCY_FRAMES, (min_feature_frames + 1) // 2), 2):
+        c = i // 2
+        # Chunk c is decoded only while at least a whole byte is left.
+        if 8 * len(data) - dec.tell() <= 7:
+            break
+        lv = _level(q0, dq, qmax, c)
+        lo = lv * LATENT_DIM
+        latents.append(_decode_values(dec, st["latent_r"][lo:lo + LATENT_DIM],
+                                      st["latent_p0"][lo:lo + LATENT_DIM]))
+        levels.append(lv)
+    p = DredPayload(q0=q0, dq=dq, qmax=qmax, dred_offset=dred_offset,
+                    dred_frame_offset=dred_frame_offset, nb_latents=len(latents),
+                    ec_bits=dec.tell(), state_q=state_q,
+                    latents_q=np.array(latents, np.int16).reshape(-1, LATENT_DIM),
+                    levels=np.array(levels, np.uint8), payload=data)
+    p.state, p.latents = dequantize(p, st)
+    return p
+
+
+def _accept(ext_data):
+    return len(ext_data) > 2 and ext_data[0] == PREFIX[0] and ext_data[1] == PREFIX[1]
+
+
+def find_dred(packet):
+    """(payload bytes after 'D', 12, dred_frame_offset) of the first DRED extension, or
+    (None, 0). Raises InvalidPacketError for a packet error, or an extension error that comes
+    before the DRED extension."""
+    info = _packet.parse_packet(bytes(packet))
+    if not info.padding:
+        return None, 0
+    ext = _packet.find_extension(info.padding, info.nb_frames, EXTENSION_ID,
+                                 accept=lambda e: _accept(e[2]))
+    if ext is None:
+        return None, 0
+    _, frame, data = ext
+    return bytes(data[2:]), frame * info.samples_per_frame // 120
+
+
+def parse_dred(packet, max_dred_samples=48000, sampling_rate=48000, stats=None):
+    """opus_dred_parse: the DredPayload (samples = return value, dred_end set) or None when the
+    packet carries no DRED."""
+    if max_dred_samples < 0 or not 0 < sampling_rate <= MAX_SAMPLING_RATE:
+        raise InvalidArgumentError("parse_dred: argument out of range", -1)
+    st = stats_arrays(stats)
+    payload, frame_offset = find_dred(packet)
+    if payload is None:
+        return None
+    mff = min(2 + 100 * max_dred_samples // sampling_rate, 2 * NUM_REDUNDANCY_FRAMES)
+    p = decode_payload(payload, mff, frame_offset, st)
+    end = _cdiv(-p.dred_offset * sampling_rate, 400)
+    p.dred_end = max(0, end)
+    p.samples = max(0, p.nb_latents * sampling_rate // 25 + end)
+    return p
+
+
+def _check_values(values, r, p0):
+    for k in range(len(r)):
+        v = int(values[k])
+        if not -32768 <= v <= 32767:
+            return False
+        if _skipped(r[k], p0[k]):
+            if v != 0:
+                return False
+        elif v == 0 and p0[k] == 0:
+            return False  # P(0) = 0: no range to code a zero in
+    return True
+
+
+def _encode_fields(enc, p, total_offset, st, latents_q):
+    enc.enc_uint(p.q0, 16)
+    enc.enc_uint(p.dq, 8)
+    if total_offset > 31:
+        enc.enc_uint(1, 2)
+        enc.enc_uint(total_offset >> 5, 256)
+        enc.enc_uint(total_offset & 31, 32)
+    else:
+        enc.enc_uint(0, 2)
+        enc.enc_uint(total_offset, 32)
+    if _qmax_coded(p.q0, p.dq):
+        nvals = 14 - p.q0
+        if p.qmax == 15:
+            enc.encode(0, nvals, 2 * nvals)
+        else:
+            s = nvals + p.qmax - p.q0 - 1
+            enc.encode(s, s + 1, 2 * nvals)
+    so = p.q0 * STATE_DIM
+    _encode_values(enc, p.state_q, st["state_r"][so:so + STATE_DIM], st["state_p0"][so:so + STATE_DIM])
+    for c in range(p.nb_latents):
+        lo = _level(p.q0, p.dq, p.qmax, c) * LATENT_DIM
+        _encode_values(enc, latents_q[c], st["latent_r"][lo:lo + LATENT_DIM],
+                       st["latent_p0"][lo:lo + LATENT_DIM])
+
+
+def _encode_values(enc, values, r, p0):
+    for k in range(len(r)):
+        if not _skipped(r[k], p0[k]):
+            _ec.laplace_encode_p0(enc, int(values[k]), int(p0[k]) << 7, int(r[k]) << 7)
+
+
+def encode_payload(payload, stats=None, maxlen=None):
+    """Range-codes the fields and the first nb_latents chunks as libopus' encoder does (bytes
+    after 'D', 12; the bytes are ceil(ec_tell / 8) long). maxlen None: no limit."""
+    p = payload
+    if not (0 <= p.q0 < NUM_LEVELS and 0 <= p.dq <= 7 and 0 <= p.nb_latents <= MAX_LATENTS
+            and 0 <= p.dred_frame_offset <= MAX_FRAME_OFFSET):
+        raise InvalidArgumentError("encode_payload: field out of range", -1)
+    if (not p.q0 < p.qmax <= 15) if _qmax_coded(p.q0, p.dq) else p.qmax != 15:
+        raise InvalidArgumentError("encode_payload: qmax is not what a decoder reconstructs", -1)
+    total_offset = 16 - (p.dred_offset - p.dred_frame_offset)
+    if not 0 <= total_offset <= MAX_TOTAL_OFFSET:
+        raise InvalidArgumentError("encode_payload: dred_offset out of range", -1)
+    st = stats_arrays(stats)
+    state_q = np.asarray(p.state_q).reshape(-1)
+    latents_q = np.asarray(p.latents_q).reshape(-1, LATENT_DIM)
+    if state_q.size != STATE_DIM or latents_q.shape[0] < p.nb_latents:
+        raise InvalidArgumentError("encode_payload: state_q or latents_q too short", -1)
+    so = p.q0 * STATE_DIM
+    ok = _check_values(state_q, st["state_r"][so:so + STATE_DIM], st["state_p0"][so:so + STATE_DIM])
+    for c in range(p.nb_latents):
+        lo = _level(p.q0, p.dq, p.qmax, c) * LATENT_DIM
+        ok = ok and _check_values(latents_q[c], st["latent_r"][lo:lo + LATENT_DIM],
+                                  st["latent_p0"][lo:lo + LATENT_DIM])
+    if not ok:
+        raise InvalidArgumentError("encode_payload: a value cannot be coded at its level", -1)
+    size = 4096 if maxlen is None else maxlen
+    while True:
+        enc = _ec.Encoder(size)
+        _encode_fields(enc, p, total_offset, st, latents_q)
+        if enc.tell() <= 8 * size:
+            break
+        if maxlen is not None:
+            raise BufferTooSmallError("encode_payload: payload does not fit in maxlen", -2)
+        size = (enc.tell() + 7) // 8
+    # libopus cuts the coder back to whole bytes at its last kept chunk, then flushes.
+    fill = (enc.tell() + 7) // 8
+    enc.shrink(fill)
+    enc.done()
+    return bytes(enc.buffer[:fill])
+
+
+def dequantize(payload, stats=None):
+    """libopus' float values: (state float32[50], latents float32[nb_latents, 26]) with
+    x = (float)q * 256 / (float)s (s = 0 -> 1) and the q-feature level * 0.125 - 1 last."""
+    st = stats_arrays(stats)
+    p = payload
+    f256 = np.float32(256)
+    s = st["state_scale"][p.q0 * STATE_DIM:(p.q0 + 1) * STATE_DIM].astype(np.float32)
+    s[s == 0] = 1
+    state = np.asarray(p.state_q, np.int16).astype(np.float32) * f256 / s
+    latents = np.zeros((p.nb_latents, LATENT_DIM + 1), np.float32)
+    lq = np.asarray(p.latents_q, np.int16).reshape(-1, LATENT_DIM)
+    for c in range(p.nb_latents):
+        lv = _level(p.q0, p.dq, p.qmax, c)
+        s = st["latent_scale"][lv * LATENT_DIM:(lv + 1) * LATENT_DIM].astype(np.float32)
+        s[s == 0] = 1
+        latents[c, :LATENT_DIM] = lq[c].astype(np.float32) * f256 / s
+        latents[c, LATENT_DIM] = np.float32(lv * 0.125 - 1)
+    return state, latents
+
+
+def _q16(q, s):
+    s = s or 1
+    v = min((2 * (abs(q) << 24) + s) // (2 * s), 2**31 - 1)
+    return -v if q < 0 else v
+
+
+def dequantize_q16(payload, stats=None):
+    """The C library's dequantization: (state int32[50], latents int32[26, 26]) in Q16,
+    q * 256 / s rounded half away from zero and saturated; q-feature level * 8192 - 65536;
+    rows past nb_latents are zero."""
+    st = stats_arrays(stats)
+    p = payload
+    ss = st["state_scale"][p.q0 * STATE_DIM:(p.q0 + 1) * STATE_DIM]
+    state = np.array([_q16(int(q), int(s)) for q, s in zip(p.state_q, ss)], np.int32)
+    latents = np.zeros((MAX_LATENTS, LATENT_DIM + 1), np.int32)
+    lq = np.asarray(p.latents_q).reshape(-1, LATENT_DIM)
+    for c in range(p.nb_latents):
+        lv = _level(p.q0, p.dq, p.qmax, c)
+        ls = st["latent_scale"][lv * LATENT_DIM:(lv + 1) * LATENT_DIM]
+        latents[c, :LATENT_DIM] = [_q16(int(q), int(s)) for q, s in zip(lq[c], ls)]
+        latents[c, LATENT_DIM] = lv * 8192 - 65536
+    return state, latents
+
+
+def build_extension(payload_bytes):
+    """The extension payload: 'D', 12 followed by the range-coded bytes."""
+    return PREFIX + bytes(payload_bytes)
