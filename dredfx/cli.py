@@ -83,9 +83,10 @@ def plot(rows, path, title):
     import matplotlib.pyplot as plt
     import numpy as np
     t = np.array([r["packet"] for r in rows]) * 0.02
-    dred_b = np.array([r["dred"]["payload_bytes"] if r["dred"] else 0 for r in rows])
-    total_b = np.array([r["bytes"] for r in rows])
-    cov = np.array([r["dred"]["covered_ms"] if r["dred"] else 0 for r in rows])
+    lost = np.array([r["bytes"] == 0 for r in rows])
+    total_b = np.where(lost, np.nan, [r["bytes"] for r in rows])
+    dred_b = np.where(lost, np.nan, [r["dred"]["payload_bytes"] if r["dred"] else 0 for r in rows])
+    cov = np.where(lost, np.nan, [r["dred"]["covered_ms"] if r["dred"] else 0 for r in rows])
     levels = np.full((26, len(rows)), np.nan)
     for j, r in enumerate(rows):
         if r["dred"]:
@@ -94,6 +95,7 @@ def plot(rows, path, title):
     fig, ax = plt.subplots(3, 1, figsize=(10, 8), sharex=True)
     ax[0].plot(t, total_b * 8 / 20, lw=0.8, label="packet")
     ax[0].plot(t, dred_b * 8 / 20, lw=0.8, label="DRED extension")
+    ax[0].plot(t[lost], np.zeros(lost.sum()), "|", color="red", ms=8, label="lost")
     ax[0].set_ylabel("kb/s")
     ax[0].legend(loc="upper right")
     ax[1].plot(t, cov, lw=0.8)
