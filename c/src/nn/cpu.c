@@ -1,0 +1,126 @@
+/* Run-time CPU dispatch of the NN kernels.
+ *
+ * Levels: 0 scalar on every target; x86-64: 1 AVX2; aarch64: 1 NEON, 2 NEON+dotprod;
+ * armv7 built with -mfpu=neon: 1 NEON (if AT_HWCAP has HWCAP_NEON).
+ * At first use the highest level the CPU supports is selected, capped by the environment
+ * variable DREDFX_CPU=scalar|avx2|neon|dotprod. A value naming a level this CPU lacks (for example
+ * dotprod on a Cortex-A53) selects the highest available level below it; an unknown value, or
+ * one from another architecture, leaves the level uncapped. Both print one warning on stderr.
+ * dredfx_cpu_set_level() overrides the choice and refuses a level the CPU lacks. All levels
+ * give the same integers; the level only changes speed. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/common.h"
+#include "nn/kernels.h"
+
+#if defined(__aarch64__) || defined(__arm__)
+#include <sys/auxv.h>
+#endif
+
+static const dredfx_nn_kernels *const level_kernels[] = {
+    &dredfx_nn_kernels_c,
+#if defined(DREDFX_NN_HAVE_AVX2)
+    &dredfx_nn_kernels_avx2,
+#elif defined(DREDFX_NN_HAVE_NEON)
+    &dredfx_nn_kernels_neon,
+#endif
+#if defined(DREDFX_NN_HAVE_DOTPROD)
+    &dredfx_nn_kernels_dotprod,
+#endif
+};
+
+#if defined(DREDFX_NN_HAVE_AVX2)
+static const char *const level_names[] = {"scalar", "avx2"};
+#elif defined(DREDFX_NN_HAVE_DOTPROD)
+static const char *const level_names[] = {"scalar", "neon", "dotprod"};
+#elif defined(DREDFX_NN_HAVE_NEON)
+static const char *const level_names[] = {"scalar", "neon"};
+#else
+static const char *const level_names[] = {"scalar"};
+#endif
+
+#define NB_LEVELS ((int)DREDFX_ARRAY_LEN(level_names))
+
+static int max_level;
+static int cur_level; /* atomic accesses: dredfx_cpu_set_level may race with readers */
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+static int detect_max_level(void) {
+#if defined(DREDFX_NN_HAVE_AVX2)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") ? 1 : 0;
+#elif defined(__aarch64__)
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1UL << 20)
+#endif
+  return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) ? 2 : 1;
+#elif defined(DREDFX_NN_HAVE_NEON)
+#ifndef HWCAP_NEON
+#define HWCAP_NEON (1UL << 12)
+#endif
+  return (getauxval(AT_HWCAP) & HWCAP_NEON) ? 1 : 0;
+#else
+  return 0;
+#endif
+}
+
+static void cpu_init(void) {
+  const char *env = getenv("DREDFX_CPU");
+  max_level = detect_max_level();
+  int level = max_level;
+  if (env != NULL && *env != '\0') {
+    int want = -1;
+    for (int i = 0; i < NB_LEVELS; i++)
+      if (strcmp(env, level_names[i]) == 0) want = i;
+    if (want < 0) {
+      fprintf(stderr, "dredfx: DREDFX_CPU=%s is not a level of this build; using %s\n", env,
+              level_names[max_level]);
+    } else if (want > max_level) {
+      fprintf(stderr, "dredfx: DREDFX_CPU=%s is not supported by this CPU; using %s\n", env,
+              level_names[max_level]);
+    } else {
+      level = want;
+    }
+  }
+  __atomic_store_n(&cur_level, level, __ATOMIC_RELEASE);
+}
+
+static void ensure_init(void) {
+  pthread_once(&init_once, cpu_init);
+}
+
+int dredfx_cpu_level(void) {
+  ensure_init();
+  return __atomic_load_n(&cur_level, __ATOMIC_ACQUIRE);
+}
+
+int dredfx_cpu_max_level(void) {
+  ensure_init();
+  return max_level;
+}
+
+int dredfx_cpu_set_level(int level) {
+  ensure_init();
+  if (level < 0) return DREDFX_ERR_BAD_ARG;
+  if (level > max_level) return DREDFX_ERR_CPU_UNSUPPORTED;
+  __atomic_store_n(&cur_level, level, __ATOMIC_RELEASE);
+  return DREDFX_OK;
+}
+
+const char *dredfx_cpu_level_name(int level) {
+  if (level < 0 || level >= NB_LEVELS) return "unknown";
+  return level_names[level];
+}
+
+const dredfx_nn_kernels *dredfx_nn_kernels_for_level(int level) {
+  ensure_init();
+  if (level < 0 || level > max_level) return NULL;
+  return level_kernels[level];
+}
+
+const dredfx_nn_kernels *dredfx_nn_get_kernels(void) {
+  return level_kernels[dredfx_cpu_level()];
+}

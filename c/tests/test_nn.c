@@ -1,0 +1,532 @@
+/* Unit tests of the NN primitives: known answers worked out by hand for tiny layers, activation
+ * and exp2/log2 error bounds against double precision, CPU level switching. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dredfx.h"
+#include "nn/kernels.h"
+#include "nn/nn.h"
+
+static int passed, failed;
+
+#define CHECK(cond)                                                  \
+  do {                                                               \
+    if (cond) {                                                      \
+      passed++;                                                      \
+    } else {                                                         \
+      failed++;                                                      \
+      fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+    }                                                                \
+  } while (0)
+
+#define CHECK_EQ(a, b)                                                                              \
+  do {                                                                                              \
+    long long va_ = (long long)(a), vb_ = (long long)(b);                                           \
+    if (va_ == vb_) {                                                                               \
+      passed++;                                                                                     \
+    } else {                                                                                        \
+      failed++;                                                                                     \
+      fprintf(stderr, "FAIL %s:%d: %s == %s (%lld != %lld)\n", __FILE__, __LINE__, #a, #b, va_, vb_); \
+    }                                                                                               \
+  } while (0)
+
+/* ------------------------------------------------------------------ layer builders */
+#define MAXW 4096
+
+/* An int8 layer with a logical out x in matrix m (row-major), stored in the 8x4 block layout.
+ * mult/shift are the same for every output. */
+typedef struct {
+  int8_t w8[MAXW];
+  int32_t mult[64], shift[64], bias[64];
+  dredfx_nn_linear l;
+} i8_layer;
+
+static void make_i8(i8_layer *t, int nout, int nin, const int *m, int32_t mult, int32_t shift, const int32_t *bias) {
+  const int rows = (nout + 7) / 8 * 8, cols = (nin + 3) / 4 * 4;
+  memset(t, 0, sizeof(*t));
+  for (int i = 0; i < nout; i++)
+    for (int j = 0; j < nin; j++)
+      t->w8[(i / 8) * 8 * cols + (j / 4) * 32 + (i % 8) * 4 + j % 4] = (int8_t)(m ? m[i * nin + j] : 0);
+  for (int i = 0; i < nout; i++) {
+    t->mult[i] = mult;
+    t->shift[i] = shift;
+    t->bias[i] = bias ? bias[i] : 0;
+  }
+  (void)rows;
+  t->l.nb_inputs = nin;
+  t->l.nb_outputs = nout;
+  t->l.w8 = t->w8;
+  t->l.mult = t->mult;
+  t->l.shift = t->shift;
+  t->l.bias = t->bias;
+}
+
+/* ------------------------------------------------------------------ linear */
+static void test_linear_i8(void) {
+  i8_layer t;
+  int32_t p[8];
+  int16_t a;
+  /* x8 quantization: mult 2^30, shift 30 gives p = acc exactly. */
+  static const int one[1] = {1};
+  make_i8(&t, 1, 1, one, 1 << 30, 30, NULL);
+  static const int16_t a15[] = {32767, -32768, 129, 130, -129, -130, 0, 16384, -16384, 258, -258};
+  static const int x8[] = {127, -127, 0, 1, 0, -1, 0, 64, -63, 1, -1};
+  /* 127 * 16384 = 2080768 = 63.5 * 32768 -> 64 (half up); -63.5 -> -63 */
+  for (size_t k = 0; k < sizeof(a15) / sizeof(a15[0]); k++) {
+    a = a15[k];
+    CHECK(dredfx_nn_linear_a15(&t.l, p, &a) == DREDFX_OK);
+    CHECK_EQ(p[0], x8[k]);
+  }
+  /* Requant rounding: 127 * 2^30 >> 31 = 63.5 -> 64; -63.5 -> -63. */
+  make_i8(&t, 1, 1, one, 1 << 30, 31, NULL);
+  a = 32767;
+  dredfx_nn_linear_a15(&t.l, p, &a);
+  CHECK_EQ(p[0], 64);
+  static const int mone[1] = {-1};
+  make_i8(&t, 1, 1, mone, 1 << 30, 31, NULL);
+  dredfx_nn_linear_a15(&t.l, p, &a);
+  CHECK_EQ(p[0], -63);
+  /* mult 3, shift 2: 127 * 3 / 4 = 95.25 -> 95; -95.25 -> -95; 1 * 3 / 4 = 0.75 -> 1 */
+  make_i8(&t, 2, 1, (const int[]){1, -1}, 3, 2, NULL);
+  dredfx_nn_linear_a15(&t.l, p, &a);
+  CHECK_EQ(p[0], 95);
+  CHECK_EQ(p[1], -95);
+  a = 258;
+  dredfx_nn_linear_a15(&t.l, p, &a);
+  CHECK_EQ(p[0], 1);
+  CHECK_EQ(p[1], -1); /* -0.75 -> -1 */
+  /* int32 saturation of the product: 4 * 127 * 127 * (2^31 - 1) / 2 > INT32_MAX. */
+  int16_t in4[4] = {32767, 32767, 32767, 32767};
+  make_i8(&t, 2, 4, (const int[]){127, 127, 127, 127, -128, -128, -128, -128}, INT32_MAX, 1, NULL);
+  dredfx_nn_linear_a15(&t.l, p, in4);
+  CHECK_EQ(p[0], INT32_MAX);
+  CHECK_EQ(p[1], INT32_MIN);
+  /* Saturating bias. */
+  make_i8(&t, 2, 4, (const int[]){127, 127, 127, 127, -128, -128, -128, -128}, 1 << 30, 30,
+          (const int32_t[]){INT32_MAX - 10, INT32_MIN + 10});
+  dredfx_nn_linear_a15(&t.l, p, in4);
+  CHECK_EQ(p[0], INT32_MAX);
+  CHECK_EQ(p[1], INT32_MIN);
+  /* Padding: 5 inputs -> 8 columns, 9 outputs -> 16 rows; the padded inputs are zero. */
+  int m[9 * 5];
+  for (int i = 0; i < 45; i++) m[i] = (i % 7) - 3;
+  make_i8(&t, 9, 5, m, 1 << 30, 30, NULL);
+  int16_t in5[5] = {258 * 1, 258 * 2, 258 * 3, 258 * 4, 258 * 5};
+  int32_t p9[9];
+  dredfx_nn_linear_a15(&t.l, p9, in5);
+  for (int i = 0; i < 9; i++) {
+    int want = 0;
+    for (int j = 0; j < 5; j++) want += m[i * 5 + j] * (j + 1);
+    CHECK_EQ(p9[i], want);
+  }
+  /* Sparse storage with every block present equals the dense storage. */
+  int32_t idx[2 * (1 + 2)] = {2, 0, 4, 2, 0, 4};
+  t.l.idx = idx;
+  int32_t p9s[9];
+  dredfx_nn_linear_a15(&t.l, p9s, in5);
+  CHECK(memcmp(p9, p9s, sizeof(p9)) == 0);
+  /* Sparse with only the second column block of the first row group: columns 4..7. */
+  int32_t idx2[3] = {1, 4, 0};
+  int8_t wb[32] = {0};
+  wb[0] = 2;  /* row 0, column 4 */
+  wb[13] = 1; /* row 3, column 5 (padding, input 0) */
+  dredfx_nn_linear sl = t.l;
+  sl.w8 = wb;
+  sl.idx = idx2;
+  dredfx_nn_linear_a15(&sl, p9s, in5);
+  CHECK_EQ(p9s[0], 10);
+  CHECK_EQ(p9s[3], 0);
+  CHECK_EQ(p9s[8], 0);
+  /* Bad arguments. */
+  dredfx_nn_linear bad = t.l;
+  bad.nb_inputs = DREDFX_NN_MAX_INPUTS + 1;
+  CHECK_EQ(dredfx_nn_linear_a15(&bad, p9, in5), DREDFX_ERR_BAD_ARG);
+  bad = t.l;
+  t.shift[3] = 0;
+  CHECK_EQ(dredfx_nn_linear_a15(&bad, p9, in5), DREDFX_ERR_BAD_ARG);
+  t.shift[3] = 63;
+  CHECK_EQ(dredfx_nn_linear_a15(&bad, p9, in5), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_linear_a15(NULL, p9, in5), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_linear_i16(&t.l, p9, in5, 10), DREDFX_ERR_BAD_ARG); /* int8 layer */
+  /* No weights: bias only. */
+  dredfx_nn_linear nb = {0};
+  nb.nb_inputs = 3;
+  nb.nb_outputs = 2;
+  nb.bias = (const int32_t[]){-7, 9};
+  dredfx_nn_linear_a15(&nb, p, in5);
+  CHECK_EQ(p[0], -7);
+  CHECK_EQ(p[1], 9);
+}
+
+static void test_linear_i16(void) {
+  int16_t w[4] = {16384, -32767, 32767, 3};
+  int32_t wexp[2] = {15, 0};
+  dredfx_nn_linear l = {0};
+  int32_t p[2];
+  l.nb_inputs = 2;
+  l.nb_outputs = 2;
+  l.w16 = w;
+  l.wexp = wexp;
+  /* Row 0: w = (0.5, -1 + 2^-15); x = (1.0, 0) in Q10: 0.5 in p16 = 32768. s = 15 + 10 - 16 = 9. */
+  int16_t x[2] = {1024, 0};
+  CHECK_EQ(dredfx_nn_linear_i16(&l, p, x, 10), DREDFX_OK);
+  CHECK_EQ(p[0], 32768);
+  /* Row 1 (wexp 0): acc = 32767 * 1024, s = -6: << 6. */
+  CHECK_EQ(p[1], 32767 * 1024 * 64);
+  /* Rounding of the right shift: acc = 3 (x = (0, 1)) ... row 0: -32767, s = 9 -> -63.998 -> -64 */
+  x[0] = 0;
+  x[1] = 1;
+  dredfx_nn_linear_i16(&l, p, x, 10);
+  CHECK_EQ(p[0], -64);
+  CHECK_EQ(p[1], 3 * 64);
+  /* Half-up: acc = 256 * 1 + ... use x = (1, 0) with row 0: acc = 16384, s = 9: 32 exactly;
+   * s = 15 (in_q 16): 16384 / 32768 = 0.5 -> 1; acc = -16384 -> -0.5 -> 0. */
+  x[0] = 1;
+  x[1] = 0;
+  dredfx_nn_linear_i16(&l, p, x, 16);
+  CHECK_EQ(p[0], 1);
+  x[0] = -1;
+  dredfx_nn_linear_i16(&l, p, x, 16);
+  CHECK_EQ(p[0], 0);
+  /* Saturation of the left shift: row 1, x = (-32768, -32768): acc = 32767 * 32768 - 3 * 32768,
+   * in_q 0: s = -16. */
+  x[0] = -32768;
+  x[1] = -32768;
+  dredfx_nn_linear_i16(&l, p, x, 0);
+  CHECK_EQ(p[1], INT32_MIN);
+  x[1] = 32767;
+  x[0] = 32767;
+  dredfx_nn_linear_i16(&l, p, x, 0);
+  CHECK_EQ(p[1], INT32_MAX);
+  /* linear_a15 on a wide layer = in_q 15. */
+  int32_t q[2];
+  x[0] = 12345;
+  x[1] = -321;
+  dredfx_nn_linear_i16(&l, p, x, 15);
+  dredfx_nn_linear_a15(&l, q, x);
+  CHECK(p[0] == q[0] && p[1] == q[1]);
+  /* Bad wexp / in_q. */
+  wexp[1] = 41;
+  CHECK_EQ(dredfx_nn_linear_i16(&l, p, x, 10), DREDFX_ERR_BAD_ARG);
+  wexp[1] = 0;
+  CHECK_EQ(dredfx_nn_linear_i16(&l, p, x, 32), DREDFX_ERR_BAD_ARG);
+}
+
+/* ------------------------------------------------------------------ activations */
+static double f32(double v) {
+  return (double)(float)v;
+}
+
+/* libopus 1.6.1 tanh_approx with its float32 coefficients, evaluated in double. */
+static double tanh_approx(double x) {
+  const double n0 = f32(952.52801514), n1 = f32(96.39235687), n2 = f32(0.60863042);
+  const double d0 = f32(952.72399902), d1 = f32(413.36801147), d2 = f32(11.88600922);
+  double x2 = x * x;
+  double y = x * ((n2 * x2 + n1) * x2 + n0) / ((d2 * x2 + d1) * x2 + d0);
+  return y > 1 ? 1 : y < -1 ? -1 : y;
+}
+
+static void test_activation_values(void) {
+  int16_t o[8];
+  const int32_t in[8] = {65536, -65536, 3, -3, 65535, -65537, INT32_MAX, INT32_MIN};
+  CHECK_EQ(dredfx_nn_activation(o, in, 8, DREDFX_NN_ACT_LINEAR), DREDFX_OK);
+  CHECK_EQ(o[0], 32767);
+  CHECK_EQ(o[1], -32768);
+  CHECK_EQ(o[2], 2);
+  CHECK_EQ(o[3], -1);
+  CHECK_EQ(o[4], 32767); /* 32767.5 -> 32768 -> saturated */
+  CHECK_EQ(o[5], -32768);
+  CHECK_EQ(o[6], 32767);
+  CHECK_EQ(o[7], -32768);
+  dredfx_nn_activation(o, in, 8, DREDFX_NN_ACT_SOFTMAX);
+  CHECK_EQ(o[2], 2);
+  dredfx_nn_activation(o, in, 8, DREDFX_NN_ACT_RELU);
+  CHECK(o[0] == 32767 && o[1] == 0 && o[2] == 2 && o[3] == 0 && o[7] == 0);
+  CHECK_EQ(dredfx_nn_activation(o, in, 8, 99), DREDFX_ERR_BAD_ARG);
+  /* Table points are exact; the ends saturate. */
+  CHECK_EQ(dredfx_nn_tanh_a15(65536), dredfx_nn_tanh_table[64]);
+  CHECK_EQ(dredfx_nn_tanh_a15(-65536), -dredfx_nn_tanh_table[64]);
+  CHECK_EQ(dredfx_nn_tanh_a15(0), 0);
+  CHECK_EQ(dredfx_nn_tanh_a15(INT32_MAX), 32767);
+  CHECK_EQ(dredfx_nn_tanh_a15(INT32_MIN), -32767);
+  CHECK_EQ(dredfx_nn_tanh_a15(8 << 16), 32767);
+  CHECK_EQ(dredfx_nn_sigmoid_a15(0), 16384);
+  CHECK_EQ(dredfx_nn_sigmoid_a15(INT32_MAX), 32767);
+  CHECK_EQ(dredfx_nn_sigmoid_a15(INT32_MIN), 0);
+  /* Halfway between two table points (x = 1/128): mean of T[0] = 0 and T[1] = 512 -> 256. */
+  CHECK_EQ(dredfx_nn_tanh_a15(512), (dredfx_nn_tanh_table[0] + dredfx_nn_tanh_table[1]) / 2);
+}
+
+static void test_activation_bounds(void) {
+  double t_approx = 0, t_true = 0, s_approx = 0, s_true = 0;
+  int mono = 1, odd = 1, sym = 1;
+  int16_t prev_t = -32768, prev_s = 0;
+  for (int32_t x = -(16 << 16); x <= (16 << 16); x++) {
+    const double xf = x / 65536.0;
+    const int16_t t = dredfx_nn_tanh_a15(x), s = dredfx_nn_sigmoid_a15(x);
+    const double tf = t / 32768.0, sf = s / 32768.0;
+    t_approx = fmax(t_approx, fabs(tf - tanh_approx(xf)));
+    t_true = fmax(t_true, fabs(tf - tanh(xf)));
+    s_approx = fmax(s_approx, fabs(sf - (0.5 + 0.5 * tanh_approx(0.5 * xf))));
+    s_true = fmax(s_true, fabs(sf - 1.0 / (1.0 + exp(-xf))));
+    if (t < prev_t || s < prev_s) mono = 0;
+    if (dredfx_nn_tanh_a15(-x) != -t) odd = 0;
+    if (s > 0 && s < 32767 && dredfx_nn_sigmoid_a15(-x) != 32768 - s) sym = 0;
+    prev_t = t;
+    prev_s = s;
+  }
+  printf("tanh    max error over all p16 in [-16, 16]: %.3e vs libopus approximation, %.3e vs tanh\n", t_approx,
+         t_true);
+  printf("sigmoid max error over all p16 in [-16, 16]: %.3e vs libopus approximation, %.3e vs sigmoid\n",
+         s_approx, s_true);
+  CHECK(t_approx <= DREDFX_NN_TANH_MAX_ERR_APPROX_E7 * 1e-7);
+  CHECK(t_true <= DREDFX_NN_TANH_MAX_ERR_TRUE_E7 * 1e-7);
+  CHECK(s_approx <= DREDFX_NN_SIGMOID_MAX_ERR_APPROX_E7 * 1e-7);
+  CHECK(s_true <= DREDFX_NN_SIGMOID_MAX_ERR_TRUE_E7 * 1e-7);
+  CHECK(mono);
+  CHECK(odd);
+  CHECK(sym);
+  /* The arrays match the scalar functions. */
+  int32_t in[5] = {-70000, -1, 0, 1, 123456};
+  int16_t o[5];
+  dredfx_nn_tanh(o, in, 5);
+  for (int i = 0; i < 5; i++) CHECK_EQ(o[i], dredfx_nn_tanh_a15(in[i]));
+  dredfx_nn_sigmoid(o, in, 5);
+  for (int i = 0; i < 5; i++) CHECK_EQ(o[i], dredfx_nn_sigmoid_a15(in[i]));
+}
+
+static void test_exp_log(void) {
+  double e_rel = 0, l_abs = 0;
+  int ok_e = 1;
+  for (int32_t x = -(20 << 16); x < (15 << 16); x++) {
+    const double want = exp2(x / 65536.0) * 65536.0;
+    const int32_t got = dredfx_nn_exp2_q16(x);
+    const double err = fabs(got - want);
+    if (want > INT32_MAX) {
+      if (got != INT32_MAX) ok_e = 0;
+      continue;
+    }
+    if (err > 0.5 + DREDFX_NN_EXP2_MAX_REL_ERR_E7 * 1e-7 * want) ok_e = 0;
+    if (want >= 65536.0) e_rel = fmax(e_rel, err / want);
+  }
+  printf("exp2    max relative error for results >= 1: %.3e (plus at most 0.5 LSB)\n", e_rel);
+  CHECK(ok_e);
+  CHECK_EQ(dredfx_nn_exp2_q16(0), 65536);
+  CHECK_EQ(dredfx_nn_exp2_q16(65536), 131072);
+  CHECK_EQ(dredfx_nn_exp2_q16(-65536), 32768);
+  CHECK_EQ(dredfx_nn_exp2_q16(14 << 16), 1 << 30);
+  CHECK_EQ(dredfx_nn_exp2_q16(15 << 16), INT32_MAX);
+  CHECK_EQ(dredfx_nn_exp2_q16(INT32_MAX), INT32_MAX);
+  CHECK_EQ(dredfx_nn_exp2_q16(INT32_MIN), 0);
+  CHECK_EQ(dredfx_nn_exp2_q16(-(17 << 16)), 1); /* 0.5 LSB rounds up */
+  CHECK_EQ(dredfx_nn_exp2_q16(-(18 << 16)), 0);
+  static const int qs[] = {0, 10, 16, 30, 62};
+  for (size_t k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
+    const int q = qs[k];
+    for (int32_t x = 1; x < (1 << 21); x++) {
+      const double want = log2((double)x) - q;
+      l_abs = fmax(l_abs, fabs(dredfx_nn_log2_q16(x, q) / 65536.0 - want));
+    }
+    for (int32_t x = INT32_MAX; x > (1 << 21); x -= 997) {
+      const double want = log2((double)x) - q;
+      l_abs = fmax(l_abs, fabs(dredfx_nn_log2_q16(x, q) / 65536.0 - want));
+    }
+  }
+  printf("log2    max absolute error: %.3e\n", l_abs);
+  CHECK(l_abs <= DREDFX_NN_LOG2_MAX_ERR_E7 * 1e-7);
+  CHECK_EQ(dredfx_nn_log2_q16(1, 0), 0);
+  CHECK_EQ(dredfx_nn_log2_q16(1024, 10), 0);
+  CHECK_EQ(dredfx_nn_log2_q16(1 << 30, 0), 30 << 16);
+  CHECK_EQ(dredfx_nn_log2_q16(1, 16), -(16 << 16));
+  CHECK_EQ(dredfx_nn_log2_q16(0, 0), INT32_MIN);
+  CHECK_EQ(dredfx_nn_log2_q16(-5, 0), INT32_MIN);
+  CHECK_EQ(dredfx_nn_log2_q16(5, 63), INT32_MIN);
+}
+
+/* ------------------------------------------------------------------ GRU, GLU, conv1d */
+/* A 1-unit GRU with zero weights: the gates come from the biases only. */
+static int16_t gru1(int16_t h, int32_t bz, int32_t br, int32_t bh_in, int32_t bh_rec) {
+  i8_layer in, rec;
+  make_i8(&in, 3, 2, NULL, 0, 1, (const int32_t[]){bz, br, bh_in});
+  make_i8(&rec, 3, 1, NULL, 0, 1, (const int32_t[]){0, 0, bh_rec});
+  int16_t x[2] = {1000, -1000};
+  CHECK_EQ(dredfx_nn_gru(&in.l, &rec.l, &h, x), DREDFX_OK);
+  return h;
+}
+
+static void test_gru(void) {
+  const int32_t big = 100 << 16;
+  /* z = 1 (32767): h = (32767 * 10000 + 1 * 32767 + 16384) >> 15 = 10001 */
+  CHECK_EQ(gru1(10000, big, 0, big, 0), 10001);
+  /* z = 0: h = h~ = tanh(big) = 32767 */
+  CHECK_EQ(gru1(10000, -big, 0, big, 0), 32767);
+  CHECK_EQ(gru1(-10000, -big, 0, -big, 0), -32767);
+  /* z = 1/2, h~ = 0: h = (16384 * 10001 + 16384) >> 15 = 5000.5 -> 5001 */
+  CHECK_EQ(gru1(10001, 0, 0, 0, 0), 5001);
+  CHECK_EQ(gru1(-10001, 0, 0, 0, 0), -5000);
+  /* r = 0 removes the recurrent h part, bias included: h~ = tanh(0) = 0 (z = 0) */
+  CHECK_EQ(gru1(10000, -big, -big, 0, big), 0);
+  /* r = 1 (32767) keeps it: h~ = tanh(big * 32767 / 32768) = 32767 */
+  CHECK_EQ(gru1(10000, -big, big, 0, big), 32767);
+  /* r = 1/2: h~ = tanh(0.5 * 1.0) */
+  CHECK_EQ(gru1(0, -big, 0, 0, 65536), dredfx_nn_tanh_a15(32768));
+  /* Extreme states stay in range. */
+  CHECK_EQ(gru1(-32768, big, 0, -big, 0), -32768);
+  CHECK_EQ(gru1(32767, big, 0, big, 0), 32767);
+  /* Size mismatch is refused. */
+  i8_layer in, rec;
+  int16_t h[2] = {0, 0}, x[2] = {0, 0};
+  make_i8(&in, 6, 2, NULL, 0, 1, NULL);
+  make_i8(&rec, 3, 1, NULL, 0, 1, NULL);
+  CHECK_EQ(dredfx_nn_gru(&in.l, &rec.l, h, x), DREDFX_ERR_BAD_ARG);
+}
+
+static void test_glu(void) {
+  i8_layer g;
+  int16_t in[2] = {16384, -16384}, out[2];
+  make_i8(&g, 2, 2, NULL, 0, 1, (const int32_t[]){0, 0});
+  CHECK_EQ(dredfx_nn_glu(&g.l, out, in), DREDFX_OK);
+  CHECK_EQ(out[0], 8192); /* 0.5 * sigmoid(0) */
+  CHECK_EQ(out[1], -8192);
+  make_i8(&g, 2, 2, NULL, 0, 1, (const int32_t[]){100 << 16, 100 << 16});
+  dredfx_nn_glu(&g.l, out, in);
+  CHECK_EQ(out[0], 16384); /* (16384 * 32767 + 16384) >> 15 = 2^29 >> 15 */
+  CHECK_EQ(out[1], -16383);
+  /* In place. */
+  dredfx_nn_glu(&g.l, in, in);
+  CHECK(in[0] == 16384 && in[1] == -16383);
+  make_i8(&g, 2, 3, NULL, 0, 1, NULL);
+  CHECK_EQ(dredfx_nn_glu(&g.l, out, in), DREDFX_ERR_BAD_ARG);
+}
+
+/* Identity conv layer: out_o = x8 of tap o (p16 = 2 acc, linear activation halves it). */
+static void identity_layer(i8_layer *t, int n) {
+  int m[64 * 64] = {0};
+  for (int i = 0; i < n; i++) m[i * n + i] = 1;
+  make_i8(t, n, n, m, 1 << 30, 29, NULL);
+}
+
+static int frames_equal(const int16_t *out, const int *want, int n) {
+  for (int i = 0; i < n; i++)
+    if (out[i] != want[i]) return 0;
+  return 1;
+}
+
+static void test_conv1d(void) {
+  i8_layer t;
+  int16_t out[8], mem[8], in[2];
+  /* k = 3, dilation 1, 2 channels: taps [t-2 | t-1 | t]; input v * 258 quantizes to x8 = v. */
+  identity_layer(&t, 6);
+  memset(mem, 0, sizeof(mem));
+  static const int want1[3][6] = {{0, 0, 0, 0, 1, 2}, {0, 0, 1, 2, 3, 4}, {1, 2, 3, 4, 5, 6}};
+  for (int f = 0; f < 3; f++) {
+    in[0] = (int16_t)(258 * (2 * f + 1));
+    in[1] = (int16_t)(258 * (2 * f + 2));
+    CHECK_EQ(dredfx_nn_conv1d(&t.l, DREDFX_NN_ACT_LINEAR, out, mem, in, 2, 1), DREDFX_OK);
+    CHECK(frames_equal(out, want1[f], 6));
+  }
+  CHECK(mem[0] == 258 * 3 && mem[1] == 258 * 4 && mem[2] == 258 * 5 && mem[3] == 258 * 6);
+  /* k = 2, dilation 2 (the encoder's conv2..5): memory [t-2 | t-1], taps [t-2 | t]. */
+  identity_layer(&t, 4);
+  memset(mem, 0, sizeof(mem));
+  static const int want2[4][4] = {{0, 0, 1, 2}, {0, 0, 3, 4}, {1, 2, 5, 6}, {3, 4, 7, 8}};
+  for (int f = 0; f < 4; f++) {
+    in[0] = (int16_t)(258 * (2 * f + 1));
+    in[1] = (int16_t)(258 * (2 * f + 2));
+    dredfx_nn_conv1d(&t.l, DREDFX_NN_ACT_LINEAR, out, mem, in, 2, 2);
+    CHECK(frames_equal(out, want2[f], 4));
+  }
+  CHECK(mem[0] == 258 * 5 && mem[1] == 258 * 6 && mem[2] == 258 * 7 && mem[3] == 258 * 8);
+  /* k = 3, dilation 2: memory 8 = [t-4 | t-3 | t-2 | t-1], taps [t-4 | t-2 | t]. */
+  identity_layer(&t, 6);
+  memset(mem, 0, sizeof(mem));
+  for (int f = 0; f < 5; f++) {
+    in[0] = (int16_t)(258 * (2 * f + 1));
+    in[1] = (int16_t)(258 * (2 * f + 2));
+    dredfx_nn_conv1d(&t.l, DREDFX_NN_ACT_LINEAR, out, mem, in, 2, 2);
+  }
+  CHECK(frames_equal(out, (const int[]){1, 2, 5, 6, 9, 10}, 6));
+  /* k = 1: no memory needed. */
+  identity_layer(&t, 2);
+  CHECK_EQ(dredfx_nn_conv1d(&t.l, DREDFX_NN_ACT_LINEAR, out, NULL, in, 2, 1), DREDFX_OK);
+  CHECK(out[0] == 9 && out[1] == 10);
+  /* nb_inputs not a multiple of input_size. */
+  identity_layer(&t, 6);
+  CHECK_EQ(dredfx_nn_conv1d(&t.l, DREDFX_NN_ACT_LINEAR, out, mem, in, 4, 1), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_conv1d(&t.l, DREDFX_NN_ACT_LINEAR, out, mem, in, 2, 0), DREDFX_ERR_BAD_ARG);
+}
+
+static void test_dense(void) {
+  i8_layer t;
+  int16_t in[2] = {0, 0}, out[2];
+  make_i8(&t, 2, 2, NULL, 0, 1, (const int32_t[]){65536, -65536});
+  CHECK_EQ(dredfx_nn_dense(&t.l, DREDFX_NN_ACT_TANH, out, in), DREDFX_OK);
+  CHECK(out[0] == dredfx_nn_tanh_table[64] && out[1] == -dredfx_nn_tanh_table[64]);
+  dredfx_nn_dense(&t.l, DREDFX_NN_ACT_SIGMOID, out, in);
+  CHECK(out[0] == dredfx_nn_sigmoid_a15(65536) && out[0] + out[1] == 32768);
+  CHECK_EQ(dredfx_nn_dense(&t.l, 7, out, in), DREDFX_ERR_BAD_ARG);
+}
+
+static void test_sparse_check(void) {
+  const int32_t idx[] = {2, 0, 4, 1, 4};
+  CHECK_EQ(dredfx_nn_sparse_check(idx, 5, 3 * 32, 16, 8), 3);
+  CHECK_EQ(dredfx_nn_sparse_check(idx, 5, 2 * 32, 16, 8), DREDFX_ERR_WEIGHTS_SHAPE); /* weights */
+  CHECK_EQ(dredfx_nn_sparse_check(idx, 5, 3 * 32, 16, 4), DREDFX_ERR_WEIGHTS_SHAPE); /* position */
+  CHECK_EQ(dredfx_nn_sparse_check(idx, 4, 3 * 32, 16, 8), DREDFX_ERR_WEIGHTS_SHAPE); /* truncated */
+  CHECK_EQ(dredfx_nn_sparse_check(idx, 5, 3 * 32, 8, 8), DREDFX_ERR_WEIGHTS_SHAPE);  /* trailing */
+  const int32_t neg[] = {-1};
+  CHECK_EQ(dredfx_nn_sparse_check(neg, 1, 0, 8, 8), DREDFX_ERR_WEIGHTS_SHAPE);
+  const int32_t huge[] = {0x7fffffff, 0};
+  CHECK_EQ(dredfx_nn_sparse_check(huge, 2, 32, 8, 8), DREDFX_ERR_WEIGHTS_SHAPE);
+}
+
+/* Every level gives the same layer outputs; unsupported levels are refused. */
+static void test_cpu_levels(void) {
+  const int max = dredfx_cpu_max_level(), start = dredfx_cpu_level();
+  printf("cpu: level in use %s, max %s\n", dredfx_cpu_level_name(start), dredfx_cpu_level_name(max));
+  CHECK(start >= 0 && start <= max);
+  CHECK_EQ(dredfx_cpu_set_level(max + 1), DREDFX_ERR_CPU_UNSUPPORTED);
+  CHECK_EQ(dredfx_cpu_set_level(-1), DREDFX_ERR_BAD_ARG);
+  CHECK(dredfx_nn_kernels_for_level(max + 1) == NULL);
+  CHECK(dredfx_nn_kernels_for_level(0) == &dredfx_nn_kernels_c);
+  CHECK(strcmp(dredfx_cpu_level_name(0), "scalar") == 0);
+  CHECK(strcmp(dredfx_cpu_level_name(99), "unknown") == 0);
+  i8_layer t;
+  int m[40 * 60];
+  uint32_t r = 12345;
+  for (int i = 0; i < 40 * 60; i++) {
+    r = r * 1103515245u + 12345u;
+    m[i] = (int)((r >> 16) & 0xff) - 128;
+  }
+  make_i8(&t, 40, 60, m, 1 << 30, 28, NULL);
+  int16_t in[60], ref[40], out[40];
+  for (int j = 0; j < 60; j++) in[j] = (int16_t)(j * 1111 - 32768);
+  CHECK_EQ(dredfx_cpu_set_level(0), DREDFX_OK);
+  CHECK_EQ(dredfx_cpu_level(), 0);
+  dredfx_nn_dense(&t.l, DREDFX_NN_ACT_TANH, ref, in);
+  for (int l = 1; l <= max; l++) {
+    CHECK_EQ(dredfx_cpu_set_level(l), DREDFX_OK);
+    CHECK(dredfx_nn_get_kernels() == dredfx_nn_kernels_for_level(l));
+    dredfx_nn_dense(&t.l, DREDFX_NN_ACT_TANH, out, in);
+    CHECK(memcmp(ref, out, sizeof(ref)) == 0);
+  }
+  CHECK_EQ(dredfx_cpu_set_level(start), DREDFX_OK);
+}
+
+int main(void) {
+  test_linear_i8();
+  test_linear_i16();
+  test_activation_values();
+  test_activation_bounds();
+  test_exp_log();
+  test_gru();
+  test_glu();
+  test_conv1d();
+  test_dense();
+  test_sparse_check();
+  test_cpu_levels();
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed != 0;
+}
