@@ -7,3 +7,9 @@ from .errors import (BufferTooSmallError, CpuLevelError, DredfxError, InvalidArg
 
 __version__ = "0.1.0"
 LIBOPUS_VERSION = "1.6.1"
+
+
+def parse_dred(packet, max_dred_samples=48000, sampling_rate=48000, weights=None):
+    """The DRED of an Opus packet, as libopus 1.6.1's opus_dred_parse reads it (dredfx.dred)."""
+    from .dred import parse_dred as _parse
+    return _parse(packet, max_dred_samples, sampling_rate, weights)

@@ -47,7 +47,8 @@ def dequantize(payload, weights=None):
 
 
 def dequantize_q16(payload, weights=None):
-    """The C library's Q16 values: (state int32[50], latents int32[26, 26])."""
+    """The C library's Q16 values: (state int32[50], latents int32[26, 26]), saturated at
+    +-(2^31 - 1) where |q * 256 / scale| reaches 32768 (the Q16 format's range)."""
     return _dred.dequantize_q16(payload, weights)
 
 

@@ -3,7 +3,7 @@
 # array names, or dredfx.weights.default() when None.
 include "errors.pxi"
 
-from libc.stdint cimport int16_t, int32_t, uint8_t, INT32_MAX
+from libc.stdint cimport int32_t, uint8_t, INT32_MAX, INT32_MIN
 from libc.stdlib cimport free, malloc
 from libc.string cimport memset
 
@@ -51,9 +51,9 @@ cdef inline const unsigned char *_ptr(const unsigned char[::1] view):
 
 cdef object _to_payload(const dredfx_dred_payload *p, _Stats st, payload_bytes):
     cdef int n = p.nb_latents
-    state_q = np.array([p.state[k] for k in range(DREDFX_DRED_STATE_DIM)], np.int16)
+    state_q = np.array([p.state[k] for k in range(DREDFX_DRED_STATE_DIM)], np.int32)
     latents_q = np.array([[p.latents[c][k] for k in range(DREDFX_DRED_LATENT_DIM)]
-                          for c in range(n)], np.int16).reshape(n, DREDFX_DRED_LATENT_DIM)
+                          for c in range(n)], np.int32).reshape(n, DREDFX_DRED_LATENT_DIM)
     levels = np.array([p.level[c] for c in range(n)], np.uint8)
     out = DredPayload(q0=p.q0, dq=p.dq, qmax=p.qmax, dred_offset=p.dred_offset,
                       dred_frame_offset=p.dred_frame_offset, nb_latents=n, ec_bits=p.ec_bits,
@@ -75,16 +75,17 @@ cdef int _from_payload(payload, dredfx_dred_payload *p) except -1:
     latents = np.asarray(payload.latents_q).reshape(-1, DREDFX_DRED_LATENT_DIM)
     if state.shape[0] != DREDFX_DRED_STATE_DIM or latents.shape[0] < p.nb_latents:
         check(DREDFX_ERR_BAD_ARG)
-    if state.size and (state.min() < -32768 or state.max() > 32767):
+    # Any int32 value (libopus' int); nothing is clamped.
+    if state.size and (state.min() < INT32_MIN or state.max() > INT32_MAX):
         check(DREDFX_ERR_BAD_ARG)
     latents = latents[:p.nb_latents]
-    if latents.size and (latents.min() < -32768 or latents.max() > 32767):
+    if latents.size and (latents.min() < INT32_MIN or latents.max() > INT32_MAX):
         check(DREDFX_ERR_BAD_ARG)
     for k in range(DREDFX_DRED_STATE_DIM):
-        p.state[k] = <int16_t>int(state[k])
+        p.state[k] = <int32_t>int(state[k])
     for c in range(p.nb_latents):
         for k in range(DREDFX_DRED_LATENT_DIM):
-            p.latents[c][k] = <int16_t>int(latents[c, k])
+            p.latents[c][k] = <int32_t>int(latents[c, k])
     return 0
 
 
@@ -185,7 +186,8 @@ def encode_payload(payload, stats=None, maxlen=None):
 
 def dequantize_q16(payload, stats=None):
     """The C dequantization: (state int32[50], latents int32[26, 26]) in Q16, rounded half away
-    from zero and saturated; column 25 is the q-feature level / 8 - 1; rows past nb_latents are 0."""
+    from zero and saturated at +-(2^31 - 1) (the Q16 format's range); column 25 is the q-feature
+    level / 8 - 1; rows past nb_latents are 0."""
     cdef _Stats st = _stats(stats)
     cdef dredfx_dred_payload p
     cdef int rc

@@ -1,5 +1,5 @@
 # C declarations of the DRED payload layer (c/include/dredfx.h, "DRED payload").
-from libc.stdint cimport int16_t, int32_t, uint8_t
+from libc.stdint cimport int32_t, uint8_t
 
 from cdredfx_weights cimport dredfx_dred_stats
 
@@ -18,8 +18,8 @@ cdef extern from "dredfx.h" nogil:
         int dred_frame_offset
         int nb_latents
         int ec_bits
-        int16_t state[50]
-        int16_t latents[26][25]
+        int32_t state[50]
+        int32_t latents[26][25]
         uint8_t level[26]
 
     int dredfx_dred_level(int q0, int dq, int qmax, int i)

@@ -52,7 +52,7 @@ def random_values(rng, mask, big):
     v[wide] = rng.integers(-80, 81, int(wide.sum()))
     if big:
         v[rng.integers(0, mask.size)] = rng.integers(-3000, 3001)
-    return np.where(mask, v, 0).astype(np.int16)
+    return np.where(mask, v, 0).astype(np.int32)
 
 
 @st.composite
@@ -72,7 +72,7 @@ def payloads(draw, stats=None, nb=st.integers(1, 26)):
                         dred_frame_offset=frame_offset, nb_latents=n)
     p.state_q = random_values(rng, coded(stats, "state", q0), big)
     p.latents_q = np.array([random_values(rng, coded(stats, "latent", ref.level(q0, dq, qmax, c)), big)
-                            for c in range(n)], np.int16).reshape(n, ref.LATENT_DIM)
+                            for c in range(n)], np.int32).reshape(n, ref.LATENT_DIM)
     return si, p
 
 
@@ -233,7 +233,7 @@ def measured_example_packet(stats, q0=6, dq=5, offset=10, nb=5):
     p = ref.DredPayload(q0=q0, dq=dq, qmax=15, dred_offset=offset, nb_latents=nb)
     # every coded dim non-zero: each chunk costs more than a byte
     p.latents_q = np.array([np.where(coded(stats, "latent", ref.level(q0, dq, 15, c)), 7, 0)
-                            for c in range(nb)], np.int16)
+                            for c in range(nb)], np.int32)
     payload = ref.encode_payload(p, stats)
     pkt = refpacket.build_packet(15, 0, [bytes(39)], bytes([0xFC]) + ref.PREFIX + payload)
     return p, payload, pkt
@@ -289,13 +289,13 @@ def test_encode_rejects_uncodable_payloads():
     stats = synthetic_stats(99, p0_zero=True)
     cstats = _dred.make_stats(stats)
     base = ref.DredPayload(q0=6, dq=5, qmax=15, dred_offset=10, nb_latents=1,
-                           latents_q=np.zeros((1, 25), np.int16))
+                           latents_q=np.zeros((1, 25), np.int32))
     mask = coded(stats, "state", 6)
     a = ref.stats_arrays(stats)
     p0 = a["state_p0"][300:350]
     cases = [dict(qmax=6), dict(dq=0, qmax=14), dict(nb_latents=27), dict(q0=16),
              dict(dred_offset=17), dict(dred_offset=16 - 8192)]
-    bad_state = np.zeros(50, np.int16)
+    bad_state = np.zeros(50, np.int32)
     bad_state[np.flatnonzero(~mask)[0]] = 1  # value in a skipped dim
     for case in cases + [dict(state_q=bad_state)]:
         p = ref.DredPayload(**{**base.__dict__, **case})
@@ -303,7 +303,7 @@ def test_encode_rejects_uncodable_payloads():
             with pytest.raises(InvalidArgumentError):
                 impl.encode_payload(p, s)
     zero_p0 = np.flatnonzero(mask & (p0 == 0))
-    ok_state = np.where(mask, 1, 0).astype(np.int16)
+    ok_state = np.where(mask, 1, 0).astype(np.int32)
     p = ref.DredPayload(**{**base.__dict__, "state_q": ok_state})
     assert _dred.encode_payload(p, cstats) == ref.encode_payload(p, stats)
     if zero_p0.size:  # a zero where P(0) = 0 has no range to be coded in
@@ -312,7 +312,7 @@ def test_encode_rejects_uncodable_payloads():
         for impl, s in ((_dred, cstats), (ref, stats)):
             with pytest.raises(InvalidArgumentError):
                 impl.encode_payload(p, s)
-    p = ref.DredPayload(**{**base.__dict__, "state_q": np.where(mask, 1, 0).astype(np.int16)})
+    p = ref.DredPayload(**{**base.__dict__, "state_q": np.where(mask, 1, 0).astype(np.int32)})
     for impl, s in ((_dred, cstats), (ref, stats)):
         with pytest.raises(BufferTooSmallError):
             impl.encode_payload(p, s, maxlen=3)
@@ -320,9 +320,9 @@ def test_encode_rejects_uncodable_payloads():
     assert _dred.encode_payload(p, cstats) == ref.encode_payload(p, stats)
 
 
-def test_escape_saturation_is_identical():
-    """A crafted payload with more escapes than an int16 holds saturates the same way in C and
-    Python (libopus keeps an int; no real encoder gets near)."""
+def test_escapes_past_int16_are_kept():
+    """A crafted payload with more escapes than an int16 holds decodes to libopus' int values in
+    C and Python, and both encoders give back the same bytes (facts sheet 2.3)."""
     from dredfx.ref import ec
     stats = synthetic_stats(5)
     stats["dred_state_r_q8"][:] = 255
@@ -337,7 +337,7 @@ def test_escape_saturation_is_identical():
     for k in range(1, 7):
         mag_icdf.append(max(7 - k, mag_icdf[-1] * decay >> 15))
     mag_icdf.append(0)
-    for v in values:  # facts sheet 2.3, without the int16 limit of the library encoders
+    for v in values:  # by hand: no library encoder involved
         enc.enc_icdf16(0 if v == 0 else 1 if v > 0 else 2, sign_icdf, 15)
         m = abs(v) - 1
         while v and m >= 0:
@@ -347,10 +347,24 @@ def test_escape_saturation_is_identical():
     enc.shrink(n)
     enc.done()
     b = bytes(enc.buffer[:n])
+    scale = ref.stats_arrays(stats)["state_scale"][:50].astype(np.float32)
+    scale[scale == 0] = 1
+    expect_float = np.array(values, np.float32) * np.float32(256) / scale  # libopus' q*256.f/s
+    decoded = []
     for impl in (_dred, ref):
         d = impl.decode_payload(b, 104, 0, stats)
-        assert list(d.state_q[:5]) == [32767, -32768, 32767, -32768, 5]
-        assert not d.state_q[5:].any()
+        assert d.state_q.dtype == np.int32 and d.nb_latents == 0
+        assert d.state_q.tolist() == values
+        assert np.array_equal(d.state, expect_float)
+        decoded.append(d)
+    for d in decoded:
+        assert _dred.encode_payload(d, stats) == b
+        assert ref.encode_payload(d, stats) == b
+    assert_same(*decoded)
+    # Q16 saturates where |q * 256 / s| >= 32768: the output format's limit, q itself is kept.
+    c16, r16 = _dred.dequantize_q16(decoded[0], stats), ref.dequantize_q16(decoded[1], stats)
+    assert np.array_equal(c16[0], r16[0]) and np.array_equal(c16[1], r16[1])
+    assert c16[0][:2].tolist() == [2**31 - 1, -(2**31 - 1)]
 
 
 # ------------------------------------------------------------------ the real libopus tables

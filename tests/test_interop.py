@@ -242,8 +242,8 @@ def _with_hidden_chunks(p, pkt):
         return p
     q = copy.copy(p)
     nb = int(p.nb_latents)
-    extra = np.array(pkt.dred["hidden_latents_q"], np.int16).reshape(k, LATENT_DIM)
-    q.latents_q = np.vstack([np.asarray(p.latents_q, np.int16).reshape(-1, LATENT_DIM), extra])
+    extra = np.array(pkt.dred["hidden_latents_q"], np.int32).reshape(k, LATENT_DIM)
+    q.latents_q = np.vstack([np.asarray(p.latents_q, np.int32).reshape(-1, LATENT_DIM), extra])
     q.levels = np.array(list(np.asarray(p.levels).reshape(-1)) + [
         ref_dred.level(int(p.q0), int(p.dq), int(p.qmax), c) for c in range(nb, nb + k)], np.uint8)
     q.nb_latents = nb + k

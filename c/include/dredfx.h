@@ -162,15 +162,16 @@ typedef struct {
   const uint8_t *state_scale_q8, *state_dead_zone_q8, *state_r_q8, *state_p0_q8;      /* 16 x 50 */
 } dredfx_dred_stats;
 
-/* Quantized content of a DRED payload. */
+/* Quantized content of a DRED payload. state and latents hold libopus' int values: a crafted
+ * payload's escapes can exceed int16 (the decoder caps a magnitude at 2^31 - 1). */
 typedef struct {
   int q0, dq, qmax;
   int dred_offset;       /* 2.5 ms units: 16 - low - extra + dred_frame_offset (libopus meaning) */
   int dred_frame_offset; /* 2.5 ms units of the extension's frame inside the packet */
   int nb_latents;        /* chunks decoded, newest first */
   int ec_bits;           /* range-coder bits used (ec_tell) after the last decoded field */
-  int16_t state[DREDFX_DRED_STATE_DIM];
-  int16_t latents[DREDFX_DRED_MAX_LATENTS][DREDFX_DRED_LATENT_DIM];
+  int32_t state[DREDFX_DRED_STATE_DIM];
+  int32_t latents[DREDFX_DRED_MAX_LATENTS][DREDFX_DRED_LATENT_DIM];
   uint8_t level[DREDFX_DRED_MAX_LATENTS];  /* quantizer level of each chunk */
 } dredfx_dred_payload;
 

@@ -55,14 +55,14 @@ static void make_stats(void) {
 
 static int skipped(const uint8_t *r, const uint8_t *p0, int k) { return r[k] == 0 || p0[k] == 255; }
 
-/* A coded value: mostly small, sometimes a long escape chain. */
-static int16_t rnd_value(void) {
+/* A coded value: mostly small, sometimes a long escape chain beyond int16. */
+static int32_t rnd_value(void) {
   int m = rnd() % 100 < 95 ? rnd_range(-4, 4) : rnd_range(-60, 60);
-  if (rnd() % 2000 == 0) m = rnd_range(-32768, 32767);
-  return (int16_t)m;
+  if (rnd() % 2000 == 0) m = rnd_range(-40000, 40000);
+  return m;
 }
 
-static void fill_values(int16_t *q, const uint8_t *r, const uint8_t *p0, int n) {
+static void fill_values(int32_t *q, const uint8_t *r, const uint8_t *p0, int n) {
   for (int k = 0; k < n; k++) q[k] = skipped(r, p0, k) ? 0 : rnd_value();
 }
 
@@ -238,6 +238,50 @@ static void test_encode_errors(void) {
   }
 }
 
+/* A payload crafted with the range coder (facts sheet 2.3, no library encoder) whose escapes go
+ * past int16: the values come back unchanged, as libopus' int, and re-encode to the same bytes. */
+static void test_crafted_escapes(void) {
+  static const int32_t values[5] = {40000, -50000, 32767, -32768, 5};
+  static uint8_t r[16 * 50], p0[16 * 50], scale[16 * 50];
+  const dredfx_dred_stats s = {lat_scale, lat_dz, lat_r, lat_p0, scale, st_dz, r, p0};
+  const uint16_t decay = 255 << 7, sign_icdf[3] = {32768 - 128, (32768 - 128) / 2, 0};
+  uint16_t mag_icdf[8];
+  unsigned char crafted[40000], again[40000];
+  dredfx_dred_payload d;
+  dredfx_ec ec;
+  int n, m, ok = 1;
+  memset(r, 255, sizeof(r));
+  memset(p0, 1, sizeof(p0));
+  memset(scale, 100, sizeof(scale));
+  mag_icdf[0] = decay;
+  for (int k = 1; k < 7; k++) {
+    uint16_t next = (uint16_t)((uint32_t)mag_icdf[k - 1] * decay >> 15);
+    mag_icdf[k] = next > 7 - k ? next : (uint16_t)(7 - k);
+  }
+  mag_icdf[7] = 0;
+  dredfx_ec_enc_init(&ec, crafted, sizeof(crafted));
+  dredfx_ec_enc_uint(&ec, 0, 16);  /* q0 */
+  dredfx_ec_enc_uint(&ec, 0, 8);   /* dQ */
+  dredfx_ec_enc_uint(&ec, 0, 2);   /* short offset */
+  dredfx_ec_enc_uint(&ec, 0, 32);
+  for (int k = 0; k < 50; k++) {
+    int32_t v = k < 5 ? values[k] : 0;
+    dredfx_ec_enc_icdf16(&ec, v == 0 ? 0 : (v > 0 ? 1 : 2), sign_icdf, 15);
+    for (int64_t rest = llabs(v) - 1; v != 0 && rest >= 0; rest -= 7)
+      dredfx_ec_enc_icdf16(&ec, rest < 7 ? (int)rest : 7, mag_icdf, 15);
+  }
+  CHECK(ec.error == 0, "crafting");
+  n = (dredfx_ec_tell(&ec) + 7) / 8;
+  dredfx_ec_enc_shrink(&ec, (uint32_t)n);
+  dredfx_ec_enc_done(&ec);
+  CHECK(dredfx_dred_decode(crafted, n, 104, 0, &s, &d) == 0, "crafted decode");
+  for (int k = 0; k < 50; k++) ok &= d.state[k] == (k < 5 ? values[k] : 0);
+  CHECK(ok, "crafted values %d %d %d %d %d", (int)d.state[0], (int)d.state[1], (int)d.state[2],
+        (int)d.state[3], (int)d.state[4]);
+  m = dredfx_dred_encode(again, sizeof(again), &d, &s);
+  CHECK(m == n && !memcmp(again, crafted, (size_t)n), "crafted re-encode: %d of %d bytes", m, n);
+}
+
 /* Q16 dequantization against exact rational values, and the q-feature. */
 static void test_dequantize(void) {
   dredfx_dred_payload p;
@@ -247,21 +291,25 @@ static void test_dequantize(void) {
   p.dq = 5;
   p.qmax = 15;
   p.nb_latents = 7;
-  for (int k = 0; k < 50; k++) p.state[k] = (int16_t)rnd_range(-300, 300);
+  for (int k = 0; k < 50; k++) p.state[k] = rnd_range(-300, 300);
   for (int c = 0; c < 7; c++)
-    for (int k = 0; k < 25; k++) p.latents[c][k] = (int16_t)rnd_range(-300, 300);
+    for (int k = 0; k < 25; k++) p.latents[c][k] = rnd_range(-300, 300);
   p.state[0] = 32767;
   p.state[1] = -32768;
+  p.state[2] = INT32_MAX;
+  p.state[3] = INT32_MIN;
   CHECK(dredfx_dred_dequantize(&p, &stats, s16, l16) == 0, "dequantize");
   for (int k = 0; k < 50; k++) {
     int64_t s = st_scale[6 * 50 + k] ? st_scale[6 * 50 + k] : 1;
     /* |value * 2^16 - q * 2^24 / s| <= 1/2, or saturated */
     int64_t err2 = 2 * (int64_t)s16[k] * s - 2 * ((int64_t)p.state[k] * 16777216);
     int sat = s16[k] == INT32_MAX || s16[k] == -INT32_MAX;
-    CHECK(sat ? (int64_t)abs(p.state[k]) * 256 >= 32768 * s : (err2 <= s && err2 >= -s), "state %d: q %d s %d -> %d", k, p.state[k], (int)s, s16[k]);
+    CHECK(sat ? llabs(p.state[k]) * 256 >= 32768 * s : (err2 <= s && err2 >= -s),
+          "state %d: q %d s %d -> %d", k, (int)p.state[k], (int)s, (int)s16[k]);
   }
-  /* 32767 * 256 / s >= 32768 for every s <= 255: saturated. */
-  CHECK(s16[0] == INT32_MAX && s16[1] == -INT32_MAX, "saturation %d %d", s16[0], s16[1]);
+  /* |q| * 256 / s >= 32768 for every s <= 255: the Q16 format saturates. */
+  CHECK(s16[0] == INT32_MAX && s16[1] == -INT32_MAX && s16[2] == INT32_MAX && s16[3] == -INT32_MAX,
+        "saturation %d %d %d %d", (int)s16[0], (int)s16[1], (int)s16[2], (int)s16[3]);
   for (int c = 0; c < 26; c++) {
     int lv = dredfx_dred_level(6, 5, 15, c);
     CHECK(l16[c * 26 + 25] == (c < 7 ? lv * 8192 - 65536 : 0), "q-feature %d", c);
@@ -269,7 +317,7 @@ static void test_dequantize(void) {
       int64_t s = lat_scale[lv * 25 + k] ? lat_scale[lv * 25 + k] : 1;
       int64_t err2 = 2 * (int64_t)l16[c * 26 + k] * s - 2 * ((int64_t)p.latents[c][k] * 16777216);
       int sat = l16[c * 26 + k] == INT32_MAX || l16[c * 26 + k] == -INT32_MAX;
-      CHECK(sat ? (int64_t)abs(p.latents[c][k]) * 256 >= 32768 * s : (err2 <= s && err2 >= -s),
+      CHECK(sat ? llabs(p.latents[c][k]) * 256 >= 32768 * s : (err2 <= s && err2 >= -s),
             "latent %d %d", c, k);
     }
   }
@@ -319,7 +367,7 @@ static int encode_chunks(unsigned char *out, int q0, int dq, int qmax, int offse
   for (int c = 0; c < nb; c++) {
     int lv = dredfx_dred_level(q0, dq, qmax, c);
     for (int k = 0; k < 25; k++)
-      if (!skipped(lat_r + lv * 25, lat_p0 + lv * 25, k)) p.latents[c][k] = (int16_t)(k % 2 ? 9 : -9);
+      if (!skipped(lat_r + lv * 25, lat_p0 + lv * 25, k)) p.latents[c][k] = k % 2 ? 9 : -9;
   }
   return dredfx_dred_encode(out, 1000, &p, &stats);
 }
@@ -421,6 +469,7 @@ int main(void) {
   test_truncation();
   test_garbage();
   test_encode_errors();
+  test_crafted_escapes();
   test_dequantize();
   test_parse();
   printf("%d passed, %d failed\n", passed, failed);

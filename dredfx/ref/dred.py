@@ -44,9 +44,10 @@ class DredPayload:
 
     dred_offset: 2.5 ms units, libopus meaning (16 - low - extra + dred_frame_offset).
     samples, dred_end: opus_dred_parse's return value and dred_end (None outside a parse).
-    state_q int16[50], latents_q int16[nb_latents, 25] (newest chunk first), levels
-    uint8[nb_latents]; state float32[50] and latents float32[nb_latents, 26] are libopus'
-    dequantized values (26th column: the q-feature level / 8 - 1), None when not computed.
+    state_q int32[50], latents_q int32[nb_latents, 25] (newest chunk first): libopus' int values,
+    which a crafted payload can push past int16; levels uint8[nb_latents]; state float32[50] and
+    latents float32[nb_latents, 26] are libopus' dequantized values (26th column: the q-feature
+    level / 8 - 1), None when not computed.
     payload: the range-coded bytes after 'D', 12 (None when built by hand).
     """
     q0: int
@@ -58,8 +59,8 @@ class DredPayload:
     ec_bits: int = 0
     samples: Optional[int] = None
     dred_end: Optional[int] = None
-    state_q: np.ndarray = field(default_factory=lambda: np.zeros(STATE_DIM, np.int16))
-    latents_q: np.ndarray = field(default_factory=lambda: np.zeros((0, LATENT_DIM), np.int16))
+    state_q: np.ndarray = field(default_factory=lambda: np.zeros(STATE_DIM, np.int32))
+    latents_q: np.ndarray = field(default_factory=lambda: np.zeros((0, LATENT_DIM), np.int32))
     levels: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
     state: Optional[np.ndarray] = None
     latents: Optional[np.ndarray] = None
@@ -95,11 +96,6 @@ def _cdiv(a, b):
     return q if (a >= 0) == (b > 0) else -q
 
 
-def _sat16(v):
-    # libopus keeps an int; the payload stores int16 (crafted escapes saturate, as in the C).
-    return max(-32768, min(32767, v))
-
-
 def _skipped(r, p0):
     return r == 0 or p0 == 255
 
@@ -121,10 +117,11 @@ def level(q0, dq, qmax, i):
 
 
 def _decode_values(dec, r, p0):
-    out = np.zeros(len(r), np.int16)
+    # libopus' int, kept whatever its size (the decoder caps a magnitude at 2^31 - 1).
+    out = np.zeros(len(r), np.int32)
     for k in range(len(r)):
         if not _skipped(r[k], p0[k]):
-            out[k] = _sat16(_ec.laplace_decode_p0(dec, int(p0[k]) << 7, int(r[k]) << 7))
+            out[k] = _ec.laplace_decode_p0(dec, int(p0[k]) << 7, int(r[k]) << 7)
     return out
 
 
@@ -165,7 +162,7 @@ def decode_payload(data, min_feature_frames=104, dred_frame_offset=0, stats=None
     p = DredPayload(q0=q0, dq=dq, qmax=qmax, dred_offset=dred_offset,
                     dred_frame_offset=dred_frame_offset, nb_latents=len(latents),
                     ec_bits=dec.tell(), state_q=state_q,
-                    latents_q=np.array(latents, np.int16).reshape(-1, LATENT_DIM),
+                    latents_q=np.array(latents, np.int32).reshape(-1, LATENT_DIM),
                     levels=np.array(levels, np.uint8), payload=data)
     p.state, p.latents = dequantize(p, st)
     return p
@@ -210,7 +207,7 @@ def parse_dred(packet, max_dred_samples=48000, sampling_rate=48000, stats=None):
 def _check_values(values, r, p0):
     for k in range(len(r)):
         v = int(values[k])
-        if not -32768 <= v <= 32767:
+        if not -2**31 <= v < 2**31:
             return False
         if _skipped(r[k], p0[k]):
             if v != 0:
@@ -300,9 +297,10 @@ def dequantize(payload, stats=None):
     f256 = np.float32(256)
     s = st["state_scale"][p.q0 * STATE_DIM:(p.q0 + 1) * STATE_DIM].astype(np.float32)
     s[s == 0] = 1
-    state = np.asarray(p.state_q, np.int16).astype(np.float32) * f256 / s
+    # (float)q rounds to nearest like the C conversion, for any int.
+    state = np.asarray(p.state_q, np.int64).astype(np.float32) * f256 / s
     latents = np.zeros((p.nb_latents, LATENT_DIM + 1), np.float32)
-    lq = np.asarray(p.latents_q, np.int16).reshape(-1, LATENT_DIM)
+    lq = np.asarray(p.latents_q, np.int64).reshape(-1, LATENT_DIM)
     for c in range(p.nb_latents):
         lv = _level(p.q0, p.dq, p.qmax, c)
         s = st["latent_scale"][lv * LATENT_DIM:(lv + 1) * LATENT_DIM].astype(np.float32)
@@ -313,6 +311,7 @@ def dequantize(payload, stats=None):
 
 
 def _q16(q, s):
+    # Q16 holds |q * 256 / s| < 32768 only: beyond, the output format saturates.
     s = s or 1
     v = min((2 * (abs(q) << 24) + s) // (2 * s), 2**31 - 1)
     return -v if q < 0 else v
@@ -320,8 +319,8 @@ def _q16(q, s):
 
 def dequantize_q16(payload, stats=None):
     """The C library's dequantization: (state int32[50], latents int32[26, 26]) in Q16,
-    q * 256 / s rounded half away from zero and saturated; q-feature level * 8192 - 65536;
-    rows past nb_latents are zero."""
+    q * 256 / s rounded half away from zero, saturated at +-(2^31 - 1) (the range of the Q16
+    format, not a change of q); q-feature level * 8192 - 65536; rows past nb_latents are zero."""
     st = stats_arrays(stats)
     p = payload
     ss = st["state_scale"][p.q0 * STATE_DIM:(p.q0 + 1) * STATE_DIM]

@@ -32,12 +32,6 @@ static int dred_qmax_coded(int q0, int dq) {
   return q0 < 14 && dq > 0;
 }
 
-/* libopus keeps decoded values in an int; the payload stores int16, so a crafted payload with
- * more escapes than an int16 holds saturates (no real encoder gets close). */
-static int16_t dred_sat16(int v) {
-  return (int16_t)(v > INT16_MAX ? INT16_MAX : (v < INT16_MIN ? INT16_MIN : v));
-}
-
 static int dred_level_unchecked(int q0, int dq, int qmax, int i) {
   int q = q0 + (dred_dq_table[dq] * i + 8) / 16;
   return q > qmax ? qmax : q;
@@ -50,14 +44,14 @@ int dredfx_dred_level(int q0, int dq, int qmax, int i) {
   return dred_level_unchecked(q0, dq, qmax, i);
 }
 
-static void dred_decode_values(dredfx_ec *ec, int16_t *q, const uint8_t *r_q8, const uint8_t *p0_q8,
+/* Values are kept as libopus' int, whatever their size (a crafted payload can exceed int16). */
+static void dred_decode_values(dredfx_ec *ec, int32_t *q, const uint8_t *r_q8, const uint8_t *p0_q8,
                                int dim) {
   for (int k = 0; k < dim; k++) {
     if (dred_dim_skipped(r_q8[k], p0_q8[k]))
       q[k] = 0;
     else
-      q[k] = dred_sat16(dredfx_ec_laplace_decode_p0(ec, (uint16_t)(p0_q8[k] << 7),
-                                                    (uint16_t)(r_q8[k] << 7)));
+      q[k] = dredfx_ec_laplace_decode_p0(ec, (uint16_t)(p0_q8[k] << 7), (uint16_t)(r_q8[k] << 7));
   }
 }
 
@@ -170,8 +164,8 @@ int dredfx_dred_parse(const unsigned char *packet, int32_t len, int32_t max_dred
   return (int)DREDFX_MAX(0, covered);
 }
 
-/* Checks that every value can be coded with the tables of its level. */
-static int dred_values_ok(const int16_t *q, const uint8_t *r_q8, const uint8_t *p0_q8, int dim) {
+/* Checks that every value can be coded with the tables of its level (any int32 magnitude can). */
+static int dred_values_ok(const int32_t *q, const uint8_t *r_q8, const uint8_t *p0_q8, int dim) {
   for (int k = 0; k < dim; k++) {
     if (dred_dim_skipped(r_q8[k], p0_q8[k])) {
       if (q[k] != 0)
@@ -184,7 +178,7 @@ static int dred_values_ok(const int16_t *q, const uint8_t *r_q8, const uint8_t *
   return 1;
 }
 
-static void dred_encode_values(dredfx_ec *ec, const int16_t *q, const uint8_t *r_q8,
+static void dred_encode_values(dredfx_ec *ec, const int32_t *q, const uint8_t *r_q8,
                                const uint8_t *p0_q8, int dim) {
   for (int k = 0; k < dim; k++)
     if (!dred_dim_skipped(r_q8[k], p0_q8[k]))
@@ -255,10 +249,12 @@ int dredfx_dred_encode(unsigned char *out, int32_t maxlen, const dredfx_dred_pay
   return fill;
 }
 
-/* round(q * 256 / s) in Q16, half away from zero, saturated to int32. */
-static int32_t dred_dequant_q16(int q, uint8_t scale_q8) {
+/* round(q * 256 / s) in Q16, half away from zero. Results past +-(2^31 - 1) (|q * 256 / s| near
+ * 32768 and up) saturate: that is the range of the Q16 output format; the quantized value in the
+ * payload is left as decoded. */
+static int32_t dred_dequant_q16(int32_t q, uint8_t scale_q8) {
   int64_t s = scale_q8 ? scale_q8 : 1;
-  int64_t num = (int64_t)(q < 0 ? -q : q) << 24;
+  int64_t num = (q < 0 ? -(int64_t)q : (int64_t)q) << 24;
   int64_t v = (2 * num + s) / (2 * s);
   if (v > INT32_MAX)
     v = INT32_MAX;
