@@ -47,7 +47,7 @@ MODEL_FILES = {
 }
 
 # SHA-256 of the blob this version of dredfx writes from the files above (deterministic import).
-EXPECTED_BLOB_SHA256 = None
+EXPECTED_BLOB_SHA256 = "12142869708b29cff3add5ebf429a6f9c334c18ad1e74feae426a0e23b62fddd"
 
 _C_TYPES = {"float": np.dtype("<f4"), "opus_int8": np.dtype("i1"), "int": np.dtype("<i4"),
             "opus_uint8": np.dtype("u1"), "opus_int16": np.dtype("<i2")}
