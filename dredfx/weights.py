@@ -292,7 +292,8 @@ def unpack(blob):
         rawname = bytes(mv[pos:pos + NAME_LEN])
         typ, count, nbytes, r0, r1 = struct.unpack_from("<IIIII", blob, pos + NAME_LEN)
         name = rawname.split(b"\0", 1)[0].decode("ascii", "replace")
-        if typ not in TYPES or r0 or r1 or not name or b"\0" not in rawname:
+        printable = all(33 <= c <= 126 for c in rawname.split(b"\0", 1)[0])
+        if typ not in TYPES or r0 or r1 or not name or b"\0" not in rawname or not printable:
             raise WeightsError("weights blob: bad record header at offset %d" % pos)
         if nbytes != count * TYPES[typ].itemsize or pos + 64 + nbytes > total:
             raise WeightsError("weights blob: record %s runs past the end" % name)
