@@ -38,16 +38,19 @@ def read_opus_demo_bitstream(path):
 
 def inspect_packets(packets, sampling_rate=48000):
     """Per-packet DRED summary: list of dicts (packet index, bytes, DRED fields or None)."""
+    from . import _packet
     from .dred import parse_dred
-    rows = []
+    rows, t, duration = [], 0.0, 20.0
     for i, pkt in enumerate(packets):
-        row = {"packet": i, "bytes": len(pkt), "dred": None, "error": None}
+        d = None
+        row = {"packet": i, "time_s": t, "bytes": len(pkt), "dred": None, "error": None}
         if pkt:
             try:
+                info = _packet.parse_packet(pkt)
+                duration = info.nb_frames * info.samples_per_frame / 48.0
                 d = parse_dred(pkt, max_dred_samples=sampling_rate, sampling_rate=sampling_rate)
             except errors.InvalidPacketError as e:
                 row["error"] = str(e)
-                d = None
             if d is not None:
                 row["dred"] = {"payload_bytes": len(d.payload) + 2, "q0": d.q0, "dq": d.dq,
                                "qmax": d.qmax, "dred_offset": d.dred_offset,
@@ -55,6 +58,7 @@ def inspect_packets(packets, sampling_rate=48000):
                                "covered_ms": 1000.0 * d.samples / sampling_rate,
                                "levels": [int(v) for v in d.levels]}
         rows.append(row)
+        t += duration / 1000.0  # a lost packet lasts as long as the one before it
     return rows
 
 
@@ -82,7 +86,7 @@ def plot(rows, path, title):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
-    t = np.array([r["packet"] for r in rows]) * 0.02
+    t = np.array([r["time_s"] for r in rows])
     lost = np.array([r["bytes"] == 0 for r in rows])
     total_b = np.where(lost, np.nan, [r["bytes"] for r in rows])
     dred_b = np.where(lost, np.nan, [r["dred"]["payload_bytes"] if r["dred"] else 0 for r in rows])
@@ -92,7 +96,7 @@ def plot(rows, path, title):
         if r["dred"]:
             for i, q in enumerate(r["dred"]["levels"]):
                 levels[i, j] = q
-    fig, ax = plt.subplots(3, 1, figsize=(10, 8), sharex=True)
+    fig, ax = plt.subplots(3, 1, figsize=(10, 8), sharex=True, constrained_layout=True)
     ax[0].plot(t, total_b * 8 / 20, lw=0.8, label="packet")
     ax[0].plot(t, dred_b * 8 / 20, lw=0.8, label="DRED extension")
     ax[0].plot(t[lost], np.zeros(lost.sum()), "|", color="red", ms=8, label="lost")
@@ -104,9 +108,8 @@ def plot(rows, path, title):
                       extent=(t[0] if len(t) else 0, t[-1] if len(t) else 1, -0.5, 25.5), vmin=0, vmax=15)
     ax[2].set_ylabel("chunk (newest = 0)")
     ax[2].set_xlabel("time (s)")
-    fig.colorbar(im, ax=ax[2], label="quantizer level")
+    fig.colorbar(im, ax=list(ax), label="quantizer level of the chunk", shrink=0.3, anchor=(0.0, 0.0))
     fig.suptitle(title)
-    fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
 

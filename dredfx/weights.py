@@ -327,6 +327,11 @@ def import_weights(source=None, dest=None):
                            "deterministic here, please report it" % (digest, EXPECTED_BLOB_SHA256))
     dest = dest or default_path()
     os.makedirs(os.path.dirname(dest), exist_ok=True)
+    if os.path.exists(dest) and opus_source.sha256_file(dest) == digest:
+        with open(dest + ".sha256", "w") as f:
+            f.write("%s  %s\n" % (digest, os.path.basename(dest)))
+        _log("%s is up to date (SHA-256 %s)" % (dest, digest))
+        return dest
     tmp = dest + ".tmp"
     with open(tmp, "wb") as f:
         f.write(blob)
