@@ -7,24 +7,45 @@ build_dred_extension adds the 'D', 12 prefix of the padding extension (ID 126).
 from . import _dred
 from .ref.dred import EXTENSION_ID, PREFIX, DredPayload
 
-__all__ = ["DredPayload", "EXTENSION_ID", "parse_dred", "decode_payload", "encode_dred",
+__all__ = ["DredPayload", "EXTENSION_ID", "parse_dred", "decode_payload", "decode_coded",
+           "encode_dred",
            "build_dred_extension", "dequantize", "dequantize_q16", "level"]
 
 
-def parse_dred(packet, max_dred_samples=48000, sampling_rate=48000, weights=None):
+def parse_dred(packet, max_dred_samples=48000, sampling_rate=48000, weights=None,
+               coded_chunks=False):
     """The packet's DredPayload, or None when it carries no DRED.
 
     payload.samples is opus_dred_parse's return value (audio covered, in samples at
     sampling_rate) and payload.dred_end its dred_end. Raises InvalidPacketError where libopus
     returns OPUS_INVALID_PACKET (a malformed packet, or a malformed extension before the DRED
     one). weights: a dredfx.weights object, a mapping of the libopus stats arrays, or None for
-    dredfx.weights.default()."""
-    return _dred.parse_dred(packet, max_dred_samples, sampling_rate, weights)
+    dredfx.weights.default().
+
+    coded_chunks: the latents are every chunk the encoder coded (see decode_coded), also those
+    that libopus' stop rule or max_dred_samples leave out; nb_latents, levels, ec_bits and
+    reproduced follow them, while samples and dred_end stay what opus_dred_parse returns."""
+    p = _dred.parse_dred(packet, max_dred_samples, sampling_rate, weights)
+    if p is None or not coded_chunks:
+        return p
+    _, c = _dred.decode_coded(p.payload, p.dred_frame_offset, weights)
+    for name in ("nb_latents", "ec_bits", "latents_q", "levels", "latents", "reproduced"):
+        setattr(p, name, getattr(c, name))
+    return p
 
 
 def decode_payload(data, min_feature_frames=104, dred_frame_offset=0, weights=None):
     """Decodes range-coded payload bytes (after 'D', 12) into a DredPayload."""
     return _dred.decode_payload(data, min_feature_frames, dred_frame_offset, weights)
+
+
+def decode_coded(data, dred_frame_offset=0, weights=None):
+    """Every chunk the encoder coded in range-coded payload bytes (after 'D', 12), including the
+    last ones of under 8 bits that libopus 1.6.1's decoder never reads: a DredPayload whose
+    encode_dred is data, byte for byte, with reproduced True; when no chunk count reproduces the
+    bytes (not written by a libopus-style encoder, or over 2048 bytes), the chunks libopus' stop
+    rule gives and reproduced False."""
+    return _dred.decode_coded(data, dred_frame_offset, weights)[1]
 
 
 def encode_dred(payload, weights=None, maxlen=None):

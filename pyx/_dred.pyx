@@ -111,6 +111,25 @@ def decode_payload(data, int min_feature_frames=104, int dred_frame_offset=0, st
     return _to_payload(&p, st, raw)
 
 
+def decode_coded(data, int dred_frame_offset=0, stats=None):
+    """(reproduced, DredPayload): every chunk the encoder coded, past libopus' stop rule
+    (dredfx_dred_decode_coded); the stop rule's chunks when no count reproduces the bytes."""
+    raw = bytes(data)
+    cdef const unsigned char[::1] view = raw
+    cdef const unsigned char *ptr = _ptr(view)
+    cdef _Stats st = _stats(stats)
+    cdef dredfx_dred_payload p
+    cdef int rc
+    if view.shape[0] > INT32_MAX:
+        check(DREDFX_ERR_BAD_ARG)
+    with nogil:
+        rc = dredfx_dred_decode_coded(ptr, <int32_t>view.shape[0], dred_frame_offset, &st.c, &p)
+    check(rc)
+    out = _to_payload(&p, st, raw)
+    out.reproduced = rc == 1
+    return out.reproduced, out
+
+
 def find_dred(packet):
     """(payload bytes after 'D', 12, dred_frame_offset) of the packet's DRED extension, or
     (None, 0)."""

@@ -33,5 +33,7 @@ cdef extern from "dredfx.h" nogil:
                           dredfx_dred_payload *out, int32_t *dred_end)
     int dredfx_dred_encode(unsigned char *out, int32_t maxlen, const dredfx_dred_payload *p,
                            const dredfx_dred_stats *stats)
+    int dredfx_dred_decode_coded(const unsigned char *bytes, int32_t len, int dred_frame_offset,
+                                 const dredfx_dred_stats *stats, dredfx_dred_payload *out)
     int dredfx_dred_dequantize(const dredfx_dred_payload *p, const dredfx_dred_stats *stats,
                                int32_t *state_q16, int32_t *latents_q16)

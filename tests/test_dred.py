@@ -1,5 +1,7 @@
 """DRED payload layer: the C library (dredfx._dred) against the pure-Python twin (dredfx.ref.dred),
 round trips, hostile input, dequantization and the libopus 1.6.1 facts (facts sheet 1.4, 2, 4)."""
+import copy
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -137,6 +139,75 @@ def test_truncated_and_mutated_decode_identically(case, data):
     assert np.array_equal(e.latents_q, d.latents_q[:e.nb_latents])
 
 
+def shortest_prefix(p, data, stop, stats):
+    """The smallest chunk count >= stop whose encoding is data (the coded count, up to trailing
+    chunks that leave the bytes as they are), or None."""
+    for k in range(stop, p.nb_latents + 1):
+        q = copy.copy(p)
+        q.nb_latents = k
+        if ref.encode_payload(q, stats) == data:
+            return k
+    return None
+
+
+@SETTINGS
+@given(payloads(nb=st.integers(0, 26)))
+def test_decode_coded_round_trips(case):
+    """decode_coded(encode(p)): reproduced, and p's chunks: all of them, or the shortest prefix
+    that encodes to the same bytes (a trailing chunk that changes no byte cannot be seen)."""
+    si, p = case
+    b = ref.encode_payload(p, STATS[si])
+    ok, d = _dred.decode_coded(b, p.dred_frame_offset, C_STATS[si])
+    rok, r = ref.decode_coded(b, p.dred_frame_offset, STATS[si])
+    assert_same(d, r)
+    lib = ref.decode_payload(b, 104, p.dred_frame_offset, STATS[si])
+    if len(b) > ref.CODED_MAX_BYTES:  # long escape chains: not tried, the stop rule's chunks
+        assert ok is rok is d.reproduced is False
+        assert_same(d, lib)
+        return
+    assert ok is rok is d.reproduced is r.reproduced is True
+    assert d.nb_latents == shortest_prefix(p, b, lib.nb_latents, STATS[si])
+    assert (d.q0, d.dq, d.qmax, d.dred_offset) == (p.q0, p.dq, p.qmax, p.dred_offset)
+    assert np.array_equal(d.state_q, p.state_q)
+    assert np.array_equal(d.latents_q, p.latents_q[:d.nb_latents])
+    assert list(d.levels) == [ref.level(p.q0, p.dq, p.qmax, c) for c in range(d.nb_latents)]
+    assert _dred.encode_payload(d, C_STATS[si]) == b
+    if d.nb_latents == lib.nb_latents:
+        assert d.ec_bits == lib.ec_bits
+
+
+@SETTINGS
+@given(payloads(nb=st.integers(0, 26)), st.data())
+def test_decode_coded_c_equals_python(case, data):
+    """Random bytes, and encodings cut short, mutated or extended: C and Python agree, and
+    reproduced says whether the result re-encodes to the input."""
+    si, p = case
+    if data.draw(st.booleans()):
+        b = bytearray(data.draw(st.binary(max_size=300)))
+    else:
+        b = bytearray(ref.encode_payload(p, STATS[si]))
+        b = b[:data.draw(st.integers(0, len(b)))] + data.draw(st.binary(max_size=2))
+        for _ in range(data.draw(st.integers(0, 2))):
+            if b:
+                b[data.draw(st.integers(0, len(b) - 1))] ^= data.draw(st.integers(1, 255))
+    b = bytes(b)
+    fo = data.draw(st.integers(0, ref.MAX_FRAME_OFFSET))
+    ok, d = _dred.decode_coded(b, fo, C_STATS[si])
+    rok, r = ref.decode_coded(b, fo, STATS[si])
+    assert ok == rok == d.reproduced == r.reproduced
+    assert_same(d, r)
+    lib = _dred.decode_payload(b, 104, fo, C_STATS[si])
+    assert d.nb_latents >= lib.nb_latents
+    assert np.array_equal(d.latents_q[:lib.nb_latents], lib.latents_q)
+    try:
+        again = _dred.encode_payload(d, C_STATS[si])
+    except InvalidArgumentError:
+        again = None
+    assert ok == (again == b)
+    if not ok:
+        assert_same(d, lib)
+
+
 def check_libopus_floats(x, q, s):
     """x is float32(q) * 256 / float32(s) (s = 0 -> 1) as IEEE single: the correctly rounded
     quotient. Exact in float64: x * s has at most 32 significant bits."""
@@ -268,6 +339,55 @@ def test_public_api():
     assert ref.parse_dred(no_dred, stats=STATS[1]) is None
     with pytest.raises(InvalidPacketError):
         api.parse_dred(b"", weights=STATS[1])
+
+
+def hidden_chunk_packet():
+    """A packet whose payload ends in zero chunks of about 2 bits each, at tables where every coded
+    latent dim has P(0) = 240/256: libopus' stop rule leaves some of them out."""
+    stats = synthetic_stats(7)
+    stats["dred_latent_p0_q8"] = np.where(stats["dred_latent_p0_q8"] == 255, 255, 240).astype(np.uint8)
+    for m in range(1, 20):
+        p = ref.DredPayload(q0=3, dq=4, qmax=15, dred_offset=4, nb_latents=m + 3)
+        p.latents_q = np.array([np.where(coded(stats, "latent", ref.level(3, 4, 15, c)) & (c < m), 9, 0)
+                                for c in range(m + 3)], np.int32)
+        payload = ref.encode_payload(p, stats)
+        if ref.decode_payload(payload, 104, 0, stats).nb_latents == m and \
+                ref.decode_coded(payload, 0, stats)[1].nb_latents == m + 3:
+            pkt = refpacket.build_packet(15, 0, [bytes(20)], bytes([0xFC]) + ref.PREFIX + payload)
+            return stats, p, payload, pkt
+    raise AssertionError("no payload with hidden chunks")
+
+
+def test_coded_chunks_api():
+    stats, p, payload, pkt = hidden_chunk_packet()
+    lib = api.parse_dred(pkt, weights=stats)
+    assert lib.reproduced is None and lib.nb_latents == p.nb_latents - 3
+    assert api.encode_dred(lib, stats) != payload
+    full = api.parse_dred(pkt, weights=stats, coded_chunks=True)
+    assert full.reproduced is True and full.nb_latents == p.nb_latents
+    assert np.array_equal(full.latents_q, p.latents_q) and full.latents.shape == (p.nb_latents, 26)
+    assert (full.samples, full.dred_end) == (lib.samples, lib.dred_end)
+    assert np.array_equal(full.latents[:lib.nb_latents], lib.latents)
+    assert api.encode_dred(full, stats) == payload
+    # max_dred_samples bounds libopus' parse, not the coded chunks
+    short = api.parse_dred(pkt, 960, weights=stats, coded_chunks=True)
+    assert short.nb_latents == p.nb_latents
+    assert short.samples == api.parse_dred(pkt, 960, weights=stats).samples
+    d = api.decode_coded(payload, 0, stats)
+    assert d.reproduced is True and np.array_equal(d.latents_q, p.latents_q)
+    assert_same(d, ref.decode_coded(payload, 0, stats)[1])
+    # bytes no encoder wrote: the stop rule's chunks, reproduced False
+    junk = payload[:-1] + bytes([payload[-1] ^ 0x5A])
+    for ok, d in (_dred.decode_coded(junk, 0, stats), ref.decode_coded(junk, 0, stats)):
+        if not ok:
+            assert_same(d, ref.decode_payload(junk, 104, 0, stats), arrays=False)
+    assert api.parse_dred(refpacket.build_packet(15, 0, [bytes(10)]), weights=stats,
+                          coded_chunks=True) is None
+    big = bytes(ref.CODED_MAX_BYTES + 1)
+    assert _dred.decode_coded(big, 0, stats)[0] is ref.decode_coded(big, 0, stats)[0] is False
+    for impl, s in ((_dred, stats), (ref, stats)):
+        with pytest.raises(InvalidArgumentError):
+            impl.decode_coded(payload, 49, s)
 
 
 def test_errors_before_and_after_dred():

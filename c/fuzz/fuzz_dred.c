@@ -1,6 +1,8 @@
 /* libFuzzer target for the DRED payload layer: dredfx_dred_parse on the input as an Opus packet
  * and dredfx_dred_decode on it as a raw payload, with synthetic statistics tables drawn from the
  * first input bytes; whatever decodes is re-encoded and must decode to the same values.
+ * dredfx_dred_decode_coded on the raw payload: 1 exactly when its chunks re-encode to the input,
+ * else the stop rule's payload; the stop rule's chunks always a prefix of its chunks.
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -Ic/include -Ic/src c/fuzz/fuzz_dred.c
  *        c/src/(all layers)/(all).c -o fuzz_dred */
 #include <stdlib.h>
@@ -39,6 +41,24 @@ static void check_reencode(const dredfx_dred_payload *d, int mff, const dredfx_d
   if (dredfx_dred_dequantize(d, s, sq, lq) < 0) abort();
 }
 
+static void check_coded(const uint8_t *data, int32_t size, int fo, const dredfx_dred_stats *s) {
+  static unsigned char buf[4096];
+  dredfx_dred_payload lib, c;
+  int ret, n;
+  if (dredfx_dred_decode(data, size, 104, fo, s, &lib) < 0) abort();
+  ret = dredfx_dred_decode_coded(data, size, fo, s, &c);
+  if (ret != 0 && ret != 1) abort();
+  if (c.nb_latents < lib.nb_latents || c.nb_latents > 26 || c.q0 != lib.q0 || c.dq != lib.dq ||
+      c.qmax != lib.qmax || c.dred_offset != lib.dred_offset ||
+      memcmp(c.state, lib.state, sizeof(c.state)) ||
+      memcmp(c.latents, lib.latents, sizeof(c.latents[0]) * (size_t)lib.nb_latents))
+    abort();
+  n = dredfx_dred_encode(buf, sizeof(buf), &c, s);
+  if (ret == 1 && (n != size || memcmp(buf, data, (size_t)size))) abort();
+  if (ret == 0 && size <= 2048 && n == size && !memcmp(buf, data, (size_t)size)) abort();
+  if (ret == 0 && memcmp(&c, &lib, sizeof(c))) abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   dredfx_dred_stats s;
   dredfx_dred_payload d;
@@ -53,6 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ret = dredfx_dred_decode(data, (int32_t)size, mff, fo, &s, &d);
   if (ret < 0 || ret > 26 || ret != d.nb_latents) abort();
   check_reencode(&d, mff, &s);
+  check_coded(data, (int32_t)size, fo, &s);
   ret = dredfx_dred_parse(data, (int32_t)size, mff * 480, 48000, &s, &d, &end);
   if (ret < 0 && !dredfx_is_invalid_packet(ret)) abort();
   if (ret >= 0 && end < 0) abort();

@@ -196,6 +196,14 @@ int dredfx_dred_parse(const unsigned char *packet, int32_t len, int32_t max_dred
  * byte count (ceil(ec_tell/8)) or DREDFX_ERR_BUFFER_TOO_SMALL. The 'D', 12 prefix is not written. */
 int dredfx_dred_encode(unsigned char *out, int32_t maxlen, const dredfx_dred_payload *p,
                        const dredfx_dred_stats *stats);
+/* Every chunk the encoder coded, including the last ones of under 8 bits that libopus 1.6.1's
+ * stop rule never reads: decodes past that rule while bits remain and keeps the smallest chunk
+ * count (>= the stop rule's) whose dredfx_dred_encode is the input, byte for byte. Returns 1 with
+ * those chunks in out; 0 with the stop rule's chunks (as dredfx_dred_decode with
+ * min_feature_frames 104) when no count reproduces the input, e.g. bytes not written by a
+ * libopus-style encoder, or input over 2048 bytes (not tried); or an error. */
+int dredfx_dred_decode_coded(const unsigned char *bytes, int32_t len, int dred_frame_offset,
+                             const dredfx_dred_stats *stats, dredfx_dred_payload *out);
 /* Dequantizes into Q16 (value = q * 256 / scale, rounded half away from zero; scale 0 -> 1).
  * state_q16[50]; latents_q16[26 * 26] with stride 26: 25 values, then the q-feature q/8 - 1. */
 int dredfx_dred_dequantize(const dredfx_dred_payload *p, const dredfx_dred_stats *stats,

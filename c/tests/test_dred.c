@@ -461,6 +461,127 @@ static void test_parse(void) {
   CHECK(dredfx_dred_decode(NULL, 0, 104, 0, &stats, &d) == 0 && d.ec_bits > 0, "empty payload");
 }
 
+/* Tables where every coded dim has P(0) = 240/256 at every level: a chunk of zeros costs about
+ * 2 bits, a chunk of +-9 far more than a byte. */
+static uint8_t cheap_r[16 * 25], cheap_p0[16 * 25];
+static const dredfx_dred_stats cheap_stats = {lat_scale, lat_dz, cheap_r, cheap_p0,
+                                              st_scale, st_dz, st_r, st_p0};
+
+static int same_bytes_at(const unsigned char *a, int na, const dredfx_dred_payload *p, int k,
+                         const dredfx_dred_stats *s) {
+  static unsigned char again[1 << 16];
+  dredfx_dred_payload q = *p;
+  int n;
+  q.nb_latents = k;
+  n = dredfx_dred_encode(again, sizeof(again), &q, s);
+  return n == na && !memcmp(again, a, (size_t)na);
+}
+
+/* Payloads ending in 1-4 chunks of zeros (under 8 bits together): libopus' stop rule drops them,
+ * dredfx_dred_decode_coded gets every one back and the re-encode is the input. */
+static void test_decode_coded_hidden(void) {
+  int cases = 0, early = 0, all_back = 0, hidden_total = 0;
+  for (int k = 0; k < 16 * 25; k++) {
+    cheap_r[k] = (uint8_t)rnd_range(1, 255);
+    cheap_p0[k] = k % 25 % 7 == 3 ? 255 : 240;
+  }
+  for (int rep = 0; rep < 400; rep++) {
+    dredfx_dred_payload p, d, c;
+    int q0 = rnd_range(0, 15), dq = rnd_range(0, 7), qmax = q0 < 14 && dq > 0 ? rnd_range(q0 + 1, 15) : 15;
+    int h = rnd_range(1, 4), m = rnd_range(1, 26 - h), n, ret, lib;
+    random_payload(&p, q0, dq, qmax, m + h);
+    for (int j = 0; j < 50; j++) p.state[j] = 0;
+    for (int i = 0; i < m + h; i++)
+      for (int j = 0; j < 25; j++)
+        p.latents[i][j] = i >= m || j % 7 == 3 ? 0 : (j % 2 ? 9 : -9);
+    n = dredfx_dred_encode(buf, sizeof(buf), &p, &cheap_stats);
+    CHECK(n > 0, "encode %d", n);
+    if (n <= 0) continue;
+    lib = dredfx_dred_decode(buf, n, 104, p.dred_frame_offset, &cheap_stats, &d);
+    ret = dredfx_dred_decode_coded(buf, n, p.dred_frame_offset, &cheap_stats, &c);
+    cases++;
+    CHECK(lib >= m && lib <= m + h, "stop rule count %d (%d + %d coded)", lib, m, h);
+    early += lib < m + h;
+    CHECK(ret == 1, "decode_coded %d", ret);
+    /* The smallest count that gives the bytes: all m + h unless trailing zeros leave them as they are. */
+    CHECK(c.nb_latents >= lib && c.nb_latents <= m + h, "coded count %d of %d", c.nb_latents, m + h);
+    CHECK(same_header(&p, &c) && same_chunks(&p, &c, c.nb_latents), "coded chunks");
+    CHECK(same_bytes_at(buf, n, &c, c.nb_latents, &cheap_stats), "coded chunks re-encode to the input");
+    for (int k = lib; k < c.nb_latents; k++)
+      CHECK(!same_bytes_at(buf, n, &p, k, &cheap_stats), "count %d already gives the bytes", k);
+    for (int i = 0; i < c.nb_latents; i++)
+      CHECK(c.level[i] == dredfx_dred_level(q0, dq, qmax, i), "level %d", i);
+    CHECK(c.nb_latents == 26 || (c.level[c.nb_latents] == 0 && c.latents[c.nb_latents][0] == 0),
+          "chunks past the count cleared");
+    /* At the stop rule's count, ec_bits is what dredfx_dred_decode says. */
+    if (c.nb_latents == lib) CHECK(c.ec_bits == d.ec_bits, "ec_bits %d vs %d", c.ec_bits, d.ec_bits);
+    all_back += c.nb_latents == m + h;
+    hidden_total += c.nb_latents - lib;
+  }
+  printf("decode_coded: %d payloads, %d stopped early by libopus' rule, %d with every coded chunk "
+         "back, %d hidden chunks recovered\n", cases, early, all_back, hidden_total);
+  /* Zero chunks that leave the final bytes as they are cannot be told from no chunks. */
+  CHECK(early * 5 >= cases * 3, "the stop rule drops chunks in most cases (%d of %d)", early, cases);
+  CHECK(all_back * 4 >= cases * 3, "most get every chunk back (%d of %d)", all_back, cases);
+}
+
+/* Any payload dredfx encodes: decode_coded returns 1 and a prefix of its chunks whose encoding
+ * is the same bytes, the whole payload in nearly every case. */
+static void test_decode_coded_round_trips(void) {
+  int all = 0, full = 0;
+  for (int rep = 0; rep < 1500; rep++) {
+    dredfx_dred_payload p, c;
+    int q0 = rnd_range(0, 15), dq = rnd_range(0, 7), qmax = q0 < 14 && dq > 0 ? rnd_range(q0 + 1, 15) : 15;
+    int nb = rnd_range(0, 26), n, ret;
+    random_payload(&p, q0, dq, qmax, nb);
+    if (rep % 3 == 0)
+      for (int i = rnd_range(0, nb); i < nb; i++) memset(p.latents[i], 0, sizeof(p.latents[i]));
+    n = dredfx_dred_encode(buf, sizeof(buf), &p, &stats);
+    if (n <= 0 || n > 2048) continue;
+    ret = dredfx_dred_decode_coded(buf, n, p.dred_frame_offset, &stats, &c);
+    all++;
+    CHECK(ret == 1 && c.nb_latents <= nb, "round trip %d, %d of %d", ret, c.nb_latents, nb);
+    CHECK(same_header(&p, &c) && same_chunks(&p, &c, c.nb_latents), "round trip chunks");
+    CHECK(same_bytes_at(buf, n, &c, c.nb_latents, &stats), "round trip bytes");
+    full += c.nb_latents == nb;
+  }
+  CHECK(full * 100 >= all * 95, "full round trips %d of %d", full, all);
+}
+
+/* Random bytes: never an error, 0 or 1 as a re-encode of the result says, and the stop rule's
+ * chunks when 0. */
+static void test_decode_coded_garbage(void) {
+  int ones = 0;
+  for (int rep = 0; rep < 3000; rep++) {
+    unsigned char g[300];
+    dredfx_dred_payload d, c;
+    int len = rnd_range(0, (int)sizeof(g)), fo = rnd_range(0, 48), ret, lib;
+    const dredfx_dred_stats *s = rep % 2 ? &stats : &cheap_stats;
+    for (int k = 0; k < len; k++) g[k] = (unsigned char)rnd();
+    lib = dredfx_dred_decode(g, len, 104, fo, s, &d);
+    ret = dredfx_dred_decode_coded(g, len, fo, s, &c);
+    CHECK(ret == 0 || ret == 1, "garbage decode_coded %d", ret);
+    CHECK(same_header(&d, &c) && c.nb_latents >= lib && same_chunks(&d, &c, lib), "garbage prefix");
+    CHECK(ret == same_bytes_at(g, len, &c, c.nb_latents, s), "return value = re-encode check");
+    if (ret == 0)
+      CHECK(c.nb_latents == lib && c.ec_bits == d.ec_bits && !memcmp(&c, &d, sizeof(c)),
+            "0: the stop rule's payload");
+    ones += ret;
+  }
+  printf("decode_coded on random bytes: %d of 3000 reproduced\n", ones);
+  {
+    dredfx_dred_payload d;
+    static unsigned char big[2049];
+    CHECK(dredfx_dred_decode_coded(NULL, 0, 0, &stats, &d) == 0 && d.nb_latents == 0, "empty");
+    CHECK(dredfx_dred_decode_coded(NULL, 5, 0, &stats, &d) == DREDFX_ERR_BAD_ARG, "NULL bytes");
+    CHECK(dredfx_dred_decode_coded(buf, -1, 0, &stats, &d) == DREDFX_ERR_BAD_ARG, "negative");
+    CHECK(dredfx_dred_decode_coded(buf, 5, 49, &stats, &d) == DREDFX_ERR_BAD_ARG, "offset 49");
+    CHECK(dredfx_dred_decode_coded(buf, 5, 0, NULL, &d) == DREDFX_ERR_BAD_ARG, "NULL stats");
+    CHECK(dredfx_dred_decode_coded(buf, 5, 0, &stats, NULL) == DREDFX_ERR_BAD_ARG, "NULL out");
+    CHECK(dredfx_dred_decode_coded(big, sizeof(big), 0, &stats, &d) == 0, "over 2048 bytes: not tried");
+  }
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IONBF, 0);
   make_stats();
@@ -472,6 +593,9 @@ int main(void) {
   test_crafted_escapes();
   test_dequantize();
   test_parse();
+  test_decode_coded_hidden();
+  test_decode_coded_round_trips();
+  test_decode_coded_garbage();
   printf("%d passed, %d failed\n", passed, failed);
   return failed != 0;
 }

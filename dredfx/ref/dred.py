@@ -4,6 +4,7 @@ Finding the DRED extension in a packet (src/opus_decoder.c dred_find_payload), t
 payload (dnn/dred_decoder.c dred_ec_decode, dnn/dred_encoder.c dred_encode_silk_frame), quantizer
 levels (dnn/dred_coding.c compute_quantizer) and dequantization. Facts sheet sections 1.3, 1.4, 2.
 """
+import copy
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -24,6 +25,8 @@ NUM_REDUNDANCY_FRAMES = 52
 MAX_TOTAL_OFFSET = 32 * 255 + 31
 MAX_FRAME_OFFSET = 48
 MAX_SAMPLING_RATE = 768000
+# decode_coded re-encodes at most this many bytes (libopus' encoder writes at most 1000).
+CODED_MAX_BYTES = 2048
 DQ_TABLE = (0, 2, 3, 4, 6, 8, 12, 16)
 
 STATS_NAMES = {
@@ -49,6 +52,8 @@ class DredPayload:
     latents float32[nb_latents, 26] are libopus' dequantized values (26th column: the q-feature
     level / 8 - 1), None when not computed.
     payload: the range-coded bytes after 'D', 12 (None when built by hand).
+    reproduced: set by decode_coded: True when the chunks are every chunk the encoder coded (their
+    encoding is the payload, byte for byte), False when they are only the stop rule's; else None.
     """
     q0: int
     dq: int
@@ -65,6 +70,7 @@ class DredPayload:
     state: Optional[np.ndarray] = None
     latents: Optional[np.ndarray] = None
     payload: Optional[bytes] = None
+    reproduced: Optional[bool] = None
 
 
 def stats_arrays(stats):
@@ -125,14 +131,7 @@ def _decode_values(dec, r, p0):
     return out
 
 
-def decode_payload(data, min_feature_frames=104, dred_frame_offset=0, stats=None):
-    """Decodes the range-coded bytes after 'D', 12 as dred_ec_decode does. Never fails on short
-    input: fewer chunks are decoded."""
-    if min_feature_frames < 0 or not 0 <= dred_frame_offset <= MAX_FRAME_OFFSET:
-        raise InvalidArgumentError("decode_payload: argument out of range", -1)
-    data = bytes(data)
-    st = stats_arrays(stats)
-    dec = _ec.Decoder(data)
+def _decode_header(dec, dred_frame_offset, st):
     q0 = dec.dec_uint(16)
     dq = dec.dec_uint(8)
     extra = 32 * dec.dec_uint(256) if dec.dec_uint(2) else 0
@@ -148,24 +147,86 @@ def decode_payload(data, min_feature_frames=104, dred_frame_offset=0, stats=None
             dec.update(0, nvals, 2 * nvals)
     so = q0 * STATE_DIM
     state_q = _decode_values(dec, st["state_r"][so:so + STATE_DIM], st["state_p0"][so:so + STATE_DIM])
-    latents, levels = [], []
-    for i in range(0, min(NUM_REDUNDANCY_FRAMES, (min_feature_frames + 1) // 2), 2):
-        c = i // 2
-        # Chunk c is decoded only while at least a whole byte is left.
-        if 8 * len(data) - dec.tell() <= 7:
-            break
-        lv = _level(q0, dq, qmax, c)
-        lo = lv * LATENT_DIM
-        latents.append(_decode_values(dec, st["latent_r"][lo:lo + LATENT_DIM],
-                                      st["latent_p0"][lo:lo + LATENT_DIM]))
-        levels.append(lv)
-    p = DredPayload(q0=q0, dq=dq, qmax=qmax, dred_offset=dred_offset,
-                    dred_frame_offset=dred_frame_offset, nb_latents=len(latents),
-                    ec_bits=dec.tell(), state_q=state_q,
-                    latents_q=np.array(latents, np.int32).reshape(-1, LATENT_DIM),
-                    levels=np.array(levels, np.uint8), payload=data)
+    return DredPayload(q0=q0, dq=dq, qmax=qmax, dred_offset=dred_offset,
+                       dred_frame_offset=dred_frame_offset, state_q=state_q)
+
+
+def _decode_chunk(dec, p, c, st):
+    lo = _level(p.q0, p.dq, p.qmax, c) * LATENT_DIM
+    return _decode_values(dec, st["latent_r"][lo:lo + LATENT_DIM], st["latent_p0"][lo:lo + LATENT_DIM])
+
+
+def _byte_left(dec, n):
+    # libopus 1.6.1's stop rule: a chunk is decoded only while a whole byte is left.
+    return 8 * n - dec.tell() > 7
+
+
+def _with_chunks(p, latents, ec_bits, data, st):
+    n = len(latents)
+    p.nb_latents = n
+    p.ec_bits = ec_bits
+    p.latents_q = np.array(latents, np.int32).reshape(-1, LATENT_DIM)
+    p.levels = np.array([_level(p.q0, p.dq, p.qmax, c) for c in range(n)], np.uint8)
+    p.payload = data
     p.state, p.latents = dequantize(p, st)
     return p
+
+
+def decode_payload(data, min_feature_frames=104, dred_frame_offset=0, stats=None):
+    """Decodes the range-coded bytes after 'D', 12 as dred_ec_decode does. Never fails on short
+    input: fewer chunks are decoded."""
+    if min_feature_frames < 0 or not 0 <= dred_frame_offset <= MAX_FRAME_OFFSET:
+        raise InvalidArgumentError("decode_payload: argument out of range", -1)
+    data = bytes(data)
+    st = stats_arrays(stats)
+    dec = _ec.Decoder(data)
+    p = _decode_header(dec, dred_frame_offset, st)
+    latents = []
+    for i in range(0, min(NUM_REDUNDANCY_FRAMES, (min_feature_frames + 1) // 2), 2):
+        if not _byte_left(dec, len(data)):
+            break
+        latents.append(_decode_chunk(dec, p, i // 2, st))
+    return _with_chunks(p, latents, dec.tell(), data, st)
+
+
+def decode_coded(data, dred_frame_offset=0, stats=None):
+    """(reproduced, DredPayload): every chunk the encoder coded, including the last ones of under
+    8 bits that libopus 1.6.1's stop rule never reads. Decodes past that rule while bits remain
+    and keeps the smallest chunk count (>= the stop rule's) whose encode_payload is the input;
+    when none is (bytes not from a libopus-style encoder, or over CODED_MAX_BYTES: not tried),
+    reproduced is False and the chunks are the stop rule's (decode_payload with 104)."""
+    if not 0 <= dred_frame_offset <= MAX_FRAME_OFFSET:
+        raise InvalidArgumentError("decode_coded: argument out of range", -1)
+    data = bytes(data)
+    st = stats_arrays(stats)
+    dec = _ec.Decoder(data)
+    p = _decode_header(dec, dred_frame_offset, st)
+    latents, tell, stop = [], [dec.tell()], None
+    # A chunk ends no later than bit 8 * len; one that costs under a whole bit can start there.
+    while len(latents) < MAX_LATENTS and dec.tell() <= 8 * len(data):
+        if stop is None and not _byte_left(dec, len(data)):
+            stop = len(latents)
+        latents.append(_decode_chunk(dec, p, len(latents), st))
+        tell.append(dec.tell())
+    if stop is None:
+        stop = len(latents)
+    found = None
+    if len(data) <= CODED_MAX_BYTES:
+        q = copy.copy(p)
+        q.latents_q = np.array(latents, np.int32).reshape(-1, LATENT_DIM)
+        for k in range(stop, len(latents) + 1):
+            q.nb_latents = k
+            try:
+                again = encode_payload(q, st, maxlen=len(data))
+            except (InvalidArgumentError, BufferTooSmallError):
+                continue
+            if again == data:
+                found = k
+                break
+    k = stop if found is None else found
+    p = _with_chunks(p, latents[:k], tell[k], data, st)
+    p.reproduced = found is not None
+    return p.reproduced, p
 
 
 def _accept(ext_data):

@@ -18,6 +18,9 @@
 /* Allowed sampling rates of dredfx_dred_parse: keeps every product inside 64 bits and the result
  * inside an int. */
 #define DRED_MAX_SAMPLING_RATE 768000
+/* dredfx_dred_decode_coded's re-encoding buffer: libopus' encoder writes at most
+ * DRED_MAX_DATA_SIZE (1000) bytes; longer input is not tried. */
+#define DRED_CODED_MAX_BYTES 2048
 
 /* Slope of the quantizer level in 1/16 level per chunk, indexed by dQ. */
 static const int dred_dq_table[8] = {0, 2, 3, 4, 6, 8, 12, 16};
@@ -60,49 +63,109 @@ static int dred_stats_ok(const dredfx_dred_stats *s) {
          s->state_r_q8 && s->state_p0_q8;
 }
 
-int dredfx_dred_decode(const unsigned char *bytes, int32_t len, int min_feature_frames,
-                       int dred_frame_offset, const dredfx_dred_stats *stats,
-                       dredfx_dred_payload *out) {
-  dredfx_ec ec;
-  int extra, nb_chunks, i;
-  if (!out || !dred_stats_ok(stats) || len < 0 || (!bytes && len > 0) || min_feature_frames < 0 ||
-      dred_frame_offset < 0 || dred_frame_offset > DRED_MAX_FRAME_OFFSET)
-    return DREDFX_ERR_BAD_ARG;
+static int dred_decode_args_ok(const unsigned char *bytes, int32_t len, int dred_frame_offset,
+                               const dredfx_dred_stats *stats, const dredfx_dred_payload *out) {
+  return out && dred_stats_ok(stats) && len >= 0 && (bytes || len == 0) && dred_frame_offset >= 0 &&
+         dred_frame_offset <= DRED_MAX_FRAME_OFFSET;
+}
+
+/* Header fields and state into out (cleared first). */
+static void dred_decode_header(dredfx_ec *ec, int dred_frame_offset, const dredfx_dred_stats *stats,
+                               dredfx_dred_payload *out) {
+  int extra;
   memset(out, 0, sizeof(*out));
-  dredfx_ec_dec_init(&ec, bytes, (uint32_t)len);
-  out->q0 = (int)dredfx_ec_dec_uint(&ec, 16);
-  out->dq = (int)dredfx_ec_dec_uint(&ec, 8);
-  extra = dredfx_ec_dec_uint(&ec, 2) ? 32 * (int)dredfx_ec_dec_uint(&ec, 256) : 0;
-  out->dred_offset = 16 - (int)dredfx_ec_dec_uint(&ec, 32) - extra + dred_frame_offset;
+  out->q0 = (int)dredfx_ec_dec_uint(ec, 16);
+  out->dq = (int)dredfx_ec_dec_uint(ec, 8);
+  extra = dredfx_ec_dec_uint(ec, 2) ? 32 * (int)dredfx_ec_dec_uint(ec, 256) : 0;
+  out->dred_offset = 16 - (int)dredfx_ec_dec_uint(ec, 32) - extra + dred_frame_offset;
   out->dred_frame_offset = dred_frame_offset;
   out->qmax = 15;
   if (dred_qmax_coded(out->q0, out->dq)) {
     /* One symbol: half the range says qmax = 15, the other half holds q0 + 1 .. 14 uniformly. */
     unsigned nvals = (unsigned)(14 - out->q0);
-    unsigned s = dredfx_ec_decode(&ec, 2 * nvals);
+    unsigned s = dredfx_ec_decode(ec, 2 * nvals);
     if (s >= nvals) {
       out->qmax = out->q0 + 1 + (int)(s - nvals);
-      dredfx_ec_dec_update(&ec, s, s + 1, 2 * nvals);
+      dredfx_ec_dec_update(ec, s, s + 1, 2 * nvals);
     } else {
-      dredfx_ec_dec_update(&ec, 0, nvals, 2 * nvals);
+      dredfx_ec_dec_update(ec, 0, nvals, 2 * nvals);
     }
   }
-  dred_decode_values(&ec, out->state, stats->state_r_q8 + out->q0 * DREDFX_DRED_STATE_DIM,
+  dred_decode_values(ec, out->state, stats->state_r_q8 + out->q0 * DREDFX_DRED_STATE_DIM,
                      stats->state_p0_q8 + out->q0 * DREDFX_DRED_STATE_DIM, DREDFX_DRED_STATE_DIM);
+}
+
+static void dred_decode_chunk(dredfx_ec *ec, const dredfx_dred_stats *stats, dredfx_dred_payload *out,
+                              int c) {
+  int level = dred_level_unchecked(out->q0, out->dq, out->qmax, c);
+  out->level[c] = (uint8_t)level;
+  dred_decode_values(ec, out->latents[c], stats->latent_r_q8 + level * DREDFX_DRED_LATENT_DIM,
+                     stats->latent_p0_q8 + level * DREDFX_DRED_LATENT_DIM, DREDFX_DRED_LATENT_DIM);
+}
+
+/* libopus 1.6.1's stop rule: a chunk is decoded only while a whole byte is left. */
+static int dred_byte_left(const dredfx_ec *ec, int32_t len) {
+  return 8 * (int64_t)len - dredfx_ec_tell(ec) > 7;
+}
+
+int dredfx_dred_decode(const unsigned char *bytes, int32_t len, int min_feature_frames,
+                       int dred_frame_offset, const dredfx_dred_stats *stats,
+                       dredfx_dred_payload *out) {
+  dredfx_ec ec;
+  int nb_chunks, i;
+  if (!dred_decode_args_ok(bytes, len, dred_frame_offset, stats, out) || min_feature_frames < 0)
+    return DREDFX_ERR_BAD_ARG;
+  dredfx_ec_dec_init(&ec, bytes, (uint32_t)len);
+  dred_decode_header(&ec, dred_frame_offset, stats, out);
   /* libopus steps i by 2 over 10 ms slots; chunk i/2 is decoded only while a whole byte is left. */
   nb_chunks = DREDFX_MIN(DRED_NUM_REDUNDANCY_FRAMES, (min_feature_frames + 1) / 2);
-  for (i = 0; i < nb_chunks; i += 2) {
-    int level, c = i / 2;
-    if (8 * (int64_t)len - dredfx_ec_tell(&ec) <= 7)
-      break;
-    level = dred_level_unchecked(out->q0, out->dq, out->qmax, c);
-    out->level[c] = (uint8_t)level;
-    dred_decode_values(&ec, out->latents[c], stats->latent_r_q8 + level * DREDFX_DRED_LATENT_DIM,
-                       stats->latent_p0_q8 + level * DREDFX_DRED_LATENT_DIM, DREDFX_DRED_LATENT_DIM);
-  }
+  for (i = 0; i < nb_chunks && dred_byte_left(&ec, len); i += 2)
+    dred_decode_chunk(&ec, stats, out, i / 2);
   out->nb_latents = i / 2;
   out->ec_bits = dredfx_ec_tell(&ec);
   return out->nb_latents;
+}
+
+int dredfx_dred_decode_coded(const unsigned char *bytes, int32_t len, int dred_frame_offset,
+                             const dredfx_dred_stats *stats, dredfx_dred_payload *out) {
+  unsigned char again[DRED_CODED_MAX_BYTES];
+  int tell[DREDFX_DRED_MAX_LATENTS + 1];
+  dredfx_ec ec;
+  int c, k, stop = -1, reproduced = 0;
+  if (!dred_decode_args_ok(bytes, len, dred_frame_offset, stats, out))
+    return DREDFX_ERR_BAD_ARG;
+  dredfx_ec_dec_init(&ec, bytes, (uint32_t)len);
+  dred_decode_header(&ec, dred_frame_offset, stats, out);
+  /* Past the stop rule the encoder may still have coded chunks of under 8 bits; a chunk can end
+   * no later than bit 8 * len, and one that costs under a whole bit can start there. */
+  tell[0] = dredfx_ec_tell(&ec);
+  for (c = 0; c < DREDFX_DRED_MAX_LATENTS && dredfx_ec_tell(&ec) <= 8 * (int64_t)len; c++) {
+    if (stop < 0 && !dred_byte_left(&ec, len))
+      stop = c;
+    dred_decode_chunk(&ec, stats, out, c);
+    tell[c + 1] = dredfx_ec_tell(&ec);
+  }
+  if (stop < 0)
+    stop = c;
+  /* The encoder's bytes depend only on how many chunks it kept: the coded count is the smallest
+   * one whose encoding is the input (trailing chunks that change no byte cannot be told apart);
+   * a count whose encoding needs more than len bytes fails. */
+  for (k = stop; len <= DRED_CODED_MAX_BYTES && k <= c && !reproduced; k++) {
+    int n;
+    out->nb_latents = k;
+    n = dredfx_dred_encode(again, len, out, stats);
+    reproduced = n == len && !memcmp(again, bytes, (size_t)len);
+  }
+  if (reproduced)
+    k--;
+  else
+    k = stop;
+  out->nb_latents = k;
+  out->ec_bits = tell[k];
+  /* Chunks past the count are left cleared, as dredfx_dred_decode leaves them. */
+  memset(out->latents + k, 0, sizeof(out->latents[0]) * (size_t)(DREDFX_DRED_MAX_LATENTS - k));
+  memset(out->level + k, 0, (size_t)(DREDFX_DRED_MAX_LATENTS - k));
+  return reproduced;
 }
 
 static int dred_accept(const dredfx_extension *ext, void *ctx) {
