@@ -5,23 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "dredfx.h"
-
-static int passed, failed;
-
-#define CHECK(cond, ...)                                      \
-  do {                                                        \
-    if (cond) {                                               \
-      passed++;                                               \
-    } else {                                                  \
-      failed++;                                               \
-      if (failed < 30) {                                      \
-        printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-        printf(__VA_ARGS__);                                  \
-        printf("\n");                                         \
-      }                                                       \
-    }                                                         \
-  } while (0)
 
 static uint32_t rng_state = 0x12345678u;
 static uint32_t rnd(void) {
@@ -94,17 +79,17 @@ static int same_chunks(const dredfx_dred_payload *a, const dredfx_dred_payload *
 static void test_levels(void) {
   static const int ex1[7] = {6, 7, 7, 8, 8, 9, 9}, ex2[7] = {4, 4, 5, 5, 5, 5, 6};
   for (int i = 0; i < 7; i++) {
-    CHECK(dredfx_dred_level(6, 5, 15, i) == ex1[i], "q0=6 dQ=5 chunk %d", i);
-    CHECK(dredfx_dred_level(4, 3, 15, i) == ex2[i], "q0=4 dQ=3 chunk %d", i);
+    CHECKF(dredfx_dred_level(6, 5, 15, i) == ex1[i], "q0=6 dQ=5 chunk %d", i);
+    CHECKF(dredfx_dred_level(4, 3, 15, i) == ex2[i], "q0=4 dQ=3 chunk %d", i);
   }
-  CHECK(dredfx_dred_level(6, 5, 8, 25) == 8, "qmax caps");
-  CHECK(dredfx_dred_level(3, 7, 15, 25) == 15, "slope 16 saturates at qmax");
-  CHECK(dredfx_dred_level(9, 0, 15, 25) == 9, "dQ 0 is flat");
-  CHECK(dredfx_dred_level(16, 0, 15, 0) == DREDFX_ERR_BAD_ARG, "q0 16");
-  CHECK(dredfx_dred_level(0, 8, 15, 0) == DREDFX_ERR_BAD_ARG, "dQ 8");
-  CHECK(dredfx_dred_level(0, 0, 16, 0) == DREDFX_ERR_BAD_ARG, "qmax 16");
-  CHECK(dredfx_dred_level(0, 0, 15, 26) == DREDFX_ERR_BAD_ARG, "chunk 26");
-  CHECK(dredfx_dred_level(0, 0, 15, -1) == DREDFX_ERR_BAD_ARG, "chunk -1");
+  CHECKF(dredfx_dred_level(6, 5, 8, 25) == 8, "qmax caps");
+  CHECKF(dredfx_dred_level(3, 7, 15, 25) == 15, "slope 16 saturates at qmax");
+  CHECKF(dredfx_dred_level(9, 0, 15, 25) == 9, "dQ 0 is flat");
+  CHECKF(dredfx_dred_level(16, 0, 15, 0) == DREDFX_ERR_BAD_ARG, "q0 16");
+  CHECKF(dredfx_dred_level(0, 8, 15, 0) == DREDFX_ERR_BAD_ARG, "dQ 8");
+  CHECKF(dredfx_dred_level(0, 0, 16, 0) == DREDFX_ERR_BAD_ARG, "qmax 16");
+  CHECKF(dredfx_dred_level(0, 0, 15, 26) == DREDFX_ERR_BAD_ARG, "chunk 26");
+  CHECKF(dredfx_dred_level(0, 0, 15, -1) == DREDFX_ERR_BAD_ARG, "chunk -1");
 }
 
 static unsigned char buf[1 << 17];
@@ -123,28 +108,28 @@ static void test_round_trips(void) {
           int n, ret;
           random_payload(&p, q0, dq, qmax, nb);
           n = dredfx_dred_encode(buf, sizeof(buf), &p, &stats);
-          CHECK(n > 0, "encode q0=%d dq=%d qmax=%d: %d", q0, dq, qmax, n);
+          CHECKF(n > 0, "encode q0=%d dq=%d qmax=%d: %d", q0, dq, qmax, n);
           if (n <= 0) continue;
           ret = dredfx_dred_decode(buf, n, 104, p.dred_frame_offset, &stats, &d);
           all++;
-          CHECK(ret == d.nb_latents && ret <= nb, "decode count %d of %d", ret, nb);
-          CHECK(same_header(&p, &d), "header q0=%d dq=%d qmax=%d", q0, dq, qmax);
-          CHECK(same_chunks(&p, &d, d.nb_latents), "chunks q0=%d dq=%d qmax=%d", q0, dq, qmax);
-          CHECK(8 * n - d.ec_bits <= 7, "decoder stops with < 8 bits left: %d bytes, %d bits", n, d.ec_bits);
-          CHECK(d.ec_bits <= 8 * n, "bits within the payload");
+          CHECKF(ret == d.nb_latents && ret <= nb, "decode count %d of %d", ret, nb);
+          CHECKF(same_header(&p, &d), "header q0=%d dq=%d qmax=%d", q0, dq, qmax);
+          CHECKF(same_chunks(&p, &d, d.nb_latents), "chunks q0=%d dq=%d qmax=%d", q0, dq, qmax);
+          CHECKF(8 * n - d.ec_bits <= 7, "decoder stops with < 8 bits left: %d bytes, %d bits", n, d.ec_bits);
+          CHECKF(d.ec_bits <= 8 * n, "bits within the payload");
           for (int c = 0; c < d.nb_latents; c++)
-            CHECK(d.level[c] == dredfx_dred_level(q0, dq, qmax, c), "level of chunk %d", c);
+            CHECKF(d.level[c] == dredfx_dred_level(q0, dq, qmax, c), "level of chunk %d", c);
           full += ret == nb;
           /* The encoder's output is canonical: re-encoding the decoded chunks gives the same
            * bytes when all of them came back. */
           if (ret == nb) {
             unsigned char again[sizeof(buf)];
             int m = dredfx_dred_encode(again, sizeof(again), &d, &stats);
-            CHECK(m == n && !memcmp(again, buf, (size_t)n), "re-encode identical");
+            CHECKF(m == n && !memcmp(again, buf, (size_t)n), "re-encode identical");
           }
         }
     }
-  CHECK(full * 10 >= all * 9, "most round trips are complete (%d of %d)", full, all);
+  CHECKF(full * 10 >= all * 9, "most round trips are complete (%d of %d)", full, all);
 }
 
 /* Decoding any prefix of a payload never fails and gives at most as many chunks; chunk c comes
@@ -161,14 +146,14 @@ static void test_truncation(void) {
       len_k[k] = dredfx_dred_encode(buf, sizeof(buf), &p, &stats);
     }
     n = len_k[26];
-    CHECK(n > 0, "encode");
+    CHECKF(n > 0, "encode");
     dredfx_dred_decode(buf, n, 104, p.dred_frame_offset, &stats, &full);
     for (int len = 0; len <= n; len++) {
       int ret = dredfx_dred_decode(buf, len, 104, p.dred_frame_offset, &stats, &t), good = 0;
-      CHECK(ret >= 0 && ret <= 26, "prefix %d of %d: %d", len, n, ret);
-      if (len >= len_k[0] + 4) CHECK(same_header(&full, &t), "header at prefix %d", len);
+      CHECKF(ret >= 0 && ret <= 26, "prefix %d of %d: %d", len, n, ret);
+      if (len >= len_k[0] + 4) CHECKF(same_header(&full, &t), "header at prefix %d", len);
       while (good < full.nb_latents && len_k[good + 1] + 4 <= len) good++;
-      CHECK(t.nb_latents >= good && same_chunks(&full, &t, good), "chunks at prefix %d: %d of %d", len,
+      CHECKF(t.nb_latents >= good && same_chunks(&full, &t, good), "chunks at prefix %d: %d of %d", len,
             t.nb_latents, good);
     }
   }
@@ -182,14 +167,14 @@ static void test_garbage(void) {
     int len = rnd_range(0, (int)sizeof(g)), mff = rnd_range(0, 120), fo = rnd_range(0, 48), n;
     for (int k = 0; k < len; k++) g[k] = (unsigned char)rnd();
     int ret = dredfx_dred_decode(g, len, mff, fo, &stats, &d);
-    CHECK(ret >= 0 && ret <= 26 && ret <= (mff + 3) / 4, "garbage decode %d", ret);
-    CHECK(d.q0 >= 0 && d.q0 < 16 && d.dq >= 0 && d.dq < 8 && d.qmax > (d.dq && d.q0 < 14 ? d.q0 : 14) &&
+    CHECKF(ret >= 0 && ret <= 26 && ret <= (mff + 3) / 4, "garbage decode %d", ret);
+    CHECKF(d.q0 >= 0 && d.q0 < 16 && d.dq >= 0 && d.dq < 8 && d.qmax > (d.dq && d.q0 < 14 ? d.q0 : 14) &&
               d.qmax <= 15, "garbage header");
     n = dredfx_dred_encode(buf, sizeof(buf), &d, &stats);
-    CHECK(n >= 0, "re-encode %d", n);
+    CHECKF(n >= 0, "re-encode %d", n);
     if (n < 0) continue;
     dredfx_dred_decode(buf, n, mff, fo, &stats, &e);
-    CHECK(same_header(&d, &e) && e.nb_latents <= d.nb_latents && same_chunks(&d, &e, e.nb_latents),
+    CHECKF(same_header(&d, &e) && e.nb_latents <= d.nb_latents && same_chunks(&d, &e, e.nb_latents),
           "garbage re-decode");
   }
 }
@@ -198,32 +183,32 @@ static void test_encode_errors(void) {
   dredfx_dred_payload p;
   int k;
   random_payload(&p, 6, 5, 15, 5);
-  CHECK(dredfx_dred_encode(NULL, 100, &p, &stats) == DREDFX_ERR_BAD_ARG, "NULL out");
-  CHECK(dredfx_dred_encode(buf, 100, NULL, &stats) == DREDFX_ERR_BAD_ARG, "NULL payload");
-  CHECK(dredfx_dred_encode(buf, 100, &p, NULL) == DREDFX_ERR_BAD_ARG, "NULL stats");
-  CHECK(dredfx_dred_encode(buf, 0, &p, &stats) == DREDFX_ERR_BUFFER_TOO_SMALL, "no room");
-  CHECK(dredfx_dred_encode(buf, 3, &p, &stats) == DREDFX_ERR_BUFFER_TOO_SMALL, "3 bytes");
+  CHECKF(dredfx_dred_encode(NULL, 100, &p, &stats) == DREDFX_ERR_BAD_ARG, "NULL out");
+  CHECKF(dredfx_dred_encode(buf, 100, NULL, &stats) == DREDFX_ERR_BAD_ARG, "NULL payload");
+  CHECKF(dredfx_dred_encode(buf, 100, &p, NULL) == DREDFX_ERR_BAD_ARG, "NULL stats");
+  CHECKF(dredfx_dred_encode(buf, 0, &p, &stats) == DREDFX_ERR_BUFFER_TOO_SMALL, "no room");
+  CHECKF(dredfx_dred_encode(buf, 3, &p, &stats) == DREDFX_ERR_BUFFER_TOO_SMALL, "3 bytes");
   p.qmax = 6;
-  CHECK(dredfx_dred_encode(buf, 1000, &p, &stats) == DREDFX_ERR_BAD_ARG, "qmax = q0 with dQ > 0");
+  CHECKF(dredfx_dred_encode(buf, 1000, &p, &stats) == DREDFX_ERR_BAD_ARG, "qmax = q0 with dQ > 0");
   p.qmax = 15;
   p.dq = 0;
   p.qmax = 14;
-  CHECK(dredfx_dred_encode(buf, 1000, &p, &stats) == DREDFX_ERR_BAD_ARG, "qmax < 15 not coded");
+  CHECKF(dredfx_dred_encode(buf, 1000, &p, &stats) == DREDFX_ERR_BAD_ARG, "qmax < 15 not coded");
   p.dq = 5;
   p.qmax = 15;
   p.nb_latents = 27;
-  CHECK(dredfx_dred_encode(buf, 1000, &p, &stats) == DREDFX_ERR_BAD_ARG, "27 latents");
+  CHECKF(dredfx_dred_encode(buf, 1000, &p, &stats) == DREDFX_ERR_BAD_ARG, "27 latents");
   p.nb_latents = 5;
   p.dred_offset = 17;
-  CHECK(dredfx_dred_encode(buf, 1000, &p, &stats) == DREDFX_ERR_BAD_ARG, "negative total offset");
+  CHECKF(dredfx_dred_encode(buf, 1000, &p, &stats) == DREDFX_ERR_BAD_ARG, "negative total offset");
   p.dred_offset = 16 - 8192;
-  CHECK(dredfx_dred_encode(buf, 1000, &p, &stats) == DREDFX_ERR_BAD_ARG, "total offset 8192");
+  CHECKF(dredfx_dred_encode(buf, 1000, &p, &stats) == DREDFX_ERR_BAD_ARG, "total offset 8192");
   p.dred_offset = 16 - 8191;
-  CHECK(dredfx_dred_encode(buf, 1000, &p, &stats) > 0, "total offset 8191");
+  CHECKF(dredfx_dred_encode(buf, 1000, &p, &stats) > 0, "total offset 8191");
   for (k = 0; k < 50 && !skipped(st_r + 6 * 50, st_p0 + 6 * 50, k); k++) {}
   if (k < 50) {
     p.state[k] = 1;
-    CHECK(dredfx_dred_encode(buf, 1000, &p, &stats) == DREDFX_ERR_BAD_ARG, "value in a skipped dim");
+    CHECKF(dredfx_dred_encode(buf, 1000, &p, &stats) == DREDFX_ERR_BAD_ARG, "value in a skipped dim");
     p.state[k] = 0;
   }
   for (k = 0; k < 50 && skipped(st_r + 6 * 50, st_p0 + 6 * 50, k); k++) {}
@@ -231,9 +216,9 @@ static void test_encode_errors(void) {
     uint8_t save = st_p0[6 * 50 + k];
     st_p0[6 * 50 + k] = 0;
     p.state[k] = 0;
-    CHECK(dredfx_dred_encode(buf, 1000, &p, &stats) == DREDFX_ERR_BAD_ARG, "zero with P(0) = 0");
+    CHECKF(dredfx_dred_encode(buf, 1000, &p, &stats) == DREDFX_ERR_BAD_ARG, "zero with P(0) = 0");
     p.state[k] = -3;
-    CHECK(dredfx_dred_encode(buf, 1000, &p, &stats) > 0, "non-zero with P(0) = 0");
+    CHECKF(dredfx_dred_encode(buf, 1000, &p, &stats) > 0, "non-zero with P(0) = 0");
     st_p0[6 * 50 + k] = save;
   }
 }
@@ -270,16 +255,16 @@ static void test_crafted_escapes(void) {
     for (int64_t rest = llabs(v) - 1; v != 0 && rest >= 0; rest -= 7)
       dredfx_ec_enc_icdf16(&ec, rest < 7 ? (int)rest : 7, mag_icdf, 15);
   }
-  CHECK(ec.error == 0, "crafting");
+  CHECKF(ec.error == 0, "crafting");
   n = (dredfx_ec_tell(&ec) + 7) / 8;
   dredfx_ec_enc_shrink(&ec, (uint32_t)n);
   dredfx_ec_enc_done(&ec);
-  CHECK(dredfx_dred_decode(crafted, n, 104, 0, &s, &d) == 0, "crafted decode");
+  CHECKF(dredfx_dred_decode(crafted, n, 104, 0, &s, &d) == 0, "crafted decode");
   for (int k = 0; k < 50; k++) ok &= d.state[k] == (k < 5 ? values[k] : 0);
-  CHECK(ok, "crafted values %d %d %d %d %d", (int)d.state[0], (int)d.state[1], (int)d.state[2],
+  CHECKF(ok, "crafted values %d %d %d %d %d", (int)d.state[0], (int)d.state[1], (int)d.state[2],
         (int)d.state[3], (int)d.state[4]);
   m = dredfx_dred_encode(again, sizeof(again), &d, &s);
-  CHECK(m == n && !memcmp(again, crafted, (size_t)n), "crafted re-encode: %d of %d bytes", m, n);
+  CHECKF(m == n && !memcmp(again, crafted, (size_t)n), "crafted re-encode: %d of %d bytes", m, n);
 }
 
 /* Q16 dequantization against exact rational values, and the q-feature. */
@@ -298,34 +283,34 @@ static void test_dequantize(void) {
   p.state[1] = -32768;
   p.state[2] = INT32_MAX;
   p.state[3] = INT32_MIN;
-  CHECK(dredfx_dred_dequantize(&p, &stats, s16, l16) == 0, "dequantize");
+  CHECKF(dredfx_dred_dequantize(&p, &stats, s16, l16) == 0, "dequantize");
   for (int k = 0; k < 50; k++) {
     int64_t s = st_scale[6 * 50 + k] ? st_scale[6 * 50 + k] : 1;
     /* |value * 2^16 - q * 2^24 / s| <= 1/2, or saturated */
     int64_t err2 = 2 * (int64_t)s16[k] * s - 2 * ((int64_t)p.state[k] * 16777216);
     int sat = s16[k] == INT32_MAX || s16[k] == -INT32_MAX;
-    CHECK(sat ? llabs(p.state[k]) * 256 >= 32768 * s : (err2 <= s && err2 >= -s),
+    CHECKF(sat ? llabs(p.state[k]) * 256 >= 32768 * s : (err2 <= s && err2 >= -s),
           "state %d: q %d s %d -> %d", k, (int)p.state[k], (int)s, (int)s16[k]);
   }
   /* |q| * 256 / s >= 32768 for every s <= 255: the Q16 format saturates. */
-  CHECK(s16[0] == INT32_MAX && s16[1] == -INT32_MAX && s16[2] == INT32_MAX && s16[3] == -INT32_MAX,
+  CHECKF(s16[0] == INT32_MAX && s16[1] == -INT32_MAX && s16[2] == INT32_MAX && s16[3] == -INT32_MAX,
         "saturation %d %d %d %d", (int)s16[0], (int)s16[1], (int)s16[2], (int)s16[3]);
   for (int c = 0; c < 26; c++) {
     int lv = dredfx_dred_level(6, 5, 15, c);
-    CHECK(l16[c * 26 + 25] == (c < 7 ? lv * 8192 - 65536 : 0), "q-feature %d", c);
+    CHECKF(l16[c * 26 + 25] == (c < 7 ? lv * 8192 - 65536 : 0), "q-feature %d", c);
     for (int k = 0; k < 25 && c < 7; k++) {
       int64_t s = lat_scale[lv * 25 + k] ? lat_scale[lv * 25 + k] : 1;
       int64_t err2 = 2 * (int64_t)l16[c * 26 + k] * s - 2 * ((int64_t)p.latents[c][k] * 16777216);
       int sat = l16[c * 26 + k] == INT32_MAX || l16[c * 26 + k] == -INT32_MAX;
-      CHECK(sat ? llabs(p.latents[c][k]) * 256 >= 32768 * s : (err2 <= s && err2 >= -s),
+      CHECKF(sat ? llabs(p.latents[c][k]) * 256 >= 32768 * s : (err2 <= s && err2 >= -s),
             "latent %d %d", c, k);
     }
   }
-  CHECK(l16[0 * 26 + 25] == 6 * 8192 - 65536 && l16[1 * 26 + 25] == -8192 && l16[3 * 26 + 25] == 0,
+  CHECKF(l16[0 * 26 + 25] == 6 * 8192 - 65536 && l16[1 * 26 + 25] == -8192 && l16[3 * 26 + 25] == 0,
         "q-features -0.25, -0.125, 0");
-  CHECK(dredfx_dred_dequantize(NULL, &stats, s16, l16) == DREDFX_ERR_BAD_ARG, "NULL");
+  CHECKF(dredfx_dred_dequantize(NULL, &stats, s16, l16) == DREDFX_ERR_BAD_ARG, "NULL");
   p.nb_latents = 27;
-  CHECK(dredfx_dred_dequantize(&p, &stats, s16, l16) == DREDFX_ERR_BAD_ARG, "27 latents");
+  CHECKF(dredfx_dred_dequantize(&p, &stats, s16, l16) == DREDFX_ERR_BAD_ARG, "27 latents");
 }
 
 /* A 20 ms hybrid code-3 packet (TOC config 15) with one frame of 3 bytes and the given padding. */
@@ -383,33 +368,33 @@ static void test_parse(void) {
   n = encode_chunks(payload, 6, 5, 15, 10, 0, 5);
   len = make_packet(pkt, pad, dred_padding(pad, payload, n));
   ret = dredfx_dred_parse(pkt, len, 48000, 48000, &stats, &d, &end);
-  CHECK(ret == 8400 && end == 0 && d.nb_latents == 5 && d.dred_offset == 10, "measured example: %d %d %d",
+  CHECKF(ret == 8400 && end == 0 && d.nb_latents == 5 && d.dred_offset == 10, "measured example: %d %d %d",
         ret, end, d.nb_latents);
-  CHECK(d.level[0] == 6 && d.level[1] == 7 && d.level[2] == 7 && d.level[3] == 8 && d.level[4] == 8,
+  CHECKF(d.level[0] == 6 && d.level[1] == 7 && d.level[2] == 7 && d.level[3] == 8 && d.level[4] == 8,
         "levels 6 7 7 8 8");
-  CHECK(dredfx_dred_find(pkt, len, &pl, &pl_len, &fo) == 1 && pl_len == n && fo == 0 &&
+  CHECKF(dredfx_dred_find(pkt, len, &pl, &pl_len, &fo) == 1 && pl_len == n && fo == 0 &&
             !memcmp(pl, payload, (size_t)n), "find");
   ret = dredfx_dred_parse(pkt, len, 48000, 16000, &stats, &d, &end);
-  CHECK(ret == 5 * 16000 / 25 - 10 * 16000 / 400 && end == 0, "16 kHz: %d", ret);
+  CHECKF(ret == 5 * 16000 / 25 - 10 * 16000 / 400 && end == 0, "16 kHz: %d", ret);
   /* min_feature_frames: 960 samples -> 1 chunk, 2880 -> 2, 0 -> 1. */
-  CHECK(dredfx_dred_parse(pkt, len, 960, 48000, &stats, &d, &end) >= 0 && d.nb_latents == 1, "960");
-  CHECK(dredfx_dred_parse(pkt, len, 2880, 48000, &stats, &d, &end) >= 0 && d.nb_latents == 2, "2880");
-  CHECK(dredfx_dred_parse(pkt, len, 0, 48000, &stats, &d, &end) == 1920 - 1200 && d.nb_latents == 1,
+  CHECKF(dredfx_dred_parse(pkt, len, 960, 48000, &stats, &d, &end) >= 0 && d.nb_latents == 1, "960");
+  CHECKF(dredfx_dred_parse(pkt, len, 2880, 48000, &stats, &d, &end) >= 0 && d.nb_latents == 2, "2880");
+  CHECKF(dredfx_dred_parse(pkt, len, 0, 48000, &stats, &d, &end) == 1920 - 1200 && d.nb_latents == 1,
         "0: %d", d.nb_latents);
-  CHECK(dredfx_dred_parse(pkt, len, 0, 48000, &stats, &d, NULL) == 720, "dred_end may be NULL");
+  CHECKF(dredfx_dred_parse(pkt, len, 0, 48000, &stats, &d, NULL) == 720, "dred_end may be NULL");
 
   /* Negative offset after skipped silence: dred_end > 0. */
   n = encode_chunks(payload, 4, 3, 12, -6, 0, 2);
   len = make_packet(pkt, pad, dred_padding(pad, payload, n));
   ret = dredfx_dred_parse(pkt, len, 48000, 48000, &stats, &d, &end);
-  CHECK(ret == 2 * 1920 + 6 * 120 && end == 720 && d.dred_offset == -6, "offset -6: %d %d", ret, end);
+  CHECKF(ret == 2 * 1920 + 6 * 120 && end == 720 && d.dred_offset == -6, "offset -6: %d %d", ret, end);
   ret = dredfx_dred_parse(pkt, len, 48000, 8000, &stats, &d, &end);
-  CHECK(ret == 2 * 320 + 6 * 20 && end == 120, "offset -6 at 8 kHz: %d %d", ret, end);
+  CHECKF(ret == 2 * 320 + 6 * 20 && end == 120, "offset -6 at 8 kHz: %d %d", ret, end);
   /* Large positive offset: return clamps at 0. */
   n = encode_chunks(payload, 4, 0, 15, 16, 0, 1);
   len = make_packet(pkt, pad, dred_padding(pad, payload, n));
   ret = dredfx_dred_parse(pkt, len, 48000, 48000, &stats, &d, &end);
-  CHECK(ret == 1920 - 16 * 120 && end == 0, "offset 16: %d", ret);
+  CHECKF(ret == 1920 - 16 * 120 && end == 0, "offset 16: %d", ret);
 
   /* Other ID-126 extensions are skipped: 'D' 11, then 'D' 12 with nothing after it, then DRED. */
   n = encode_chunks(payload, 6, 5, 15, 10, 0, 3);
@@ -423,22 +408,22 @@ static void test_parse(void) {
     pad[p++] = 0xFD; pad[p++] = 200;
     len = make_packet(pkt, pad, p);
     ret = dredfx_dred_parse(pkt, len, 48000, 48000, &stats, &d, &end);
-    CHECK(ret == 3 * 1920 - 1200 && d.nb_latents == 3, "skips non-DRED ID 126: %d", ret);
+    CHECKF(ret == 3 * 1920 - 1200 && d.nb_latents == 3, "skips non-DRED ID 126: %d", ret);
     /* The same corruption before it is the packet's error. */
     memmove(pad + 2, pad, (size_t)p - 2);
     pad[0] = 0xFD; pad[1] = 200;
     len = make_packet(pkt, pad, p);
     ret = dredfx_dred_parse(pkt, len, 48000, 48000, &stats, &d, &end);
-    CHECK(ret < 0 && dredfx_is_invalid_packet(ret), "error before DRED: %d", ret);
+    CHECKF(ret < 0 && dredfx_is_invalid_packet(ret), "error before DRED: %d", ret);
   }
   /* No padding, padding without DRED: 0 and dred_end 0. */
   len = make_packet(pkt, pad, 0);
   end = 77;
-  CHECK(dredfx_dred_parse(pkt, len, 48000, 48000, &stats, &d, &end) == 0 && end == 0 &&
+  CHECKF(dredfx_dred_parse(pkt, len, 48000, 48000, &stats, &d, &end) == 0 && end == 0 &&
             d.nb_latents == 0, "no padding");
   pad[0] = 0xFC; pad[1] = 'X'; pad[2] = 12; pad[3] = 1;
   len = make_packet(pkt, pad, 4);
-  CHECK(dredfx_dred_parse(pkt, len, 48000, 48000, &stats, &d, &end) == 0, "ID 126 without 'D'");
+  CHECKF(dredfx_dred_parse(pkt, len, 48000, 48000, &stats, &d, &end) == 0, "ID 126 without 'D'");
   /* A two-frame packet with DRED in frame 1: frame offset 8 (20 ms). */
   n = encode_chunks(payload, 6, 5, 15, 18, 8, 2);
   {
@@ -448,17 +433,17 @@ static void test_parse(void) {
     pkt[p++] = 0x02; pkt[p++] = 0xFC; pkt[p++] = 'D'; pkt[p++] = 12;
     memcpy(pkt + p, payload, (size_t)n); p += n;
     ret = dredfx_dred_parse(pkt, p, 48000, 48000, &stats, &d, &end);
-    CHECK(d.dred_frame_offset == 8 && d.dred_offset == 18 && ret == 2 * 1920 - 18 * 120,
+    CHECKF(d.dred_frame_offset == 8 && d.dred_offset == 18 && ret == 2 * 1920 - 18 * 120,
           "frame 1: offset %d %d ret %d", d.dred_frame_offset, d.dred_offset, ret);
   }
   /* Invalid packets and arguments. */
-  CHECK(dredfx_is_invalid_packet(dredfx_dred_parse(pkt, 0, 48000, 48000, &stats, &d, &end)), "empty");
-  CHECK(dredfx_dred_parse(NULL, 5, 48000, 48000, &stats, &d, &end) == DREDFX_ERR_BAD_ARG, "NULL");
-  CHECK(dredfx_dred_parse(pkt, len, -1, 48000, &stats, &d, &end) == DREDFX_ERR_BAD_ARG, "negative");
-  CHECK(dredfx_dred_parse(pkt, len, 48000, 0, &stats, &d, &end) == DREDFX_ERR_BAD_ARG, "Fs 0");
-  CHECK(dredfx_dred_decode(payload, 10, -1, 0, &stats, &d) == DREDFX_ERR_BAD_ARG, "mff -1");
-  CHECK(dredfx_dred_decode(payload, 10, 104, 49, &stats, &d) == DREDFX_ERR_BAD_ARG, "frame offset 49");
-  CHECK(dredfx_dred_decode(NULL, 0, 104, 0, &stats, &d) == 0 && d.ec_bits > 0, "empty payload");
+  CHECKF(dredfx_is_invalid_packet(dredfx_dred_parse(pkt, 0, 48000, 48000, &stats, &d, &end)), "empty");
+  CHECKF(dredfx_dred_parse(NULL, 5, 48000, 48000, &stats, &d, &end) == DREDFX_ERR_BAD_ARG, "NULL");
+  CHECKF(dredfx_dred_parse(pkt, len, -1, 48000, &stats, &d, &end) == DREDFX_ERR_BAD_ARG, "negative");
+  CHECKF(dredfx_dred_parse(pkt, len, 48000, 0, &stats, &d, &end) == DREDFX_ERR_BAD_ARG, "Fs 0");
+  CHECKF(dredfx_dred_decode(payload, 10, -1, 0, &stats, &d) == DREDFX_ERR_BAD_ARG, "mff -1");
+  CHECKF(dredfx_dred_decode(payload, 10, 104, 49, &stats, &d) == DREDFX_ERR_BAD_ARG, "frame offset 49");
+  CHECKF(dredfx_dred_decode(NULL, 0, 104, 0, &stats, &d) == 0 && d.ec_bits > 0, "empty payload");
 }
 
 /* Tables where every coded dim has P(0) = 240/256 at every level: a chunk of zeros costs about
@@ -495,34 +480,34 @@ static void test_decode_coded_hidden(void) {
       for (int j = 0; j < 25; j++)
         p.latents[i][j] = i >= m || j % 7 == 3 ? 0 : (j % 2 ? 9 : -9);
     n = dredfx_dred_encode(buf, sizeof(buf), &p, &cheap_stats);
-    CHECK(n > 0, "encode %d", n);
+    CHECKF(n > 0, "encode %d", n);
     if (n <= 0) continue;
     lib = dredfx_dred_decode(buf, n, 104, p.dred_frame_offset, &cheap_stats, &d);
     ret = dredfx_dred_decode_coded(buf, n, p.dred_frame_offset, &cheap_stats, &c);
     cases++;
-    CHECK(lib >= m && lib <= m + h, "stop rule count %d (%d + %d coded)", lib, m, h);
+    CHECKF(lib >= m && lib <= m + h, "stop rule count %d (%d + %d coded)", lib, m, h);
     early += lib < m + h;
-    CHECK(ret == 1, "decode_coded %d", ret);
+    CHECKF(ret == 1, "decode_coded %d", ret);
     /* The smallest count that gives the bytes: all m + h unless trailing zeros leave them as they are. */
-    CHECK(c.nb_latents >= lib && c.nb_latents <= m + h, "coded count %d of %d", c.nb_latents, m + h);
-    CHECK(same_header(&p, &c) && same_chunks(&p, &c, c.nb_latents), "coded chunks");
-    CHECK(same_bytes_at(buf, n, &c, c.nb_latents, &cheap_stats), "coded chunks re-encode to the input");
+    CHECKF(c.nb_latents >= lib && c.nb_latents <= m + h, "coded count %d of %d", c.nb_latents, m + h);
+    CHECKF(same_header(&p, &c) && same_chunks(&p, &c, c.nb_latents), "coded chunks");
+    CHECKF(same_bytes_at(buf, n, &c, c.nb_latents, &cheap_stats), "coded chunks re-encode to the input");
     for (int k = lib; k < c.nb_latents; k++)
-      CHECK(!same_bytes_at(buf, n, &p, k, &cheap_stats), "count %d already gives the bytes", k);
+      CHECKF(!same_bytes_at(buf, n, &p, k, &cheap_stats), "count %d already gives the bytes", k);
     for (int i = 0; i < c.nb_latents; i++)
-      CHECK(c.level[i] == dredfx_dred_level(q0, dq, qmax, i), "level %d", i);
-    CHECK(c.nb_latents == 26 || (c.level[c.nb_latents] == 0 && c.latents[c.nb_latents][0] == 0),
+      CHECKF(c.level[i] == dredfx_dred_level(q0, dq, qmax, i), "level %d", i);
+    CHECKF(c.nb_latents == 26 || (c.level[c.nb_latents] == 0 && c.latents[c.nb_latents][0] == 0),
           "chunks past the count cleared");
     /* At the stop rule's count, ec_bits is what dredfx_dred_decode says. */
-    if (c.nb_latents == lib) CHECK(c.ec_bits == d.ec_bits, "ec_bits %d vs %d", c.ec_bits, d.ec_bits);
+    if (c.nb_latents == lib) CHECKF(c.ec_bits == d.ec_bits, "ec_bits %d vs %d", c.ec_bits, d.ec_bits);
     all_back += c.nb_latents == m + h;
     hidden_total += c.nb_latents - lib;
   }
   printf("decode_coded: %d payloads, %d stopped early by libopus' rule, %d with every coded chunk "
          "back, %d hidden chunks recovered\n", cases, early, all_back, hidden_total);
   /* Zero chunks that leave the final bytes as they are cannot be told from no chunks. */
-  CHECK(early * 5 >= cases * 3, "the stop rule drops chunks in most cases (%d of %d)", early, cases);
-  CHECK(all_back * 4 >= cases * 3, "most get every chunk back (%d of %d)", all_back, cases);
+  CHECKF(early * 5 >= cases * 3, "the stop rule drops chunks in most cases (%d of %d)", early, cases);
+  CHECKF(all_back * 4 >= cases * 3, "most get every chunk back (%d of %d)", all_back, cases);
 }
 
 /* Any payload dredfx encodes: decode_coded returns 1 and a prefix of its chunks whose encoding
@@ -540,12 +525,12 @@ static void test_decode_coded_round_trips(void) {
     if (n <= 0 || n > 2048) continue;
     ret = dredfx_dred_decode_coded(buf, n, p.dred_frame_offset, &stats, &c);
     all++;
-    CHECK(ret == 1 && c.nb_latents <= nb, "round trip %d, %d of %d", ret, c.nb_latents, nb);
-    CHECK(same_header(&p, &c) && same_chunks(&p, &c, c.nb_latents), "round trip chunks");
-    CHECK(same_bytes_at(buf, n, &c, c.nb_latents, &stats), "round trip bytes");
+    CHECKF(ret == 1 && c.nb_latents <= nb, "round trip %d, %d of %d", ret, c.nb_latents, nb);
+    CHECKF(same_header(&p, &c) && same_chunks(&p, &c, c.nb_latents), "round trip chunks");
+    CHECKF(same_bytes_at(buf, n, &c, c.nb_latents, &stats), "round trip bytes");
     full += c.nb_latents == nb;
   }
-  CHECK(full * 100 >= all * 95, "full round trips %d of %d", full, all);
+  CHECKF(full * 100 >= all * 95, "full round trips %d of %d", full, all);
 }
 
 /* Random bytes: never an error, 0 or 1 as a re-encode of the result says, and the stop rule's
@@ -560,11 +545,11 @@ static void test_decode_coded_garbage(void) {
     for (int k = 0; k < len; k++) g[k] = (unsigned char)rnd();
     lib = dredfx_dred_decode(g, len, 104, fo, s, &d);
     ret = dredfx_dred_decode_coded(g, len, fo, s, &c);
-    CHECK(ret == 0 || ret == 1, "garbage decode_coded %d", ret);
-    CHECK(same_header(&d, &c) && c.nb_latents >= lib && same_chunks(&d, &c, lib), "garbage prefix");
-    CHECK(ret == same_bytes_at(g, len, &c, c.nb_latents, s), "return value = re-encode check");
+    CHECKF(ret == 0 || ret == 1, "garbage decode_coded %d", ret);
+    CHECKF(same_header(&d, &c) && c.nb_latents >= lib && same_chunks(&d, &c, lib), "garbage prefix");
+    CHECKF(ret == same_bytes_at(g, len, &c, c.nb_latents, s), "return value = re-encode check");
     if (ret == 0)
-      CHECK(c.nb_latents == lib && c.ec_bits == d.ec_bits && !memcmp(&c, &d, sizeof(c)),
+      CHECKF(c.nb_latents == lib && c.ec_bits == d.ec_bits && !memcmp(&c, &d, sizeof(c)),
             "0: the stop rule's payload");
     ones += ret;
   }
@@ -572,13 +557,13 @@ static void test_decode_coded_garbage(void) {
   {
     dredfx_dred_payload d;
     static unsigned char big[2049];
-    CHECK(dredfx_dred_decode_coded(NULL, 0, 0, &stats, &d) == 0 && d.nb_latents == 0, "empty");
-    CHECK(dredfx_dred_decode_coded(NULL, 5, 0, &stats, &d) == DREDFX_ERR_BAD_ARG, "NULL bytes");
-    CHECK(dredfx_dred_decode_coded(buf, -1, 0, &stats, &d) == DREDFX_ERR_BAD_ARG, "negative");
-    CHECK(dredfx_dred_decode_coded(buf, 5, 49, &stats, &d) == DREDFX_ERR_BAD_ARG, "offset 49");
-    CHECK(dredfx_dred_decode_coded(buf, 5, 0, NULL, &d) == DREDFX_ERR_BAD_ARG, "NULL stats");
-    CHECK(dredfx_dred_decode_coded(buf, 5, 0, &stats, NULL) == DREDFX_ERR_BAD_ARG, "NULL out");
-    CHECK(dredfx_dred_decode_coded(big, sizeof(big), 0, &stats, &d) == 0, "over 2048 bytes: not tried");
+    CHECKF(dredfx_dred_decode_coded(NULL, 0, 0, &stats, &d) == 0 && d.nb_latents == 0, "empty");
+    CHECKF(dredfx_dred_decode_coded(NULL, 5, 0, &stats, &d) == DREDFX_ERR_BAD_ARG, "NULL bytes");
+    CHECKF(dredfx_dred_decode_coded(buf, -1, 0, &stats, &d) == DREDFX_ERR_BAD_ARG, "negative");
+    CHECKF(dredfx_dred_decode_coded(buf, 5, 49, &stats, &d) == DREDFX_ERR_BAD_ARG, "offset 49");
+    CHECKF(dredfx_dred_decode_coded(buf, 5, 0, NULL, &d) == DREDFX_ERR_BAD_ARG, "NULL stats");
+    CHECKF(dredfx_dred_decode_coded(buf, 5, 0, &stats, NULL) == DREDFX_ERR_BAD_ARG, "NULL out");
+    CHECKF(dredfx_dred_decode_coded(big, sizeof(big), 0, &stats, &d) == 0, "over 2048 bytes: not tried");
   }
 }
 
@@ -596,6 +581,5 @@ int main(void) {
   test_decode_coded_hidden();
   test_decode_coded_round_trips();
   test_decode_coded_garbage();
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed != 0;
+  return check_report("test_dred");
 }

@@ -3,21 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "check.h"
 #include "dredfx.h"
-
-static int passed, failed;
-
-#define CHECK(cond, ...)                                    \
-  do {                                                      \
-    if (cond) {                                             \
-      passed++;                                             \
-    } else {                                                \
-      failed++;                                             \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__);           \
-      printf(__VA_ARGS__);                                  \
-      printf("\n");                                         \
-    }                                                       \
-  } while (0)
 
 #define ECT dredfx_ec
 /* Deterministic operation sequences shared with libopus (known answers) and tests/test_ec.py. */
@@ -258,13 +245,13 @@ static void test_enc_kats(void) {
     uint32_t h, hd, size = enc_kats[i].size;
     memset(buf, 0xAA, sizeof(buf));
     h = kat_encode_seq(enc_kats[i].seed, enc_kats[i].nops, buf, size, &error, &tell);
-    CHECK(unhex(enc_kats[i].hex, want, sizeof(want)) == size, "kat %zu: table size", i);
-    CHECK(memcmp(buf, want, size) == 0, "kat seed %u: bytes differ from libopus", enc_kats[i].seed);
-    CHECK(buf[size] == 0xAA, "kat seed %u: wrote past the buffer", enc_kats[i].seed);
-    CHECK(tell == enc_kats[i].tell && error == enc_kats[i].error && h == enc_kats[i].hash,
+    CHECKF(unhex(enc_kats[i].hex, want, sizeof(want)) == size, "kat %zu: table size", i);
+    CHECKF(memcmp(buf, want, size) == 0, "kat seed %u: bytes differ from libopus", enc_kats[i].seed);
+    CHECKF(buf[size] == 0xAA, "kat seed %u: wrote past the buffer", enc_kats[i].seed);
+    CHECKF(tell == enc_kats[i].tell && error == enc_kats[i].error && h == enc_kats[i].hash,
           "kat seed %u: tell %d error %d hash 0x%08x", enc_kats[i].seed, tell, error, h);
     hd = kat_decode_seq(enc_kats[i].seed, enc_kats[i].nops, want, size, &mism, &dtell);
-    CHECK(hd == enc_kats[i].dechash && dtell == enc_kats[i].dectell && mism == enc_kats[i].mismatches,
+    CHECKF(hd == enc_kats[i].dechash && dtell == enc_kats[i].dectell && mism == enc_kats[i].mismatches,
           "kat seed %u: decode hash 0x%08x tell %d mismatches %d", enc_kats[i].seed, hd, dtell, mism);
   }
 }
@@ -278,7 +265,7 @@ static void test_dec_kats(void) {
     int mism, tell;
     for (k = 0; k < dec_kats[i].len; k++) buf[k] = (unsigned char)kat_rnd(&g, 256);
     h = kat_decode_seq(dec_kats[i].seed, dec_kats[i].nops, buf, dec_kats[i].len, &mism, &tell);
-    CHECK(h == dec_kats[i].hash && tell == dec_kats[i].tell,
+    CHECKF(h == dec_kats[i].hash && tell == dec_kats[i].tell,
           "garbage kat seed %u: hash 0x%08x tell %d", dec_kats[i].seed, h, tell);
     free(buf);
   }
@@ -293,16 +280,16 @@ static void test_laplace_kat(void) {
   dredfx_ec_laplace_encode_p0(&enc, 0, 16000, 16000);
   dredfx_ec_laplace_encode_p0(&enc, 300, 128, 32640);
   dredfx_ec_laplace_encode_p0(&enc, -1, 32512, 128);
-  CHECK(dredfx_ec_tell(&enc) == lap_kat_tell, "laplace tell %d", dredfx_ec_tell(&enc));
+  CHECKF(dredfx_ec_tell(&enc) == lap_kat_tell, "laplace tell %d", dredfx_ec_tell(&enc));
   dredfx_ec_enc_done(&enc);
   unhex(lap_kat_hex, want, sizeof(want));
-  CHECK(enc.error == 0 && memcmp(buf, want, sizeof(buf)) == 0, "laplace bytes differ from libopus");
+  CHECKF(enc.error == 0 && memcmp(buf, want, sizeof(buf)) == 0, "laplace bytes differ from libopus");
   dredfx_ec_dec_init(&dec, buf, sizeof(buf));
   for (v = 6; v <= 15; v++) ok &= dredfx_ec_laplace_decode_p0(&dec, 16000, 16000) == ((v & 1) ? -v : v);
   ok &= dredfx_ec_laplace_decode_p0(&dec, 16000, 16000) == 0;
   ok &= dredfx_ec_laplace_decode_p0(&dec, 128, 32640) == 300;
   ok &= dredfx_ec_laplace_decode_p0(&dec, 32512, 128) == -1;
-  CHECK(ok && dredfx_ec_tell(&dec) == lap_kat_tell, "laplace round trip");
+  CHECKF(ok && dredfx_ec_tell(&dec) == lap_kat_tell, "laplace round trip");
 }
 
 static void test_shrink_kat(void) {
@@ -315,17 +302,17 @@ static void test_shrink_kat(void) {
   dredfx_ec_enc_bits(&enc, 5, 3);
   dredfx_ec_encode(&enc, 10, 20, 30);
   dredfx_ec_enc_bit_logp(&enc, 1, 3);
-  CHECK(dredfx_ec_tell(&enc) == shr_kat_tell, "shrink tell %d", dredfx_ec_tell(&enc));
+  CHECKF(dredfx_ec_tell(&enc) == shr_kat_tell, "shrink tell %d", dredfx_ec_tell(&enc));
   dredfx_ec_enc_shrink(&enc, (uint32_t)(dredfx_ec_tell(&enc) + 7) / 8);
   dredfx_ec_enc_done(&enc);
   n = unhex(shr_kat_hex, want, sizeof(want));
-  CHECK(enc.error == 0 && enc.storage == n && memcmp(buf, want, n) == 0, "shrink bytes differ");
+  CHECKF(enc.error == 0 && enc.storage == n && memcmp(buf, want, n) == 0, "shrink bytes differ");
   dredfx_ec_dec_init(&dec, buf, enc.storage);
-  CHECK(dredfx_ec_dec_uint(&dec, 3000000) == 1234567, "shrink: uint");
-  CHECK(dredfx_ec_dec_bits(&dec, 25) == 0x1ABCDEF && dredfx_ec_dec_bits(&dec, 3) == 5, "shrink: bits");
-  CHECK(dredfx_ec_decode(&dec, 30) - 10 < 10, "shrink: decode");
+  CHECKF(dredfx_ec_dec_uint(&dec, 3000000) == 1234567, "shrink: uint");
+  CHECKF(dredfx_ec_dec_bits(&dec, 25) == 0x1ABCDEF && dredfx_ec_dec_bits(&dec, 3) == 5, "shrink: bits");
+  CHECKF(dredfx_ec_decode(&dec, 30) - 10 < 10, "shrink: decode");
   dredfx_ec_dec_update(&dec, 10, 20, 30);
-  CHECK(dredfx_ec_dec_bit_logp(&dec, 3) == 1 && dec.error == 0, "shrink: bit_logp");
+  CHECKF(dredfx_ec_dec_bit_logp(&dec, 3) == 1 && dec.error == 0, "shrink: bit_logp");
 }
 
 /* Random sequences encode and decode back, and the decoder's tell follows the encoder's. */
@@ -342,7 +329,7 @@ static void test_round_trips(void) {
       if (bad++ < 5) printf("  round trip seed %u: error %d mismatches %d tell %d/%d\n", seed, error, mism, tell, dtell);
     }
   }
-  CHECK(bad == 0, "%d of 2000 round trips failed", bad);
+  CHECKF(bad == 0, "%d of 2000 round trips failed", bad);
 }
 
 /* Shrunk to ceil(tell / 8) bytes, a stream decodes in full; every shorter prefix decodes
@@ -363,9 +350,9 @@ static void test_truncated(void) {
   full = (uint32_t)(tell + 7) / 8;
   dredfx_ec_enc_shrink(&ec, full);
   dredfx_ec_enc_done(&ec);
-  CHECK(ec.error == 0 && ec.storage == full, "shrink to ceil(tell / 8)");
+  CHECKF(ec.error == 0 && ec.storage == full, "shrink to ceil(tell / 8)");
   kat_decode_seq(4242, 300, buf, full, &mism, &dtell);
-  CHECK(mism == 0 && dtell == tell, "shrunk stream decodes: %d mismatches", mism);
+  CHECKF(mism == 0 && dtell == tell, "shrunk stream decodes: %d mismatches", mism);
   for (cut = 0; cut < (int)full; cut++) {
     unsigned char *p = malloc((size_t)cut + 1);
     memcpy(p, buf, (size_t)cut);
@@ -373,7 +360,7 @@ static void test_truncated(void) {
     cut_ok += mism > 0;  /* losing the end loses the raw bits: some value must differ */
     free(p);
   }
-  CHECK(cut_ok == (int)full, "every truncation changes the decoded values (%d of %u)", cut_ok, full);
+  CHECKF(cut_ok == (int)full, "every truncation changes the decoded values (%d of %u)", cut_ok, full);
 }
 
 /* Garbage: random bytes decoded with random operations, and every Laplace table, must end. */
@@ -388,7 +375,7 @@ static void test_garbage(void) {
     kat_decode_seq(50000 + (uint32_t)t, 200, buf, len, &mism, &tell);
     total += tell;
   }
-  CHECK(total > 0, "garbage decodes ran");
+  CHECKF(total > 0, "garbage decodes ran");
   for (t = 0; t < 20000; t++) {
     dredfx_ec dec;
     uint32_t k;
@@ -403,7 +390,7 @@ static void test_garbage(void) {
       last = dredfx_ec_tell(&dec);
     }
   }
-  CHECK(nonmono == 0, "laplace garbage: tell went backwards %d times", nonmono);
+  CHECKF(nonmono == 0, "laplace garbage: tell went backwards %d times", nonmono);
 }
 
 static void test_guards(void) {
@@ -432,7 +419,7 @@ static void test_guards(void) {
   dredfx_ec_enc_shrink(&ec, 17);
   dredfx_ec_laplace_encode_p0(&ec, 1, 40000, 100);
   dredfx_ec_laplace_encode_p0(&ec, 1, 100, 32768);
-  CHECK(ec.error != 0 && ec.rng == saved.rng && ec.val == saved.val && ec.offs == 0 &&
+  CHECKF(ec.error != 0 && ec.rng == saved.rng && ec.val == saved.val && ec.offs == 0 &&
             ec.nbits_total == saved.nbits_total && ec.storage == sizeof(buf),
         "encoder guards leave the state unchanged");
 
@@ -440,28 +427,28 @@ static void test_guards(void) {
   dredfx_ec_encode(&ec, 1, 2, 3);
   dredfx_ec_enc_bits(&ec, 3, 2);
   dredfx_ec_enc_done(&ec);
-  CHECK(ec.storage == 0 && ec.error != 0, "NULL encoder buffer");
+  CHECKF(ec.storage == 0 && ec.error != 0, "NULL encoder buffer");
 
   for (i = 0; i < 16; i++) buf[i] = (unsigned char)(i * 37 + 11);
   dredfx_ec_dec_init(&ec, buf, sizeof(buf));
   saved = ec;
-  CHECK(dredfx_ec_decode(&ec, 0) == 0 && ec.error, "decode ft 0");
+  CHECKF(dredfx_ec_decode(&ec, 0) == 0 && ec.error, "decode ft 0");
   ec.error = 0;
-  CHECK(dredfx_ec_decode(&ec, 70000) == 0 && ec.error, "decode ft too large");
+  CHECKF(dredfx_ec_decode(&ec, 70000) == 0 && ec.error, "decode ft too large");
   ec.error = 0;
-  CHECK(dredfx_ec_decode_bin(&ec, 17) == 0 && ec.error, "decode_bin 17");
+  CHECKF(dredfx_ec_decode_bin(&ec, 17) == 0 && ec.error, "decode_bin 17");
   ec.error = 0;
   dredfx_ec_dec_update(&ec, 1, 2, 3);  /* no decode before: ext = 0, empty interval */
-  CHECK(ec.error && ec.rng == saved.rng, "update without decode");
+  CHECKF(ec.error && ec.rng == saved.rng, "update without decode");
   ec.error = 0;
-  CHECK(dredfx_ec_dec_bits(&ec, 26) == 0 && ec.error, "dec_bits 26");
+  CHECKF(dredfx_ec_dec_bits(&ec, 26) == 0 && ec.error, "dec_bits 26");
   ec.error = 0;
-  CHECK(dredfx_ec_dec_uint(&ec, 0) == 0 && ec.error, "dec_uint 0");
+  CHECKF(dredfx_ec_dec_uint(&ec, 0) == 0 && ec.error, "dec_uint 0");
   ec.error = 0;
-  CHECK(dredfx_ec_dec_bit_logp(&ec, 0) == 0 && dredfx_ec_dec_bit_logp(&ec, 17) == 0 && ec.error, "logp");
+  CHECKF(dredfx_ec_dec_bit_logp(&ec, 0) == 0 && dredfx_ec_dec_bit_logp(&ec, 17) == 0 && ec.error, "logp");
   ec.error = 0;
-  CHECK(dredfx_ec_dec_uint(&ec, 1) == 0 && !ec.error && ec.rng == saved.rng, "dec_uint 1 reads nothing");
-  CHECK(dredfx_ec_laplace_decode_p0(&ec, 40000, 10) == 0 && ec.error, "laplace p0 out of range");
+  CHECKF(dredfx_ec_dec_uint(&ec, 1) == 0 && !ec.error && ec.rng == saved.rng, "dec_uint 1 reads nothing");
+  CHECKF(dredfx_ec_laplace_decode_p0(&ec, 40000, 10) == 0 && ec.error, "laplace p0 out of range");
 
   /* A table whose first symbol spans the whole range (icdf[0] = 2^ftb): the interval left for
    * it can be empty; the decoder must not spin. */
@@ -471,11 +458,11 @@ static void test_guards(void) {
     memset(ff, 0, sizeof(ff));
     dredfx_ec_dec_init(&ec, ff, sizeof(ff));
     for (i = 0; i < 1000; i++) dredfx_ec_dec_icdf16(&ec, whole, 15);
-    CHECK(dredfx_ec_tell(&ec) > 0, "whole-range symbol terminates");
+    CHECKF(dredfx_ec_tell(&ec) > 0, "whole-range symbol terminates");
   }
 
   dredfx_ec_dec_init(&ec, NULL, 5);
-  CHECK(ec.storage == 0 && dredfx_ec_dec_uint(&ec, 1000) < 1000, "NULL decoder buffer");
+  CHECKF(ec.storage == 0 && dredfx_ec_dec_uint(&ec, 1000) < 1000, "NULL decoder buffer");
 }
 
 /* Overflow: an encoder never writes past its buffer, and flags the error. */
@@ -495,7 +482,7 @@ static void test_overflow(void) {
     for (i = size; i < (int)sizeof(buf); i++) bad += buf[i] != 0x5C;
     bad += ec.error == 0;
   }
-  CHECK(bad == 0, "overflow: %d bad", bad);
+  CHECKF(bad == 0, "overflow: %d bad", bad);
 }
 
 /* tell and tell_frac agree with each other: tell = ceil(tell_frac / 8) is not exact, but
@@ -507,7 +494,7 @@ static void test_tell(void) {
   kat_op op;
   int i, bad = 0;
   dredfx_ec_enc_init(&ec, buf, sizeof(buf));
-  CHECK(dredfx_ec_tell(&ec) == 1 && dredfx_ec_tell_frac(&ec) == 8, "fresh coder tells 1 bit");
+  CHECKF(dredfx_ec_tell(&ec) == 1 && dredfx_ec_tell_frac(&ec) == 8, "fresh coder tells 1 bit");
   for (i = 0; i < 1000; i++) {
     uint32_t f;
     int t;
@@ -517,7 +504,7 @@ static void test_tell(void) {
     t = dredfx_ec_tell(&ec);
     bad += !((int)((f + 7) / 8) <= t && (int)(f / 8) >= t - 1);
   }
-  CHECK(bad == 0, "tell_frac/tell consistency: %d bad", bad);
+  CHECKF(bad == 0, "tell_frac/tell consistency: %d bad", bad);
 }
 
 int main(void) {
@@ -531,6 +518,5 @@ int main(void) {
   test_guards();
   test_overflow();
   test_tell();
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed != 0;
+  return check_report("test_ec");
 }

@@ -5,21 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "dredfx.h"
 #include "nn/kernels.h"
 #include "nn/nn.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                  \
-  do {                                                               \
-    if (cond) {                                                      \
-      passed++;                                                      \
-    } else {                                                         \
-      failed++;                                                      \
-      fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                                \
-  } while (0)
 
 #define CHECK_EQ(a, b)                                                                              \
   do {                                                                                              \
@@ -527,6 +516,5 @@ int main(void) {
   test_dense();
   test_sparse_check();
   test_cpu_levels();
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed != 0;
+  return check_report("test_nn");
 }

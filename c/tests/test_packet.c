@@ -5,22 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "dredfx.h"
 #include "packet/packet.h"
-
-static int passed, failed;
-
-#define CHECK(cond, ...)                                         \
-  do {                                                           \
-    if (cond) {                                                  \
-      passed++;                                                  \
-    } else {                                                     \
-      failed++;                                                  \
-      fprintf(stderr, "%s:%d: FAIL: ", __FILE__, __LINE__);      \
-      fprintf(stderr, __VA_ARGS__);                              \
-      fprintf(stderr, "\n");                                     \
-    }                                                            \
-  } while (0)
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
 static uint32_t rnd(void) {
@@ -59,34 +46,34 @@ static void test_generate_basic(void) {
   /* bytes from libopus 1.6.1 opus_packet_extensions_generate */
   wn = unhex("07610243084e4f54204452454403030803064044524544", want);
   n = dredfx_ext_generate(buf, 32, basic_exts, 4, 11, 0);
-  CHECK(n == 23 && !memcmp(buf, want, 23), "no padding: %d bytes", n);
-  CHECK(dredfx_ext_generate(NULL, 32, basic_exts, 4, 11, 0) == 23, "length only");
+  CHECKF(n == 23 && !memcmp(buf, want, 23), "no padding: %d bytes", n);
+  CHECKF(dredfx_ext_generate(NULL, 32, basic_exts, 4, 11, 0) == 23, "length only");
   n = dredfx_ext_generate(buf, 27, basic_exts, 4, 11, 1);
-  CHECK(n == 27 && !memcmp(buf, "\x01\x01\x01\x01", 4) && !memcmp(buf + 4, want, wn),
+  CHECKF(n == 27 && !memcmp(buf, "\x01\x01\x01\x01", 4) && !memcmp(buf + 4, want, wn),
         "padded to 27: %d", n);
-  CHECK(dredfx_ext_generate(buf, 0, NULL, 0, 0, 1) == 0, "zero extensions, zero length");
+  CHECKF(dredfx_ext_generate(buf, 0, NULL, 0, 0, 1) == 0, "zero extensions, zero length");
   for (len = 0; len < 23; len++) {
     int untouched = 1;
     memset(buf, 0xFE, sizeof(buf));
     n = dredfx_ext_generate(buf, len, basic_exts, 4, 11, 1);
     for (i = len; i < (int)sizeof(buf); i++) untouched &= buf[i] == 0xFE;
-    CHECK(n == DREDFX_ERR_BUFFER_TOO_SMALL && untouched, "len %d: %d", len, n);
+    CHECKF(n == DREDFX_ERR_BUFFER_TOO_SMALL && untouched, "len %d: %d", len, n);
   }
   {
     const dredfx_extension id_big = {256, 0, U("a"), 1}, id_small = {2, 0, U("a"), 1},
                            frame_big = {33, 11, U("a"), 1}, frame_neg = {33, -1, U("a"), 1},
                            short_4 = {3, 0, U("abcd"), 4}, neg = {3, 0, NULL, -4},
                            neg_long = {33, 0, NULL, -4}, null_data = {40, 0, NULL, 3};
-    CHECK(dredfx_ext_generate(buf, 100, &id_big, 1, 11, 1) == DREDFX_ERR_BAD_ARG, "id 256");
-    CHECK(dredfx_ext_generate(buf, 100, &id_small, 1, 11, 1) == DREDFX_ERR_BAD_ARG, "id 2");
-    CHECK(dredfx_ext_generate(buf, 100, &frame_big, 1, 49, 1) == DREDFX_ERR_BAD_ARG, "49 frames");
-    CHECK(dredfx_ext_generate(buf, 100, &frame_neg, 1, 11, 1) == DREDFX_ERR_BAD_ARG, "frame -1");
-    CHECK(dredfx_ext_generate(buf, 100, &frame_big, 1, 11, 1) == DREDFX_ERR_BAD_ARG, "frame 11");
-    CHECK(dredfx_ext_generate(buf, 100, &short_4, 1, 1, 1) == DREDFX_ERR_BAD_ARG, "short len 4");
-    CHECK(dredfx_ext_generate(buf, 100, &neg, 1, 1, 1) == DREDFX_ERR_BAD_ARG, "short len -4");
-    CHECK(dredfx_ext_generate(buf, 100, &neg_long, 1, 1, 1) == DREDFX_ERR_BAD_ARG, "long len -4");
-    CHECK(dredfx_ext_generate(buf, 100, &null_data, 1, 1, 0) == DREDFX_ERR_BAD_ARG, "NULL data");
-    CHECK(dredfx_ext_generate(buf, -1, basic_exts, 4, 11, 0) == DREDFX_ERR_BAD_ARG, "len -1");
+    CHECKF(dredfx_ext_generate(buf, 100, &id_big, 1, 11, 1) == DREDFX_ERR_BAD_ARG, "id 256");
+    CHECKF(dredfx_ext_generate(buf, 100, &id_small, 1, 11, 1) == DREDFX_ERR_BAD_ARG, "id 2");
+    CHECKF(dredfx_ext_generate(buf, 100, &frame_big, 1, 49, 1) == DREDFX_ERR_BAD_ARG, "49 frames");
+    CHECKF(dredfx_ext_generate(buf, 100, &frame_neg, 1, 11, 1) == DREDFX_ERR_BAD_ARG, "frame -1");
+    CHECKF(dredfx_ext_generate(buf, 100, &frame_big, 1, 11, 1) == DREDFX_ERR_BAD_ARG, "frame 11");
+    CHECKF(dredfx_ext_generate(buf, 100, &short_4, 1, 1, 1) == DREDFX_ERR_BAD_ARG, "short len 4");
+    CHECKF(dredfx_ext_generate(buf, 100, &neg, 1, 1, 1) == DREDFX_ERR_BAD_ARG, "short len -4");
+    CHECKF(dredfx_ext_generate(buf, 100, &neg_long, 1, 1, 1) == DREDFX_ERR_BAD_ARG, "long len -4");
+    CHECKF(dredfx_ext_generate(buf, 100, &null_data, 1, 1, 0) == DREDFX_ERR_BAD_ARG, "NULL data");
+    CHECKF(dredfx_ext_generate(buf, -1, basic_exts, 4, 11, 0) == DREDFX_ERR_BAD_ARG, "len -1");
   }
 }
 
@@ -94,20 +81,20 @@ static void test_parse_basic(void) {
   unsigned char pkt[32];
   dredfx_extension out[10];
   int len = dredfx_ext_generate(pkt, 32, basic_exts, 4, 11, 1), n;
-  CHECK(len == 32, "len %d", len);
-  CHECK(dredfx_ext_count(pkt, len, 11) == 4, "count");
+  CHECKF(len == 32, "len %d", len);
+  CHECKF(dredfx_ext_count(pkt, len, 11) == 4, "count");
   n = dredfx_ext_parse(pkt, len, 11, out, 10);
-  CHECK(n == 4, "parse %d", n);
-  CHECK(out[0].id == 3 && out[0].frame == 0 && out[0].len == 1 && out[0].data[0] == 'a', "ext 0");
-  CHECK(out[1].id == 33 && out[1].frame == 1 && out[1].len == 8 &&
+  CHECKF(n == 4, "parse %d", n);
+  CHECKF(out[0].id == 3 && out[0].frame == 0 && out[0].len == 1 && out[0].data[0] == 'a', "ext 0");
+  CHECKF(out[1].id == 33 && out[1].frame == 1 && out[1].len == 8 &&
             !memcmp(out[1].data, "NOT DRED", 8), "ext 1");
-  CHECK(out[2].id == 4 && out[2].frame == 4 && out[2].len == 0, "ext 2");
-  CHECK(out[3].id == 32 && out[3].frame == 10 && out[3].len == 4 &&
+  CHECKF(out[2].id == 4 && out[2].frame == 4 && out[2].len == 0, "ext 2");
+  CHECKF(out[3].id == 32 && out[3].frame == 10 && out[3].len == 4 &&
             !memcmp(out[3].data, "DRED", 4) && out[3].data + 4 == pkt + 32, "ext 3");
   {
     const dredfx_extension one = {32, 1, U("DRED"), 4};
     len = dredfx_ext_generate(pkt, 32, &one, 1, 2, 1);
-    CHECK(dredfx_ext_parse(pkt, len, 2, NULL, 0) == DREDFX_ERR_BUFFER_TOO_SMALL, "no room");
+    CHECKF(dredfx_ext_parse(pkt, len, 2, NULL, 0) == DREDFX_ERR_BUFFER_TOO_SMALL, "no room");
   }
 }
 
@@ -124,33 +111,33 @@ static void test_parse_fail(void) {
 
   len = dredfx_ext_generate(pkt, 32, ext, 4, 11, 0);
   pkt[4] = 255; /* lacing length of ID 33 now runs past the end */
-  CHECK(dredfx_ext_parse(pkt, len, 11, out, 10) == DREDFX_ERR_EXT_OVERRUN, "bad length");
-  CHECK(dredfx_ext_count(pkt, len, 11) == DREDFX_ERR_EXT_OVERRUN, "count reports it");
+  CHECKF(dredfx_ext_parse(pkt, len, 11, out, 10) == DREDFX_ERR_EXT_OVERRUN, "bad length");
+  CHECKF(dredfx_ext_count(pkt, len, 11) == DREDFX_ERR_EXT_OVERRUN, "count reports it");
   dredfx_ext_iter_init(&it, pkt, len, 11);
   for (n = 0; dredfx_ext_iter_next(&it, NULL) > 0; n++) {}
-  CHECK(n == 1 && dredfx_ext_iter_next(&it, NULL) == DREDFX_ERR_EXT_OVERRUN,
+  CHECKF(n == 1 && dredfx_ext_iter_next(&it, NULL) == DREDFX_ERR_EXT_OVERRUN,
         "1 extension before the error (%d), error sticky", n);
 
   len = dredfx_ext_generate(pkt, 32, ext, 4, 11, 0);
-  CHECK(dredfx_ext_parse(pkt, len, 5, out, 10) == DREDFX_ERR_EXT_FRAME_INDEX, "5 frames");
+  CHECKF(dredfx_ext_parse(pkt, len, 5, out, 10) == DREDFX_ERR_EXT_FRAME_INDEX, "5 frames");
   dredfx_ext_iter_init(&it, pkt, len, 5);
   for (n = 0; dredfx_ext_iter_next(&it, NULL) > 0; n++) {}
-  CHECK(n == 3, "3 extensions before the bad increment (%d)", n);
+  CHECKF(n == 3, "3 extensions before the bad increment (%d)", n);
   pkt[14] = 255;
-  CHECK(dredfx_ext_parse(pkt, len, 11, out, 10) == DREDFX_ERR_EXT_FRAME_INDEX, "increment 255");
+  CHECKF(dredfx_ext_parse(pkt, len, 11, out, 10) == DREDFX_ERR_EXT_FRAME_INDEX, "increment 255");
   dredfx_ext_iter_init(&it, pkt, len, 11);
   for (n = 0; dredfx_ext_iter_next(&it, NULL) > 0; n++) {}
-  CHECK(n == 2, "2 extensions before the bad increment (%d)", n);
+  CHECKF(n == 2, "2 extensions before the bad increment (%d)", n);
 
   len = dredfx_ext_generate(pkt, 32, ext, 4, 11, 0);
-  CHECK(dredfx_ext_parse(pkt, len, 11, out, 1) == DREDFX_ERR_BUFFER_TOO_SMALL, "max 1");
+  CHECKF(dredfx_ext_parse(pkt, len, 11, out, 1) == DREDFX_ERR_BUFFER_TOO_SMALL, "max 1");
 
   /* repeated L = 0 long extension without room for the short payloads after it */
   len = dredfx_ext_generate(pkt, 32, ext, 7, 11, 0) - 5;
-  CHECK(dredfx_ext_parse(pkt, len, 11, out, 10) == DREDFX_ERR_EXT_OVERRUN, "L=0 too short");
+  CHECKF(dredfx_ext_parse(pkt, len, 11, out, 10) == DREDFX_ERR_EXT_OVERRUN, "L=0 too short");
   dredfx_ext_iter_init(&it, pkt, len, 11);
   for (n = 0; dredfx_ext_iter_next(&it, NULL) > 0; n++) {}
-  CHECK(n == 5, "5 extensions before the error (%d)", n);
+  CHECKF(n == 5, "5 extensions before the error (%d)", n);
 
   {
     /* lacing length that would overflow 32 bits if summed carelessly (about 8 MB) */
@@ -160,7 +147,7 @@ static void test_parse_fail(void) {
       buf[0] = 33 << 1 | 1;
       memset(buf + 1, 0xFF, (size_t)size - 1);
       buf[size] = 0xFE;
-      CHECK(dredfx_ext_parse(buf, size + 1, 1, out, 10) == DREDFX_ERR_EXT_OVERRUN, "overflow");
+      CHECKF(dredfx_ext_parse(buf, size + 1, 1, out, 10) == DREDFX_ERR_EXT_OVERRUN, "overflow");
       free(buf);
     }
   }
@@ -194,8 +181,8 @@ static void check_repeat_parse(const unsigned char *pkt, int len, const dredfx_e
                                int nb_ext, const char *what) {
   dredfx_extension out[16];
   int n = dredfx_ext_parse(pkt, len, 3, out, 16);
-  CHECK(n == nb_ext && dredfx_ext_count(pkt, len, 3) == nb_ext, "%s: %d of %d", what, n, nb_ext);
-  CHECK(n >= 0 && same_per_frame(ext, nb_ext, out, n, 3), "%s: contents", what);
+  CHECKF(n == nb_ext && dredfx_ext_count(pkt, len, 3) == nb_ext, "%s: %d of %d", what, n, nb_ext);
+  CHECKF(n >= 0 && same_per_frame(ext, nb_ext, out, n, 3), "%s: contents", what);
 }
 
 static void test_repeating(void) {
@@ -216,12 +203,12 @@ static void test_repeating(void) {
     unsigned char pkt[64], want[64];
     char what[48];
     int len = dredfx_ext_generate(pkt, 64, ext, nb_ext, 3, 0);
-    CHECK(len == encoded_len[nb_ext], "repeat %d: length %d, want %d", nb_ext, len,
+    CHECKF(len == encoded_len[nb_ext], "repeat %d: length %d, want %d", nb_ext, len,
           encoded_len[nb_ext]);
     if (len < 0) continue;
     snprintf(what, sizeof(what), "repeat %d", nb_ext);
     check_repeat_parse(pkt, len, ext, nb_ext, what);
-    if (nb_ext == 13) CHECK(unhex(want13, want) == len && !memcmp(pkt, want, 37), "bytes 13");
+    if (nb_ext == 13) CHECKF(unhex(want13, want) == len && !memcmp(pkt, want, 37), "bytes 13");
     /* hand modifications that libopus' generator never makes but its parser accepts */
     if (nb_ext == 6) {
       pkt[len++] = 2 << 1; /* repeat in the last frame, then junk that must be ignored */
@@ -309,19 +296,19 @@ static void test_known_answers(void) {
     }
     wn = unhex(cases[i].hex, want);
     n = dredfx_ext_generate(buf, sizeof(buf), e, count, nb_frames, 0);
-    CHECK(n == wn && !memcmp(buf, want, (size_t)wn), "%s: %d bytes, want %d", cases[i].name, n,
+    CHECKF(n == wn && !memcmp(buf, want, (size_t)wn), "%s: %d bytes, want %d", cases[i].name, n,
           wn);
     {
       dredfx_extension out[8];
       int m = dredfx_ext_parse(want, wn, nb_frames, out, 8);
-      CHECK(m == count && same_per_frame(e, count, out, m, nb_frames), "%s: parse", cases[i].name);
+      CHECKF(m == count && same_per_frame(e, count, out, m, nb_frames), "%s: parse", cases[i].name);
     }
   }
   {
     /* long extension of 300 bytes (lacing FF 2D), then short and long ones */
     dredfx_extension lg[3] = {{100, 0, d, 300}, {7, 0, d, 1}, {124, 1, d + 5, 3}};
     n = dredfx_ext_generate(buf, sizeof(buf), lg, 3, 2, 0);
-    CHECK(n == 310 && buf[0] == 0xC9 && buf[1] == 0xFF && buf[2] == 0x2D &&
+    CHECKF(n == 310 && buf[0] == 0xC9 && buf[1] == 0xFF && buf[2] == 0x2D &&
               !memcmp(buf + 3, d, 300) && !memcmp(buf + 303, "\x0f\x01\x02\xf8\x24\x2b\x32", 7),
           "long 300: %d", n);
   }
@@ -329,7 +316,7 @@ static void test_known_answers(void) {
     /* lengths 254 and 255: lacing FE, then repeat with L=0 */
     dredfx_extension lr[2] = {{126, 0, d, 254}, {126, 1, d + 1, 255}};
     n = dredfx_ext_generate(buf, sizeof(buf), lr, 2, 2, 0);
-    CHECK(n == 512 && buf[0] == 0xFD && buf[1] == 0xFE && buf[256] == 0x04 &&
+    CHECKF(n == 512 && buf[0] == 0xFD && buf[1] == 0xFE && buf[256] == 0x04 &&
               !memcmp(buf + 257, d + 1, 255), "long 254/255: %d", n);
   }
 }
@@ -353,25 +340,25 @@ static void test_repacketizer_answers(void) {
   int k, n, wn, plen;
   for (k = 0; k < 3; k++) {
     int len = unhex(in_hex[k], in[k]);
-    CHECK(dredfx_packet_parse(in[k], len, &info) == 0 && info.nb_frames == 1 &&
+    CHECKF(dredfx_packet_parse(in[k], len, &info) == 0 && info.nb_frames == 1 &&
               info.padding_len == 19 + (k == 2 ? 2 : 0), "input %d", k);
     frames[k] = in[k] + info.frame_offset[0];
     frame_len[k] = info.frame_len[0];
-    CHECK(dredfx_ext_parse(in[k] + info.padding_offset, info.padding_len, 1, &exts[k], 1) == 1,
+    CHECKF(dredfx_ext_parse(in[k] + info.padding_offset, info.padding_len, 1, &exts[k], 1) == 1,
           "input %d ext", k);
     exts[k].frame = k;
   }
   wn = unhex(out_hex, want);
   plen = dredfx_ext_generate(NULL, 1000, exts, 3, 3, 0);
-  CHECK(plen == 60, "ext len %d", plen);
+  CHECKF(plen == 60, "ext len %d", plen);
   dredfx_ext_generate(padding, plen, exts, 3, 3, 0);
   n = dredfx_packet_build(buf, sizeof(buf), 15, 0, frames, frame_len, 3, padding, plen, 0, 0);
-  CHECK(n == wn && !memcmp(buf, want, (size_t)wn), "repacketized: %d, want %d", n, wn);
+  CHECKF(n == wn && !memcmp(buf, want, (size_t)wn), "repacketized: %d, want %d", n, wn);
   /* CBR: 120 bytes; padding content 120 - 3 - 30 = 87 bytes, 0x01 filler first */
-  CHECK(dredfx_ext_generate(padding, 87, exts, 3, 3, 1) == 87 && padding[0] == 1 &&
+  CHECKF(dredfx_ext_generate(padding, 87, exts, 3, 3, 1) == 87 && padding[0] == 1 &&
             padding[26] == 1 && padding[27] == 0xFD, "padded extensions");
   n = dredfx_packet_build(buf, sizeof(buf), 15, 0, frames, frame_len, 3, padding, 87, 0, 0);
-  CHECK(n == 120 && buf[1] == 0x43 && buf[2] == 87 && !memcmp(buf + 3, want + 3, 30) &&
+  CHECKF(n == 120 && buf[1] == 0x43 && buf[2] == 87 && !memcmp(buf + 3, want + 3, 30) &&
             !memcmp(buf + 120 - 60, want + wn - 60, 60), "CBR padded packet %d", n);
 }
 
@@ -389,23 +376,23 @@ static void test_find(void) {
                                    {126, 2, U("D\x0c" "ef"), 4}};
   int len = dredfx_ext_generate(pkt, 64, exts, 3, 3, 0), ret;
   ret = dredfx_ext_find(pkt, len, 3, 126, accept_dred, NULL, &found);
-  CHECK(ret == 1 && found.frame == 1 && !memcmp(found.data, "D\x0c" "cd", 4), "skip non-DRED");
+  CHECKF(ret == 1 && found.frame == 1 && !memcmp(found.data, "D\x0c" "cd", 4), "skip non-DRED");
   ret = dredfx_ext_find(pkt, len, 3, 126, NULL, NULL, &found);
-  CHECK(ret == 1 && found.frame == 0, "first 126");
-  CHECK(dredfx_ext_find(pkt, len, 3, 77, NULL, NULL, &found) == 0, "absent id");
+  CHECKF(ret == 1 && found.frame == 0, "first 126");
+  CHECKF(dredfx_ext_find(pkt, len, 3, 77, NULL, NULL, &found) == 0, "absent id");
   /* error after the match is not seen, error before it is reported */
   {
     /* ID 126 L=1 length 4, then a separator past the frame count of a 1-frame packet */
     unsigned char bad[7] = {0xFD, 4, 'D', 12, 9, 9, 0x02};
     ret = dredfx_ext_find(bad, 7, 1, 126, accept_dred, NULL, &found);
-    CHECK(ret == 1 && found.len == 4, "match before error: %d", ret);
+    CHECKF(ret == 1 && found.len == 4, "match before error: %d", ret);
     ret = dredfx_ext_find(bad + 6, 1, 1, 126, accept_dred, NULL, &found);
-    CHECK(ret == DREDFX_ERR_EXT_FRAME_INDEX, "error before match: %d", ret);
+    CHECKF(ret == DREDFX_ERR_EXT_FRAME_INDEX, "error before match: %d", ret);
     bad[2] = 'E';
     ret = dredfx_ext_find(bad, 7, 1, 126, accept_dred, NULL, &found);
-    CHECK(ret == DREDFX_ERR_EXT_FRAME_INDEX, "rejected match, then error: %d", ret);
+    CHECKF(ret == DREDFX_ERR_EXT_FRAME_INDEX, "rejected match, then error: %d", ret);
   }
-  CHECK(dredfx_ext_find(NULL, 3, 1, 126, NULL, NULL, &found) == DREDFX_ERR_BAD_ARG, "NULL");
+  CHECKF(dredfx_ext_find(NULL, 3, 1, 126, NULL, NULL, &found) == DREDFX_ERR_BAD_ARG, "NULL");
 }
 
 /* ---------------------------------------------------------------- RFC 6716 section 3.4 */
@@ -420,92 +407,92 @@ static void test_rfc_rules(void) {
   int ret;
   memset(p, 0x55, sizeof(p));
   /* R1 */
-  CHECK(parse(p, 0, &info) == DREDFX_ERR_PACKET_EMPTY, "R1 empty");
+  CHECKF(parse(p, 0, &info) == DREDFX_ERR_PACKET_EMPTY, "R1 empty");
   /* code 0: one frame, up to 1275 bytes (R2) */
   p[0] = 15 << 3;
-  CHECK(parse(p, 1, &info) == 0 && info.nb_frames == 1 && info.frame_len[0] == 0, "code 0 empty");
-  CHECK(parse(p, 1276, &info) == 0 && info.frame_len[0] == 1275, "code 0 1275");
-  CHECK(parse(p, 1277, &info) == DREDFX_ERR_PACKET_FRAME_SIZE, "R2 code 0 1276");
+  CHECKF(parse(p, 1, &info) == 0 && info.nb_frames == 1 && info.frame_len[0] == 0, "code 0 empty");
+  CHECKF(parse(p, 1276, &info) == 0 && info.frame_len[0] == 1275, "code 0 1275");
+  CHECKF(parse(p, 1277, &info) == DREDFX_ERR_PACKET_FRAME_SIZE, "R2 code 0 1276");
   /* code 1: R3 odd payload, R2 */
   p[0] = 15 << 3 | 1;
-  CHECK(parse(p, 1, &info) == 0 && info.nb_frames == 2 && info.frame_len[1] == 0, "code 1 0+0");
-  CHECK(parse(p, 4, &info) == DREDFX_ERR_PACKET_CBR_SIZE, "R3 odd");
-  CHECK(parse(p, 2551, &info) == 0 && info.frame_len[0] == 1275 && info.frame_offset[1] == 1276,
+  CHECKF(parse(p, 1, &info) == 0 && info.nb_frames == 2 && info.frame_len[1] == 0, "code 1 0+0");
+  CHECKF(parse(p, 4, &info) == DREDFX_ERR_PACKET_CBR_SIZE, "R3 odd");
+  CHECKF(parse(p, 2551, &info) == 0 && info.frame_len[0] == 1275 && info.frame_offset[1] == 1276,
         "code 1 2x1275");
-  CHECK(parse(p, 2553, &info) == DREDFX_ERR_PACKET_FRAME_SIZE, "R2 code 1 2x1276");
+  CHECKF(parse(p, 2553, &info) == DREDFX_ERR_PACKET_FRAME_SIZE, "R2 code 1 2x1276");
   /* code 2: R4 */
   p[0] = 15 << 3 | 2;
-  CHECK(parse(p, 1, &info) == DREDFX_ERR_PACKET_LENGTH, "R4 no length byte");
+  CHECKF(parse(p, 1, &info) == DREDFX_ERR_PACKET_LENGTH, "R4 no length byte");
   p[1] = 252;
-  CHECK(parse(p, 2, &info) == DREDFX_ERR_PACKET_LENGTH, "R4 truncated 2-byte length");
+  CHECKF(parse(p, 2, &info) == DREDFX_ERR_PACKET_LENGTH, "R4 truncated 2-byte length");
   p[1] = 10;
-  CHECK(parse(p, 11, &info) == DREDFX_ERR_PACKET_LENGTH, "R4 first frame past the end");
-  CHECK(parse(p, 12, &info) == 0 && info.frame_len[0] == 10 && info.frame_len[1] == 0, "10+0");
+  CHECKF(parse(p, 11, &info) == DREDFX_ERR_PACKET_LENGTH, "R4 first frame past the end");
+  CHECKF(parse(p, 12, &info) == 0 && info.frame_len[0] == 10 && info.frame_len[1] == 0, "10+0");
   p[1] = 253, p[2] = 3; /* 253 + 4*3 = 265 */
-  CHECK(parse(p, 3 + 265 + 7, &info) == 0 && info.frame_len[0] == 265 && info.frame_len[1] == 7 &&
+  CHECKF(parse(p, 3 + 265 + 7, &info) == 0 && info.frame_len[0] == 265 && info.frame_len[1] == 7 &&
             info.frame_offset[0] == 3, "2-byte length");
   p[1] = 255, p[2] = 255; /* 1275 */
-  CHECK(parse(p, 3 + 1275 + 1275, &info) == 0, "code 2 1275+1275");
-  CHECK(parse(p, 3 + 1275 + 1276, &info) == DREDFX_ERR_PACKET_FRAME_SIZE, "R2 code 2 second");
+  CHECKF(parse(p, 3 + 1275 + 1275, &info) == 0, "code 2 1275+1275");
+  CHECKF(parse(p, 3 + 1275 + 1276, &info) == DREDFX_ERR_PACKET_FRAME_SIZE, "R2 code 2 second");
   /* code 3: R5 */
   p[0] = 15 << 3 | 3;
-  CHECK(parse(p, 1, &info) == DREDFX_ERR_PACKET_LENGTH, "code 3 without count byte");
+  CHECKF(parse(p, 1, &info) == DREDFX_ERR_PACKET_LENGTH, "code 3 without count byte");
   p[1] = 0;
-  CHECK(parse(p, 2, &info) == DREDFX_ERR_PACKET_FRAME_COUNT, "R5 M=0");
+  CHECKF(parse(p, 2, &info) == DREDFX_ERR_PACKET_FRAME_COUNT, "R5 M=0");
   p[1] = 6; /* 6 x 20 ms = 120 ms */
-  CHECK(parse(p, 2, &info) == 0 && info.nb_frames == 6 && !info.vbr, "6 x 20 ms empty CBR");
+  CHECKF(parse(p, 2, &info) == 0 && info.nb_frames == 6 && !info.vbr, "6 x 20 ms empty CBR");
   p[1] = 7;
-  CHECK(parse(p, 2, &info) == DREDFX_ERR_PACKET_FRAME_COUNT, "R5 140 ms");
+  CHECKF(parse(p, 2, &info) == DREDFX_ERR_PACKET_FRAME_COUNT, "R5 140 ms");
   p[0] = 16 << 3 | 3, p[1] = 48; /* CELT 2.5 ms x 48 */
-  CHECK(parse(p, 2 + 48 * 3, &info) == 0 && info.nb_frames == 48 && info.frame_len[47] == 3 &&
+  CHECKF(parse(p, 2 + 48 * 3, &info) == 0 && info.nb_frames == 48 && info.frame_len[47] == 3 &&
             info.samples_per_frame == 120, "48 x 2.5 ms");
   p[1] = 49;
-  CHECK(parse(p, 2, &info) == DREDFX_ERR_PACKET_FRAME_COUNT, "R5 49 frames");
+  CHECKF(parse(p, 2, &info) == DREDFX_ERR_PACKET_FRAME_COUNT, "R5 49 frames");
   p[0] = 3 << 3 | 3, p[1] = 2; /* SILK 60 ms x 2 */
-  CHECK(parse(p, 2, &info) == 0 && info.samples_per_frame == 2880, "2 x 60 ms");
+  CHECKF(parse(p, 2, &info) == 0 && info.samples_per_frame == 2880, "2 x 60 ms");
   p[1] = 3;
-  CHECK(parse(p, 2, &info) == DREDFX_ERR_PACKET_FRAME_COUNT, "R5 3 x 60 ms");
+  CHECKF(parse(p, 2, &info) == DREDFX_ERR_PACKET_FRAME_COUNT, "R5 3 x 60 ms");
   /* R6 CBR */
   p[0] = 15 << 3 | 3, p[1] = 3;
-  CHECK(parse(p, 2 + 7, &info) == DREDFX_ERR_PACKET_CBR_SIZE, "R6 7 bytes / 3 frames");
-  CHECK(parse(p, 2 + 3 * 1276, &info) == DREDFX_ERR_PACKET_FRAME_SIZE, "R2 CBR 3x1276");
+  CHECKF(parse(p, 2 + 7, &info) == DREDFX_ERR_PACKET_CBR_SIZE, "R6 7 bytes / 3 frames");
+  CHECKF(parse(p, 2 + 3 * 1276, &info) == DREDFX_ERR_PACKET_FRAME_SIZE, "R2 CBR 3x1276");
   p[1] = 0x40 | 2;
-  CHECK(parse(p, 2, &info) == DREDFX_ERR_PACKET_PADDING, "R6 padding byte missing");
+  CHECKF(parse(p, 2, &info) == DREDFX_ERR_PACKET_PADDING, "R6 padding byte missing");
   p[2] = 5;
-  CHECK(parse(p, 3 + 4, &info) == DREDFX_ERR_PACKET_PADDING, "R6 padding past the end");
-  CHECK(parse(p, 3 + 5, &info) == 0 && info.padding_len == 5 && info.padding_offset == 3 &&
+  CHECKF(parse(p, 3 + 4, &info) == DREDFX_ERR_PACKET_PADDING, "R6 padding past the end");
+  CHECKF(parse(p, 3 + 5, &info) == 0 && info.padding_len == 5 && info.padding_offset == 3 &&
             info.frame_len[0] == 0, "padding only");
-  CHECK(parse(p, 3 + 5 + 3, &info) == DREDFX_ERR_PACKET_CBR_SIZE, "R6 CBR odd after padding");
-  CHECK(parse(p, 3 + 5 + 4, &info) == 0 && info.frame_len[1] == 2 && info.padding_offset == 7,
+  CHECKF(parse(p, 3 + 5 + 3, &info) == DREDFX_ERR_PACKET_CBR_SIZE, "R6 CBR odd after padding");
+  CHECKF(parse(p, 3 + 5 + 4, &info) == 0 && info.frame_len[1] == 2 && info.padding_offset == 7,
         "CBR with padding");
   p[2] = 255, p[3] = 255, p[4] = 0; /* 254 + 254 + 0 */
-  CHECK(parse(p, 5 + 508, &info) == 0 && info.padding_len == 508 && info.padding_offset == 5,
+  CHECKF(parse(p, 5 + 508, &info) == 0 && info.padding_len == 508 && info.padding_offset == 5,
         "padding 255 255 0");
-  CHECK(parse(p, 5 + 507, &info) == DREDFX_ERR_PACKET_PADDING, "R6 chained padding short");
-  CHECK(parse(p, 4, &info) == DREDFX_ERR_PACKET_PADDING, "R6 chain truncated");
+  CHECKF(parse(p, 5 + 507, &info) == DREDFX_ERR_PACKET_PADDING, "R6 chained padding short");
+  CHECKF(parse(p, 4, &info) == DREDFX_ERR_PACKET_PADDING, "R6 chain truncated");
   /* R7 VBR */
   p[1] = 0x80 | 3;
-  CHECK(parse(p, 2, &info) == DREDFX_ERR_PACKET_LENGTH, "R7 no length bytes");
+  CHECKF(parse(p, 2, &info) == DREDFX_ERR_PACKET_LENGTH, "R7 no length bytes");
   p[2] = 1, p[3] = 2;
-  CHECK(parse(p, 4, &info) == DREDFX_ERR_PACKET_LENGTH, "R7 frames past the end");
-  CHECK(parse(p, 4 + 3, &info) == 0 && info.vbr && info.frame_len[0] == 1 &&
+  CHECKF(parse(p, 4, &info) == DREDFX_ERR_PACKET_LENGTH, "R7 frames past the end");
+  CHECKF(parse(p, 4 + 3, &info) == 0 && info.vbr && info.frame_len[0] == 1 &&
             info.frame_len[1] == 2 && info.frame_len[2] == 0 && info.frame_offset[2] == 7,
         "VBR 1, 2, 0");
   p[2] = 252;
-  CHECK(parse(p, 3, &info) == DREDFX_ERR_PACKET_LENGTH, "R7 truncated 2-byte length");
+  CHECKF(parse(p, 3, &info) == DREDFX_ERR_PACKET_LENGTH, "R7 truncated 2-byte length");
   p[1] = 0xC0 | 2, p[2] = 2, p[3] = 3;
-  CHECK(parse(p, 4 + 3, &info) == DREDFX_ERR_PACKET_LENGTH, "R7 VBR frames eat the padding");
-  CHECK(parse(p, 4 + 3 + 2 + 1, &info) == 0 && info.frame_len[1] == 1 && info.padding_len == 2 &&
+  CHECKF(parse(p, 4 + 3, &info) == DREDFX_ERR_PACKET_LENGTH, "R7 VBR frames eat the padding");
+  CHECKF(parse(p, 4 + 3 + 2 + 1, &info) == 0 && info.frame_len[1] == 1 && info.padding_len == 2 &&
             info.padding_offset == 4 + 4, "VBR with padding");
   p[3] = 0xFF, p[4] = 0xFF;
   ret = parse(p, 5 + 1275 + 1276 + 2, &info);
-  CHECK(ret == DREDFX_ERR_PACKET_FRAME_SIZE, "R2 VBR last frame 1276: %d", ret);
-  CHECK(parse(NULL, 3, &info) == DREDFX_ERR_BAD_ARG && parse(p, -1, &info) == DREDFX_ERR_BAD_ARG,
+  CHECKF(ret == DREDFX_ERR_PACKET_FRAME_SIZE, "R2 VBR last frame 1276: %d", ret);
+  CHECKF(parse(NULL, 3, &info) == DREDFX_ERR_BAD_ARG && parse(p, -1, &info) == DREDFX_ERR_BAD_ARG,
         "bad args");
-  CHECK(dredfx_is_invalid_packet(DREDFX_ERR_PACKET_EMPTY) &&
+  CHECKF(dredfx_is_invalid_packet(DREDFX_ERR_PACKET_EMPTY) &&
             dredfx_is_invalid_packet(DREDFX_ERR_EXT_OVERRUN) &&
             !dredfx_is_invalid_packet(DREDFX_ERR_BAD_ARG), "is_invalid_packet");
-  CHECK(dredfx_packet_samples_per_frame(0) == 480 && dredfx_packet_samples_per_frame(3 << 3) == 2880 &&
+  CHECKF(dredfx_packet_samples_per_frame(0) == 480 && dredfx_packet_samples_per_frame(3 << 3) == 2880 &&
             dredfx_packet_samples_per_frame(13 << 3) == 960 &&
             dredfx_packet_samples_per_frame(12 << 3) == 480 &&
             dredfx_packet_samples_per_frame(31 << 3) == 960 &&
@@ -524,22 +511,22 @@ static void test_build(void) {
   frames[0] = a, frames[1] = a, frames[2] = b;
   len[0] = 3, len[1] = 3, len[2] = 300;
   n = dredfx_packet_build(buf, sizeof(buf), 1, 1, frames, len, 1, NULL, 0, 0, 0);
-  CHECK(n == 4 && buf[0] == (1 << 3 | 4) && !memcmp(buf + 1, a, 3), "code 0");
+  CHECKF(n == 4 && buf[0] == (1 << 3 | 4) && !memcmp(buf + 1, a, 3), "code 0");
   n = dredfx_packet_build(buf, sizeof(buf), 1, 0, frames, len, 2, NULL, 0, 0, 0);
-  CHECK(n == 7 && buf[0] == (1 << 3 | 1), "code 1");
+  CHECKF(n == 7 && buf[0] == (1 << 3 | 1), "code 1");
   frames[1] = b, len[1] = 300;
   n = dredfx_packet_build(buf, sizeof(buf), 1, 0, frames, len, 2, NULL, 0, 0, 0);
-  CHECK(n == 1 + 1 + 303 && buf[0] == (1 << 3 | 2) && buf[1] == 3, "code 2 short length");
+  CHECKF(n == 1 + 1 + 303 && buf[0] == (1 << 3 | 2) && buf[1] == 3, "code 2 short length");
   frames[0] = b, len[0] = 300, frames[1] = a, len[1] = 3;
   n = dredfx_packet_build(buf, sizeof(buf), 1, 0, frames, len, 2, NULL, 0, 0, 0);
-  CHECK(n == 1 + 2 + 303 && buf[1] == 252 && buf[2] == 12, "code 2 two-byte length (300)");
+  CHECKF(n == 1 + 2 + 303 && buf[1] == 252 && buf[2] == 12, "code 2 two-byte length (300)");
   n = dredfx_packet_build(buf, sizeof(buf), 1, 0, frames, len, 2, NULL, 0, 1, 0);
-  CHECK(n == 2 + 2 + 303 && buf[0] == (1 << 3 | 3) && buf[1] == 0x82, "forced code 3 VBR");
+  CHECKF(n == 2 + 2 + 303 && buf[0] == (1 << 3 | 3) && buf[1] == 0x82, "forced code 3 VBR");
   frames[0] = a, len[0] = 3;
   n = dredfx_packet_build(buf, sizeof(buf), 1, 0, frames, len, 1, NULL, 0, 1, 0);
-  CHECK(n == 5 && buf[1] == 1, "forced code 3 CBR, one frame");
+  CHECKF(n == 5 && buf[1] == 1, "forced code 3 CBR, one frame");
   n = dredfx_packet_build(buf, sizeof(buf), 1, 0, frames, len, 1, NULL, 0, 1, 1);
-  CHECK(n == 5 && buf[1] == 0x81, "forced code 3 VBR, one frame");
+  CHECKF(n == 5 && buf[1] == 0x81, "forced code 3 VBR, one frame");
   /* padding lengths: fewest 255 bytes, then 1..254 */
   for (i = 0; i < 600; i++) padding[i] = (unsigned char)i;
   {
@@ -548,32 +535,32 @@ static void test_build(void) {
         {508, 2, 255, 254, 0}, {509, 3, 255, 255, 1}};
     for (i = 0; i < (int)DREDFX_ARRAY_LEN(pads); i++) {
       n = dredfx_packet_build(buf, sizeof(buf), 15, 0, frames, len, 1, padding, pads[i].p, 0, 0);
-      CHECK(n == 2 + pads[i].nbytes + 3 + pads[i].p && buf[1] == 0x41 && buf[2] == pads[i].b0 &&
+      CHECKF(n == 2 + pads[i].nbytes + 3 + pads[i].p && buf[1] == 0x41 && buf[2] == pads[i].b0 &&
                 (pads[i].nbytes < 2 || buf[3] == pads[i].b1) &&
                 (pads[i].nbytes < 3 || buf[4] == pads[i].b2),
             "padding %d", pads[i].p);
-      CHECK(parse(buf, n, &info) == 0 && info.padding_len == pads[i].p &&
+      CHECKF(parse(buf, n, &info) == 0 && info.padding_len == pads[i].p &&
                 !memcmp(buf + info.padding_offset, padding, (size_t)pads[i].p),
             "padding %d parses", pads[i].p);
     }
   }
-  CHECK(dredfx_packet_build(buf, 6, 15, 0, frames, len, 1, padding, 1, 0, 0) ==
+  CHECKF(dredfx_packet_build(buf, 6, 15, 0, frames, len, 1, padding, 1, 0, 0) ==
             DREDFX_ERR_BUFFER_TOO_SMALL, "too small");
-  CHECK(dredfx_packet_build(buf, 7, 15, 0, frames, len, 1, padding, 1, 0, 0) == 7, "exact fit");
+  CHECKF(dredfx_packet_build(buf, 7, 15, 0, frames, len, 1, padding, 1, 0, 0) == 7, "exact fit");
   len[0] = 1276;
-  CHECK(dredfx_packet_build(buf, sizeof(buf), 15, 0, frames, len, 1, NULL, 0, 0, 0) ==
+  CHECKF(dredfx_packet_build(buf, sizeof(buf), 15, 0, frames, len, 1, NULL, 0, 0, 0) ==
             DREDFX_ERR_BAD_ARG, "frame 1276");
   len[0] = 3;
   for (i = 0; i < 48; i++) frames[i] = a, len[i] = 3;
-  CHECK(dredfx_packet_build(buf, sizeof(buf), 15, 0, frames, len, 7, NULL, 0, 0, 0) ==
+  CHECKF(dredfx_packet_build(buf, sizeof(buf), 15, 0, frames, len, 7, NULL, 0, 0, 0) ==
             DREDFX_ERR_BAD_ARG, "140 ms");
-  CHECK(dredfx_packet_build(buf, sizeof(buf), 16, 0, frames, len, 48, NULL, 0, 0, 0) ==
+  CHECKF(dredfx_packet_build(buf, sizeof(buf), 16, 0, frames, len, 48, NULL, 0, 0, 0) ==
             2 + 48 * 3, "48 CELT frames");
-  CHECK(dredfx_packet_build(buf, sizeof(buf), 32, 0, frames, len, 1, NULL, 0, 0, 0) ==
+  CHECKF(dredfx_packet_build(buf, sizeof(buf), 32, 0, frames, len, 1, NULL, 0, 0, 0) ==
             DREDFX_ERR_BAD_ARG, "config 32");
-  CHECK(dredfx_packet_build(buf, sizeof(buf), 1, 0, frames, len, 0, NULL, 0, 0, 0) ==
+  CHECKF(dredfx_packet_build(buf, sizeof(buf), 1, 0, frames, len, 0, NULL, 0, 0, 0) ==
             DREDFX_ERR_BAD_ARG, "0 frames");
-  CHECK(dredfx_packet_build(buf, sizeof(buf), 1, 0, frames, len, 1, NULL, 3, 0, 0) ==
+  CHECKF(dredfx_packet_build(buf, sizeof(buf), 1, 0, frames, len, 1, NULL, 3, 0, 0) ==
             DREDFX_ERR_BAD_ARG, "NULL padding");
 }
 
@@ -601,7 +588,7 @@ static void test_build_parse_random(void) {
       ok &= info.frame_len[i] == len[i] && (len[i] == 0 || buf[info.frame_offset[i]] == data[i][0]);
     ok &= info.code == (nb > 2 || plen || force ? 3 : nb == 1 ? 0 : len[0] == len[1] ? 1 : 2);
   }
-  CHECK(ok, "build/parse round trip (iteration %d)", it);
+  CHECKF(ok, "build/parse round trip (iteration %d)", it);
 }
 
 /* ---------------------------------------------------------------- robustness */
@@ -644,8 +631,8 @@ static void test_random_bytes(void) {
       }
     }
   }
-  CHECK(ok, "random bytes (iteration %d)", it);
-  CHECK(valid > 1000 && roundtrips == valid, "%d paddings with extensions, %d round trips", valid,
+  CHECKF(ok, "random bytes (iteration %d)", it);
+  CHECKF(valid > 1000 && roundtrips == valid, "%d paddings with extensions, %d round trips", valid,
         roundtrips);
 }
 
@@ -661,6 +648,5 @@ int main(void) {
   test_build();
   test_build_parse_random();
   test_random_bytes();
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed != 0;
+  return check_report("test_packet");
 }

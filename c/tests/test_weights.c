@@ -2,11 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "dredfx.h"
-
-static int passed, failed;
-#define CHECK(cond) do { if (cond) passed++; else { failed++; \
-  fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); } } while (0)
 
 static _Alignas(64) unsigned char blob[8192];
 static size_t blob_len;
@@ -111,6 +108,5 @@ int main(void) {
   arrays[0].count = 399;
   CHECK(dredfx_dred_stats_init(&stats, arrays, 9) == DREDFX_ERR_WEIGHTS_SHAPE);
 
-  printf("test_weights: %d passed, %d failed\n", passed, failed);
-  return failed != 0;
+  return check_report("test_weights");
 }

@@ -1,0 +1,29 @@
+/* The C tests' checking macros: count every check, print the first 30 failures with file:line,
+ * and end with the "N passed, N failed" line (check_report). */
+#ifndef DREDFX_TESTS_CHECK_H
+#define DREDFX_TESTS_CHECK_H
+
+#include <stdio.h>
+
+static int passed, failed;
+
+#define CHECK(cond) CHECKF(cond, "%s", "")
+
+/* CHECK with a printf-style detail printed after the failed condition. */
+#define CHECKF(cond, ...)                                            \
+  do {                                                               \
+    if (cond) {                                                      \
+      passed++;                                                      \
+    } else if (++failed <= 30) {                                     \
+      fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+      fprintf(stderr, __VA_ARGS__);                                  \
+      fputc('\n', stderr);                                           \
+    }                                                                \
+  } while (0)
+
+static inline int check_report(const char *name) {
+  printf("%s: %d passed, %d failed\n", name, passed, failed);
+  return failed != 0;
+}
+
+#endif
