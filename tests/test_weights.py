@@ -121,6 +121,17 @@ def test_another_model_is_refused(tmp_path, source):
         weights.import_weights(str(tree), str(tmp_path / "w.bin"))
 
 
+def test_import_from_a_release_tarball_gives_the_same_blob(tmp_path, source, blob):
+    import tarfile
+    t = tmp_path / "opus-1.6.1.tar"
+    with tarfile.open(t, "w") as tf:
+        for rel in weights.MODEL_FILES:
+            tf.add(os.path.join(source, rel), arcname="opus-1.6.1/" + rel)
+    dest = str(tmp_path / "w.bin")
+    weights.import_weights(str(t), dest)
+    assert open(dest, "rb").read() == blob
+
+
 def test_a_tarball_without_model_data_is_refused(tmp_path):
     import tarfile
     t = tmp_path / "opus.tar.gz"
