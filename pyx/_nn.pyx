@@ -205,8 +205,10 @@ def activation(p16, int act):
     return out
 
 
-def tanh(p16):
-    """a15 tanh of p16 values (the table approximation of nn.h)."""
+ctypedef void (*_act_fn)(int16_t *out, const int32_t *p16, int n) noexcept nogil
+
+
+cdef _elementwise(p16, _act_fn fn):
     p16 = _array(p16, np.int32, -1, "p16")
     out = np.empty(p16.size, dtype=np.int16)
     if p16.size == 0:
@@ -215,22 +217,18 @@ def tanh(p16):
     cdef const int32_t *pp = _p32(p16)
     cdef int n = p16.size
     with nogil:
-        dredfx_nn_tanh(&o[0], pp, n)
+        fn(&o[0], pp, n)
     return out
+
+
+def tanh(p16):
+    """a15 tanh of p16 values (the table approximation of nn.h)."""
+    return _elementwise(p16, dredfx_nn_tanh)
 
 
 def sigmoid(p16):
     """a15 sigmoid of p16 values."""
-    p16 = _array(p16, np.int32, -1, "p16")
-    out = np.empty(p16.size, dtype=np.int16)
-    if p16.size == 0:
-        return out
-    cdef int16_t[::1] o = out
-    cdef const int32_t *pp = _p32(p16)
-    cdef int n = p16.size
-    with nogil:
-        dredfx_nn_sigmoid(&o[0], pp, n)
-    return out
+    return _elementwise(p16, dredfx_nn_sigmoid)
 
 
 def dense(Linear layer, int act, x):
