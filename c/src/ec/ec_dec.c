@@ -105,38 +105,31 @@ int dredfx_ec_dec_bit_logp(dredfx_ec *ec, unsigned logp) {
   return ret;
 }
 
-/* The symbol is the first k with val >= r * icdf[k]; tables end with 0, so the walk stops. */
-int dredfx_ec_dec_icdf(dredfx_ec *ec, const unsigned char *icdf, unsigned ftb) {
+/* The symbol is the first k with val >= r * icdf[k]; tables end with 0, so the walk stops.
+ * icdf8 or icdf16 is the table (8- or 16-bit entries), the other NULL. */
+static int dec_icdf(dredfx_ec *ec, const unsigned char *icdf8, const uint16_t *icdf16, unsigned ftb) {
   uint32_t r, d = ec->val, s = ec->rng, t;
   int ret = -1;
-  if (!icdf || ftb > DREDFX_EC_MAX_FTB) {
+  if ((!icdf8 && !icdf16) || ftb > DREDFX_EC_MAX_FTB) {
     ec->error = DREDFX_EC_DEC_ERROR;
     return 0;
   }
   r = s >> ftb;
   do {
     t = s;
-    s = r * icdf[++ret];
+    ++ret;
+    s = r * (icdf8 ? icdf8[ret] : icdf16[ret]);
   } while (d < s);
   set_interval(ec, d - s, t - s);
   return ret;
 }
 
-/* Same as dredfx_ec_dec_icdf with 16-bit table entries. */
+int dredfx_ec_dec_icdf(dredfx_ec *ec, const unsigned char *icdf, unsigned ftb) {
+  return dec_icdf(ec, icdf, NULL, ftb);
+}
+
 int dredfx_ec_dec_icdf16(dredfx_ec *ec, const uint16_t *icdf, unsigned ftb) {
-  uint32_t r, d = ec->val, s = ec->rng, t;
-  int ret = -1;
-  if (!icdf || ftb > DREDFX_EC_MAX_FTB) {
-    ec->error = DREDFX_EC_DEC_ERROR;
-    return 0;
-  }
-  r = s >> ftb;
-  do {
-    t = s;
-    s = r * icdf[++ret];
-  } while (d < s);
-  set_interval(ec, d - s, t - s);
-  return ret;
+  return dec_icdf(ec, NULL, icdf, ftb);
 }
 
 uint32_t dredfx_ec_dec_uint(dredfx_ec *ec, uint32_t ft) {
