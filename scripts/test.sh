@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything and runs the whole dredfx test suite (what .ci/run calls):
 #   Debian packages, the Python package (editable) with test deps, the libopus 1.6.1 weights,
-#   then: C tests (plain, ASan+UBSan, FIXED_DEBUG), cross targets under qemu (aarch64 NEON and
+#   then: C tests (plain, ASan+UBSan, FIXED_DEBUG), install + pkg-config + a C-only example,
+#   cross targets under qemu (aarch64 NEON and
 #   dotprod, armv7 NEON), fuzz targets briefly, pytest (Hypothesis, interop with libopus 1.6.1).
 # Options (environment): DREDFX_FUZZ_SECONDS (default 20 per target), DREDFX_SKIP_CROSS=1.
 set -euo pipefail
@@ -26,6 +27,15 @@ stage "C: AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S c -B "$CACHE/build/asan" -DCMAKE_BUILD_TYPE=Debug -DDREDFX_SANITIZE=ON >/dev/null
 cmake --build "$CACHE/build/asan" -j2 >/dev/null
 ctest --test-dir "$CACHE/build/asan" --output-on-failure
+stage "C: install, pkg-config, an example program using only the C library"
+cmake --install "$CACHE/build/native" --prefix "$CACHE/install" >/dev/null
+export PKG_CONFIG_PATH="$CACHE/install/lib/pkgconfig"
+cc -Wall -Wextra -Werror -O2 c/examples/dred_info.c $(pkg-config --cflags --libs dredfx) -o "$CACHE/dred_info"
+# A 20 ms packet that libopus 1.6.1 encoded from an Asterisk prompt (16 kHz, 24 kb/s, 10 % loss).
+got=$("$CACHE/dred_info" "$("$PY" -c 'from dredfx import weights; print(weights.default_path())')" \
+  4b411103964dba51dd2dce17cb3d9ea7934569e1815ba326b978fc440c9a302e4f1ecb93645f757d927a38 16000)
+echo "$got"
+[ "$got" = "q0 9 dQ 5 qmax 15 dred_offset 10 latents 1: 240 samples at 16000 Hz, dred_end 0" ]
 stage "C: FIXED_DEBUG (overflow-checking) build"
 bash scripts/fixed-debug-test.sh
 if [ "${DREDFX_SKIP_CROSS:-0}" != 1 ]; then
