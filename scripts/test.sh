@@ -2,8 +2,8 @@
 # Installs everything and runs the whole dredfx test suite (what .ci/run calls):
 #   Debian packages, the Python package (editable) with test deps, the libopus 1.6.1 weights,
 #   then: C tests (plain, ASan+UBSan, FIXED_DEBUG), install + pkg-config + a C-only example,
-#   cross targets under qemu (aarch64 NEON and
-#   dotprod, armv7 NEON), fuzz targets briefly, pytest (Hypothesis, interop with libopus 1.6.1).
+#   cross targets under qemu (aarch64 NEON and dotprod, armv7 NEON), fuzz targets briefly,
+#   pytest (Hypothesis, interop with libopus 1.6.1).
 # Options (environment): DREDFX_FUZZ_SECONDS (default 20 per target), DREDFX_SKIP_CROSS=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
