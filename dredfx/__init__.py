@@ -5,6 +5,9 @@ The C library does the work (dredfx._core); dredfx.ref holds the pure-Python/Num
 from .errors import (BufferTooSmallError, CpuLevelError, DredfxError, InvalidArgumentError,
                      InvalidPacketError, WeightsError)
 
+__all__ = ["BufferTooSmallError", "CpuLevelError", "DredfxError", "InvalidArgumentError",
+           "InvalidPacketError", "WeightsError", "parse_dred"]
+
 __version__ = "0.1.0"
 LIBOPUS_VERSION = "1.6.1"
 

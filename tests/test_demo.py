@@ -3,7 +3,6 @@
 import os
 import subprocess
 
-import numpy as np
 import pytest
 
 from dredfx import _packet, cli, demo

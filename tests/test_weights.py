@@ -28,13 +28,6 @@ def blob(source):
     return weights.build_blob(weights._read_source_files(source))
 
 
-def models(w):
-    out = {}
-    for l in w.meta["layers"]:
-        out.setdefault(l["model"], set())
-    return out
-
-
 # Per model: (arrays, payload bytes) measured on libopus 1.6.1 (facts sheet section 7.1).
 LIBOPUS_COUNTS = {"pitchdnn": (28, 74548), "fargan": (66, 872164), "plcmodel": (20, 478288),
                   "rdovaeenc": (105, 233960), "rdovaedec": (124, 315724), "lossgen": (20, 9444),
