@@ -2,12 +2,11 @@
 # Cross builds of the C library and its tests for aarch64 and armv7 (c/cmake/*.cmake toolchain
 # files), run under qemu-user: every ctest test, then checkasm again on a CPU without dotprod
 # (qemu -cpu cortex-a53) to prove the run-time dispatch falls back to NEON, and with DREDFX_CPU
-# caps. Build folders: $DREDFX_CACHE/cross-<target> or /tmp/dredfx-cross-<target>.
+# caps. Build folders: build/cmake/cross-<target>.
 # Usage: scripts/cross-test.sh [aarch64] [armv7]   (default: both). Exits non-zero on failure.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-base=${DREDFX_CACHE:-/tmp}
-[ -n "${DREDFX_CACHE:-}" ] && prefix=$base/cross- || prefix=$base/dredfx-cross-
+. "$root/scripts/cmake-dir.sh"
 targets=${*:-aarch64 armv7}
 summary=""
 
@@ -25,7 +24,7 @@ run_checkasm() { # label command...
 }
 
 build() { # target toolchain
-  dir=$prefix$1
+  dir=$(cmake_dir "$root" "cross-$1")
   cmake -S "$root/c" -B "$dir" -DCMAKE_TOOLCHAIN_FILE="$root/c/cmake/$2" -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$dir" -j2 >/dev/null
   echo "== $1: ctest (all C tests) under qemu"
@@ -37,7 +36,7 @@ for t in $targets; do
   case $t in
     aarch64)
       build aarch64 aarch64-linux-gnu.cmake
-      dir=${prefix}aarch64
+      dir=$root/build/cmake/cross-aarch64
       q="qemu-aarch64 -L /usr/aarch64-linux-gnu"
       echo "== aarch64, qemu -cpu max (NEON + dotprod)"
       run_checkasm "aarch64 -cpu max" $q -cpu max "$dir/checkasm"
@@ -58,7 +57,7 @@ for t in $targets; do
       ;;
     armv7)
       build armv7 arm-linux-gnueabihf.cmake
-      dir=${prefix}armv7
+      dir=$root/build/cmake/cross-armv7
       echo "== armv7 (NEON)"
       run_checkasm "armv7" qemu-arm -L /usr/arm-linux-gnueabihf "$dir/checkasm"
       ;;

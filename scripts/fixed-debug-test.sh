@@ -1,10 +1,11 @@
 #!/bin/sh
 # FIXED_DEBUG build of the C library (every fixed-point operator checks for overflow and aborts)
-# with AddressSanitizer + UBSan, then test_nn and checkasm. Builds outside the repo:
-# $DREDFX_CACHE/fixed-debug or /tmp/dredfx-fixed-debug. Usage: scripts/fixed-debug-test.sh [checkasm args]
+# with AddressSanitizer + UBSan, then test_nn and checkasm. Build folder: build/cmake/fixed-debug.
+# Usage: scripts/fixed-debug-test.sh [checkasm args]
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-if [ -n "${DREDFX_CACHE:-}" ]; then build=$DREDFX_CACHE/fixed-debug; else build=/tmp/dredfx-fixed-debug; fi
+. "$root/scripts/cmake-dir.sh"
+build=$(cmake_dir "$root" fixed-debug)
 sanitize=${DREDFX_SANITIZE:-ON}
 
 cmake -S "$root/c" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DDREDFX_FIXED_DEBUG=ON \

@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 t0=$(date +%s)
 stage() { echo; echo "=== $* ($(( $(date +%s) - t0 )) s)"; }
 CACHE="${DREDFX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dredfx}"; mkdir -p "$CACHE"
+ROOT=$(pwd)
+. scripts/cmake-dir.sh
 PY="${PYTHON:-python3}"
 
 stage "install: Debian packages"
@@ -20,19 +22,22 @@ stage "install: libopus 1.6.1 weights"
 "$PY" -m dredfx weights import
 
 stage "C: build and ctest"
-cmake -S c -B "$CACHE/build/native" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$CACHE/build/native" -j2 >/dev/null
-ctest --test-dir "$CACHE/build/native" --output-on-failure
+native=$(cmake_dir "$ROOT" native)
+cmake -S c -B "$native" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$native" -j2 >/dev/null
+ctest --test-dir "$native" --output-on-failure
 stage "C: AddressSanitizer + UndefinedBehaviorSanitizer"
-cmake -S c -B "$CACHE/build/asan" -DCMAKE_BUILD_TYPE=Debug -DDREDFX_SANITIZE=ON >/dev/null
-cmake --build "$CACHE/build/asan" -j2 >/dev/null
-ctest --test-dir "$CACHE/build/asan" --output-on-failure
+asan=$(cmake_dir "$ROOT" asan)
+cmake -S c -B "$asan" -DCMAKE_BUILD_TYPE=Debug -DDREDFX_SANITIZE=ON >/dev/null
+cmake --build "$asan" -j2 >/dev/null
+ctest --test-dir "$asan" --output-on-failure
 stage "C: install, pkg-config, an example program using only the C library"
-cmake --install "$CACHE/build/native" --prefix "$CACHE/install" >/dev/null
-export PKG_CONFIG_PATH="$CACHE/install/lib/pkgconfig"
-cc -Wall -Wextra -Werror -O2 c/examples/dred_info.c $(pkg-config --cflags --libs dredfx) -o "$CACHE/dred_info"
+rm -rf build/install
+cmake --install "$native" --prefix "$ROOT/build/install" >/dev/null
+export PKG_CONFIG_PATH="$ROOT/build/install/lib/pkgconfig"
+cc -Wall -Wextra -Werror -O2 c/examples/dred_info.c $(pkg-config --cflags --libs dredfx) -o build/dred_info
 # A 20 ms packet that libopus 1.6.1 encoded from an Asterisk prompt (16 kHz, 24 kb/s, 10 % loss).
-got=$("$CACHE/dred_info" "$("$PY" -c 'from dredfx import weights; print(weights.default_path())')" \
+got=$(build/dred_info "$("$PY" -c 'from dredfx import weights; print(weights.default_path())')" \
   4b411103964dba51dd2dce17cb3d9ea7934569e1815ba326b978fc440c9a302e4f1ecb93645f757d927a38 16000)
 echo "$got"
 [ "$got" = "q0 9 dQ 5 qmax 15 dred_offset 10 latents 1: 240 samples at 16000 Hz, dred_end 0" ]
