@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """NN throughput: dredfx's fixed-point layers at every CPU level vs libopus 1.6.1's float layers.
 
-Builds, in a cache folder outside the repo ($DREDFX_CACHE/bench):
-  * libdredfx.a (cmake, Release) and bench/bench_nn.c against it;
+Builds libdredfx.a (cmake, Release, in build/cmake/bench) and, in a cache folder outside the repo
+($DREDFX_CACHE/bench):
+  * bench/bench_nn.c against that library;
   * bench/bench_libopus_nn.c against the libopus 1.6.1 builds of scripts/build-libopus.sh:
     "c" (intrinsics and run-time CPU detection off) and "default" (run-time detection: AVX2 here).
 Runs them on the model sizes, prints a table of MAC/s (multiply-accumulates per second: a GRU step
@@ -15,6 +16,7 @@ import argparse
 import datetime
 import os
 import platform
+import shutil
 import subprocess
 import sys
 
@@ -50,7 +52,13 @@ def cache_dir():
 
 
 def build_dredfx(work):
-    b = os.path.join(work, "dredfx-build")
+    # In the repository (build/, git-ignored): a CMake build folder belongs to one source folder.
+    b = os.path.join(ROOT, "build", "cmake", "bench")
+    cache = os.path.join(b, "CMakeCache.txt")
+    if os.path.exists(cache):
+        with open(cache) as f:
+            if "CMAKE_HOME_DIRECTORY:INTERNAL=%s\n" % os.path.join(ROOT, "c") not in f.read():
+                shutil.rmtree(b)
     sh(["cmake", "-S", os.path.join(ROOT, "c"), "-B", b, "-DCMAKE_BUILD_TYPE=Release", "-DDREDFX_TESTS=OFF"],
        stderr=subprocess.STDOUT)
     sh(["cmake", "--build", b, "-j2"], stderr=subprocess.STDOUT)
@@ -131,14 +139,17 @@ def main():
                 "input quantization, requantization and activations included, at each CPU level. "
                 "libopus 1.6.1: `compute_linear` (int8 weights) and `compute_generic_gru`, float; \"c\" = "
                 "`--disable-intrinsics --disable-rtcd`, \"default\" = run-time CPU detection (AVX2 on this "
-                "machine). Dense int8 weights everywhere (the models' sparse layers run fewer MACs). "
+                "machine; libopus selects AVX-VNNI only when built with -mavxvnni). Dense int8 weights everywhere (the models' sparse layers run fewer MACs). "
                 "GMAC/s = 10^9 multiply-accumulates per second; a GRU step of N units on I inputs is "
                 "3N(I + N) MACs.\n\n")
         f.write(text + "\n")
         f.write("\nlibopus' x86 AVX2 path multiplies with `_mm256_maddubs_epi16` (unsigned x signed bytes, "
                 "32 MACs per instruction, int16-saturating pair sums); dredfx's AVX2 kernel widens to int16 "
                 "and uses `_mm256_madd_epi16` (16 MACs per instruction, exact for every input), as its "
-                "bit-exactness contract requires (docs/fixed-point.md).\n")
+                "bit-exactness contract requires (docs/fixed-point.md). dredfx's AVX-VNNI kernel uses "
+                "`vpdpbusd` (unsigned x signed bytes, 32 MACs per instruction, int32 sums without "
+                "saturation) with one operand shifted by 128 and the shift subtracted exactly: one extra "
+                "`vpxor` per block in the dense kernel, one extra `vpdpbusd` in the sparse one.\n")
     print("wrote %s (%s)" % (args.out, machine))
 
 

@@ -41,7 +41,7 @@ def set_cpu_level(int level):
 
 
 def cpu_level_name(int level):
-    """"scalar", "avx2", "neon", "dotprod" (or "unknown")."""
+    """"scalar", "avx2", "avxvnni", "neon", "dotprod" (or "unknown")."""
     return dredfx_cpu_level_name(level).decode()
 
 

@@ -26,6 +26,17 @@ native=$(cmake_dir "$ROOT" native)
 cmake -S c -B "$native" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$native" -j2 >/dev/null
 ctest --test-dir "$native" --output-on-failure
+stage "C: DREDFX_CPU selects each level this CPU has, and caps the others at the highest"
+max=$("$native/test_nn" | sed -n 's/^cpu: level in use .*, max \(.*\)$/\1/p')
+case $(uname -m) in x86_64) names="scalar avx2 avxvnni" ;; aarch64) names="scalar neon dotprod" ;; *) names=scalar ;; esac
+above=0
+for name in $names; do
+  want=$name; [ $above = 1 ] && want=$max
+  got=$(DREDFX_CPU=$name "$native/test_nn" 2>/dev/null | sed -n 's/^cpu: level in use \([^,]*\),.*/\1/p')
+  echo "DREDFX_CPU=$name -> $got"
+  [ "$got" = "$want" ] || { echo "FAILED: DREDFX_CPU=$name selected '$got', expected '$want'"; exit 1; }
+  [ "$name" = "$max" ] && above=1
+done
 stage "C: AddressSanitizer + UndefinedBehaviorSanitizer"
 asan=$(cmake_dir "$ROOT" asan)
 cmake -S c -B "$asan" -DCMAKE_BUILD_TYPE=Debug -DDREDFX_SANITIZE=ON >/dev/null

@@ -235,13 +235,19 @@ const dredfx_weight_array *dredfx_weights_find(const dredfx_weight_array *arrays
 int dredfx_dred_stats_init(dredfx_dred_stats *stats, const dredfx_weight_array *arrays, int n);
 
 /* ---------------------------------------------------------------- CPU dispatch (nn/cpu.c)
- * Levels: 0 scalar; x86: 1 AVX2; ARM: 1 NEON, 2 NEON+dotprod. The environment variable
- * DREDFX_CPU=scalar|avx2|neon|dotprod caps the level (read once, at first use). */
-enum { DREDFX_CPU_SCALAR = 0, DREDFX_CPU_AVX2 = 1, DREDFX_CPU_NEON = 1, DREDFX_CPU_DOTPROD = 2 };
+ * Levels: 0 scalar; x86: 1 AVX2, 2 AVX-VNNI; ARM: 1 NEON, 2 NEON+dotprod. The environment variable
+ * DREDFX_CPU=scalar|avx2|avxvnni|neon|dotprod caps the level (read once, at first use). */
+enum {
+  DREDFX_CPU_SCALAR = 0,
+  DREDFX_CPU_AVX2 = 1,    /* x86-64 */
+  DREDFX_CPU_AVXVNNI = 2, /* x86-64, AVX2 + AVX-VNNI */
+  DREDFX_CPU_NEON = 1,    /* aarch64, armv7 */
+  DREDFX_CPU_DOTPROD = 2  /* aarch64 */
+};
 int dredfx_cpu_level(void);                   /* level in use */
 int dredfx_cpu_max_level(void);               /* highest level this CPU supports */
 int dredfx_cpu_set_level(int level);          /* force a level <= max; error if unsupported */
-const char *dredfx_cpu_level_name(int level); /* "scalar", "avx2", "neon", "dotprod" */
+const char *dredfx_cpu_level_name(int level); /* "scalar", "avx2", "avxvnni", "neon", "dotprod" */
 
 #ifdef __cplusplus
 }

@@ -1,9 +1,10 @@
 /* Run-time CPU dispatch of the NN kernels.
  *
- * Levels: 0 scalar on every target; x86-64: 1 AVX2; aarch64: 1 NEON, 2 NEON+dotprod;
+ * Levels: 0 scalar on every target; x86-64: 1 AVX2, 2 AVX-VNNI (AVX2 + vpdpbusd, when the compiler
+ * has it); aarch64: 1 NEON, 2 NEON+dotprod;
  * armv7 built with -mfpu=neon: 1 NEON (if AT_HWCAP has HWCAP_NEON).
  * At first use the highest level the CPU supports is selected, capped by the environment
- * variable DREDFX_CPU=scalar|avx2|neon|dotprod. A value naming a level this CPU lacks (for example
+ * variable DREDFX_CPU=scalar|avx2|avxvnni|neon|dotprod. A value naming a level this CPU lacks (for example
  * dotprod on a Cortex-A53) selects the highest available level below it; an unknown value, or
  * one from another architecture, leaves the level uncapped. Both print one warning on stderr.
  * dredfx_cpu_set_level() overrides the choice and refuses a level the CPU lacks. All levels
@@ -19,6 +20,9 @@
 #if defined(__aarch64__) || defined(__arm__)
 #include <sys/auxv.h>
 #endif
+#if defined(DREDFX_NN_HAVE_AVXVNNI)
+#include <cpuid.h>
+#endif
 
 static const dredfx_nn_kernels *const level_kernels[] = {
     &dredfx_nn_kernels_c,
@@ -27,12 +31,17 @@ static const dredfx_nn_kernels *const level_kernels[] = {
 #elif defined(DREDFX_NN_HAVE_NEON)
     &dredfx_nn_kernels_neon,
 #endif
+#if defined(DREDFX_NN_HAVE_AVXVNNI)
+    &dredfx_nn_kernels_avxvnni,
+#endif
 #if defined(DREDFX_NN_HAVE_DOTPROD)
     &dredfx_nn_kernels_dotprod,
 #endif
 };
 
-#if defined(DREDFX_NN_HAVE_AVX2)
+#if defined(DREDFX_NN_HAVE_AVXVNNI)
+static const char *const level_names[] = {"scalar", "avx2", "avxvnni"};
+#elif defined(DREDFX_NN_HAVE_AVX2)
 static const char *const level_names[] = {"scalar", "avx2"};
 #elif defined(DREDFX_NN_HAVE_DOTPROD)
 static const char *const level_names[] = {"scalar", "neon", "dotprod"};
@@ -50,8 +59,16 @@ static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
 static int detect_max_level(void) {
 #if defined(DREDFX_NN_HAVE_AVX2)
+  /* __builtin_cpu_supports("avx2") also checks that the OS saves the YMM registers. */
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") ? 1 : 0;
+  if (!__builtin_cpu_supports("avx2")) return 0;
+#if defined(DREDFX_NN_HAVE_AVXVNNI)
+  /* AVX-VNNI: CPUID leaf 7, sub-leaf 1, EAX bit 4 (not every compiler's __builtin_cpu_supports
+   * knows the name). */
+  unsigned int a, b, c, d;
+  if (__get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 4))) return 2;
+#endif
+  return 1;
 #elif defined(__aarch64__)
 #ifndef HWCAP_ASIMDDP
 #define HWCAP_ASIMDDP (1UL << 20)

@@ -1,7 +1,7 @@
 /* Matrix-vector kernels: the only SIMD-specialised code of the NN engine.
  *
- * kernels_c.c is the specification; every other level (x86/kernels_avx2.c, arm/kernels_neon.c,
- * arm/kernels_dotprod.c) returns exactly the same integers for every input, the full int8 / int16
+ * kernels_c.c is the specification; every other level (x86/kernels_avx2.c, x86/kernels_avxvnni.c,
+ * arm/kernels_neon.c, arm/kernels_dotprod.c) returns exactly the same integers for every input, the full int8 / int16
  * ranges included (c/tests/checkasm.c checks this).
  *
  * int8 block layout (libopus dense 8x4): the matrix is cut into blocks of 8 rows x 4 columns; the
@@ -37,6 +37,12 @@ extern const dredfx_nn_kernels dredfx_nn_kernels_c;
 #if defined(__x86_64__)
 #define DREDFX_NN_HAVE_AVX2 1
 extern const dredfx_nn_kernels dredfx_nn_kernels_avx2;
+void dredfx_nn_dense_i16_avx2(int64_t *acc, const int16_t *w, const int16_t *x, int rows, int cols);
+/* AVX-VNNI (vpdpbusd on 256-bit registers) needs GCC >= 11 or clang >= 12. */
+#if (defined(__clang__) && __clang_major__ >= 12) || (!defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 11)
+#define DREDFX_NN_HAVE_AVXVNNI 1
+extern const dredfx_nn_kernels dredfx_nn_kernels_avxvnni;
+#endif
 #endif
 #if defined(__aarch64__) || (defined(__arm__) && defined(__ARM_NEON))
 #define DREDFX_NN_HAVE_NEON 1

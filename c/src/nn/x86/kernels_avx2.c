@@ -95,7 +95,7 @@ DFX_AVX2_INLINE void add_widened(__m256i *s0, __m256i *s1, __m256i p) {
   *s1 = _mm256_add_epi64(*s1, _mm256_cvtepi32_epi64(_mm256_extracti128_si256(p, 1)));
 }
 
-DFX_AVX2 static void dense_i16_avx2(int64_t *acc, const int16_t *w, const int16_t *x, int rows, int cols) {
+DFX_AVX2 void dredfx_nn_dense_i16_avx2(int64_t *acc, const int16_t *w, const int16_t *x, int rows, int cols) {
   for (int i = 0; i < rows; i++, w += cols) {
     __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
     int j = 0;
@@ -117,6 +117,6 @@ DFX_AVX2 static void dense_i16_avx2(int64_t *acc, const int16_t *w, const int16_
   }
 }
 
-const dredfx_nn_kernels dredfx_nn_kernels_avx2 = {dense_i8_avx2, sparse_i8_avx2, dense_i16_avx2};
+const dredfx_nn_kernels dredfx_nn_kernels_avx2 = {dense_i8_avx2, sparse_i8_avx2, dredfx_nn_dense_i16_avx2};
 
 #endif

@@ -1,0 +1,99 @@
+/* AVX-VNNI twins of the int8 kernels of kernels_c.c, bit-exact with them.
+ *
+ * vpdpbusd multiplies unsigned bytes by signed bytes and adds each group of 4 products to an
+ * int32 lane, wrapping (no saturation: this is not vpdpbusds). One 8x4 weight block is exactly one
+ * 256-bit register, lane r holding the 4 weights of row r, so a block and a broadcast of 4 inputs
+ * give the 8 row sums directly. Both operands are signed, so the dense kernel feeds the weights as
+ * w + 128 (w XOR 0x80, unsigned) and subtracts 128 times the sum of the inputs, the same for
+ * every row:
+ *     sum_j w_ij x_j = sum_j (w_ij + 128) x_j - 128 sum_j x_j;
+ * the sparse kernel shifts the inputs instead (see there).
+ * The accumulation wraps modulo 2^32, so the difference is exact whenever the true result fits in
+ * int32, which kernels.h requires of every level (cols <= 131071). Each group of 4 products is at
+ * most 4 * 255 * 128 in magnitude, far from int32's limits.
+ * The int16 kernel is AVX2's (vpdpwssd would accumulate pair sums in int32 and could wrap).
+ * Compiled with target attributes; cpu.c selects these only when CPUID reports AVX-VNNI and the
+ * CPU (and OS) have AVX2. */
+#include "nn/kernels.h"
+
+#if defined(DREDFX_NN_HAVE_AVXVNNI)
+
+#include <immintrin.h>
+#include <string.h>
+
+#define DFX_VNNI __attribute__((target("avx2,avxvnni")))
+#define DFX_VNNI_INLINE __attribute__((target("avx2,avxvnni"), always_inline)) static inline
+
+/* The 4 inputs at x (signed bytes) repeated in every lane. */
+DFX_VNNI_INLINE __m256i bcast_x4(const int8_t *x) {
+  int32_t v;
+  memcpy(&v, x, 4);
+  return _mm256_set1_epi32(v);
+}
+
+DFX_VNNI_INLINE __m256i load_block(const int8_t *w) {
+  return _mm256_loadu_si256((const __m256i *)(const void *)w);
+}
+
+/* An 8x4 weight block plus 128, as unsigned bytes. */
+DFX_VNNI_INLINE __m256i load_block_u(const int8_t *w) {
+  return _mm256_xor_si256(load_block(w), _mm256_set1_epi8((char)0x80));
+}
+
+/* nb (1..4) consecutive groups of 8 rows share each input broadcast. */
+DFX_VNNI_INLINE void dense_groups(int32_t *acc, const int8_t *w, const int8_t *x, int cols, int nb,
+                                  __m256i corr) {
+  const size_t stride = (size_t)cols * 8;
+  __m256i s[4];
+  for (int k = 0; k < nb; k++) s[k] = _mm256_setzero_si256();
+  for (int j = 0; j < cols; j += 4) {
+    const __m256i xv = bcast_x4(x + j);
+    const int8_t *wj = w + (size_t)j * 8;
+    for (int k = 0; k < nb; k++) s[k] = _mm256_dpbusd_avx_epi32(s[k], load_block_u(wj + k * stride), xv);
+  }
+  for (int k = 0; k < nb; k++) _mm256_storeu_si256((__m256i *)(void *)(acc + 8 * k), _mm256_sub_epi32(s[k], corr));
+}
+
+DFX_VNNI static void dense_i8_avxvnni(int32_t *acc, const int8_t *w, const int8_t *x, int rows, int cols) {
+  const size_t stride = (size_t)cols * 8;
+  int32_t sx = 0; /* |sx| <= 128 * cols: exact */
+  for (int j = 0; j < cols; j++) sx += x[j];
+  const __m256i corr = _mm256_set1_epi32((int32_t)((uint32_t)sx << 7));
+  int i = 0;
+  for (; i + 32 <= rows; i += 32, w += 4 * stride) dense_groups(acc + i, w, x, cols, 4, corr);
+  for (; i < rows; i += 8, w += stride) dense_groups(acc + i, w, x, cols, 1, corr);
+}
+
+/* Sparse: the other way round, which is faster here than summing the scattered inputs. The inputs
+ * enter as x + 128 (unsigned), the blocks as they are, and a second vpdpbusd of each block with
+ * 0x80 bytes accumulates the correction 128 * sum_j w_ij per row:
+ *     sum_j w_ij x_j = sum_j w_ij (x_j + 128) - 128 sum_j w_ij. */
+DFX_VNNI static void sparse_i8_avxvnni(int32_t *acc, const int8_t *w, const int32_t *idx, const int8_t *x,
+                                       int rows) {
+  const __m256i c80 = _mm256_set1_epi8((char)0x80);
+  for (int i = 0; i < rows; i += 8) {
+    int nblocks = *idx++;
+    __m256i s0 = _mm256_setzero_si256(), s1 = s0, c0 = s0, c1 = s0;
+    int b = 0;
+    for (; b + 2 <= nblocks; b += 2, idx += 2, w += 64) {
+      const __m256i b0 = load_block(w), b1 = load_block(w + 32);
+      s0 = _mm256_dpbusd_avx_epi32(s0, _mm256_xor_si256(bcast_x4(x + idx[0]), c80), b0);
+      s1 = _mm256_dpbusd_avx_epi32(s1, _mm256_xor_si256(bcast_x4(x + idx[1]), c80), b1);
+      c0 = _mm256_dpbusd_avx_epi32(c0, c80, b0);
+      c1 = _mm256_dpbusd_avx_epi32(c1, c80, b1);
+    }
+    if (b < nblocks) {
+      const __m256i b0 = load_block(w);
+      s0 = _mm256_dpbusd_avx_epi32(s0, _mm256_xor_si256(bcast_x4(x + *idx++), c80), b0);
+      c0 = _mm256_dpbusd_avx_epi32(c0, c80, b0);
+      w += 32;
+    }
+    _mm256_storeu_si256((__m256i *)(void *)(acc + i),
+                        _mm256_sub_epi32(_mm256_add_epi32(s0, s1), _mm256_add_epi32(c0, c1)));
+  }
+}
+
+const dredfx_nn_kernels dredfx_nn_kernels_avxvnni = {dense_i8_avxvnni, sparse_i8_avxvnni,
+                                                     dredfx_nn_dense_i16_avx2};
+
+#endif
