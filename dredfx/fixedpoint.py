@@ -183,3 +183,13 @@ def convert_float_layer(weights_float, bias, nb_inputs, nb_outputs):
         _check_shape("bias", bias, nb_outputs)
         b = np.array([p16(v) for v in _exact(bias)], dtype=np.int32)
     return {"w16": np.ascontiguousarray(w16), "wexp": wexp, "bias": b}
+
+
+def convert_conv2d_layer(weights_float, bias, in_channels, out_channels, ktime, kheight):
+    """convert_float_layer for a libopus Conv2dLayer: one row per output channel, its
+    in_channels * ktime * kheight taps in libopus' [out][in][time][height] order."""
+    taps = in_channels * ktime * kheight
+    _check_shape("weights_float", weights_float, taps * out_channels)
+    w = np.asarray(weights_float, dtype=np.float32).reshape(out_channels, taps)
+    # convert_float_layer takes libopus' linear [input][output] layout: transpose.
+    return convert_float_layer(np.ascontiguousarray(w.T).ravel(), bias, nb_inputs=taps, nb_outputs=out_channels)

@@ -47,7 +47,7 @@ MODEL_FILES = {
 }
 
 # SHA-256 of the blob this version of dredfx writes from the files above (deterministic import).
-EXPECTED_BLOB_SHA256 = "12142869708b29cff3add5ebf429a6f9c334c18ad1e74feae426a0e23b62fddd"
+EXPECTED_BLOB_SHA256 = "be716cad29c2a876ffffe946c57fe5ec181dced12322affd3940b6bcfcaa1410"
 
 _C_TYPES = {"float": np.dtype("<f4"), "opus_int8": np.dtype("i1"), "int": np.dtype("<i4"),
             "opus_uint8": np.dtype("u1"), "opus_int16": np.dtype("<i2")}
@@ -207,10 +207,12 @@ def _derived_records(layers, arrays):
     from . import fixedpoint
     out = {}
     for l in layers:
-        if l["kind"] != "linear":
-            continue
         name = l["name"]
-        if l["weights_int8"]:
+        if l["kind"] == "conv2d":
+            d = fixedpoint.convert_conv2d_layer(
+                arrays[l["weights_float"]], arrays[l["bias"]] if l["bias"] else None,
+                l["in_channels"], l["out_channels"], l["ktime"], l["kheight"])
+        elif l["weights_int8"]:
             d = fixedpoint.convert_int8_layer(
                 arrays[l["weights_int8"]], arrays[l["scale"]],
                 bias=arrays[l["bias"]] if l["bias"] else None,
@@ -362,7 +364,9 @@ class Weights:
 
 
 def load(path=None):
-    """Loads a blob (default: the imported one), checking its recorded SHA-256."""
+    """Loads a blob (default: the imported one), checking its recorded SHA-256; the default blob
+    must also be the one this version of dredfx imports (EXPECTED_BLOB_SHA256)."""
+    default = path is None
     path = path or default_path()
     if not os.path.exists(path):
         raise WeightsError("no dredfx weights at %s: run `dredfx weights import` (fetches libopus "
@@ -377,6 +381,9 @@ def load(path=None):
         if got != recorded:
             raise WeightsError("%s has SHA-256 %s but %s was recorded at import: the file changed; "
                                "re-run `dredfx weights import`" % (path, got, recorded))
+    if default and EXPECTED_BLOB_SHA256 and hashlib.sha256(blob).hexdigest() != EXPECTED_BLOB_SHA256:
+        raise WeightsError("%s was written by another version of dredfx (this one expects SHA-256 "
+                           "%s): re-run `dredfx weights import`" % (path, EXPECTED_BLOB_SHA256))
     return Weights(blob, path)
 
 

@@ -312,6 +312,35 @@ def conv1d(Linear layer, int act, mem, x, int input_size, int dilation=1):
     return out, new_mem
 
 
+def conv2d(Linear layer, int in_channels, int ktime, int kheight, int act, mem, x, int height,
+           int in_q=15):
+    """(a15 output [out_channels][height], new memory) of one conv2d step (the pitch DNN's layers).
+    x: in_channels rows of height + kheight - 1 values in Q in_q; mem: the ktime - 1 previous
+    frames, oldest first. The layer is wide, one row per output channel, taps [in][time][height]."""
+    if in_channels < 1 or ktime < 1 or kheight < 1 or height < 1:
+        raise _bad("in_channels, ktime, kheight and height must be positive")
+    if in_channels * ktime * kheight != layer.nb_inputs:
+        raise _bad("in_channels * ktime * kheight = %d, the layer has %d inputs"
+                   % (in_channels * ktime * kheight, layer.nb_inputs))
+    cdef Py_ssize_t ts = in_channels * (height + kheight - 1)
+    x = _in16(x, ts, "x")
+    new_mem = _in16(mem, (ktime - 1) * ts, "mem").copy()
+    out = np.empty((layer.nb_outputs, height), dtype=np.int16)
+    cdef int16_t[:, ::1] o = out
+    cdef int16_t *pm = NULL
+    cdef int16_t[::1] m
+    if ktime > 1:
+        m = new_mem
+        pm = &m[0]
+    cdef const int16_t *px = _p16(x)
+    cdef int rc
+    with nogil:
+        rc = dredfx_nn_conv2d(&layer.c, in_channels, ktime, kheight, act, &o[0, 0], height, pm, px, height,
+                              in_q)
+    check(rc)
+    return out, new_mem
+
+
 def exp2(p16):
     """2^x in Q16 (int32) for p16 values x."""
     p16 = _array(p16, np.int32, -1, "p16")

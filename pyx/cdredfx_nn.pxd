@@ -52,6 +52,9 @@ cdef extern from "nn/nn.h" nogil:
     int dredfx_nn_glu(const dredfx_nn_linear *l, int16_t *out_a15, const int16_t *in_a15)
     int dredfx_nn_conv1d(const dredfx_nn_linear *l, int act, int16_t *out_a15, int16_t *mem_a15,
                          const int16_t *in_a15, int input_size, int dilation)
+    int dredfx_nn_conv2d(const dredfx_nn_linear *l, int in_channels, int ktime, int kheight, int act,
+                         int16_t *out_a15, int hstride, int16_t *mem, const int16_t *inp, int height,
+                         int in_q)
     int32_t dredfx_nn_exp2_q16(int32_t x_p16)
     int32_t dredfx_nn_log2_q16(int32_t x, int q)
     int dredfx_nn_sparse_check(const int32_t *idx, size_t idx_len, size_t w_len, int rows, int cols)

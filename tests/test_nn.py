@@ -460,6 +460,78 @@ def test_conv1d_vs_reference(seed, size, ksize, dilation, act):
     assert np.all(err <= bound)
 
 
+def conv2d_layer(rng, cin, cout, kt, kh):
+    sigma = math.exp(rng.uniform(math.log(1e-3), math.log(0.5)))
+    w = (rng.standard_normal(cout * cin * kt * kh) * sigma).astype(np.float32)
+    bias = (rng.standard_normal(cout) * 0.5).astype(np.float32)
+    conv = fixedpoint.convert_conv2d_layer(w, bias, cin, cout, kt, kh)
+    fl = _nn.Linear(cin * kt * kh, cout, w16=conv["w16"], wexp=conv["wexp"], bias=conv["bias"])
+    return w, bias, fl, conv["wexp"].astype(np.float64)
+
+
+def conv2d_bound(w, bias, wexp, frames, cin, cout, kt, kh, height):
+    """Per output (before the activation): sum of |x| over the taps times 0.5 2^-k_i (weight
+    rounding) + 0.5 LSB (shift) + 0.5 LSB (bias), plus float32 rounding of the reference's sums."""
+    w = w.reshape(cout, cin, kt, kh).astype(np.float64)
+    f = frames.reshape(kt, cin, height + kh - 1)
+    absx = np.zeros(height)
+    terms = np.zeros((cout, height))
+    for m in range(cin):
+        for t in range(kt):
+            for h in range(kh):
+                absx += np.abs(f[t, m, h:h + height])
+                terms += np.abs(w[:, m, t, h])[:, None] * np.abs(f[t, m, h:h + height])[None, :]
+    ntaps = cin * kt * kh
+    return (absx[None, :] * 0.5 * 2.0**-wexp[:, None] + 1.0 / P16
+            + (ntaps + 3) * 2.0**-24 * (terms + np.abs(bias.astype(np.float64))[:, None]))
+
+
+@FULL
+@given(seeds, st.integers(1, 4), st.integers(1, 6), st.integers(1, 3), st.integers(1, 3), st.integers(1, 40),
+       st.sampled_from([_nn.ACT_TANH, _nn.ACT_LINEAR]))
+def test_conv2d_vs_reference(seed, cin, cout, kt, kh, height, act):
+    """conv2d over 3 frames from a zero memory: the memory is the last ktime - 1 frames exactly;
+    each output obeys the wide-layer bound (tanh: L_tanh e + E_tanh; linear: e + 0.5 LSB a15)."""
+    rng = np.random.default_rng(seed)
+    w, bias, fl, wexp = conv2d_layer(rng, cin, cout, kt, kh)
+    ts = cin * (height + kh - 1)
+    mem = np.zeros((kt - 1) * ts, np.int16)
+    rmem = np.zeros((kt - 1) * ts, np.float32)
+    for _ in range(3):
+        x = a15(rng, ts)
+        frames = np.concatenate([mem, x]) / A15
+        out, mem = _nn.conv2d(fl, cin, kt, kh, act, mem, x, height)
+        want, rmem = ref.conv2d(w, bias, cin, cout, kt, kh, rmem, x / A15, height, act)
+        np.testing.assert_array_equal(mem / A15, rmem)
+        np.testing.assert_array_equal(mem, frames[ts:] * A15)
+        e = conv2d_bound(w, bias, wexp, frames, cin, cout, kt, kh, height)
+        if act == _nn.ACT_TANH:
+            bound = L_TANH * e + _nn.TANH_MAX_ERR_APPROX + F32_SLACK
+        else:
+            want = np.clip(want, -1, 32767 / A15)
+            bound = e + 0.5 / A15 + F32_SLACK
+        err = np.abs(out / A15 - want)
+        record("conv2d output", err, bound)
+        assert np.all(err <= bound)
+
+
+def test_conv2d_in_q_and_arguments():
+    """in_q scales the input like linear_i16's; sizes that do not match the layer are refused."""
+    rng = np.random.default_rng(11)
+    w, bias, fl, _ = conv2d_layer(rng, 2, 3, 2, 3)
+    x = a15(rng, 2 * 12, -4096, 4096)
+    mem = a15(rng, 2 * 12, -4096, 4096)
+    a, _ = _nn.conv2d(fl, 2, 2, 3, _nn.ACT_LINEAR, mem, x, 10, 15)
+    b, _ = _nn.conv2d(fl, 2, 2, 3, _nn.ACT_LINEAR, mem // 8, x // 8, 10, 12)
+    assert np.max(np.abs(a.astype(int) - b.astype(int))) <= 4  # same values, 3 fewer input bits
+    with pytest.raises(errors.DredfxError):
+        _nn.conv2d(fl, 2, 3, 3, _nn.ACT_LINEAR, np.zeros(48, np.int16), x, 10)  # 18 taps, layer has 12
+    with pytest.raises(errors.DredfxError):
+        _nn.conv2d(fl, 2, 2, 3, _nn.ACT_LINEAR, mem, x[:-1], 10)
+    with pytest.raises(errors.DredfxError):
+        _nn.conv2d(fl, 2, 2, 3, _nn.ACT_LINEAR, mem, x, 10, 32)
+
+
 @FULL
 @given(st.lists(st.integers(-40 * 65536, 15 * 65536), min_size=1, max_size=32))
 def test_exp2(values):
@@ -761,3 +833,45 @@ def test_real_decoder_layers(weights):
         bound = L_TANH * lin + _nn.TANH_MAX_ERR_APPROX + F32_SLACK
         record("real dec_dense1 (wide, tanh)", np.abs(got - want), bound)
         assert np.all(np.abs(got - want) <= bound)
+
+
+@pytest.mark.weights
+def test_real_pitch_conv2d(weights):
+    """The pitch DNN's conv2d_1 (1 -> 4 channels) feeding conv2d_2 (4 -> 1), 3x3 over 224 lags, as
+    pitchdnn.c chains them (one zero lag each side), 20 frames of random cross-correlation-like
+    inputs in [-1, 1]: each layer within its bound; the records are convert_conv2d_layer's."""
+    a = weights.arrays
+    layers = {}
+    for name in ("conv2d_1", "conv2d_2"):
+        m = weights.layers[name]
+        cin, cout, kt, kh = m["in_channels"], m["out_channels"], m["ktime"], m["kheight"]
+        d = fixedpoint.convert_conv2d_layer(a[m["weights_float"]], a[m["bias"]], cin, cout, kt, kh)
+        for key, v in d.items():
+            assert a["%s.%s" % (name, key)].tobytes() == v.tobytes(), "%s.%s" % (name, key)
+        fl = _nn.Linear(cin * kt * kh, cout, w16=d["w16"], wexp=d["wexp"], bias=d["bias"])
+        layers[name] = (a[m["weights_float"]], a[m["bias"]], fl, d["wexp"].astype(np.float64), cin, cout, kt, kh)
+    assert layers["conv2d_1"][4:] == (1, 4, 3, 3) and layers["conv2d_2"][4:] == (4, 1, 3, 3)
+    n = 224
+    rng = np.random.default_rng(7)
+    mem1, mem2 = np.zeros(2 * (n + 2), np.int16), np.zeros(2 * 4 * (n + 2), np.int16)
+    for _ in range(20):
+        x = np.zeros(n + 2, np.int16)
+        x[1:-1] = a15(rng, n)
+        w, b, fl, wexp, cin, cout, kt, kh = layers["conv2d_1"]
+        frames = np.concatenate([mem1, x]) / A15
+        y1, mem1 = _nn.conv2d(fl, cin, kt, kh, _nn.ACT_TANH, mem1, x, n)
+        want, _ = ref.conv2d(w, b, cin, cout, kt, kh, frames[:-(n + 2)], x / A15, n, ref.ACTIVATION_TANH)
+        bound = L_TANH * conv2d_bound(w, b, wexp, frames, cin, cout, kt, kh, n) + _nn.TANH_MAX_ERR_APPROX + F32_SLACK
+        record("real pitch conv2d_1 (tanh)", np.abs(y1 / A15 - want), bound)
+        assert np.all(np.abs(y1 / A15 - want) <= bound)
+        # conv2d_2 reads conv2d_1's output with one zero lag each side, per channel
+        x2 = np.zeros((4, n + 2), np.int16)
+        x2[:, 1:-1] = y1
+        x2 = x2.ravel()
+        w, b, fl, wexp, cin, cout, kt, kh = layers["conv2d_2"]
+        frames = np.concatenate([mem2, x2]) / A15
+        y2, mem2 = _nn.conv2d(fl, cin, kt, kh, _nn.ACT_TANH, mem2, x2, n)
+        want, _ = ref.conv2d(w, b, cin, cout, kt, kh, frames[:-4 * (n + 2)], x2 / A15, n, ref.ACTIVATION_TANH)
+        bound = L_TANH * conv2d_bound(w, b, wexp, frames, cin, cout, kt, kh, n) + _nn.TANH_MAX_ERR_APPROX + F32_SLACK
+        record("real pitch conv2d_2 (tanh)", np.abs(y2 / A15 - want), bound)
+        assert np.all(np.abs(y2 / A15 - want) <= bound)

@@ -104,6 +104,22 @@ def test_import_writes_blob_and_checksum_and_load_checks_it(tmp_path, source):
         weights.load(dest)
 
 
+def test_default_blob_from_another_dredfx_version_is_refused(tmp_path, monkeypatch, blob):
+    # A blob whose side file matches but which is not the one this version imports (an import by
+    # an older dredfx): the default load asks for a re-import instead of running on it.
+    monkeypatch.setenv("DREDFX_CACHE", str(tmp_path))
+    dest = weights.default_path()
+    os.makedirs(os.path.dirname(dest))
+    old = weights.pack({k: v for k, v in weights.unpack(blob).items() if not k.startswith("conv2d_1.")})
+    with open(dest, "wb") as f:
+        f.write(old)
+    with open(dest + ".sha256", "w") as f:
+        f.write(hashlib.sha256(old).hexdigest() + "  x\n")
+    with pytest.raises(WeightsError, match="another version of dredfx"):
+        weights.load()
+    assert weights.load(dest).sha256 == hashlib.sha256(old).hexdigest()  # a named path is the user's choice
+
+
 def test_missing_weights_give_a_clear_error(tmp_path):
     with pytest.raises(WeightsError, match="dredfx weights import"):
         weights.load(str(tmp_path / "nothing.bin"))

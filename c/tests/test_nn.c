@@ -447,6 +447,59 @@ static void test_conv1d(void) {
   CHECK_EQ(dredfx_nn_conv1d(&t.l, DREDFX_NN_ACT_LINEAR, out, mem, in, 2, 0), DREDFX_ERR_BAD_ARG);
 }
 
+/* conv2d: 1 -> 2 channels, 2 (time) x 2 (lags), 3 outputs per channel, Q15 weights (wexp 15).
+ * Channel 0: 0.5 x(t-1)[j] + 0.5 x(t)[j+1]; channel 1: -0.5 x(t)[j] + 0.25. */
+static void test_conv2d(void) {
+  static const int16_t w16[8] = {16384, 0, 0, 16384, 0, 0, -16384, 0};
+  static const int32_t wexp[2] = {15, 15}, bias[2] = {0, 16384};
+  dredfx_nn_linear l;
+  memset(&l, 0, sizeof(l));
+  l.nb_inputs = 4;
+  l.nb_outputs = 2;
+  l.w16 = w16;
+  l.wexp = wexp;
+  l.bias = bias;
+  int16_t mem[4] = {0, 0, 0, 0}, out[8];
+  const int16_t x1[4] = {1000, 2000, 3000, 4000}, x2[4] = {-4000, 100, 200, 300};
+  for (int i = 0; i < 8; i++) out[i] = 12345;
+  CHECK_EQ(dredfx_nn_conv2d(&l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out, 4, mem, x1, 3, 15), DREDFX_OK);
+  CHECK(frames_equal(out, (const int[]){1000, 1500, 2000, 12345, 7692, 7192, 6692, 12345}, 8));
+  CHECK(memcmp(mem, x1, sizeof(mem)) == 0);
+  CHECK_EQ(dredfx_nn_conv2d(&l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out, 4, mem, x2, 3, 15), DREDFX_OK);
+  CHECK(frames_equal(out, (const int[]){550, 1100, 1650, 12345, 10192, 8142, 8092, 12345}, 8));
+  CHECK(memcmp(mem, x2, sizeof(mem)) == 0);
+  /* Input in Q12 (values / 8, so 100 becomes 12): channel 0, j 0 is (125 + 12) * 8 / 2 = 548. */
+  const int16_t x2q12[4] = {-500, 12, 25, 37};
+  int16_t mem12[4] = {125, 250, 375, 500}, out12[8];
+  CHECK_EQ(dredfx_nn_conv2d(&l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out12, 4, mem12, x2q12, 3, 12), DREDFX_OK);
+  CHECK(out12[0] == 548 && out12[4] == 10192);
+  /* Bad arguments. */
+  CHECK_EQ(dredfx_nn_conv2d(&l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out, 2, mem, x1, 3, 15), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_conv2d(&l, 1, 3, 2, DREDFX_NN_ACT_LINEAR, out, 4, mem, x1, 3, 15), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_conv2d(&l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out, 4, NULL, x1, 3, 15), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_conv2d(&l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out, 4, mem, x1, 3, 32), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_conv2d(&l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out, 4, mem, x1, 0, 15), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_conv2d(&l, 1, 2, 2, 99, out, 4, mem, x1, 3, 15), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_conv2d(&l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out, 4096, mem, x1, 4096, 15),
+           DREDFX_ERR_BAD_ARG); /* height above DREDFX_NN_MAX_OUTPUTS */
+  {
+    /* 8 channels x 2048 lags: 16,384 inputs a frame, above DREDFX_NN_MAX_CONV2D_INPUTS. */
+    static const int16_t w8ch[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+    static const int32_t e8[1] = {0};
+    dredfx_nn_linear l8;
+    memset(&l8, 0, sizeof(l8));
+    l8.nb_inputs = 8;
+    l8.nb_outputs = 1;
+    l8.w16 = w8ch;
+    l8.wexp = e8;
+    CHECK_EQ(dredfx_nn_conv2d(&l8, 8, 1, 1, DREDFX_NN_ACT_LINEAR, out, 2048, NULL, x1, 2048, 15),
+             DREDFX_ERR_BAD_ARG);
+  }
+  static const int32_t bad_wexp[2] = {15, 41};
+  l.wexp = bad_wexp;
+  CHECK_EQ(dredfx_nn_conv2d(&l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out, 4, mem, x1, 3, 15), DREDFX_ERR_BAD_ARG);
+}
+
 static void test_dense(void) {
   i8_layer t;
   int16_t in[2] = {0, 0}, out[2];
@@ -513,6 +566,7 @@ int main(void) {
   test_gru();
   test_glu();
   test_conv1d();
+  test_conv2d();
   test_dense();
   test_sparse_check();
   test_cpu_levels();

@@ -179,3 +179,32 @@ def conv1d(layer, mem, x, input_size, activation, dilation=1):
         tmp = np.concatenate(taps + [x])
         new_mem = np.concatenate([mem[input_size:input_size * dilation * (ksize - 1)], x])
     return dense(layer, tmp, activation), new_mem
+
+
+def conv2d(weights_float, bias, in_channels, out_channels, ktime, kheight, mem, x, height, activation):
+    """compute_conv2d (generic C, conv2d_float / conv2d_3x3_float, float32): weights_float is
+    libopus' [out][in][time][height] array; x one frame of in_channels rows of height + kheight - 1
+    values; mem the ktime - 1 previous frames, oldest first. Returns (output [out][height], new
+    memory). Sums run over (in, time, height) in libopus' order: tap by tap for the generic path,
+    and for 3x3 kernels the nine products of each input channel summed first, then added."""
+    w = np.asarray(weights_float, dtype=F32).reshape(out_channels, in_channels, ktime, kheight)
+    stride = height + kheight - 1
+    frames = np.concatenate([np.asarray(mem, dtype=F32), np.asarray(x, dtype=F32)])
+    frames = frames.reshape(ktime, in_channels, stride)
+    out = np.zeros((out_channels, height), dtype=F32)
+    for i in range(out_channels):
+        for m in range(in_channels):
+            if ktime == 3 and kheight == 3:
+                part = np.zeros(height, dtype=F32)
+                for t in range(3):
+                    for h in range(3):
+                        part = part + w[i, m, t, h] * frames[t, m, h:h + height]
+                out[i] = out[i] + part
+            else:
+                for t in range(ktime):
+                    for h in range(kheight):
+                        out[i] = out[i] + w[i, m, t, h] * frames[t, m, h:h + height]
+    if bias is not None:
+        out = out + np.asarray(bias, dtype=F32)[:, None]
+    new_mem = frames[1:].reshape(-1).copy()
+    return compute_activation(out.reshape(-1), activation).reshape(out_channels, height), new_mem

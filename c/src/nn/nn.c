@@ -151,6 +151,47 @@ int dredfx_nn_conv1d(const dredfx_nn_linear *l, int act, int16_t *out_a15, int16
   return DREDFX_OK;
 }
 
+int dredfx_nn_conv2d(const dredfx_nn_linear *l, int in_channels, int ktime, int kheight, int act,
+                     int16_t *out_a15, int hstride, int16_t *mem, const int16_t *in, int height, int in_q) {
+  int16_t buf[DREDFX_NN_MAX_CONV2D_INPUTS];
+  int32_t p16[DREDFX_NN_MAX_OUTPUTS];
+  if (!sizes_ok(l) || l->w8 != NULL || l->w16 == NULL || l->wexp == NULL || out_a15 == NULL || in == NULL ||
+      in_channels < 1 || ktime < 1 || kheight < 1 || height < 1 || height > DREDFX_NN_MAX_OUTPUTS ||
+      hstride < height || in_q < 0 || in_q > 31 ||
+      (int64_t)in_channels * ktime * kheight != l->nb_inputs)
+    return DREDFX_ERR_BAD_ARG;
+  const int in_stride = height + kheight - 1;
+  const int64_t time_stride64 = (int64_t)in_channels * in_stride;
+  if (ktime * time_stride64 > DREDFX_NN_MAX_CONV2D_INPUTS || (ktime > 1 && mem == NULL))
+    return DREDFX_ERR_BAD_ARG;
+  for (int i = 0; i < l->nb_outputs; i++)
+    if (l->wexp[i] < 0 || l->wexp[i] > 40) return DREDFX_ERR_BAD_ARG;
+  const size_t ts = (size_t)time_stride64, hist = (size_t)(ktime - 1) * ts;
+  if (hist > 0) memcpy(buf, mem, sizeof(*buf) * hist);
+  memcpy(&buf[hist], in, sizeof(*buf) * ts);
+  if (hist > 0) memcpy(mem, &buf[ts], sizeof(*buf) * hist);
+  const int taps = l->nb_inputs;
+  for (int i = 0; i < l->nb_outputs; i++) {
+    const int16_t *w = &l->w16[(size_t)i * (size_t)taps];
+    const int s = l->wexp[i] + in_q - 16;
+    for (int j = 0; j < height; j++) {
+      /* |acc| <= 2048 * 32767 * 32768 < 2^41: exact, and the shifts below cannot overflow. */
+      int64_t acc = 0;
+      for (int m = 0; m < in_channels; m++)
+        for (int t = 0; t < ktime; t++) {
+          const int16_t *x = &buf[(size_t)t * ts + (size_t)m * (size_t)in_stride + (size_t)j];
+          const int16_t *wt = &w[(m * ktime + t) * kheight];
+          for (int h = 0; h < kheight; h++) acc = DFX_ADD64(acc, DFX_MULT16_16(wt[h], x[h]));
+        }
+      int32_t p = s > 0 ? DFX_SAT32(DFX_PSHR64(acc, s)) : sat_shl64(acc, -s);
+      p16[j] = l->bias != NULL ? DFX_ADD_SAT32(p, l->bias[i]) : p;
+    }
+    int rc = dredfx_nn_activation(&out_a15[(size_t)i * (size_t)hstride], p16, height, act);
+    if (rc < 0) return rc;
+  }
+  return DREDFX_OK;
+}
+
 int dredfx_nn_sparse_check(const int32_t *idx, size_t idx_len, size_t w_len, int rows, int cols) {
   size_t pos = 0, blocks = 0;
   if (idx == NULL || rows < 8 || rows % 8 != 0 || cols < 4 || cols % 4 != 0) return DREDFX_ERR_WEIGHTS_SHAPE;

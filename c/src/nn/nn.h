@@ -1,4 +1,4 @@
-/* Fixed-point NN primitives: linear, dense, GRU, GLU, conv1d, activations, exp2/log2.
+/* Fixed-point NN primitives: linear, dense, GRU, GLU, conv1d, conv2d, activations, exp2/log2.
  *
  * API (names and argument order of the engine contract; every int function returns DREDFX_OK or
  * DREDFX_ERR_BAD_ARG, and its outputs are unspecified after an error):
@@ -14,6 +14,8 @@
  *   int  dredfx_nn_glu(l, int16_t *out_a15, const int16_t *in_a15)
  *   int  dredfx_nn_conv1d(l, int act, int16_t *out_a15, int16_t *mem_a15, const int16_t *in_a15,
  *                         int input_size, int dilation)
+ *   int  dredfx_nn_conv2d(l, in_channels, ktime, kheight, int act, int16_t *out_a15, int hstride,
+ *                         int16_t *mem, const int16_t *in, int height, int in_q)
  *   int32_t dredfx_nn_exp2_q16(int32_t x_p16), dredfx_nn_log2_q16(int32_t x, int q)
  *   int  dredfx_nn_sparse_check(idx, idx_len, w_len, rows, cols)   (load-time validation:
  *        returns the block count or DREDFX_ERR_WEIGHTS_SHAPE)
@@ -118,6 +120,22 @@ int dredfx_nn_glu(const dredfx_nn_linear *l, int16_t *out_a15, const int16_t *in
  * out must not overlap mem or in. */
 int dredfx_nn_conv1d(const dredfx_nn_linear *l, int act, int16_t *out_a15, int16_t *mem_a15,
                      const int16_t *in_a15, int input_size, int dilation);
+
+/* libopus compute_conv2d (the pitch DNN's two layers), on a wide layer (w16/wexp/bias) whose
+ * nb_outputs are the output channels and whose nb_inputs = in_channels * ktime * kheight taps are
+ * stored [out][in][time][height] (libopus' float_weights order). One frame of input, `in`, holds
+ * in_channels rows of height + kheight - 1 values in Q in_q; mem holds the ktime - 1 previous frames,
+ * oldest first ((ktime - 1) * in_channels * (height + kheight - 1) values; NULL when ktime is 1) and
+ * is updated. For each output channel i and j < height:
+ *   acc = sum_{m,t,h} w16[i][m][t][h] x_t[m][j + h] (int64, exact),
+ *   p = PSHR64(acc, wexp_i + in_q - 16) (or a left shift), saturated, + bias_i (saturating), p16,
+ *   out_a15[i * hstride + j] = act(p).
+ * ktime * in_channels * (height + kheight - 1) <= DREDFX_NN_MAX_CONV2D_INPUTS (libopus' limit),
+ * height <= DREDFX_NN_MAX_OUTPUTS, hstride >= height;
+ * out must not overlap mem or in. Plain scalar code on every level (a few thousand MACs a frame). */
+#define DREDFX_NN_MAX_CONV2D_INPUTS 8192
+int dredfx_nn_conv2d(const dredfx_nn_linear *l, int in_channels, int ktime, int kheight, int act,
+                     int16_t *out_a15, int hstride, int16_t *mem, const int16_t *in, int height, int in_q);
 
 /* 2^x, x in p16, result in Q16 (saturated to INT32_MAX; 0 below 2^-17). Table of 2^(k/256) in
  * Q30 with linear interpolation; error <= DREDFX_NN_EXP2_MAX_REL_ERR_E7 relative + 0.5 LSB. */
