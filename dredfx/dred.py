@@ -2,14 +2,15 @@
 
 parse_dred finds and decodes the DRED extension of an Opus packet as libopus 1.6.1's
 opus_dred_parse does; encode_dred range-codes a DredPayload as libopus' encoder does;
-build_dred_extension adds the 'D', 12 prefix of the padding extension (ID 126).
+build_dred_extension adds the 'D', 12 prefix of the padding extension (ID 126); attach_dred
+puts it into an Opus packet as libopus' encoder does.
 """
 from . import _dred
 from .ref.dred import EXTENSION_ID, PREFIX, DredPayload
 
 __all__ = ["DredPayload", "EXTENSION_ID", "parse_dred", "decode_payload", "decode_coded",
            "encode_dred",
-           "build_dred_extension", "dequantize", "dequantize_q16", "level"]
+           "build_dred_extension", "attach_dred", "dequantize", "dequantize_q16", "level"]
 
 
 def parse_dred(packet, max_dred_samples=48000, sampling_rate=48000, weights=None,
@@ -60,6 +61,16 @@ def build_dred_extension(payload, weights=None):
     if isinstance(payload, DredPayload):
         payload = encode_dred(payload, weights)
     return PREFIX + bytes(payload)
+
+
+def attach_dred(packet, payload, length=None, weights=None):
+    """The Opus packet with a DRED extension (ID 126 on frame 0: 'D', 12 and the payload) placed
+    as libopus 1.6.1's encoder places it (opus_packet_pad_impl): before the packet's own
+    extensions; with length, padded to exactly that many bytes (libopus' CBR packets), else the
+    shortest packet. payload: a DredPayload or encoded bytes (without 'D', 12)."""
+    from . import _packet
+    ext = build_dred_extension(payload, weights)
+    return _packet.pad_packet(packet, [(EXTENSION_ID, 0, ext)], length=length)
 
 
 def dequantize(payload, weights=None):

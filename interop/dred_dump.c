@@ -429,10 +429,60 @@ static int do_ext(void)
     return 0;
 }
 
+/* Reads the hex run at *pp (no leading spaces) into dst, at most cap bytes; returns its length. */
+static opus_int32 read_hex(char **pp, unsigned char *dst, opus_int32 cap)
+{
+    char *p = *pp;
+    opus_int32 n = 0;
+    while (hexval(p[0]) >= 0 && hexval(p[1]) >= 0 && n < cap) {
+        dst[n++] = (unsigned char)(hexval(p[0]) << 4 | hexval(p[1]));
+        p += 2;
+    }
+    *pp = p;
+    return n;
+}
+
+/* "PAD NEW_LEN NB_EXT [ID FRAME xHEX]... PACKET_HEX" lines (x marks a payload, empty or not): opus_packet_pad_impl (the encoder's
+ * DRED attachment and opus_packet_pad) on a copy of the packet; prints its return value and
+ * the bytes. */
+static int do_pad(void)
+{
+    static char line[1 << 20];
+    static unsigned char data[1 << 17], ext_bytes[1 << 17], pkt[1 << 17];
+    static opus_extension_data exts[256];
+    while (fgets(line, sizeof(line), stdin)) {
+        char *p = line;
+        int pad = (int)strtol(p, &p, 10);
+        opus_int32 new_len = (opus_int32)strtol(p, &p, 10);
+        int n = (int)strtol(p, &p, 10), i;
+        opus_int32 used = 0, len, ret;
+        if (n < 0 || n > 256 || new_len < 0 || new_len > (opus_int32)sizeof(data)) die("dred_dump pad: bad line");
+        for (i = 0; i < n; i++) {
+            exts[i].id = (int)strtol(p, &p, 10);
+            exts[i].frame = (int)strtol(p, &p, 10);
+            exts[i].data = ext_bytes + used;
+            while (*p == ' ') p++;
+            if (*p++ != 'x') die("dred_dump pad: extension payloads are written x<hex>");
+            exts[i].len = read_hex(&p, ext_bytes + used, (opus_int32)sizeof(ext_bytes) - used);
+            used += exts[i].len;
+        }
+        while (*p == ' ') p++;
+        len = read_hex(&p, pkt, (opus_int32)sizeof(pkt));
+        memset(data, 0xEE, sizeof(data));
+        memcpy(data, pkt, (size_t)len);
+        ret = opus_packet_pad_impl(data, len, new_len, pad, exts, n);
+        printf("{\"ret\":%d,\"out\":", (int)ret);
+        put_hex(data, ret > 0 ? ret : 0);
+        printf("}\n");
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "encode")) return do_encode(argc - 2, argv + 2);
     if (argc >= 2 && !strcmp(argv[1], "ext")) return do_ext();
-    die("usage: dred_dump encode [options] IN.raw | dred_dump ext < LINES");
+    if (argc >= 2 && !strcmp(argv[1], "pad")) return do_pad();
+    die("usage: dred_dump encode [options] IN.raw | dred_dump ext < LINES | dred_dump pad < LINES");
     return 2;
 }

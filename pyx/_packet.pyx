@@ -148,3 +148,100 @@ cdef int _generate_into(bytearray out, int32_t cap, const dredfx_extension *exts
     with nogil:
         rc = dredfx_ext_generate(&view[0], cap, exts, n, nb_frames, pad)
     return rc
+
+
+cdef dredfx_extension *_c_exts(list items) except NULL:
+    """(id, frame, bytes) tuples -> a malloc'ed C array (payloads stay owned by items)."""
+    cdef int i, n = len(items)
+    cdef dredfx_extension *c = <dredfx_extension *>malloc(max(n, 1) * sizeof(dredfx_extension))
+    if c == NULL:
+        raise MemoryError()
+    for i in range(n):
+        ext_id, frame, payload = items[i]
+        if not (-2**31 < ext_id < 2**31 and -2**31 < frame < 2**31) or len(payload) > INT32_MAX:
+            free(c)
+            check(DREDFX_ERR_BAD_ARG)
+        c[i].id = ext_id
+        c[i].frame = frame
+        c[i].data = payload
+        c[i].len = <int32_t>len(payload)
+    return c
+
+
+def _out_size(long long base, list items, length, maxlen):
+    """(buffer size, pad flag): exactly `length` bytes (CBR), else at most `maxlen`, else a size
+    that any result fits in (frames, extension headers and lacing, padding-length bytes)."""
+    if length is not None:
+        if not 0 <= length <= INT32_MAX:
+            check(DREDFX_ERR_BAD_ARG)
+        return length, 1
+    if maxlen is not None:
+        if not 0 <= maxlen <= INT32_MAX:
+            check(DREDFX_ERR_BAD_ARG)
+        return maxlen, 0
+    ext = sum(len(p) + len(p) // 255 + 4 for _, _, p in items)
+    return min(base + ext + ext // 254 + 16, INT32_MAX), 0
+
+
+def repacketize(int toc, frames, exts=(), length=None, maxlen=None):
+    """libopus' opus_repacketizer_out_range_impl: frames (bytes) of one TOC and (id, frame, payload)
+    extensions, in that order, into one packet; exactly `length` bytes (libopus' CBR padding) if
+    given, else the shortest packet (at most maxlen)."""
+    frames = [bytes(f) for f in frames]
+    items = [(int(i), int(f), bytes(p)) for i, f, p in exts]
+    cdef int n = len(frames)
+    cdef const unsigned char *fptr[48]
+    cdef int16_t flen[48]
+    cdef int i, rc
+    if n < 1 or n > DREDFX_MAX_FRAMES:
+        check(DREDFX_ERR_BAD_ARG)
+    for i in range(n):
+        if len(frames[i]) > DREDFX_MAX_FRAME_BYTES:
+            check(DREDFX_ERR_BAD_ARG)
+        fptr[i] = frames[i]
+        flen[i] = <int16_t>len(frames[i])
+    size, pad = _out_size(sum(len(f) + 2 for f in frames) + 2, items, length, maxlen)
+    out = bytearray(max(size, 1))
+    cdef unsigned char[::1] oview = out
+    cdef dredfx_extension *c = _c_exts(items)
+    cdef int32_t cap = size
+    cdef int cpad = pad, ne = len(items)
+    try:
+        with nogil:
+            rc = dredfx_packet_repacketize(&oview[0], cap, toc, fptr, flen, n, c, ne, cpad)
+    finally:
+        free(c)
+    check(rc)
+    return bytes(out[:rc])
+
+
+def pad_packet(packet, exts=(), length=None, maxlen=None):
+    """libopus' opus_packet_pad_impl, the encoder's way of attaching DRED: the packet's frames with
+    the (id, frame, payload) extensions followed by the packet's own ones; exactly `length` bytes
+    (CBR) if given, else the shortest packet (at most maxlen)."""
+    raw = bytes(packet)
+    items = [(int(i), int(f), bytes(p)) for i, f, p in exts]
+    cdef const unsigned char[::1] view = raw
+    if view.shape[0] > INT32_MAX:
+        check(DREDFX_ERR_BAD_ARG)
+    own = []
+    if length is None and maxlen is None:  # size the output for the packet's own extensions too
+        try:
+            info = parse_packet(raw)
+            own = parse_extensions(info.padding, info.nb_frames) if info.padding else []
+        except _errors.DredfxError:
+            pass  # the C call reports it
+    size, pad = _out_size(len(raw), items + own, length, maxlen)
+    out = bytearray(max(size, 1))
+    cdef unsigned char[::1] oview = out
+    cdef const unsigned char *iptr = _ptr(view)
+    cdef dredfx_extension *c = _c_exts(items)
+    cdef int32_t cap = size
+    cdef int cpad = pad, ne = len(items), rc
+    try:
+        with nogil:
+            rc = dredfx_packet_pad(&oview[0], cap, iptr, <int32_t>view.shape[0], c, ne, cpad)
+    finally:
+        free(c)
+    check(rc)
+    return bytes(out[:rc])

@@ -5,6 +5,7 @@ cdef extern from "dredfx.h" nogil:
     enum:
         DREDFX_MAX_FRAMES
         DREDFX_MAX_FRAME_BYTES
+        DREDFX_MAX_PAD_EXTENSIONS
 
     ctypedef struct dredfx_packet_info:
         int toc
@@ -37,3 +38,8 @@ cdef extern from "dredfx.h" nogil:
     int dredfx_ext_count(const unsigned char *padding, int32_t len, int nb_frames)
     int dredfx_ext_generate(unsigned char *out, int32_t len, const dredfx_extension *exts, int n,
                             int nb_frames, int pad)
+    int dredfx_packet_repacketize(unsigned char *out, int32_t maxlen, int toc,
+                                  const unsigned char *const *frames, const int16_t *frame_len,
+                                  int nb_frames, const dredfx_extension *exts, int nb_exts, int pad)
+    int dredfx_packet_pad(unsigned char *out, int32_t maxlen, const unsigned char *inp, int32_t len,
+                          const dredfx_extension *exts, int nb_exts, int pad)

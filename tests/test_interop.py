@@ -495,5 +495,152 @@ def test_extension_parser_matches_libopus(packets, data_dir):
     assert not bad, "\n  ".join(bad)
 
 
+def test_repacketizer_rebuilds_every_libopus_packet(packets):
+    """Every packet libopus 1.6.1 sent, rebuilt by dredfx's repacketizer from its frames and
+    extensions (C for all, the Python twin for every REF_STRIDE-th): byte for byte, the CBR ones
+    at their exact size (libopus pads them to it), the VBR ones in the shortest form; and every
+    packet whose one extension is DRED, from the bare frames and the payload by attach_dred."""
+    from dredfx import _packet as pyx_packet
+    from dredfx.ref import packet as ref_packet
+    import dredfx.dred
+    bad = []
+    forms = {}
+    attached = 0
+    for k, pkt in enumerate(packets):
+        info = ref_packet.parse_packet(pkt.data)
+        exts = ref_packet.parse_extensions(info.padding, info.nb_frames) if info.padding else []
+        length = len(pkt.data) if pkt.cbr else None
+        mods = (pyx_packet, ref_packet) if k % REF_STRIDE == 0 else (pyx_packet,)
+        for mod in mods:
+            got = mod.repacketize(info.toc, info.frames, exts, length=length)
+            if got != pkt.data and len(bad) < 20:
+                bad.append("%s: %s: dredfx %s, libopus %s" % (pkt.where(), mod.__name__, got.hex(), pkt.data.hex()))
+        # the stripped packet plus its DRED payload, attached as libopus' encoder attaches it
+        dred = [e for e in exts if e[0] == 126]
+        if len(dred) == 1 and dred[0][1] == 0 and len(exts) == 1:
+            bare = pyx_packet.repacketize(info.toc, info.frames)
+            got = dredfx.dred.attach_dred(bare, dred[0][2][2:], length=length)
+            if got != pkt.data and len(bad) < 20:
+                bad.append("%s: attach_dred: dredfx %s, libopus %s" % (pkt.where(), got.hex(), pkt.data.hex()))
+            attached += 1
+        key = ("cbr" if pkt.cbr else "vbr", "code %d" % info.code, "ext" if exts else "no ext")
+        forms[key] = forms.get(key, 0) + 1
+    print("\ninterop repacketizer: %d packets rebuilt, %d by attach_dred; forms %s" % (
+        len(packets), attached, sorted(forms.items())))
+    assert not bad, "%d packets differ:\n  %s" % (len(bad), "\n  ".join(bad))
+
+
+def _zero_ended_padding_length(data):
+    """A code-3 packet whose padding-length bytes are 255s then 0 (libopus' CBR form that the
+    shortest encoding never uses)."""
+    if len(data) < 4 or data[0] & 3 != 3 or not data[1] & 0x40 or data[2] != 255:
+        return False
+    i = 2
+    while i < len(data) and data[i] == 255:
+        i += 1
+    return i < len(data) and data[i] == 0
+
+
+def _carries(ref_packet, data, exts):
+    info = ref_packet.parse_packet(data)
+    have = ref_packet.parse_extensions(info.padding, info.nb_frames) if info.padding else []
+    have = [_ext_tuple(e) for e in have]
+    return all(_ext_tuple(e) in have for e in exts)
+
+
+def _libopus_pad(data_dir, cases):
+    """libopus' opus_packet_pad_impl on each (pad, new_len, exts, packet) through dred_dump."""
+    tool = os.path.join(os.path.dirname(os.path.abspath(data_dir)), "dred_dump")
+    lines = []
+    for pad, new_len, exts, data in cases:
+        items = " ".join("%d %d x%s" % (i, f, p.hex()) for i, f, p in exts)
+        lines.append("%d %d %d %s %s\n" % (pad, new_len, len(exts), items, data.hex()))
+    out = subprocess.run([tool, "pad"], input="".join(lines), stdout=subprocess.PIPE, text=True, check=True)
+    return [json.loads(l) for l in out.stdout.splitlines()]
+
+
+def test_packet_pad_matches_libopus(packets, data_dir):
+    """opus_packet_pad_impl (how libopus' encoder attaches DRED, and opus_packet_pad) against
+    dredfx's pad_packet (C and Python), on real packets, packets built from random frames, and
+    mutated ones, with 0-3 new extensions, CBR lengths around the 255-byte padding-length steps
+    and VBR bounds: same bytes, or an error of the same kind."""
+    from dredfx import _packet as pyx_packet
+    from dredfx.ref import packet as ref_packet
+    rng = random.Random(99)
+
+    def rand_exts(nb):
+        out = []
+        for _ in range(rng.choice((0, 1, 1, 2, 3))):
+            ext_id = rng.choice((126, rng.randint(3, 31), rng.randint(32, 127)))
+            n = rng.randint(0, 1) if ext_id < 32 else rng.choice((rng.randint(0, 40), rng.randint(100, 600)))
+            out.append((ext_id, rng.randrange(nb), bytes(rng.randrange(256) for _ in range(n))))
+        return out
+
+    sources = [pkt.data for pkt in packets[::7]]
+    for _ in range(1500):
+        config = rng.choice((1, 3, 15, 19, 31))
+        spf = ref_packet.samples_per_frame(config << 3)
+        nb = rng.randint(1, min(6, 5760 // spf))
+        if rng.random() < 0.5:
+            n = rng.choice((rng.randint(0, 20), rng.randint(240, 260), rng.randint(0, 600)))
+            frames = [bytes(rng.randrange(256) for _ in range(n))] * nb
+        else:
+            frames = [bytes(rng.randrange(256) for _ in range(rng.choice((rng.randint(0, 20), rng.randint(240, 300)))))
+                      for _ in range(nb)]
+        sources.append(ref_packet.build_packet(config, rng.randint(0, 1), frames))
+    cases = []
+    for data in sources:
+        nb = ref_packet.parse_packet(data).nb_frames
+        for _ in range(2):
+            if rng.random() < 0.05:  # mutated: libopus and dredfx must both refuse or agree
+                m = bytearray(data)
+                m[rng.randrange(len(m))] = rng.randrange(256)
+                data = bytes(m)
+            exts = rand_exts(nb)
+            need = len(data) + sum(len(p) + len(p) // 255 + 4 for _, _, p in exts) + 4
+            if rng.random() < 0.6:
+                new_len = rng.choice((need + rng.randint(-10, 300), len(data) + 255 * rng.randint(1, 3) + rng.randint(-3, 3),
+                                      len(data) + rng.randint(-2, 2)))
+                cases.append((1, max(new_len, 0), exts, data))
+            else:
+                cases.append((0, max(need + rng.randint(-12, 40), 0), exts, data))
+    lib = _libopus_pad(data_dir, cases)
+    bad = []
+    kinds = {}
+    for (pad, new_len, exts, data), want in zip(cases, lib):
+        if want["ret"] == 0:  # libopus: len == new_len, packet returned as it is
+            expect = data if not exts else None
+        else:
+            expect = bytes.fromhex(want["out"]) if want["ret"] > 0 else None
+        kinds[want["ret"] if want["ret"] <= 0 else "ok"] = kinds.get(want["ret"] if want["ret"] <= 0 else "ok", 0) + 1
+        for name, mod in (("C", pyx_packet), ("ref", ref_packet)):
+            kw = {"length": new_len} if pad else {"maxlen": new_len}
+            try:
+                got, err = mod.pad_packet(data, exts, **kw), None
+            except Exception as e:  # noqa: BLE001
+                got, err = None, e
+            if want["ret"] == 0 and exts:
+                # libopus returns the packet unchanged without looking at it, dropping the new
+                # extensions; dredfx carries them, or says the packet is too small or malformed
+                # (dredfx_packet_pad in dredfx.h)
+                code = getattr(err, "code", None)
+                ok = ((code is not None and (code == -2 or code == -4 or code <= -40)) or
+                      (got is not None and len(got) <= new_len and _carries(ref_packet, got, exts)))
+            elif want["ret"] >= 0:
+                ok = got == expect
+            else:
+                # libopus: -1 bad argument, -2 buffer too small, -3 (bad extensions) or -4 invalid packet
+                code = getattr(err, "code", None)
+                ok = err is not None and (code == want["ret"] or (want["ret"] in (-3, -4) and code <= -40))
+            if not ok and len(bad) < 20:
+                bad.append("%s pad=%d new_len=%d exts=%s packet=%s: dredfx %s, libopus %s" % (
+                    name, pad, new_len, [(i, f, p.hex()) for i, f, p in exts], data.hex(),
+                    err or (got.hex() if got is not None else None), want))
+    print("\ninterop opus_packet_pad: %d cases, libopus results %s; %d with a padding length written "
+          "255, ..., 0" % (len(cases), sorted(kinds.items(), key=str),
+                           sum(_zero_ended_padding_length(bytes.fromhex(w["out"])) for w in lib)))
+    assert not bad, "\n  ".join(bad)
+
+
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__, "-v", "-s"]))

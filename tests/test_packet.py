@@ -284,6 +284,91 @@ def test_libopus_repacketizer_packet(mod):
     assert cbr[60:] == FACTS_PADDING
 
 
+# ---------------------------------------------------------------- repacketizer / opus_packet_pad
+
+@pytest.mark.parametrize("mod", [C, P])
+def test_libopus_packet_pad_known_answers(mod):
+    """Bytes that libopus 1.6.1's opus_packet_pad_impl wrote for these inputs (interop/dred_dump.c
+    pad mode)."""
+    small = bytes.fromhex("084142")
+    dred = [(126, 0, bytes.fromhex("44430c"))]
+    # the 3-frame packet above, CBR to 120 bytes: its own extensions after 0x01 filler
+    three = mod.build_packet(15, 0, [bytes(range(16 * k, 16 * k + 10)) for k in range(3)], FACTS_PADDING)
+    out = mod.pad_packet(three, length=120)
+    assert len(out) == 120 and out[:3] == bytes.fromhex("7b4357") and out[33:60] == b"\x01" * 27
+    assert out[60:] == FACTS_PADDING
+    # pad amount 256: libopus writes the padding length as 255, 0 (not the shortest form)
+    out = mod.pad_packet(small, length=260)
+    assert out[:6] == bytes.fromhex("0b41ff004142") and out[6:] == bytes(254)
+    out = mod.pad_packet(small, dred, length=260)
+    assert out[:6] == bytes.fromhex("0b41ff004142") and out[6:] == b"\x01" * 250 + bytes.fromhex("fc44430c")
+    out = mod.pad_packet(small, dred, length=261)
+    assert out[:6] == bytes.fromhex("0b41ff014142") and out[6:] == b"\x01" * 251 + bytes.fromhex("fc44430c")
+    # VBR: the shortest packet
+    assert mod.pad_packet(small, dred) == bytes.fromhex("0b41044142fc44430c")
+    assert mod.pad_packet(small, length=600)[:6] == bytes.fromhex("0b41ffff5541")
+    # code 2 with an empty second frame, two extensions on two frames
+    out = mod.pad_packet(bytes.fromhex("7a03414243"), [(5, 0, b"\x01"), (126, 1, b"D\x03")], maxlen=100)
+    assert out == bytes.fromhex("7bc20603414243" "0b0102fc4403")
+    # as it is when already that long and nothing is added; errors as libopus'
+    assert mod.pad_packet(small, length=3) == small
+    assert outcome(mod.pad_packet, small, dred, 2)[1:] == ("InvalidArgumentError", -1)
+    assert outcome(mod.pad_packet, small, dred, 5)[1:] == ("BufferTooSmallError", -2)
+    assert outcome(mod.pad_packet, b"\x0b\x41\x42", (), 100)[1:] == ("InvalidPacketError", P.ERR_PACKET_PADDING)
+
+
+@st.composite
+def repacketize_inputs(draw):
+    config = draw(st.sampled_from([0, 1, 3, 15, 16, 19, 31]))  # 10, 20, 60, 20, 2.5, 20, 20 ms
+    spf = P.samples_per_frame(config << 3)
+    n = draw(st.integers(1, min(6, 5760 // spf)))
+    if draw(st.booleans()):
+        size = draw(st.integers(0, 400))
+        frames = [draw(st.binary(min_size=size, max_size=size)) for _ in range(n)]
+    else:
+        frames = [draw(st.binary(max_size=draw(st.sampled_from([3, 60, 300])))) for _ in range(n)]
+    exts = []
+    for _ in range(draw(st.integers(0, 3))):
+        ext_id = draw(st.integers(3, 127))
+        exts.append((ext_id, draw(st.integers(0, n - 1)), draw(payload(ext_id))))
+    toc = config << 3 | draw(st.integers(0, 1)) << 2 | draw(st.integers(0, 3))
+    base = sum(len(f) for f in frames) + 2 * n + 2
+    length = draw(st.one_of(st.none(), st.integers(max(0, base - 20), base + 700)))
+    maxlen = draw(st.one_of(st.none(), st.integers(0, base + 300)))
+    return toc, frames, exts, length, maxlen
+
+
+@EXAMPLES
+@given(repacketize_inputs())
+def test_repacketize_c_equals_python_and_parses_back(case):
+    """C and Python give the same bytes or the same error; a result parses back to the same frames
+    and extensions (frame by frame, in order), and is exactly `length` bytes when one is asked."""
+    toc, frames, exts, length, maxlen = case
+    got = outcome(C.repacketize, toc, frames, exts, length, maxlen)
+    assert got == outcome(P.repacketize, toc, frames, exts, length, maxlen)
+    if isinstance(got, tuple):
+        return
+    if length is not None:
+        assert len(got) == length
+    elif maxlen is not None:
+        assert len(got) <= maxlen
+    pkt = P.parse_packet(got)
+    assert pkt.frames == frames and pkt.toc & 0xFC == toc & 0xFC
+    assert per_frame(P.parse_extensions(pkt.padding, pkt.nb_frames), len(frames)) == per_frame(exts, len(frames))
+    # and pad_packet of that packet with nothing new gives it back (VBR: the shortest form)
+    if length is None:
+        assert C.pad_packet(got) == got == P.pad_packet(got)
+
+
+@EXAMPLES
+@given(packet_inputs(), st.lists(st.tuples(st.integers(3, 127), st.integers(0, 2), st.binary(max_size=40)),
+                                  max_size=2), st.one_of(st.none(), st.integers(0, 1500)))
+def test_pad_packet_random_bytes_c_equals_python(data, exts, length):
+    """Random and mutated packets into pad_packet: same bytes or same error in C and Python."""
+    exts = [(i, f, p[:1] if i < 32 else p) for i, f, p in exts]
+    assert outcome(C.pad_packet, data, exts, length) == outcome(P.pad_packet, data, exts, length)
+
+
 @pytest.mark.parametrize("mod", [C, P])
 def test_rfc6716_rules(mod):
     def err(data):

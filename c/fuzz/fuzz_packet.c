@@ -1,4 +1,5 @@
-/* libFuzzer target: Opus packet parser and padding-extension parser/counter/generator.
+/* libFuzzer target: Opus packet parser, padding-extension parser/counter/generator, and
+ * repacketizer (dredfx_packet_pad).
  * Byte 0 picks the frame count for a raw padding parse; the rest is parsed as a packet and as a
  * padding area. What parses is regenerated and parsed again: the same extensions per frame. */
 #include <stdlib.h>
@@ -55,6 +56,29 @@ static void check_padding(const unsigned char *pad, int32_t len, int nb_frames) 
   }
 }
 
+/* dredfx_packet_pad of a valid packet, CBR to a length taken from the input and VBR, with one
+ * new extension: a result must parse, hold the same frames, and have exactly the CBR length. */
+static void check_pad(const unsigned char *pkt, int32_t len, const dredfx_packet_info *info, int extra) {
+  static unsigned char out[1 << 17];
+  dredfx_packet_info again;
+  const dredfx_extension ext = {126, 0, pkt, len < 8 ? len : 8};
+  int pad, i;
+  for (pad = 0; pad <= 1; pad++) {
+    const int32_t maxlen = len + extra;
+    int r = dredfx_packet_pad(out, maxlen, pkt, len, &ext, 1, pad);
+    if (r < 0) {
+      if (r != DREDFX_ERR_BUFFER_TOO_SMALL && !dredfx_is_invalid_packet(r)) abort();
+      continue;
+    }
+    if (r > maxlen || (pad && r != maxlen)) abort();
+    if (dredfx_packet_parse(out, r, &again) != 0 || again.nb_frames != info->nb_frames) abort();
+    for (i = 0; i < info->nb_frames; i++)
+      if (again.frame_len[i] != info->frame_len[i] ||
+          memcmp(out + again.frame_offset[i], pkt + info->frame_offset[i], (size_t)info->frame_len[i]))
+        abort();
+  }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   dredfx_packet_info info;
   int32_t len;
@@ -64,6 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (dredfx_packet_parse(data + 1, len, &info) == 0) {
     if (info.padding_offset + (int64_t)info.padding_len > len) abort();
     check_padding(data + 1 + info.padding_offset, info.padding_len, info.nb_frames);
+    check_pad(data + 1, len, &info, data[0] * 3);
   }
   return 0;
 }

@@ -146,6 +146,31 @@ int dredfx_ext_count(const unsigned char *padding, int32_t len, int nb_frames);
 int dredfx_ext_generate(unsigned char *out, int32_t len, const dredfx_extension *exts, int n,
                         int nb_frames, int pad);
 
+/* ---------------------------------------------------------------- repacketizer (packet/)
+ * libopus 1.6.1 opus_repacketizer_out_range_impl (self_delimited 0), byte for byte: frames of one
+ * TOC (its config and stereo bits are kept) and extensions (frame numbers in the packet, written
+ * in the order given, as opus_packet_extensions_generate does) into one packet.
+ *   pad == 0: the shortest packet (code 0, 1 or 2 when no code 3 is needed), at most maxlen.
+ *   pad != 0: exactly maxlen bytes (CBR): code 3 whenever there is room to pad or an extension;
+ *             the padding-length bytes are those libopus writes for that total (its form
+ *             [255] * k + [0] included), 0x01 bytes fill the room before the extensions, and
+ *             zeros fill it when there is no extension.
+ * Returns the packet length or DREDFX_ERR_BUFFER_TOO_SMALL / DREDFX_ERR_BAD_ARG. */
+int dredfx_packet_repacketize(unsigned char *out, int32_t maxlen, int toc, const unsigned char *const *frames,
+                              const int16_t *frame_len, int nb_frames, const dredfx_extension *exts,
+                              int nb_exts, int pad);
+
+/* libopus 1.6.1 opus_packet_pad_impl, the encoder's way of attaching DRED (pad = CBR): the frames
+ * of packet `in` with exts followed by the packet's own extensions, through
+ * dredfx_packet_repacketize(out, maxlen, ..., pad). len == maxlen with no exts returns the packet
+ * as it is, as libopus does (where libopus would also return it unchanged with exts, dropping
+ * them, dredfx repacketizes and may answer DREDFX_ERR_BUFFER_TOO_SMALL). len > maxlen is
+ * DREDFX_ERR_BAD_ARG; a malformed packet gives its parse error. out must not overlap in unless
+ * out == in and nothing changes. At most DREDFX_MAX_PAD_EXTENSIONS extensions in all. */
+#define DREDFX_MAX_PAD_EXTENSIONS 256
+int dredfx_packet_pad(unsigned char *out, int32_t maxlen, const unsigned char *in, int32_t len,
+                      const dredfx_extension *exts, int nb_exts, int pad);
+
 /* ---------------------------------------------------------------- DRED payload (dred/) */
 #define DREDFX_DRED_EXTENSION_ID 126
 #define DREDFX_DRED_VERSION 12

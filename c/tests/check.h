@@ -21,6 +21,13 @@ static int passed, failed;
     }                                                                \
   } while (0)
 
+/* a == b as integers; prints both values on failure. */
+#define CHECK_EQ(a, b)                                                  \
+  do {                                                                  \
+    long long va_ = (long long)(a), vb_ = (long long)(b);               \
+    CHECKF(va_ == vb_, "%s == %s (%lld != %lld)", #a, #b, va_, vb_);    \
+  } while (0)
+
 static inline int check_report(const char *name) {
   printf("%s: %d passed, %d failed\n", name, passed, failed);
   return failed != 0;

@@ -10,17 +10,6 @@
 #include "nn/kernels.h"
 #include "nn/nn.h"
 
-#define CHECK_EQ(a, b)                                                                              \
-  do {                                                                                              \
-    long long va_ = (long long)(a), vb_ = (long long)(b);                                           \
-    if (va_ == vb_) {                                                                               \
-      passed++;                                                                                     \
-    } else {                                                                                        \
-      failed++;                                                                                     \
-      fprintf(stderr, "FAIL %s:%d: %s == %s (%lld != %lld)\n", __FILE__, __LINE__, #a, #b, va_, vb_); \
-    }                                                                                               \
-  } while (0)
-
 /* ------------------------------------------------------------------ layer builders */
 #define MAXW 4096
 

@@ -362,6 +362,65 @@ static void test_repacketizer_answers(void) {
             !memcmp(buf + 120 - 60, want + wn - 60, 60), "CBR padded packet %d", n);
 }
 
+/* dredfx_packet_repacketize / dredfx_packet_pad against what libopus 1.6.1's
+ * opus_repacketizer_out_range_impl and opus_packet_pad_impl wrote (interop/dred_dump.c). */
+static void test_pad_answers(void) {
+  static const char *three_hex[3] = {
+      "7b411300010203040506070809fc440c12131415161718191a1b1c1d1e1f2021",
+      "7b411310111213141516171819fc440c42434445464748494a4b4c4d4e4f5051",
+      "7b411520212223242526272829fc440c82838485868788898a8b8c8d8e8f90919293"};
+  static const unsigned char small[3] = {0x08, 0x41, 0x42};
+  static const unsigned char dred_bytes[3] = {0x44, 0x43, 0x0c};
+  const dredfx_extension dred = {126, 0, dred_bytes, 3};
+  unsigned char in[3][64], buf[700], one[200];
+  const unsigned char *frames[3];
+  int16_t frame_len[3];
+  dredfx_extension exts[3];
+  dredfx_packet_info info;
+  int k, n, i, ok;
+  /* The three packets above through the repacketizer, CBR to 120 bytes: 27 bytes of 0x01. */
+  for (k = 0; k < 3; k++) {
+    int len = unhex(three_hex[k], in[k]);
+    dredfx_packet_parse(in[k], len, &info);
+    frames[k] = in[k] + info.frame_offset[0];
+    frame_len[k] = info.frame_len[0];
+    dredfx_ext_parse(in[k] + info.padding_offset, info.padding_len, 1, &exts[k], 1);
+    exts[k].frame = k;
+  }
+  n = dredfx_packet_repacketize(buf, 120, 0x7b, frames, frame_len, 3, exts, 3, 1);
+  for (ok = 1, i = 33; i < 60; i++) ok &= buf[i] == 1;
+  CHECKF(n == 120 && buf[0] == 0x7b && buf[1] == 0x43 && buf[2] == 0x57 && ok && buf[60] == 0xfd &&
+             buf[119] == 0x93, "CBR repacketized %d", n);
+  /* Pad amount 256: libopus writes the padding length as 255, 0; zeros without extensions. */
+  n = dredfx_packet_pad(buf, 260, small, 3, NULL, 0, 1);
+  for (ok = 1, i = 6; i < 260; i++) ok &= buf[i] == 0;
+  CHECKF(n == 260 && buf[0] == 0x0b && buf[1] == 0x41 && buf[2] == 0xff && buf[3] == 0 && buf[4] == 0x41 &&
+             buf[5] == 0x42 && ok, "pad to 260: %d", n);
+  n = dredfx_packet_pad(buf, 261, small, 3, &dred, 1, 1);
+  for (ok = 1, i = 6; i < 257; i++) ok &= buf[i] == 1;
+  CHECKF(n == 261 && buf[2] == 0xff && buf[3] == 1 && ok && buf[257] == 0xfc && buf[260] == 0x0c,
+         "pad to 261 with DRED: %d", n);
+  n = dredfx_packet_pad(buf, 600, small, 3, NULL, 0, 1);
+  CHECKF(n == 600 && buf[2] == 0xff && buf[3] == 0xff && buf[4] == 0x55, "pad to 600: %d", n);
+  /* VBR: the shortest packet. */
+  n = dredfx_packet_pad(buf, sizeof(buf), small, 3, &dred, 1, 0);
+  CHECKF(n == 9 && unhex("0b41044142fc44430c", one) == 9 && !memcmp(buf, one, 9), "VBR pad %d", n);
+  /* Unchanged when already that long with nothing to add; libopus' errors. */
+  CHECK_EQ(dredfx_packet_pad(buf, 3, small, 3, NULL, 0, 1), 3);
+  CHECK_EQ(dredfx_packet_pad(buf, 2, small, 3, &dred, 1, 1), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_packet_pad(buf, 5, small, 3, &dred, 1, 1), DREDFX_ERR_BUFFER_TOO_SMALL);
+  CHECK_EQ(dredfx_packet_pad(buf, 100, in[0], 20, NULL, 0, 1), DREDFX_ERR_PACKET_PADDING);
+  CHECK_EQ(dredfx_packet_pad(buf, 100, NULL, 3, NULL, 0, 1), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_packet_repacketize(buf, 100, 0x7b, frames, frame_len, 0, NULL, 0, 0), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_packet_repacketize(buf, 100, 256, frames, frame_len, 1, NULL, 0, 0), DREDFX_ERR_BAD_ARG);
+  /* code 0, 1, 2 when nothing needs code 3, and they must fit */
+  CHECK_EQ(dredfx_packet_repacketize(buf, 11, 0x78, frames, frame_len, 1, NULL, 0, 1), 11);
+  CHECK(buf[0] == 0x78);
+  CHECK_EQ(dredfx_packet_repacketize(buf, 10, 0x78, frames, frame_len, 1, NULL, 0, 0), DREDFX_ERR_BUFFER_TOO_SMALL);
+  CHECK_EQ(dredfx_packet_repacketize(buf, 100, 0x78, frames, frame_len, 2, NULL, 0, 0), 21);
+  CHECK(buf[0] == 0x79);
+}
+
 /* ---------------------------------------------------------------- find (DRED search) */
 
 static int accept_dred(const dredfx_extension *ext, void *ctx) {
@@ -643,6 +702,7 @@ int main(void) {
   test_repeating();
   test_known_answers();
   test_repacketizer_answers();
+  test_pad_answers();
   test_find();
   test_rfc_rules();
   test_build();

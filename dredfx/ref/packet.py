@@ -388,3 +388,100 @@ def generate_extensions(exts, nb_frames, pad=False, length=None):
     if pad and len(out) < length:
         out = bytearray(b"\x01" * (length - len(out))) + out
     return bytes(out)
+
+
+# ---------------------------------------------------------------- repacketizer
+
+MAX_PAD_EXTENSIONS = 256
+
+
+def repacketize(toc, frames, exts=(), length=None, maxlen=None):
+    """libopus' opus_repacketizer_out_range_impl (self_delimited 0): frames of one TOC (config and
+    stereo bits kept) and (id, frame, payload) extensions, in that order, into one packet. With
+    length: exactly that many bytes (libopus' CBR padding: its padding-length form for that total,
+    0x01 before the extensions, zeros without extensions); else the shortest packet, at most
+    maxlen bytes (unbounded if None)."""
+    frames = [bytes(f) for f in frames]
+    exts = [(int(i), int(f), bytes(p)) for i, f, p in exts]
+    n = len(frames)
+    if not (0 <= toc <= 255 and 1 <= n <= MAX_FRAMES):
+        raise InvalidArgumentError("bad TOC or frame count", ERR_BAD_ARG)
+    if samples_per_frame(toc) * n > MAX_PACKET_SAMPLES:
+        raise InvalidArgumentError("more than 120 ms of frames", ERR_BAD_ARG)
+    if any(len(f) > MAX_FRAME_BYTES for f in frames):
+        raise InvalidArgumentError("frame longer than 1275 bytes", ERR_BAD_ARG)
+    pad = length is not None
+    if pad:
+        maxlen = length
+    if maxlen is None:
+        maxlen = 2**31 - 1
+    if maxlen < 0:
+        raise InvalidArgumentError("negative length", ERR_BAD_ARG)
+    too_small = BufferTooSmallError("packet does not fit", ERR_BUFFER_TOO_SMALL)
+    lens = [len(f) for f in frames]
+    vbr = any(x != lens[0] for x in lens)
+    if n == 1:
+        code, tot = 0, lens[0] + 1
+    elif n == 2 and not vbr:
+        code, tot = 1, 2 * lens[0] + 1
+    elif n == 2:
+        code, tot = 2, lens[0] + lens[1] + 2 + (lens[0] >= 252)
+    else:
+        code, tot = 3, 0
+    if code < 3 and tot > maxlen:
+        raise too_small
+    pad_amount, ext = 0, b""
+    if n > 2 or (pad and tot < maxlen) or exts:
+        code = 3
+        if vbr:
+            tot = 2 + sum(len(_size_field(x)) + x for x in lens[:-1]) + lens[-1]
+        else:
+            tot = n * lens[0] + 2
+        if tot > maxlen:
+            raise too_small
+        pad_amount = maxlen - tot if pad else 0
+        if exts:
+            ext = generate_extensions(exts, n, length=maxlen - tot)
+            if not pad:
+                pad_amount = len(ext) + (len(ext) + 253) // 254
+        if pad_amount:
+            n255 = (pad_amount - 1) // 255
+            if tot + len(ext) + n255 + 1 > maxlen:
+                raise too_small
+    out = bytearray([toc & 0xFC | code])
+    if code == 2:
+        out += _size_field(lens[0])
+    if code == 3:
+        out.append(n | (0x80 if vbr else 0) | (0x40 if pad_amount else 0))
+        if pad_amount:
+            n255 = (pad_amount - 1) // 255
+            out += bytes([255] * n255 + [pad_amount - 255 * n255 - 1])
+        if vbr:
+            for x in lens[:-1]:
+                out += _size_field(x)
+    out += b"".join(frames)
+    if pad_amount:
+        fill = tot + pad_amount - len(ext) - len(out)
+        out += bytes([1 if exts else 0]) * fill + ext
+    return bytes(out)
+
+
+def pad_packet(packet, exts=(), length=None, maxlen=None):
+    """libopus' opus_packet_pad_impl, the encoder's way of attaching DRED: the packet's frames with
+    exts followed by its own extensions, through repacketize (length: exactly that many bytes,
+    CBR; else the shortest packet, at most maxlen). A packet already `length` bytes long with no
+    new extension comes back as it is, as in libopus."""
+    packet = bytes(packet)
+    exts = [(int(i), int(f), bytes(p)) for i, f, p in exts]
+    limit = length if length is not None else maxlen
+    if not packet or (limit is not None and (limit < 0 or len(packet) > limit)):
+        raise InvalidArgumentError("empty packet, or longer than the length asked for", ERR_BAD_ARG)
+    if limit is not None and len(packet) == limit and not exts:
+        return packet
+    if len(exts) > MAX_PAD_EXTENSIONS:
+        raise BufferTooSmallError("more than %d extensions" % MAX_PAD_EXTENSIONS, ERR_BUFFER_TOO_SMALL)
+    info = parse_packet(packet)
+    own = parse_extensions(info.padding, info.nb_frames) if info.padding else []
+    if len(exts) + len(own) > MAX_PAD_EXTENSIONS:
+        raise BufferTooSmallError("more than %d extensions" % MAX_PAD_EXTENSIONS, ERR_BUFFER_TOO_SMALL)
+    return repacketize(info.toc, info.frames, exts + own, length=length, maxlen=maxlen)

@@ -194,3 +194,113 @@ int dredfx_packet_build(unsigned char *out, int32_t maxlen, int config, int ster
   if (padding_len > 0) memcpy(p, padding, (size_t)padding_len);
   return (int)total;
 }
+
+/* ---------------------------------------------------------------- repacketizer (libopus) */
+
+int dredfx_packet_repacketize(unsigned char *out, int32_t maxlen, int toc, const unsigned char *const *frames,
+                              const int16_t *frame_len, int nb_frames, const dredfx_extension *exts,
+                              int nb_exts, int pad) {
+  int64_t tot; /* int64: a sum of 48 frames of 1275 bytes plus headers cannot overflow it */
+  int32_t pad_amount = 0, ext_len = 0, nb_255s = 0;
+  int i, code, vbr = 0;
+  unsigned char *p = out;
+  if (!out || maxlen < 0 || toc < 0 || toc > 255 || !frames || !frame_len || nb_frames < 1 ||
+      nb_frames > DREDFX_MAX_FRAMES || nb_exts < 0 || (!exts && nb_exts > 0))
+    return DREDFX_ERR_BAD_ARG;
+  if (dredfx_packet_samples_per_frame(toc) * nb_frames > MAX_PACKET_SAMPLES) return DREDFX_ERR_BAD_ARG;
+  for (i = 0; i < nb_frames; i++) {
+    if (frame_len[i] < 0 || frame_len[i] > DREDFX_MAX_FRAME_BYTES || (!frames[i] && frame_len[i] > 0))
+      return DREDFX_ERR_BAD_ARG;
+    if (frame_len[i] != frame_len[0]) vbr = 1;
+  }
+  /* libopus opus_repacketizer_out_range_impl (self_delimited = 0), step by step. */
+  if (nb_frames == 1) {
+    code = 0;
+    tot = frame_len[0] + 1;
+  } else if (nb_frames == 2 && !vbr) {
+    code = 1;
+    tot = 2 * frame_len[0] + 1;
+  } else if (nb_frames == 2) {
+    code = 2;
+    tot = frame_len[0] + frame_len[1] + 2 + (frame_len[0] >= 252);
+  } else {
+    code = 3;
+    tot = 0;
+  }
+  if (code < 3 && tot > maxlen) return DREDFX_ERR_BUFFER_TOO_SMALL;
+  if (nb_frames > 2 || (pad && tot < maxlen) || nb_exts > 0) {
+    code = 3;
+    if (vbr) {
+      tot = 2;
+      for (i = 0; i < nb_frames - 1; i++) tot += size_bytes(frame_len[i]) + frame_len[i];
+      tot += frame_len[nb_frames - 1];
+    } else {
+      tot = (int64_t)nb_frames * frame_len[0] + 2;
+    }
+    if (tot > maxlen) return DREDFX_ERR_BUFFER_TOO_SMALL;
+    pad_amount = pad ? maxlen - (int32_t)tot : 0;
+    if (nb_exts > 0) {
+      ext_len = dredfx_ext_generate(NULL, maxlen - (int32_t)tot, exts, nb_exts, nb_frames, 0);
+      if (ext_len < 0) return ext_len;
+      if (!pad) pad_amount = ext_len + (ext_len ? (ext_len + 253) / 254 : 1);
+    }
+    if (pad_amount != 0) {
+      nb_255s = (pad_amount - 1) / 255;
+      if (tot + ext_len + nb_255s + 1 > maxlen) return DREDFX_ERR_BUFFER_TOO_SMALL;
+    }
+  }
+
+  *p++ = (unsigned char)((toc & 0xFC) | code);
+  if (code == 2) p = write_size(p, frame_len[0]);
+  if (code == 3) {
+    *p++ = (unsigned char)(nb_frames | (vbr ? 0x80 : 0) | (pad_amount ? 0x40 : 0));
+    for (i = 0; i < nb_255s; i++) *p++ = PADDING_CONTINUE;
+    if (pad_amount) *p++ = (unsigned char)(pad_amount - 255 * nb_255s - 1);
+    if (vbr)
+      for (i = 0; i < nb_frames - 1; i++) p = write_size(p, frame_len[i]);
+  }
+  for (i = 0; i < nb_frames; i++) {
+    if (frame_len[i] > 0) memcpy(p, frames[i], (size_t)frame_len[i]);
+    p += frame_len[i];
+  }
+  if (pad_amount) {
+    const int64_t total = tot + pad_amount;
+    unsigned char *ext_begin = out + (total - ext_len);
+    /* Between the frames and the extensions: 0x01 (padding extension ID 0, L = 1, no payload)
+     * bytes, or zeros when the packet carries no extension (libopus' opus_packet_pad). */
+    memset(p, nb_exts > 0 ? 0x01 : 0x00, (size_t)(ext_begin - p));
+    if (ext_len > 0) {
+      int32_t r = dredfx_ext_generate(ext_begin, ext_len, exts, nb_exts, nb_frames, 0);
+      if (r != ext_len) return r < 0 ? r : DREDFX_ERR_INTERNAL;
+    }
+    return (int)total;
+  }
+  return (int)tot;
+}
+
+int dredfx_packet_pad(unsigned char *out, int32_t maxlen, const unsigned char *in, int32_t len,
+                      const dredfx_extension *exts, int nb_exts, int pad) {
+  dredfx_packet_info info;
+  dredfx_extension all[DREDFX_MAX_PAD_EXTENSIONS];
+  const unsigned char *frames[DREDFX_MAX_FRAMES];
+  int i, n, rc;
+  if (!out || !in || len < 1 || maxlen < 0 || nb_exts < 0 || (!exts && nb_exts > 0)) return DREDFX_ERR_BAD_ARG;
+  if (len > maxlen) return DREDFX_ERR_BAD_ARG;
+  if (len == maxlen && nb_exts == 0) { /* libopus returns the packet as it is */
+    if (out != in) memmove(out, in, (size_t)len);
+    return (int)len;
+  }
+  if (nb_exts > DREDFX_MAX_PAD_EXTENSIONS) return DREDFX_ERR_BUFFER_TOO_SMALL;
+  rc = dredfx_packet_parse(in, len, &info);
+  if (rc < 0) return rc;
+  for (i = 0; i < nb_exts; i++) all[i] = exts[i];
+  n = 0;
+  if (info.padding_len > 0) {
+    n = dredfx_ext_parse(in + info.padding_offset, info.padding_len, info.nb_frames, all + nb_exts,
+                         DREDFX_MAX_PAD_EXTENSIONS - nb_exts);
+    if (n < 0) return n;
+  }
+  for (i = 0; i < info.nb_frames; i++) frames[i] = in + info.frame_offset[i];
+  return dredfx_packet_repacketize(out, maxlen, info.toc, frames, info.frame_len, info.nb_frames, all,
+                                   nb_exts + n, pad);
+}
