@@ -40,6 +40,19 @@ def parse_packet(data):
                   info.samples_per_frame, frames, padding)
 
 
+cdef int _frames_in(list frames, const unsigned char **fptr, int16_t *flen) except -1:
+    """Points fptr/flen (48 entries) at the frames (bytes, kept alive by the caller)."""
+    cdef int i, n = len(frames)
+    if n < 1 or n > DREDFX_MAX_FRAMES:
+        check(DREDFX_ERR_BAD_ARG)
+    for i in range(n):
+        if len(frames[i]) > DREDFX_MAX_FRAME_BYTES:
+            check(DREDFX_ERR_BAD_ARG)
+        fptr[i] = frames[i]
+        flen[i] = <int16_t>len(frames[i])
+    return 0
+
+
 def build_packet(int config, int stereo, frames, padding=b"", force_code3=False, vbr=False,
                  maxlen=None):
     """Builds a packet from frames (a list of bytes) and padding content, as libopus does."""
@@ -50,16 +63,11 @@ def build_packet(int config, int stereo, frames, padding=b"", force_code3=False,
     cdef int16_t flen[48]
     cdef const unsigned char[::1] pview = padding
     cdef long long bound = 3 + len(padding) // 254 + 1 + 2 * max(n, 1)
-    cdef int i, rc
-    if n < 1 or n > DREDFX_MAX_FRAMES or len(padding) > INT32_MAX:
+    cdef int rc
+    if len(padding) > INT32_MAX:
         check(DREDFX_ERR_BAD_ARG)
-    for i in range(n):
-        if len(frames[i]) > DREDFX_MAX_FRAME_BYTES:
-            check(DREDFX_ERR_BAD_ARG)
-        fptr[i] = frames[i]
-        flen[i] = <int16_t>len(frames[i])
-        bound += flen[i]
-    bound += len(padding)
+    _frames_in(frames, fptr, flen)
+    bound += sum(len(f) for f in frames) + len(padding)
     if maxlen is not None:
         if maxlen < 0:
             check(DREDFX_ERR_BAD_ARG)
@@ -192,14 +200,8 @@ def repacketize(int toc, frames, exts=(), length=None, maxlen=None):
     cdef int n = len(frames)
     cdef const unsigned char *fptr[48]
     cdef int16_t flen[48]
-    cdef int i, rc
-    if n < 1 or n > DREDFX_MAX_FRAMES:
-        check(DREDFX_ERR_BAD_ARG)
-    for i in range(n):
-        if len(frames[i]) > DREDFX_MAX_FRAME_BYTES:
-            check(DREDFX_ERR_BAD_ARG)
-        fptr[i] = frames[i]
-        flen[i] = <int16_t>len(frames[i])
+    cdef int rc
+    _frames_in(frames, fptr, flen)
     size, pad = _out_size(sum(len(f) + 2 for f in frames) + 2, items, length, maxlen)
     out = bytearray(max(size, 1))
     cdef unsigned char[::1] oview = out

@@ -449,14 +449,19 @@ def test_conv1d_vs_reference(seed, size, ksize, dilation, act):
     np.testing.assert_array_equal(new_mem / A15, want_mem)
     taps = np.concatenate([mem[i * size * dilation:i * size * dilation + size] for i in range(ksize - 1)] + [x])
     y, acc = ref_linear(rl, taps / A15, nout)
-    e = requant_bound(acc, rl.scale, rl.bias)
+    check_activated("conv1d output", out, want, requant_bound(acc, rl.scale, rl.bias), act)
+
+
+def check_activated(name, out, want, e, act):
+    """a15 outputs of a layer whose pre-activation error is e: tanh L_tanh e + E_tanh; linear
+    e + 0.5 LSB a15 against the reference clipped to a15's range."""
     if act == _nn.ACT_TANH:
         bound = L_TANH * e + _nn.TANH_MAX_ERR_APPROX + F32_SLACK
     else:
         want = np.clip(want, -1, 32767 / A15)
         bound = e + 0.5 / A15 + F32_SLACK
     err = np.abs(out / A15 - want)
-    record("conv1d output", err, bound)
+    record(name, err, bound)
     assert np.all(err <= bound)
 
 
@@ -504,15 +509,8 @@ def test_conv2d_vs_reference(seed, cin, cout, kt, kh, height, act):
         want, rmem = ref.conv2d(w, bias, cin, cout, kt, kh, rmem, x / A15, height, act)
         np.testing.assert_array_equal(mem / A15, rmem)
         np.testing.assert_array_equal(mem, frames[ts:] * A15)
-        e = conv2d_bound(w, bias, wexp, frames, cin, cout, kt, kh, height)
-        if act == _nn.ACT_TANH:
-            bound = L_TANH * e + _nn.TANH_MAX_ERR_APPROX + F32_SLACK
-        else:
-            want = np.clip(want, -1, 32767 / A15)
-            bound = e + 0.5 / A15 + F32_SLACK
-        err = np.abs(out / A15 - want)
-        record("conv2d output", err, bound)
-        assert np.all(err <= bound)
+        check_activated("conv2d output", out, want, conv2d_bound(w, bias, wexp, frames, cin, cout, kt, kh, height),
+                        act)
 
 
 def test_conv2d_in_q_and_arguments():

@@ -438,16 +438,22 @@ static void test_conv1d(void) {
 
 /* conv2d: 1 -> 2 channels, 2 (time) x 2 (lags), 3 outputs per channel, Q15 weights (wexp 15).
  * Channel 0: 0.5 x(t-1)[j] + 0.5 x(t)[j+1]; channel 1: -0.5 x(t)[j] + 0.25. */
-static void test_conv2d(void) {
-  static const int16_t w16[8] = {16384, 0, 0, 16384, 0, 0, -16384, 0};
-  static const int32_t wexp[2] = {15, 15}, bias[2] = {0, 16384};
+static dredfx_nn_linear wide_layer(int nb_inputs, int nb_outputs, const int16_t *w16, const int32_t *wexp,
+                                   const int32_t *bias) {
   dredfx_nn_linear l;
   memset(&l, 0, sizeof(l));
-  l.nb_inputs = 4;
-  l.nb_outputs = 2;
+  l.nb_inputs = nb_inputs;
+  l.nb_outputs = nb_outputs;
   l.w16 = w16;
   l.wexp = wexp;
   l.bias = bias;
+  return l;
+}
+
+static void test_conv2d(void) {
+  static const int16_t w16[8] = {16384, 0, 0, 16384, 0, 0, -16384, 0};
+  static const int32_t wexp[2] = {15, 15}, bias[2] = {0, 16384};
+  dredfx_nn_linear l = wide_layer(4, 2, w16, wexp, bias);
   int16_t mem[4] = {0, 0, 0, 0}, out[8];
   const int16_t x1[4] = {1000, 2000, 3000, 4000}, x2[4] = {-4000, 100, 200, 300};
   for (int i = 0; i < 8; i++) out[i] = 12345;
@@ -475,12 +481,7 @@ static void test_conv2d(void) {
     /* 8 channels x 2048 lags: 16,384 inputs a frame, above DREDFX_NN_MAX_CONV2D_INPUTS. */
     static const int16_t w8ch[8] = {1, 1, 1, 1, 1, 1, 1, 1};
     static const int32_t e8[1] = {0};
-    dredfx_nn_linear l8;
-    memset(&l8, 0, sizeof(l8));
-    l8.nb_inputs = 8;
-    l8.nb_outputs = 1;
-    l8.w16 = w8ch;
-    l8.wexp = e8;
+    dredfx_nn_linear l8 = wide_layer(8, 1, w8ch, e8, NULL);
     CHECK_EQ(dredfx_nn_conv2d(&l8, 8, 1, 1, DREDFX_NN_ACT_LINEAR, out, 2048, NULL, x1, 2048, 15),
              DREDFX_ERR_BAD_ARG);
   }

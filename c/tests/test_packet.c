@@ -321,23 +321,16 @@ static void test_known_answers(void) {
   }
 }
 
-static void test_repacketizer_answers(void) {
-  /* libopus 1.6.1: opus_repacketizer_out of three 20 ms hybrid code-3 packets, each with one
-   * DRED-like extension, and the same with CBR padding to 120 bytes */
-  static const char *out_hex =
-      "7b433c000102030405060708091011121314151617181920212223242526272829fd12440c1213141516171819"
-      "1a1b1c1d1e1f20210412440c42434445464748494a4b4c4d4e4f5051440c82838485868788898a8b8c8d8e8f"
-      "90919293";
+/* Three 20 ms hybrid code-3 packets, each with one DRED-like extension: their frames and their
+ * extensions renumbered to frames 0, 1, 2 (the input of libopus' repacketizer tests below). */
+static void load_three(unsigned char in[3][64], const unsigned char **frames, int16_t *frame_len,
+                       dredfx_extension *exts) {
   static const char *in_hex[3] = {
       "7b411300010203040506070809fc440c12131415161718191a1b1c1d1e1f2021",
       "7b411310111213141516171819fc440c42434445464748494a4b4c4d4e4f5051",
       "7b411520212223242526272829fc440c82838485868788898a8b8c8d8e8f90919293"};
-  unsigned char in[3][64], want[200], buf[200], padding[120];
-  const unsigned char *frames[3];
-  int16_t frame_len[3];
-  dredfx_extension exts[3];
   dredfx_packet_info info;
-  int k, n, wn, plen;
+  int k;
   for (k = 0; k < 3; k++) {
     int len = unhex(in_hex[k], in[k]);
     CHECKF(dredfx_packet_parse(in[k], len, &info) == 0 && info.nb_frames == 1 &&
@@ -348,6 +341,21 @@ static void test_repacketizer_answers(void) {
           "input %d ext", k);
     exts[k].frame = k;
   }
+}
+
+static void test_repacketizer_answers(void) {
+  /* libopus 1.6.1: opus_repacketizer_out of the three packets, and the same with CBR padding to
+   * 120 bytes */
+  static const char *out_hex =
+      "7b433c000102030405060708091011121314151617181920212223242526272829fd12440c1213141516171819"
+      "1a1b1c1d1e1f20210412440c42434445464748494a4b4c4d4e4f5051440c82838485868788898a8b8c8d8e8f"
+      "90919293";
+  unsigned char in[3][64], want[200], buf[200], padding[120];
+  const unsigned char *frames[3];
+  int16_t frame_len[3];
+  dredfx_extension exts[3];
+  int n, wn, plen;
+  load_three(in, frames, frame_len, exts);
   wn = unhex(out_hex, want);
   plen = dredfx_ext_generate(NULL, 1000, exts, 3, 3, 0);
   CHECKF(plen == 60, "ext len %d", plen);
@@ -365,10 +373,6 @@ static void test_repacketizer_answers(void) {
 /* dredfx_packet_repacketize / dredfx_packet_pad against what libopus 1.6.1's
  * opus_repacketizer_out_range_impl and opus_packet_pad_impl wrote (interop/dred_dump.c). */
 static void test_pad_answers(void) {
-  static const char *three_hex[3] = {
-      "7b411300010203040506070809fc440c12131415161718191a1b1c1d1e1f2021",
-      "7b411310111213141516171819fc440c42434445464748494a4b4c4d4e4f5051",
-      "7b411520212223242526272829fc440c82838485868788898a8b8c8d8e8f90919293"};
   static const unsigned char small[3] = {0x08, 0x41, 0x42};
   static const unsigned char dred_bytes[3] = {0x44, 0x43, 0x0c};
   const dredfx_extension dred = {126, 0, dred_bytes, 3};
@@ -376,17 +380,9 @@ static void test_pad_answers(void) {
   const unsigned char *frames[3];
   int16_t frame_len[3];
   dredfx_extension exts[3];
-  dredfx_packet_info info;
-  int k, n, i, ok;
-  /* The three packets above through the repacketizer, CBR to 120 bytes: 27 bytes of 0x01. */
-  for (k = 0; k < 3; k++) {
-    int len = unhex(three_hex[k], in[k]);
-    dredfx_packet_parse(in[k], len, &info);
-    frames[k] = in[k] + info.frame_offset[0];
-    frame_len[k] = info.frame_len[0];
-    dredfx_ext_parse(in[k] + info.padding_offset, info.padding_len, 1, &exts[k], 1);
-    exts[k].frame = k;
-  }
+  int n, i, ok;
+  /* The three packets through the repacketizer, CBR to 120 bytes: 27 bytes of 0x01. */
+  load_three(in, frames, frame_len, exts);
   n = dredfx_packet_repacketize(buf, 120, 0x7b, frames, frame_len, 3, exts, 3, 1);
   for (ok = 1, i = 33; i < 60; i++) ok &= buf[i] == 1;
   CHECKF(n == 120 && buf[0] == 0x7b && buf[1] == 0x43 && buf[2] == 0x57 && ok && buf[60] == 0xfd &&
