@@ -5,7 +5,7 @@
 # caps. Build folders: build/cmake/cross-<target>.
 # Usage: scripts/cross-test.sh [aarch64] [armv7]   (default: both). Exits non-zero on failure.
 set -eu
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/.." && pwd -P)
 . "$root/scripts/cmake-dir.sh"
 targets=${*:-aarch64 armv7}
 summary=""

@@ -3,7 +3,7 @@
 # with AddressSanitizer + UBSan, then test_nn and checkasm. Build folder: build/cmake/fixed-debug.
 # Usage: scripts/fixed-debug-test.sh [checkasm args]
 set -eu
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/.." && pwd -P)
 . "$root/scripts/cmake-dir.sh"
 build=$(cmake_dir "$root" fixed-debug)
 sanitize=${DREDFX_SANITIZE:-ON}

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 t0=$(date +%s)
 stage() { echo; echo "=== $* ($(( $(date +%s) - t0 )) s)"; }
 CACHE="${DREDFX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dredfx}"; mkdir -p "$CACHE"
-ROOT=$(pwd)
+ROOT=$(pwd -P)
 . scripts/cmake-dir.sh
 PY="${PYTHON:-python3}"
 

@@ -4,9 +4,10 @@
  * has it); aarch64: 1 NEON, 2 NEON+dotprod;
  * armv7 built with -mfpu=neon: 1 NEON (if AT_HWCAP has HWCAP_NEON).
  * At first use the highest level the CPU supports is selected, capped by the environment
- * variable DREDFX_CPU=scalar|avx2|avxvnni|neon|dotprod. A value naming a level this CPU lacks (for example
- * dotprod on a Cortex-A53) selects the highest available level below it; an unknown value, or
- * one from another architecture, leaves the level uncapped. Both print one warning on stderr.
+ * variable DREDFX_CPU=scalar|avx2|avxvnni|neon|dotprod. A value naming a level this CPU lacks
+ * (for example dotprod on a Cortex-A53) selects the highest available level below it; an unknown
+ * value, or one from another architecture, leaves the level uncapped. Both print one warning on
+ * stderr.
  * dredfx_cpu_set_level() overrides the choice and refuses a level the CPU lacks. All levels
  * give the same integers; the level only changes speed. */
 #include <pthread.h>
