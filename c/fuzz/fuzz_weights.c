@@ -3,16 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../tests/blob_sign.h"
 #include "dredfx.h"
-
-static uint32_t crc32_ref(const unsigned char *p, size_t n) {
-  uint32_t c = 0xffffffffu;
-  for (size_t i = 0; i < n; i++) {
-    c ^= p[i];
-    for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1)));
-  }
-  return ~c;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size == 0) return 0;
@@ -20,10 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!blob) return 0;
   memcpy(blob, data + 1, size - 1);
   size_t len = size - 1;
-  if ((data[0] & 1) && len >= 64) {
-    uint32_t c = crc32_ref(blob + 24, len - 24);
-    blob[20] = c; blob[21] = c >> 8; blob[22] = c >> 16; blob[23] = c >> 24;
-  }
+  if ((data[0] & 1) && len >= 64) blob_sign(blob, len);
   dredfx_weight_array arrays[64];
   int n = dredfx_weights_parse(blob, len, arrays, 64);
   if (n >= 0) {

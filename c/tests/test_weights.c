@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "blob_sign.h"
 #include "check.h"
 #include "dredfx.h"
 
@@ -12,16 +13,7 @@ static void wr32(unsigned char *p, uint32_t v) {
   p[0] = v; p[1] = v >> 8; p[2] = v >> 16; p[3] = v >> 24;
 }
 
-static uint32_t crc32_ref(const unsigned char *p, size_t n) {
-  uint32_t c = 0xffffffffu;
-  for (size_t i = 0; i < n; i++) {
-    c ^= p[i];
-    for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1)));
-  }
-  return ~c;
-}
-
-static void sign(void) { wr32(blob + 20, crc32_ref(blob + 24, blob_len - 24)); }
+static void sign(void) { blob_sign(blob, blob_len); }
 
 static size_t add_record(size_t pos, const char *name, int type, uint32_t count, int es, int fill) {
   memset(blob + pos, 0, 64);
