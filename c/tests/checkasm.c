@@ -80,23 +80,35 @@ static void report_mismatch(const char *kernel, int level, int rows, int cols, i
             dredfx_cpu_level_name(level), rows, cols, i, got, want);
 }
 
+/* Element i of an int32 (wide = 0) or int64 (wide = 1) output array. */
+static int64_t elem(const void *a, int i, int wide) {
+  return wide ? ((const int64_t *)a)[i] : ((const int32_t *)a)[i];
+}
+
+/* One case of one level: its rows outputs against the scalar ones (the first mismatch is
+ * reported) and the canary just after them; counted in st. */
+static void tally(stats *st, const char *kernel, int l, int rows, int cols, const void *ref, const void *out,
+                  int wide) {
+  int bad = elem(out, rows, wide) != CANARY;
+  for (int i = 0; i < rows; i++)
+    if (elem(out, i, wide) != elem(ref, i, wide)) {
+      report_mismatch(kernel, l, rows, cols, i, elem(ref, i, wide), elem(out, i, wide));
+      bad = 1;
+      break;
+    }
+  st->cases[l]++;
+  st->failed[l] += bad;
+}
+
 /* ------------------------------------------------------------------ dense_i8 */
 static void check_dense_i8(stats *st, const int8_t *w, const int8_t *x, int rows, int cols) {
   int32_t *ref = xmalloc(sizeof(int32_t) * (size_t)rows);
   int32_t *out = xmalloc(sizeof(int32_t) * ((size_t)rows + 1));
   levels[0]->dense_i8(ref, w, x, rows, cols);
   for (int l = 1; l < nb_levels; l++) {
-    int bad = 0;
     out[rows] = CANARY;
     levels[l]->dense_i8(out, w, x, rows, cols);
-    for (int i = 0; i < rows; i++)
-      if (out[i] != ref[i]) {
-        if (!bad) report_mismatch("dense_i8", l, rows, cols, i, ref[i], out[i]);
-        bad = 1;
-      }
-    if (out[rows] != CANARY) bad = 1;
-    st->cases[l]++;
-    st->failed[l] += bad;
+    tally(st, "dense_i8", l, rows, cols, ref, out, 0);
   }
   free(ref);
   free(out);
@@ -191,17 +203,9 @@ static void check_sparse_i8(stats *st, const int8_t *w, const int32_t *idx, cons
   int32_t *out = xmalloc(sizeof(int32_t) * ((size_t)rows + 1));
   levels[0]->sparse_i8(ref, w, idx, x, rows);
   for (int l = 1; l < nb_levels; l++) {
-    int bad = 0;
     out[rows] = CANARY;
     levels[l]->sparse_i8(out, w, idx, x, rows);
-    for (int i = 0; i < rows; i++)
-      if (out[i] != ref[i]) {
-        if (!bad) report_mismatch("sparse_i8", l, rows, cols, i, ref[i], out[i]);
-        bad = 1;
-      }
-    if (out[rows] != CANARY) bad = 1;
-    st->cases[l]++;
-    st->failed[l] += bad;
+    tally(st, "sparse_i8", l, rows, cols, ref, out, 0);
   }
   free(ref);
   free(out);
@@ -250,17 +254,9 @@ static void check_dense_i16(stats *st, const int16_t *w, const int16_t *x, int r
   int64_t *out = xmalloc(sizeof(int64_t) * ((size_t)rows + 1));
   levels[0]->dense_i16(ref, w, x, rows, cols);
   for (int l = 1; l < nb_levels; l++) {
-    int bad = 0;
     out[rows] = CANARY;
     levels[l]->dense_i16(out, w, x, rows, cols);
-    for (int i = 0; i < rows; i++)
-      if (out[i] != ref[i]) {
-        if (!bad) report_mismatch("dense_i16", l, rows, cols, i, ref[i], out[i]);
-        bad = 1;
-      }
-    if (out[rows] != CANARY) bad = 1;
-    st->cases[l]++;
-    st->failed[l] += bad;
+    tally(st, "dense_i16", l, rows, cols, ref, out, 1);
   }
   free(ref);
   free(out);
