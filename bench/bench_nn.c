@@ -12,6 +12,8 @@
 #include "dredfx.h"
 #include "nn/nn.h"
 
+#define K dredfx_nn_get_kernels()
+
 #define REPEATS 5
 
 static unsigned rng_state = 12345;
@@ -58,7 +60,7 @@ static void free_layer(dredfx_nn_linear *l) {
 
 static int run(const dredfx_nn_linear *l1, const dredfx_nn_linear *l2, int is_gru, const int16_t *in,
                int16_t *state, int32_t *out) {
-  return is_gru ? dredfx_nn_gru(l1, l2, state, in) : dredfx_nn_linear_a15(l1, out, in);
+  return is_gru ? dredfx_nn_gru(K, l1, l2, state, in) : dredfx_nn_linear_a15(K, l1, out, in);
 }
 
 int main(int argc, char **argv) {

@@ -170,7 +170,7 @@ def linear_a15(Linear layer, x):
     cdef const int16_t *px = _p16(x)
     cdef int rc
     with nogil:
-        rc = dredfx_nn_linear_a15(&layer.c, &o[0], px)
+        rc = dredfx_nn_linear_a15(dredfx_nn_get_kernels(), &layer.c, &o[0], px)
     check(rc)
     return out
 
@@ -183,7 +183,7 @@ def linear_i16(Linear layer, x, int in_q):
     cdef const int16_t *px = _p16(x)
     cdef int rc
     with nogil:
-        rc = dredfx_nn_linear_i16(&layer.c, &o[0], px, in_q)
+        rc = dredfx_nn_linear_i16(dredfx_nn_get_kernels(), &layer.c, &o[0], px, in_q)
     check(rc)
     return out
 
@@ -239,7 +239,7 @@ def dense(Linear layer, int act, x):
     cdef const int16_t *px = _p16(x)
     cdef int rc
     with nogil:
-        rc = dredfx_nn_dense(&layer.c, act, &o[0], px)
+        rc = dredfx_nn_dense(dredfx_nn_get_kernels(), &layer.c, act, &o[0], px)
     check(rc)
     return out
 
@@ -252,7 +252,7 @@ def dense_wide(Linear layer, int act, x, int in_q):
     cdef const int16_t *px = _p16(x)
     cdef int rc
     with nogil:
-        rc = dredfx_nn_dense_i16(&layer.c, act, &o[0], px, in_q)
+        rc = dredfx_nn_dense_i16(dredfx_nn_get_kernels(), &layer.c, act, &o[0], px, in_q)
     check(rc)
     return out
 
@@ -268,7 +268,7 @@ def gru(Linear input_layer, Linear recurrent_layer, state, x):
     cdef const int16_t *px = _p16(x)
     cdef int rc
     with nogil:
-        rc = dredfx_nn_gru(&input_layer.c, &recurrent_layer.c, &s[0], px)
+        rc = dredfx_nn_gru(dredfx_nn_get_kernels(), &input_layer.c, &recurrent_layer.c, &s[0], px)
     check(rc)
     return out
 
@@ -283,7 +283,7 @@ def glu(Linear layer, x):
     cdef const int16_t *px = _p16(x)
     cdef int rc
     with nogil:
-        rc = dredfx_nn_glu(&layer.c, &o[0], px)
+        rc = dredfx_nn_glu(dredfx_nn_get_kernels(), &layer.c, &o[0], px)
     check(rc)
     return out
 
@@ -307,7 +307,7 @@ def conv1d(Linear layer, int act, mem, x, int input_size, int dilation=1):
     cdef const int16_t *px = _p16(x)
     cdef int rc
     with nogil:
-        rc = dredfx_nn_conv1d(&layer.c, act, &o[0], pm, px, input_size, dilation)
+        rc = dredfx_nn_conv1d(dredfx_nn_get_kernels(), &layer.c, act, &o[0], pm, px, input_size, dilation)
     check(rc)
     return out, new_mem
 

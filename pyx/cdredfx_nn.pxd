@@ -10,6 +10,7 @@ cdef extern from "nn/kernels.h" nogil:
                           int rows) noexcept nogil
         void (*dense_i16)(int64_t *acc, const int16_t *w, const int16_t *x, int rows, int cols) noexcept nogil
     const dredfx_nn_kernels *dredfx_nn_kernels_for_level(int level)
+    const dredfx_nn_kernels *dredfx_nn_get_kernels()
 
 
 cdef extern from "nn/nn.h" nogil:
@@ -39,18 +40,18 @@ cdef extern from "nn/nn.h" nogil:
         const int32_t *wexp
         const int32_t *bias
 
-    int dredfx_nn_linear_a15(const dredfx_nn_linear *l, int32_t *p16_out, const int16_t *a15_in)
-    int dredfx_nn_linear_i16(const dredfx_nn_linear *l, int32_t *p16_out, const int16_t *x, int in_q)
+    int dredfx_nn_linear_a15(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int32_t *p16_out, const int16_t *a15_in)
+    int dredfx_nn_linear_i16(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int32_t *p16_out, const int16_t *x, int in_q)
     int dredfx_nn_activation(int16_t *a15_out, const int32_t *p16_in, int n, int act)
     void dredfx_nn_tanh(int16_t *a15_out, const int32_t *p16_in, int n)
     void dredfx_nn_sigmoid(int16_t *a15_out, const int32_t *p16_in, int n)
-    int dredfx_nn_dense(const dredfx_nn_linear *l, int act, int16_t *out_a15, const int16_t *in_a15)
-    int dredfx_nn_dense_i16(const dredfx_nn_linear *l, int act, int16_t *out_a15, const int16_t *x,
+    int dredfx_nn_dense(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int act, int16_t *out_a15, const int16_t *in_a15)
+    int dredfx_nn_dense_i16(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int act, int16_t *out_a15, const int16_t *x,
                             int in_q)
-    int dredfx_nn_gru(const dredfx_nn_linear *input_layer, const dredfx_nn_linear *recurrent_layer,
+    int dredfx_nn_gru(const dredfx_nn_kernels *k, const dredfx_nn_linear *input_layer, const dredfx_nn_linear *recurrent_layer,
                       int16_t *state_a15, const int16_t *in_a15)
-    int dredfx_nn_glu(const dredfx_nn_linear *l, int16_t *out_a15, const int16_t *in_a15)
-    int dredfx_nn_conv1d(const dredfx_nn_linear *l, int act, int16_t *out_a15, int16_t *mem_a15,
+    int dredfx_nn_glu(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int16_t *out_a15, const int16_t *in_a15)
+    int dredfx_nn_conv1d(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int act, int16_t *out_a15, int16_t *mem_a15,
                          const int16_t *in_a15, int input_size, int dilation)
     int dredfx_nn_conv2d(const dredfx_nn_linear *l, int in_channels, int ktime, int kheight, int act,
                          int16_t *out_a15, int hstride, int16_t *mem, const int16_t *inp, int height,

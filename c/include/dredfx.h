@@ -259,7 +259,7 @@ const dredfx_weight_array *dredfx_weights_find(const dredfx_weight_array *arrays
 /* Sets the stats tables from a parsed blob; DREDFX_ERR_WEIGHTS_MISSING/_SHAPE on failure. */
 int dredfx_dred_stats_init(dredfx_dred_stats *stats, const dredfx_weight_array *arrays, int n);
 
-/* ---------------------------------------------------------------- CPU dispatch (nn/cpu.c)
+/* ---------------------------------------------------------------- CPU dispatch (common/cpu.c)
  * Levels: 0 scalar; x86: 1 AVX2, 2 AVX-VNNI; ARM: 1 NEON, 2 NEON+dotprod. The environment variable
  * DREDFX_CPU=scalar|avx2|avxvnni|neon|dotprod caps the level (read once, at first use). */
 enum {

@@ -10,6 +10,9 @@
 #include "nn/kernels.h"
 #include "nn/nn.h"
 
+/* The kernels of the level in use: tests switch levels with dredfx_cpu_set_level. */
+#define K dredfx_nn_get_kernels()
+
 /* ------------------------------------------------------------------ layer builders */
 #define MAXW 4096
 
@@ -54,37 +57,37 @@ static void test_linear_i8(void) {
   /* 127 * 16384 = 2080768 = 63.5 * 32768 -> 64 (half up); -63.5 -> -63 */
   for (size_t k = 0; k < sizeof(a15) / sizeof(a15[0]); k++) {
     a = a15[k];
-    CHECK(dredfx_nn_linear_a15(&t.l, p, &a) == DREDFX_OK);
+    CHECK(dredfx_nn_linear_a15(K, &t.l, p, &a) == DREDFX_OK);
     CHECK_EQ(p[0], x8[k]);
   }
   /* Requant rounding: 127 * 2^30 >> 31 = 63.5 -> 64; -63.5 -> -63. */
   make_i8(&t, 1, 1, one, 1 << 30, 31, NULL);
   a = 32767;
-  dredfx_nn_linear_a15(&t.l, p, &a);
+  dredfx_nn_linear_a15(K, &t.l, p, &a);
   CHECK_EQ(p[0], 64);
   static const int mone[1] = {-1};
   make_i8(&t, 1, 1, mone, 1 << 30, 31, NULL);
-  dredfx_nn_linear_a15(&t.l, p, &a);
+  dredfx_nn_linear_a15(K, &t.l, p, &a);
   CHECK_EQ(p[0], -63);
   /* mult 3, shift 2: 127 * 3 / 4 = 95.25 -> 95; -95.25 -> -95; 1 * 3 / 4 = 0.75 -> 1 */
   make_i8(&t, 2, 1, (const int[]){1, -1}, 3, 2, NULL);
-  dredfx_nn_linear_a15(&t.l, p, &a);
+  dredfx_nn_linear_a15(K, &t.l, p, &a);
   CHECK_EQ(p[0], 95);
   CHECK_EQ(p[1], -95);
   a = 258;
-  dredfx_nn_linear_a15(&t.l, p, &a);
+  dredfx_nn_linear_a15(K, &t.l, p, &a);
   CHECK_EQ(p[0], 1);
   CHECK_EQ(p[1], -1); /* -0.75 -> -1 */
   /* int32 saturation of the product: 4 * 127 * 127 * (2^31 - 1) / 2 > INT32_MAX. */
   int16_t in4[4] = {32767, 32767, 32767, 32767};
   make_i8(&t, 2, 4, (const int[]){127, 127, 127, 127, -128, -128, -128, -128}, INT32_MAX, 1, NULL);
-  dredfx_nn_linear_a15(&t.l, p, in4);
+  dredfx_nn_linear_a15(K, &t.l, p, in4);
   CHECK_EQ(p[0], INT32_MAX);
   CHECK_EQ(p[1], INT32_MIN);
   /* Saturating bias. */
   make_i8(&t, 2, 4, (const int[]){127, 127, 127, 127, -128, -128, -128, -128}, 1 << 30, 30,
           (const int32_t[]){INT32_MAX - 10, INT32_MIN + 10});
-  dredfx_nn_linear_a15(&t.l, p, in4);
+  dredfx_nn_linear_a15(K, &t.l, p, in4);
   CHECK_EQ(p[0], INT32_MAX);
   CHECK_EQ(p[1], INT32_MIN);
   /* Padding: 5 inputs -> 8 columns, 9 outputs -> 16 rows; the padded inputs are zero. */
@@ -93,7 +96,7 @@ static void test_linear_i8(void) {
   make_i8(&t, 9, 5, m, 1 << 30, 30, NULL);
   int16_t in5[5] = {258 * 1, 258 * 2, 258 * 3, 258 * 4, 258 * 5};
   int32_t p9[9];
-  dredfx_nn_linear_a15(&t.l, p9, in5);
+  dredfx_nn_linear_a15(K, &t.l, p9, in5);
   for (int i = 0; i < 9; i++) {
     int want = 0;
     for (int j = 0; j < 5; j++) want += m[i * 5 + j] * (j + 1);
@@ -103,7 +106,7 @@ static void test_linear_i8(void) {
   int32_t idx[2 * (1 + 2)] = {2, 0, 4, 2, 0, 4};
   t.l.idx = idx;
   int32_t p9s[9];
-  dredfx_nn_linear_a15(&t.l, p9s, in5);
+  dredfx_nn_linear_a15(K, &t.l, p9s, in5);
   CHECK(memcmp(p9, p9s, sizeof(p9)) == 0);
   /* Sparse with only the second column block of the first row group: columns 4..7. */
   int32_t idx2[3] = {1, 4, 0};
@@ -113,27 +116,27 @@ static void test_linear_i8(void) {
   dredfx_nn_linear sl = t.l;
   sl.w8 = wb;
   sl.idx = idx2;
-  dredfx_nn_linear_a15(&sl, p9s, in5);
+  dredfx_nn_linear_a15(K, &sl, p9s, in5);
   CHECK_EQ(p9s[0], 10);
   CHECK_EQ(p9s[3], 0);
   CHECK_EQ(p9s[8], 0);
   /* Bad arguments. */
   dredfx_nn_linear bad = t.l;
   bad.nb_inputs = DREDFX_NN_MAX_INPUTS + 1;
-  CHECK_EQ(dredfx_nn_linear_a15(&bad, p9, in5), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_linear_a15(K, &bad, p9, in5), DREDFX_ERR_BAD_ARG);
   bad = t.l;
   t.shift[3] = 0;
-  CHECK_EQ(dredfx_nn_linear_a15(&bad, p9, in5), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_linear_a15(K, &bad, p9, in5), DREDFX_ERR_BAD_ARG);
   t.shift[3] = 63;
-  CHECK_EQ(dredfx_nn_linear_a15(&bad, p9, in5), DREDFX_ERR_BAD_ARG);
-  CHECK_EQ(dredfx_nn_linear_a15(NULL, p9, in5), DREDFX_ERR_BAD_ARG);
-  CHECK_EQ(dredfx_nn_linear_i16(&t.l, p9, in5, 10), DREDFX_ERR_BAD_ARG); /* int8 layer */
+  CHECK_EQ(dredfx_nn_linear_a15(K, &bad, p9, in5), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_linear_a15(K, NULL, p9, in5), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_linear_i16(K, &t.l, p9, in5, 10), DREDFX_ERR_BAD_ARG); /* int8 layer */
   /* No weights: bias only. */
   dredfx_nn_linear nb = {0};
   nb.nb_inputs = 3;
   nb.nb_outputs = 2;
   nb.bias = (const int32_t[]){-7, 9};
-  dredfx_nn_linear_a15(&nb, p, in5);
+  dredfx_nn_linear_a15(K, &nb, p, in5);
   CHECK_EQ(p[0], -7);
   CHECK_EQ(p[1], 9);
 }
@@ -149,47 +152,47 @@ static void test_linear_i16(void) {
   l.wexp = wexp;
   /* Row 0: w = (0.5, -1 + 2^-15); x = (1.0, 0) in Q10: 0.5 in p16 = 32768. s = 15 + 10 - 16 = 9. */
   int16_t x[2] = {1024, 0};
-  CHECK_EQ(dredfx_nn_linear_i16(&l, p, x, 10), DREDFX_OK);
+  CHECK_EQ(dredfx_nn_linear_i16(K, &l, p, x, 10), DREDFX_OK);
   CHECK_EQ(p[0], 32768);
   /* Row 1 (wexp 0): acc = 32767 * 1024, s = -6: << 6. */
   CHECK_EQ(p[1], 32767 * 1024 * 64);
   /* Rounding of the right shift: acc = 3 (x = (0, 1)) ... row 0: -32767, s = 9 -> -63.998 -> -64 */
   x[0] = 0;
   x[1] = 1;
-  dredfx_nn_linear_i16(&l, p, x, 10);
+  dredfx_nn_linear_i16(K, &l, p, x, 10);
   CHECK_EQ(p[0], -64);
   CHECK_EQ(p[1], 3 * 64);
   /* Half-up: acc = 256 * 1 + ... use x = (1, 0) with row 0: acc = 16384, s = 9: 32 exactly;
    * s = 15 (in_q 16): 16384 / 32768 = 0.5 -> 1; acc = -16384 -> -0.5 -> 0. */
   x[0] = 1;
   x[1] = 0;
-  dredfx_nn_linear_i16(&l, p, x, 16);
+  dredfx_nn_linear_i16(K, &l, p, x, 16);
   CHECK_EQ(p[0], 1);
   x[0] = -1;
-  dredfx_nn_linear_i16(&l, p, x, 16);
+  dredfx_nn_linear_i16(K, &l, p, x, 16);
   CHECK_EQ(p[0], 0);
   /* Saturation of the left shift: row 1, x = (-32768, -32768): acc = 32767 * 32768 - 3 * 32768,
    * in_q 0: s = -16. */
   x[0] = -32768;
   x[1] = -32768;
-  dredfx_nn_linear_i16(&l, p, x, 0);
+  dredfx_nn_linear_i16(K, &l, p, x, 0);
   CHECK_EQ(p[1], INT32_MIN);
   x[1] = 32767;
   x[0] = 32767;
-  dredfx_nn_linear_i16(&l, p, x, 0);
+  dredfx_nn_linear_i16(K, &l, p, x, 0);
   CHECK_EQ(p[1], INT32_MAX);
   /* linear_a15 on a wide layer = in_q 15. */
   int32_t q[2];
   x[0] = 12345;
   x[1] = -321;
-  dredfx_nn_linear_i16(&l, p, x, 15);
-  dredfx_nn_linear_a15(&l, q, x);
+  dredfx_nn_linear_i16(K, &l, p, x, 15);
+  dredfx_nn_linear_a15(K, &l, q, x);
   CHECK(p[0] == q[0] && p[1] == q[1]);
   /* Bad wexp / in_q. */
   wexp[1] = 41;
-  CHECK_EQ(dredfx_nn_linear_i16(&l, p, x, 10), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_linear_i16(K, &l, p, x, 10), DREDFX_ERR_BAD_ARG);
   wexp[1] = 0;
-  CHECK_EQ(dredfx_nn_linear_i16(&l, p, x, 32), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_linear_i16(K, &l, p, x, 32), DREDFX_ERR_BAD_ARG);
 }
 
 /* ------------------------------------------------------------------ activations */
@@ -330,7 +333,7 @@ static int16_t gru1(int16_t h, int32_t bz, int32_t br, int32_t bh_in, int32_t bh
   make_i8(&in, 3, 2, NULL, 0, 1, (const int32_t[]){bz, br, bh_in});
   make_i8(&rec, 3, 1, NULL, 0, 1, (const int32_t[]){0, 0, bh_rec});
   int16_t x[2] = {1000, -1000};
-  CHECK_EQ(dredfx_nn_gru(&in.l, &rec.l, &h, x), DREDFX_OK);
+  CHECK_EQ(dredfx_nn_gru(K, &in.l, &rec.l, &h, x), DREDFX_OK);
   return h;
 }
 
@@ -358,25 +361,25 @@ static void test_gru(void) {
   int16_t h[2] = {0, 0}, x[2] = {0, 0};
   make_i8(&in, 6, 2, NULL, 0, 1, NULL);
   make_i8(&rec, 3, 1, NULL, 0, 1, NULL);
-  CHECK_EQ(dredfx_nn_gru(&in.l, &rec.l, h, x), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_gru(K, &in.l, &rec.l, h, x), DREDFX_ERR_BAD_ARG);
 }
 
 static void test_glu(void) {
   i8_layer g;
   int16_t in[2] = {16384, -16384}, out[2];
   make_i8(&g, 2, 2, NULL, 0, 1, (const int32_t[]){0, 0});
-  CHECK_EQ(dredfx_nn_glu(&g.l, out, in), DREDFX_OK);
+  CHECK_EQ(dredfx_nn_glu(K, &g.l, out, in), DREDFX_OK);
   CHECK_EQ(out[0], 8192); /* 0.5 * sigmoid(0) */
   CHECK_EQ(out[1], -8192);
   make_i8(&g, 2, 2, NULL, 0, 1, (const int32_t[]){100 << 16, 100 << 16});
-  dredfx_nn_glu(&g.l, out, in);
+  dredfx_nn_glu(K, &g.l, out, in);
   CHECK_EQ(out[0], 16384); /* (16384 * 32767 + 16384) >> 15 = 2^29 >> 15 */
   CHECK_EQ(out[1], -16383);
   /* In place. */
-  dredfx_nn_glu(&g.l, in, in);
+  dredfx_nn_glu(K, &g.l, in, in);
   CHECK(in[0] == 16384 && in[1] == -16383);
   make_i8(&g, 2, 3, NULL, 0, 1, NULL);
-  CHECK_EQ(dredfx_nn_glu(&g.l, out, in), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_glu(K, &g.l, out, in), DREDFX_ERR_BAD_ARG);
 }
 
 /* Identity conv layer: out_o = x8 of tap o (p16 = 2 acc, linear activation halves it). */
@@ -402,7 +405,7 @@ static void test_conv1d(void) {
   for (int f = 0; f < 3; f++) {
     in[0] = (int16_t)(258 * (2 * f + 1));
     in[1] = (int16_t)(258 * (2 * f + 2));
-    CHECK_EQ(dredfx_nn_conv1d(&t.l, DREDFX_NN_ACT_LINEAR, out, mem, in, 2, 1), DREDFX_OK);
+    CHECK_EQ(dredfx_nn_conv1d(K, &t.l, DREDFX_NN_ACT_LINEAR, out, mem, in, 2, 1), DREDFX_OK);
     CHECK(frames_equal(out, want1[f], 6));
   }
   CHECK(mem[0] == 258 * 3 && mem[1] == 258 * 4 && mem[2] == 258 * 5 && mem[3] == 258 * 6);
@@ -413,7 +416,7 @@ static void test_conv1d(void) {
   for (int f = 0; f < 4; f++) {
     in[0] = (int16_t)(258 * (2 * f + 1));
     in[1] = (int16_t)(258 * (2 * f + 2));
-    dredfx_nn_conv1d(&t.l, DREDFX_NN_ACT_LINEAR, out, mem, in, 2, 2);
+    dredfx_nn_conv1d(K, &t.l, DREDFX_NN_ACT_LINEAR, out, mem, in, 2, 2);
     CHECK(frames_equal(out, want2[f], 4));
   }
   CHECK(mem[0] == 258 * 5 && mem[1] == 258 * 6 && mem[2] == 258 * 7 && mem[3] == 258 * 8);
@@ -423,17 +426,17 @@ static void test_conv1d(void) {
   for (int f = 0; f < 5; f++) {
     in[0] = (int16_t)(258 * (2 * f + 1));
     in[1] = (int16_t)(258 * (2 * f + 2));
-    dredfx_nn_conv1d(&t.l, DREDFX_NN_ACT_LINEAR, out, mem, in, 2, 2);
+    dredfx_nn_conv1d(K, &t.l, DREDFX_NN_ACT_LINEAR, out, mem, in, 2, 2);
   }
   CHECK(frames_equal(out, (const int[]){1, 2, 5, 6, 9, 10}, 6));
   /* k = 1: no memory needed. */
   identity_layer(&t, 2);
-  CHECK_EQ(dredfx_nn_conv1d(&t.l, DREDFX_NN_ACT_LINEAR, out, NULL, in, 2, 1), DREDFX_OK);
+  CHECK_EQ(dredfx_nn_conv1d(K, &t.l, DREDFX_NN_ACT_LINEAR, out, NULL, in, 2, 1), DREDFX_OK);
   CHECK(out[0] == 9 && out[1] == 10);
   /* nb_inputs not a multiple of input_size. */
   identity_layer(&t, 6);
-  CHECK_EQ(dredfx_nn_conv1d(&t.l, DREDFX_NN_ACT_LINEAR, out, mem, in, 4, 1), DREDFX_ERR_BAD_ARG);
-  CHECK_EQ(dredfx_nn_conv1d(&t.l, DREDFX_NN_ACT_LINEAR, out, mem, in, 2, 0), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_conv1d(K, &t.l, DREDFX_NN_ACT_LINEAR, out, mem, in, 4, 1), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_conv1d(K, &t.l, DREDFX_NN_ACT_LINEAR, out, mem, in, 2, 0), DREDFX_ERR_BAD_ARG);
 }
 
 /* conv2d: 1 -> 2 channels, 2 (time) x 2 (lags), 3 outputs per channel, Q15 weights (wexp 15).
@@ -494,11 +497,11 @@ static void test_dense(void) {
   i8_layer t;
   int16_t in[2] = {0, 0}, out[2];
   make_i8(&t, 2, 2, NULL, 0, 1, (const int32_t[]){65536, -65536});
-  CHECK_EQ(dredfx_nn_dense(&t.l, DREDFX_NN_ACT_TANH, out, in), DREDFX_OK);
+  CHECK_EQ(dredfx_nn_dense(K, &t.l, DREDFX_NN_ACT_TANH, out, in), DREDFX_OK);
   CHECK(out[0] == dredfx_nn_tanh_table[64] && out[1] == -dredfx_nn_tanh_table[64]);
-  dredfx_nn_dense(&t.l, DREDFX_NN_ACT_SIGMOID, out, in);
+  dredfx_nn_dense(K, &t.l, DREDFX_NN_ACT_SIGMOID, out, in);
   CHECK(out[0] == dredfx_nn_sigmoid_a15(65536) && out[0] + out[1] == 32768);
-  CHECK_EQ(dredfx_nn_dense(&t.l, 7, out, in), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_dense(K, &t.l, 7, out, in), DREDFX_ERR_BAD_ARG);
 }
 
 static void test_sparse_check(void) {
@@ -537,11 +540,11 @@ static void test_cpu_levels(void) {
   for (int j = 0; j < 60; j++) in[j] = (int16_t)(j * 1111 - 32768);
   CHECK_EQ(dredfx_cpu_set_level(0), DREDFX_OK);
   CHECK_EQ(dredfx_cpu_level(), 0);
-  dredfx_nn_dense(&t.l, DREDFX_NN_ACT_TANH, ref, in);
+  dredfx_nn_dense(K, &t.l, DREDFX_NN_ACT_TANH, ref, in);
   for (int l = 1; l <= max; l++) {
     CHECK_EQ(dredfx_cpu_set_level(l), DREDFX_OK);
     CHECK(dredfx_nn_get_kernels() == dredfx_nn_kernels_for_level(l));
-    dredfx_nn_dense(&t.l, DREDFX_NN_ACT_TANH, out, in);
+    dredfx_nn_dense(K, &t.l, DREDFX_NN_ACT_TANH, out, in);
     CHECK(memcmp(ref, out, sizeof(ref)) == 0);
   }
   CHECK_EQ(dredfx_cpu_set_level(start), DREDFX_OK);

@@ -19,6 +19,8 @@
 
 #include <stdint.h>
 
+#include "common/cpu.h"
+
 typedef struct {
   /* acc[i] = sum_j w_ij x_j; dense 8x4 block layout; rows % 8 == 0, cols % 4 == 0, both > 0. */
   void (*dense_i8)(int32_t *acc, const int8_t *w, const int8_t *x, int rows, int cols);
@@ -28,29 +30,26 @@ typedef struct {
   void (*dense_i16)(int64_t *acc, const int16_t *w, const int16_t *x, int rows, int cols);
 } dredfx_nn_kernels;
 
-/* Kernels of the CPU level in use (dredfx_cpu_level()). */
-const dredfx_nn_kernels *dredfx_nn_get_kernels(void);
-/* Kernels of a level, NULL if this CPU or build does not have it. */
+/* Kernels of a CPU level (common/cpu.h), NULL if this CPU or build does not have it. A model's
+ * state keeps the pointer it got at init (libopus passes `arch`, dav1d keeps a DSP context), so no
+ * hot call asks for the level again. */
 const dredfx_nn_kernels *dredfx_nn_kernels_for_level(int level);
+/* Kernels of the level in use now (dredfx_cpu_level()): what a state's init takes. */
+const dredfx_nn_kernels *dredfx_nn_get_kernels(void);
 
 extern const dredfx_nn_kernels dredfx_nn_kernels_c;
-#if defined(__x86_64__)
-#define DREDFX_NN_HAVE_AVX2 1
+#if defined(DREDFX_HAVE_AVX2)
 extern const dredfx_nn_kernels dredfx_nn_kernels_avx2;
 void dredfx_nn_dense_i16_avx2(int64_t *acc, const int16_t *w, const int16_t *x, int rows, int cols);
-/* AVX-VNNI (vpdpbusd on 256-bit registers) needs GCC >= 11 or clang >= 12. */
-#if (defined(__clang__) && __clang_major__ >= 12) || (!defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 11)
-#define DREDFX_NN_HAVE_AVXVNNI 1
+#endif
+#if defined(DREDFX_HAVE_AVXVNNI)
 extern const dredfx_nn_kernels dredfx_nn_kernels_avxvnni;
 #endif
-#endif
-#if defined(__aarch64__) || (defined(__arm__) && defined(__ARM_NEON))
-#define DREDFX_NN_HAVE_NEON 1
+#if defined(DREDFX_HAVE_NEON)
 extern const dredfx_nn_kernels dredfx_nn_kernels_neon;
 void dredfx_nn_dense_i16_neon(int64_t *acc, const int16_t *w, const int16_t *x, int rows, int cols);
 #endif
-#if defined(__aarch64__)
-#define DREDFX_NN_HAVE_DOTPROD 1
+#if defined(DREDFX_HAVE_DOTPROD)
 extern const dredfx_nn_kernels dredfx_nn_kernels_dotprod;
 #endif
 

@@ -5,7 +5,7 @@
  * scalar code on every target: it is the baseline the benchmarks compare against, and the
  * fallback that must run on a CPU without any SIMD extension. */
 #include "nn/kernels.h"
-#include "nn/fixed.h"
+#include "common/fixed.h"
 
 #if defined(__clang__)
 #define DFX_SCALAR

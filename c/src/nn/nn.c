@@ -18,7 +18,8 @@ static void add_bias(const dredfx_nn_linear *l, int32_t *p16) {
   for (int i = 0; i < l->nb_outputs; i++) p16[i] = DFX_ADD_SAT32(p16[i], l->bias[i]);
 }
 
-static int linear_i8(const dredfx_nn_linear *l, int32_t *p16_out, const int16_t *a15_in) {
+static int linear_i8(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int32_t *p16_out,
+                     const int16_t *a15_in) {
   const int cols = ROUND_UP(l->nb_inputs, 4);
   const int rows = ROUND_UP(l->nb_outputs, 8);
   int8_t x8[DREDFX_NN_MAX_INPUTS];
@@ -29,7 +30,6 @@ static int linear_i8(const dredfx_nn_linear *l, int32_t *p16_out, const int16_t 
   /* x8 = round(127 a) with a = a15 / 32768: always in [-127, 127]. */
   for (int j = 0; j < l->nb_inputs; j++) x8[j] = (int8_t)DFX_PSHR32(DFX_MULT16_16(127, a15_in[j]), 15);
   for (int j = l->nb_inputs; j < cols; j++) x8[j] = 0;
-  const dredfx_nn_kernels *k = dredfx_nn_get_kernels();
   if (l->idx != NULL)
     k->sparse_i8(acc, l->w8, l->idx, x8, rows);
   else
@@ -45,14 +45,15 @@ static int32_t sat_shl64(int64_t v, int n) {
   return DFX_SAT32(v * ((int64_t)1 << n));
 }
 
-int dredfx_nn_linear_i16(const dredfx_nn_linear *l, int32_t *p16_out, const int16_t *x, int in_q) {
+int dredfx_nn_linear_i16(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int32_t *p16_out,
+                         const int16_t *x, int in_q) {
   int64_t acc[DREDFX_NN_MAX_OUTPUTS];
-  if (!sizes_ok(l) || p16_out == NULL || x == NULL || l->w8 != NULL || l->w16 == NULL || l->wexp == NULL ||
-      in_q < 0 || in_q > 31)
+  if (k == NULL || !sizes_ok(l) || p16_out == NULL || x == NULL || l->w8 != NULL || l->w16 == NULL ||
+      l->wexp == NULL || in_q < 0 || in_q > 31)
     return DREDFX_ERR_BAD_ARG;
   for (int i = 0; i < l->nb_outputs; i++)
     if (l->wexp[i] < 0 || l->wexp[i] > 40) return DREDFX_ERR_BAD_ARG;
-  dredfx_nn_get_kernels()->dense_i16(acc, l->w16, x, l->nb_outputs, l->nb_inputs);
+  k->dense_i16(acc, l->w16, x, l->nb_outputs, l->nb_inputs);
   /* |acc| <= 2048 * 32767 * 32768 < 2^41, so the shifts below cannot overflow int64. */
   for (int i = 0; i < l->nb_outputs; i++) {
     const int s = l->wexp[i] + in_q - 16;
@@ -62,39 +63,43 @@ int dredfx_nn_linear_i16(const dredfx_nn_linear *l, int32_t *p16_out, const int1
   return DREDFX_OK;
 }
 
-int dredfx_nn_linear_a15(const dredfx_nn_linear *l, int32_t *p16_out, const int16_t *a15_in) {
-  if (!sizes_ok(l) || p16_out == NULL || a15_in == NULL) return DREDFX_ERR_BAD_ARG;
-  if (l->w8 != NULL) return linear_i8(l, p16_out, a15_in);
-  if (l->w16 != NULL) return dredfx_nn_linear_i16(l, p16_out, a15_in, 15);
+int dredfx_nn_linear_a15(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int32_t *p16_out,
+                         const int16_t *a15_in) {
+  if (k == NULL || !sizes_ok(l) || p16_out == NULL || a15_in == NULL) return DREDFX_ERR_BAD_ARG;
+  if (l->w8 != NULL) return linear_i8(k, l, p16_out, a15_in);
+  if (l->w16 != NULL) return dredfx_nn_linear_i16(k, l, p16_out, a15_in, 15);
   memset(p16_out, 0, sizeof(*p16_out) * (size_t)l->nb_outputs);
   add_bias(l, p16_out);
   return DREDFX_OK;
 }
 
-int dredfx_nn_dense(const dredfx_nn_linear *l, int act, int16_t *out_a15, const int16_t *in_a15) {
+int dredfx_nn_dense(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int act, int16_t *out_a15,
+                    const int16_t *in_a15) {
   int32_t p16[DREDFX_NN_MAX_OUTPUTS];
-  int rc = dredfx_nn_linear_a15(l, p16, in_a15);
+  int rc = dredfx_nn_linear_a15(k, l, p16, in_a15);
   if (rc < 0) return rc;
   return dredfx_nn_activation(out_a15, p16, l->nb_outputs, act);
 }
 
-int dredfx_nn_dense_i16(const dredfx_nn_linear *l, int act, int16_t *out_a15, const int16_t *x, int in_q) {
+int dredfx_nn_dense_i16(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int act, int16_t *out_a15,
+                        const int16_t *x, int in_q) {
   int32_t p16[DREDFX_NN_MAX_OUTPUTS];
-  int rc = dredfx_nn_linear_i16(l, p16, x, in_q);
+  int rc = dredfx_nn_linear_i16(k, l, p16, x, in_q);
   if (rc < 0) return rc;
   return dredfx_nn_activation(out_a15, p16, l->nb_outputs, act);
 }
 
-int dredfx_nn_gru(const dredfx_nn_linear *input_layer, const dredfx_nn_linear *recurrent_layer,
+int dredfx_nn_gru(const dredfx_nn_kernels *k, const dredfx_nn_linear *input_layer,
+                  const dredfx_nn_linear *recurrent_layer,
                   int16_t *state_a15, const int16_t *in_a15) {
   int32_t zrh[DREDFX_NN_MAX_OUTPUTS], recur[DREDFX_NN_MAX_OUTPUTS];
   int16_t zr[DREDFX_NN_MAX_OUTPUTS];
   if (input_layer == NULL || recurrent_layer == NULL || state_a15 == NULL) return DREDFX_ERR_BAD_ARG;
   const int n = recurrent_layer->nb_inputs;
   if (recurrent_layer->nb_outputs != 3 * n || input_layer->nb_outputs != 3 * n) return DREDFX_ERR_BAD_ARG;
-  int rc = dredfx_nn_linear_a15(input_layer, zrh, in_a15);
+  int rc = dredfx_nn_linear_a15(k, input_layer, zrh, in_a15);
   if (rc < 0) return rc;
-  rc = dredfx_nn_linear_a15(recurrent_layer, recur, state_a15);
+  rc = dredfx_nn_linear_a15(k, recurrent_layer, recur, state_a15);
   if (rc < 0) return rc;
   for (int i = 0; i < 2 * n; i++) zrh[i] = DFX_ADD_SAT32(zrh[i], recur[i]);
   dredfx_nn_sigmoid(zr, zrh, 2 * n);
@@ -111,11 +116,12 @@ int dredfx_nn_gru(const dredfx_nn_linear *input_layer, const dredfx_nn_linear *r
   return DREDFX_OK;
 }
 
-int dredfx_nn_glu(const dredfx_nn_linear *l, int16_t *out_a15, const int16_t *in_a15) {
+int dredfx_nn_glu(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int16_t *out_a15,
+                  const int16_t *in_a15) {
   int32_t p16[DREDFX_NN_MAX_OUTPUTS];
   int16_t gate[DREDFX_NN_MAX_OUTPUTS];
   if (l == NULL || out_a15 == NULL || l->nb_inputs != l->nb_outputs) return DREDFX_ERR_BAD_ARG;
-  int rc = dredfx_nn_linear_a15(l, p16, in_a15);
+  int rc = dredfx_nn_linear_a15(k, l, p16, in_a15);
   if (rc < 0) return rc;
   dredfx_nn_sigmoid(gate, p16, l->nb_outputs);
   for (int i = 0; i < l->nb_outputs; i++)
@@ -123,7 +129,8 @@ int dredfx_nn_glu(const dredfx_nn_linear *l, int16_t *out_a15, const int16_t *in
   return DREDFX_OK;
 }
 
-int dredfx_nn_conv1d(const dredfx_nn_linear *l, int act, int16_t *out_a15, int16_t *mem_a15,
+int dredfx_nn_conv1d(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int act, int16_t *out_a15,
+                     int16_t *mem_a15,
                      const int16_t *in_a15, int input_size, int dilation) {
   int16_t tmp[DREDFX_NN_MAX_INPUTS];
   if (!sizes_ok(l) || out_a15 == NULL || in_a15 == NULL || input_size < 1 || dilation < 1 ||
@@ -135,11 +142,11 @@ int dredfx_nn_conv1d(const dredfx_nn_linear *l, int act, int16_t *out_a15, int16
   if (hist > 0 && dilation == 1) {
     memcpy(tmp, mem_a15, sizeof(*tmp) * (size_t)hist);
   } else {
-    for (int k = 0; k < ksize - 1; k++) /* none for ksize 1 */
-      memcpy(&tmp[k * input_size], &mem_a15[k * input_size * dilation], sizeof(*tmp) * (size_t)input_size);
+    for (int t = 0; t < ksize - 1; t++) /* none for ksize 1 */
+      memcpy(&tmp[t * input_size], &mem_a15[t * input_size * dilation], sizeof(*tmp) * (size_t)input_size);
   }
   memcpy(&tmp[hist], in_a15, sizeof(*tmp) * (size_t)input_size);
-  int rc = dredfx_nn_dense(l, act, out_a15, tmp);
+  int rc = dredfx_nn_dense(k, l, act, out_a15, tmp);
   if (rc < 0) return rc;
   if (hist > 0 && dilation == 1) {
     memcpy(mem_a15, &tmp[input_size], sizeof(*tmp) * (size_t)hist);

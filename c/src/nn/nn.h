@@ -2,17 +2,17 @@
  *
  * API (names and argument order of the engine contract; every int function returns DREDFX_OK or
  * DREDFX_ERR_BAD_ARG, and its outputs are unspecified after an error):
- *   int  dredfx_nn_linear_a15(l, int32_t *p16_out, const int16_t *a15_in)
- *   int  dredfx_nn_linear_i16(l, int32_t *p16_out, const int16_t *x, int in_q)
+ *   int  dredfx_nn_linear_a15(k, l, int32_t *p16_out, const int16_t *a15_in)
+ *   int  dredfx_nn_linear_i16(k, l, int32_t *p16_out, const int16_t *x, int in_q)
  *   int  dredfx_nn_activation(int16_t *a15_out, const int32_t *p16_in, int n, int act)
  *   void dredfx_nn_tanh(int16_t *a15_out, const int32_t *p16_in, int n)
  *   void dredfx_nn_sigmoid(int16_t *a15_out, const int32_t *p16_in, int n)
  *   int16_t dredfx_nn_tanh_a15(int32_t p16), dredfx_nn_sigmoid_a15(int32_t p16)   (one value)
- *   int  dredfx_nn_dense(l, int act, int16_t *out_a15, const int16_t *in_a15)
- *   int  dredfx_nn_dense_i16(l, int act, int16_t *out_a15, const int16_t *x, int in_q)
- *   int  dredfx_nn_gru(input_layer, recurrent_layer, int16_t *state_a15, const int16_t *in_a15)
- *   int  dredfx_nn_glu(l, int16_t *out_a15, const int16_t *in_a15)
- *   int  dredfx_nn_conv1d(l, int act, int16_t *out_a15, int16_t *mem_a15, const int16_t *in_a15,
+ *   int  dredfx_nn_dense(k, l, int act, int16_t *out_a15, const int16_t *in_a15)
+ *   int  dredfx_nn_dense_i16(k, l, int act, int16_t *out_a15, const int16_t *x, int in_q)
+ *   int  dredfx_nn_gru(k, input_layer, recurrent_layer, int16_t *state_a15, const int16_t *in_a15)
+ *   int  dredfx_nn_glu(k, l, int16_t *out_a15, const int16_t *in_a15)
+ *   int  dredfx_nn_conv1d(k, l, int act, int16_t *out_a15, int16_t *mem_a15, const int16_t *in_a15,
  *                         int input_size, int dilation)
  *   int  dredfx_nn_conv2d(l, in_channels, ktime, kheight, int act, int16_t *out_a15, int hstride,
  *                         int16_t *mem, const int16_t *in, int height, int in_q)
@@ -23,15 +23,17 @@
  * (linear outputs such as latents or features) is read as p16 from dredfx_nn_linear_a15/_i16.
  *
  * Q formats: fixed.h. Layer storage (what the weights importer writes): docs/fixed-point.md.
- * The matrix products go through the kernels of the CPU level in use (kernels.h); everything
- * else here is scalar, shared by all levels, so all levels give the same integers. */
+ * k: the kernel table of a CPU level (kernels.h), chosen once when a model's state is initialised
+ * and passed to every call (libopus passes `arch`); only the matrix products go through it,
+ * everything else here is scalar, shared by all levels, so all levels give the same integers. */
 #ifndef DREDFX_NN_H
 #define DREDFX_NN_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "nn/fixed.h"
+#include "common/fixed.h"
+#include "nn/kernels.h"
 
 /* Activation ids: libopus' ACTIVATION_* numbers. SOFTMAX is a plain copy in libopus 1.6.1
  * (SOFTMAX_HACK), so it behaves as LINEAR. */
@@ -65,12 +67,14 @@ typedef struct {
  *   p_i = SAT32(PSHR64(acc_i * mult_i, shift_i)) with shift_i in [1, 62], then + bias_i (saturating).
  * Wide layer: the a15 input is an i16 input in Q15 (same as dredfx_nn_linear_i16(l, out, in, 15)).
  * No weights: bias only (zeros without bias), as libopus. */
-int dredfx_nn_linear_a15(const dredfx_nn_linear *l, int32_t *p16_out, const int16_t *a15_in);
+int dredfx_nn_linear_a15(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int32_t *p16_out,
+                         const int16_t *a15_in);
 
 /* Wide layer, input x in Q in_q (0..31): acc_i = sum_j w16_ij x_j (int64); with
  * s = wexp_i + in_q - 16 (wexp_i in [0, 40]): p_i = s > 0 ? PSHR64(acc_i, s) : acc_i << -s,
  * saturated to int32, then + bias_i (saturating). An int8 layer is refused (DREDFX_ERR_BAD_ARG). */
-int dredfx_nn_linear_i16(const dredfx_nn_linear *l, int32_t *p16_out, const int16_t *x, int in_q);
+int dredfx_nn_linear_i16(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int32_t *p16_out,
+                         const int16_t *x, int in_q);
 
 /* p16 -> a15 element-wise. TANH, SIGMOID: below. LINEAR, SOFTMAX: SAT16(PSHR32(p, 1)).
  * RELU: as LINEAR for p > 0, else 0. In place (a15_out aliasing p16_in) is not allowed. */
@@ -100,25 +104,30 @@ void dredfx_nn_sigmoid(int16_t *a15_out, const int32_t *p16_in, int n);
 
 /* out_a15[nb_outputs] = act(W in + b); in_a15 may alias out_a15 only if nb_inputs == nb_outputs
  * (the input is consumed before the output is written). */
-int dredfx_nn_dense(const dredfx_nn_linear *l, int act, int16_t *out_a15, const int16_t *in_a15);
+int dredfx_nn_dense(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int act, int16_t *out_a15,
+                    const int16_t *in_a15);
 /* Same for a wide layer fed an i16 input in Q in_q. */
-int dredfx_nn_dense_i16(const dredfx_nn_linear *l, int act, int16_t *out_a15, const int16_t *x, int in_q);
+int dredfx_nn_dense_i16(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int act, int16_t *out_a15,
+                        const int16_t *x, int in_q);
 
 /* libopus compute_generic_gru, N = recurrent_layer->nb_inputs units, both layers 3N outputs in
  * gate order [z, r, h]: a = W_in in + b_in, c = W_rec state + b_rec (p16),
  * z = sigmoid(a_z + c_z), r = sigmoid(a_r + c_r), h~ = tanh(a_h + PSHR64(r c_h, 15)) (sums
  * saturating), state = SAT16(PSHR32(z state + (32768 - z) h~, 15)). 3N <= DREDFX_NN_MAX_OUTPUTS. */
-int dredfx_nn_gru(const dredfx_nn_linear *input_layer, const dredfx_nn_linear *recurrent_layer,
+int dredfx_nn_gru(const dredfx_nn_kernels *k, const dredfx_nn_linear *input_layer,
+                  const dredfx_nn_linear *recurrent_layer,
                   int16_t *state_a15, const int16_t *in_a15);
 
 /* libopus compute_glu: out = in * sigmoid(W in + b), PSHR32(in * g, 15); W square. In place ok. */
-int dredfx_nn_glu(const dredfx_nn_linear *l, int16_t *out_a15, const int16_t *in_a15);
+int dredfx_nn_glu(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int16_t *out_a15,
+                  const int16_t *in_a15);
 
 /* libopus compute_generic_conv1d(_dilation): the layer sees [memory | input] (oldest first),
  * ksize = nb_inputs / input_size. Memory length: (ksize - 1) input_size for dilation 1,
  * (ksize - 1) input_size dilation otherwise (the dilation - 1 frames between taps are kept too).
  * out must not overlap mem or in. */
-int dredfx_nn_conv1d(const dredfx_nn_linear *l, int act, int16_t *out_a15, int16_t *mem_a15,
+int dredfx_nn_conv1d(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int act, int16_t *out_a15,
+                     int16_t *mem_a15,
                      const int16_t *in_a15, int input_size, int dilation);
 
 /* libopus compute_conv2d (the pitch DNN's two layers), on a wide layer (w16/wexp/bias) whose

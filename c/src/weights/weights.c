@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "common/common.h"
+#include "weights/weights.h"
 
 #define HEADER_SIZE 64
 #define RECORD_HEADER 64
@@ -91,34 +92,13 @@ const dredfx_weight_array *dredfx_weights_find(const dredfx_weight_array *arrays
   return NULL;
 }
 
-static int find_u8(const dredfx_weight_array *arrays, int n, const char *name, uint32_t count,
-                   const uint8_t **out) {
+int dredfx_weights_get(const dredfx_weight_array *arrays, int n, const char *name, int type,
+                       uint32_t count, const void **out) {
   for (int i = 0; i < n; i++) {
     if (strcmp(arrays[i].name, name) != 0) continue;
-    if (arrays[i].type != DREDFX_WT_U8 || arrays[i].count != count) return DREDFX_ERR_WEIGHTS_SHAPE;
+    if (arrays[i].type != type || arrays[i].count != count) return DREDFX_ERR_WEIGHTS_SHAPE;
     *out = arrays[i].data;
     return DREDFX_OK;
   }
   return DREDFX_ERR_WEIGHTS_MISSING;
-}
-
-int dredfx_dred_stats_init(dredfx_dred_stats *stats, const dredfx_weight_array *arrays, int n) {
-  if (!stats || !arrays || n < 0) return DREDFX_ERR_BAD_ARG;
-  const uint32_t nl = DREDFX_DRED_NUM_LEVELS * DREDFX_DRED_LATENT_DIM;
-  const uint32_t ns = DREDFX_DRED_NUM_LEVELS * DREDFX_DRED_STATE_DIM;
-  const struct { const char *name; uint32_t count; const uint8_t **dst; } t[] = {
-    {"dred_latent_quant_scales_q8", nl, &stats->latent_scale_q8},
-    {"dred_latent_dead_zone_q8", nl, &stats->latent_dead_zone_q8},
-    {"dred_latent_r_q8", nl, &stats->latent_r_q8},
-    {"dred_latent_p0_q8", nl, &stats->latent_p0_q8},
-    {"dred_state_quant_scales_q8", ns, &stats->state_scale_q8},
-    {"dred_state_dead_zone_q8", ns, &stats->state_dead_zone_q8},
-    {"dred_state_r_q8", ns, &stats->state_r_q8},
-    {"dred_state_p0_q8", ns, &stats->state_p0_q8},
-  };
-  for (size_t i = 0; i < DREDFX_ARRAY_LEN(t); i++) {
-    int rc = find_u8(arrays, n, t[i].name, t[i].count, t[i].dst);
-    if (rc < 0) return rc;
-  }
-  return DREDFX_OK;
 }

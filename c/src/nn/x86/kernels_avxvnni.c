@@ -16,7 +16,7 @@
  * CPU (and OS) have AVX2. */
 #include "nn/kernels.h"
 
-#if defined(DREDFX_NN_HAVE_AVXVNNI)
+#if defined(DREDFX_HAVE_AVXVNNI)
 
 #include <immintrin.h>
 #include <string.h>

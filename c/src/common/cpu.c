@@ -1,8 +1,4 @@
-/* Run-time CPU dispatch of the NN kernels.
- *
- * Levels: 0 scalar on every target; x86-64: 1 AVX2, 2 AVX-VNNI (AVX2 + vpdpbusd, when the compiler
- * has it); aarch64: 1 NEON, 2 NEON+dotprod;
- * armv7 built with -mfpu=neon: 1 NEON (if AT_HWCAP has HWCAP_NEON).
+/* Run-time CPU level (levels: cpu.h).
  * At first use the highest level the CPU supports is selected, capped by the environment
  * variable DREDFX_CPU=scalar|avx2|avxvnni|neon|dotprod. A value naming a level this CPU lacks
  * (for example dotprod on a Cortex-A53) selects the highest available level below it; an unknown
@@ -16,54 +12,40 @@
 #include <string.h>
 
 #include "common/common.h"
-#include "nn/kernels.h"
+#include "common/cpu.h"
 
 #if defined(__aarch64__) || defined(__arm__)
 #include <sys/auxv.h>
 #endif
-#if defined(DREDFX_NN_HAVE_AVXVNNI)
+#if defined(DREDFX_HAVE_AVXVNNI)
 #include <cpuid.h>
 #endif
 
-static const dredfx_nn_kernels *const level_kernels[] = {
-    &dredfx_nn_kernels_c,
-#if defined(DREDFX_NN_HAVE_AVX2)
-    &dredfx_nn_kernels_avx2,
-#elif defined(DREDFX_NN_HAVE_NEON)
-    &dredfx_nn_kernels_neon,
-#endif
-#if defined(DREDFX_NN_HAVE_AVXVNNI)
-    &dredfx_nn_kernels_avxvnni,
-#endif
-#if defined(DREDFX_NN_HAVE_DOTPROD)
-    &dredfx_nn_kernels_dotprod,
-#endif
-};
-
-#if defined(DREDFX_NN_HAVE_AVXVNNI)
+#if defined(DREDFX_HAVE_AVXVNNI)
 static const char *const level_names[] = {"scalar", "avx2", "avxvnni"};
-#elif defined(DREDFX_NN_HAVE_AVX2)
+#elif defined(DREDFX_HAVE_AVX2)
 static const char *const level_names[] = {"scalar", "avx2"};
-#elif defined(DREDFX_NN_HAVE_DOTPROD)
+#elif defined(DREDFX_HAVE_DOTPROD)
 static const char *const level_names[] = {"scalar", "neon", "dotprod"};
-#elif defined(DREDFX_NN_HAVE_NEON)
+#elif defined(DREDFX_HAVE_NEON)
 static const char *const level_names[] = {"scalar", "neon"};
 #else
 static const char *const level_names[] = {"scalar"};
 #endif
 
-#define NB_LEVELS ((int)DREDFX_ARRAY_LEN(level_names))
+#define NB_LEVELS DREDFX_CPU_NB_LEVELS
+_Static_assert(DREDFX_ARRAY_LEN(level_names) == DREDFX_CPU_NB_LEVELS, "one name per level");
 
 static int max_level;
 static int cur_level; /* atomic accesses: dredfx_cpu_set_level may race with readers */
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
 static int detect_max_level(void) {
-#if defined(DREDFX_NN_HAVE_AVX2)
+#if defined(DREDFX_HAVE_AVX2)
   /* __builtin_cpu_supports("avx2") also checks that the OS saves the YMM registers. */
   __builtin_cpu_init();
   if (!__builtin_cpu_supports("avx2")) return 0;
-#if defined(DREDFX_NN_HAVE_AVXVNNI)
+#if defined(DREDFX_HAVE_AVXVNNI)
   /* AVX-VNNI: CPUID leaf 7, sub-leaf 1, EAX bit 4 (not every compiler's __builtin_cpu_supports
    * knows the name). */
   unsigned int a, b, c, d;
@@ -75,7 +57,7 @@ static int detect_max_level(void) {
 #define HWCAP_ASIMDDP (1UL << 20)
 #endif
   return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) ? 2 : 1;
-#elif defined(DREDFX_NN_HAVE_NEON)
+#elif defined(DREDFX_HAVE_NEON)
 #ifndef HWCAP_NEON
 #define HWCAP_NEON (1UL << 12)
 #endif
@@ -131,14 +113,4 @@ int dredfx_cpu_set_level(int level) {
 const char *dredfx_cpu_level_name(int level) {
   if (level < 0 || level >= NB_LEVELS) return "unknown";
   return level_names[level];
-}
-
-const dredfx_nn_kernels *dredfx_nn_kernels_for_level(int level) {
-  ensure_init();
-  if (level < 0 || level > max_level) return NULL;
-  return level_kernels[level];
-}
-
-const dredfx_nn_kernels *dredfx_nn_get_kernels(void) {
-  return level_kernels[dredfx_cpu_level()];
 }
