@@ -556,6 +556,12 @@ def _dred_packet(payload, frame=0, nb_frames=1, config=SILK_WB_20MS, version=12,
     return _ext_packet(_packet.generate_extensions(ext, nb_frames), nb_frames, config)
 
 
+def _dred_ext(payload):
+    """The ID-126 extension 'D', 12, payload, written by hand in its long form (header 253, one
+    length byte) to sit among hand-written extensions."""
+    return bytes((253, len(payload) + 2)) + b"D\x0c" + bytes(payload)
+
+
 def _crafted_parse(st, w):
     out = []
     for q0 in range(16):  # every q level as q0, every dQ, qmax coded and implied
@@ -584,15 +590,16 @@ def _crafted_parse(st, w):
     out.append(_parse_in(_dred_packet(small, more=[(126, 0, b"D\x0c" + bytes(8))]), "two-dred,first-wins"))
     out.append(_parse_in(_dred_packet(bytes(8), version=10, more=[(126, 0, b"D\x0c" + small)]),
                          "version-10-then-12"))
-    out.append(_parse_in(_ext_packet(b"\x07\x55\x43\x01\xaa" + bytes((253, len(small) + 2)) + b"D\x0c" + small),
+    # ID 3 (short form, one byte), ID 33 (long form, one byte), then DRED
+    out.append(_parse_in(_ext_packet(b"\x07\x55\x43\x01\xaa" + _dred_ext(small)),
                          "other-extensions-first"))
     out.append(_parse_in(_dred_packet(small, frame=1, nb_frames=3), "frame-1-of-3"))
     out.append(_parse_in(_dred_packet(small, frame=2, nb_frames=3), "frame-2-of-3"))
     out.append(_parse_in(_dred_packet(small, frame=5, nb_frames=6), "frame-5-of-6"))
     out.append(_parse_in(_dred_packet(small, frame=47, nb_frames=48, config=CELT_FB_2_5MS),
                          "frame-47-of-48x2.5ms"))
-    out.append(_parse_in(_ext_packet(bytes((253, len(small) + 2)) + b"D\x0c" + small + b"\x03\x09"),
-                         "bad-extension-after-dred"))
+    # a frame separator past the packet's only frame, after the DRED extension
+    out.append(_parse_in(_ext_packet(_dred_ext(small) + b"\x03\x09"), "bad-extension-after-dred"))
     # Offsets: total offset 0 (DRED ahead of the packet) .. 8191 (the most, into the past).
     for total in (0, 15, 16, 17, 31, 32, 255, 8191):
         pl = _crafted_payload(st, w, 6, 5, 15, 2, total_offset=total)
@@ -628,9 +635,8 @@ def _invalid_packets(real_multi, real_single):
         ("padding-past-end", bytes((toc | 3, 0x41, 10, 1, 2))),
         ("padding-255-chain-cut", bytes((toc | 3, 0x41, 255, 255))),
         ("extension-overrun", _ext_packet(bytes((253, 200)) + b"D\x0c" + bytes(10))),
-        ("extension-frame-past-end", _ext_packet(b"\x03\x05" + bytes((253, 6)) + b"D\x0c" + bytes(4))),
-        ("extension-error-before-dred", _ext_packet(b"\x07\x55\x03\x09" + bytes((253, 6)) + b"D\x0c" +
-                                                    bytes(4))),
+        ("extension-frame-past-end", _ext_packet(b"\x03\x05" + _dred_ext(bytes(4)))),
+        ("extension-error-before-dred", _ext_packet(b"\x07\x55\x03\x09" + _dred_ext(bytes(4)))),
     ]
     out = [_parse_in(p, n) for n, p in cases]
     for name, p in (("real-multi-frame", real_multi), ("real-single", real_single)):

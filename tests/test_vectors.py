@@ -16,7 +16,7 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dredfx import vectors
@@ -255,7 +255,7 @@ def _ref_impl(weights):
     return _REF["impl"], _REF["sets"]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None)
 @given(data=st.data())
 def test_ref_reproduces_the_c_expected_records(data, weights):
     """Hypothesis picks a set and a frame: the pure-Python reference gives the C library's
