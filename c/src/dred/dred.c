@@ -118,7 +118,8 @@ int dredfx_dred_decode(const unsigned char *bytes, int32_t len, int min_feature_
   dredfx_ec_dec_init(&ec, bytes, (uint32_t)len);
   dred_decode_header(&ec, dred_frame_offset, stats, out);
   /* libopus steps i by 2 over 10 ms slots; chunk i/2 is decoded only while a whole byte is left. */
-  nb_chunks = DREDFX_MIN(DRED_NUM_REDUNDANCY_FRAMES, (min_feature_frames + 1) / 2);
+  /* In 64 bits: min_feature_frames + 1 overflows an int at INT_MAX. */
+  nb_chunks = (int)DREDFX_MIN(DRED_NUM_REDUNDANCY_FRAMES, ((int64_t)min_feature_frames + 1) / 2);
   for (i = 0; i < nb_chunks && dred_byte_left(&ec, len); i += 2)
     dred_decode_chunk(&ec, stats, out, i / 2);
   out->nb_latents = i / 2;

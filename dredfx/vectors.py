@@ -1,0 +1,744 @@
+"""Conformance vectors: generate a vector set, verify one (format: docs/conformance.md).
+
+    python -m dredfx.vectors generate DIR [--inputs FROM_DIR | --interop DATA_DIR] [--weights BLOB]
+    python -m dredfx.vectors verify DIR [--impl c|ref] [--weights BLOB]
+
+A vector set is a folder: manifest.txt (line-based text) and record files (a 16-byte header,
+then little-endian length-prefixed records). Each *set* is one input record file and an
+operation (op); each *stage* of a set is one expected-output file with one record per input
+record. A "frame" is one record: the manifest holds every file's SHA-256 and every record's
+MD5, so a mismatch names its frame. c/tools/dredfx_vectors_check.c verifies the same files
+without Python.
+
+generate: inputs from real libopus 1.6.1 packets (the interop data of scripts/interop-data.sh)
+and crafted ones, expected outputs from the C library; with --inputs, the inputs (and labels) of
+an existing set are kept and only the expected outputs and the manifest are made again (the way
+to add a stage when a layer lands, or to record a new weights blob).
+verify: recomputes every stage with the C library (--impl c) or the pure-Python reference
+(--impl ref) and compares bit for bit.
+
+Adding a layer: an op (OPS: input layout and its stages) and its stage functions (STAGES);
+Impl.run gives a stage what the op computed. The RDO-VAE features are a further stage of the
+DRED ops (dredfx.dred.decode_features); FARGAN/PLC and the receiver are new ops.
+"""
+import argparse
+import csv
+import hashlib
+import json
+import os
+import struct
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import __version__, LIBOPUS_VERSION
+from .errors import DredfxError
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.txt"
+RECORD_MAGIC = b"DFXVREC1"
+RECORD_HEADER = 16
+STATE_DIM, LATENT_DIM, MAX_LATENTS = 50, 25, 26
+
+# op -> (struct layout of the parameters before the bytes of an input record, stages).
+OPS = {
+    "dred-parse": ("<ii", ("quant", "dq16")),    # max_dred_samples, sampling_rate; Opus packet
+    "dred-decode": ("<ii", ("quant", "dq16")),   # min_feature_frames, dred_frame_offset; payload
+    "dred-coded": ("<i", ("quant", "dq16")),     # dred_frame_offset; payload
+}
+# How a stage's records are compared; "exact": byte for byte (every integer layer).
+COMPARE_EXACT = "exact"
+QUANT_HEAD = ("status", "found", "dred_end", "q0", "dq", "qmax", "dred_offset",
+              "dred_frame_offset", "nb_latents", "ec_bits")
+
+
+class VectorError(Exception):
+    """A vector set that cannot be read (missing file, bad format)."""
+
+
+# ---------------------------------------------------------------- record files
+def write_records(path, bodies):
+    with open(path, "wb") as f:
+        f.write(RECORD_MAGIC + struct.pack("<II", len(bodies), 0))
+        for b in bodies:
+            f.write(struct.pack("<I", len(b)))
+            f.write(b)
+
+
+def read_records(path):
+    """The record bodies of a record file."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise VectorError("cannot read %s: %s" % (path, e.strerror)) from None
+    if len(data) < RECORD_HEADER or data[:8] != RECORD_MAGIC:
+        raise VectorError("%s: not a dredfx vector record file (bad magic)" % path)
+    n, zero = struct.unpack_from("<II", data, 8)
+    pos, out = RECORD_HEADER, []
+    for i in range(n):
+        if pos + 4 > len(data):
+            raise VectorError("%s: truncated at frame %d" % (path, i))
+        (size,) = struct.unpack_from("<I", data, pos)
+        if pos + 4 + size > len(data):
+            raise VectorError("%s: frame %d runs past the end" % (path, i))
+        out.append(data[pos + 4:pos + 4 + size])
+        pos += 4 + size
+    if zero or pos != len(data):
+        raise VectorError("%s: %d bytes after the last frame" % (path, len(data) - pos))
+    return out
+
+
+def _sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def _md5(b):
+    return hashlib.md5(b).hexdigest()
+
+
+# ---------------------------------------------------------------- manifest
+@dataclass
+class SetSpec:
+    name: str
+    layer: int
+    op: str
+    stages: list                                 # [(stage, compare mode, file)]
+    inputs: list = field(default_factory=list)   # [(body, label)]
+    nframes: int = 0                             # frame count of the manifest's set line
+
+    @property
+    def input_file(self):
+        return self.name + ".in"
+
+
+@dataclass
+class Manifest:
+    fields: dict            # header key -> value (dredfx-vectors, dredfx, libopus, weights)
+    sets: list              # [SetSpec] (inputs empty)
+    files: dict             # name -> (bytes, sha256)
+    frames: dict            # file -> {index: (md5, label)}
+
+
+def read_manifest(folder):
+    path = os.path.join(folder, MANIFEST)
+    try:
+        with open(path) as f:
+            lines = f.read().splitlines()
+    except OSError as e:
+        raise VectorError("cannot read %s: %s" % (path, e.strerror)) from None
+    m = Manifest({}, [], {}, {})
+    for no, line in enumerate(lines, 1):
+        t = line.split()
+        if not t or t[0].startswith("#"):
+            continue
+        try:
+            if t[0] in ("dredfx-vectors", "dredfx", "libopus", "weights") and len(t) == 2:
+                m.fields[t[0]] = t[1]
+            elif t[0] == "set" and len(t) == 6:
+                s = SetSpec(t[1], int(t[2]), t[3], [], nframes=int(t[5]))
+                if t[4] != s.input_file:
+                    raise ValueError("input file of set %s must be %s" % (t[1], s.input_file))
+                m.sets.append(s)
+            elif t[0] == "stage" and len(t) == 5:
+                s = next(s for s in m.sets if s.name == t[1])
+                s.stages.append((t[2], t[3], t[4]))
+            elif t[0] == "file" and len(t) == 4:
+                m.files[t[1]] = (int(t[2]), t[3])
+            elif t[0] == "frame" and len(t) in (4, 5):
+                m.frames.setdefault(t[1], {})[int(t[2])] = (t[3], t[4] if len(t) == 5 else "")
+            else:
+                raise ValueError("unknown line")
+        except (ValueError, StopIteration) as e:
+            raise VectorError("%s:%d: %s: %s" % (path, no, e or "set not declared yet", line)) \
+                from None
+    if m.fields.get("dredfx-vectors") != str(FORMAT_VERSION):
+        raise VectorError("%s: not a dredfx-vectors %d manifest" % (path, FORMAT_VERSION))
+    return m
+
+
+def _write_manifest(folder, sets, weights_sha):
+    lines = ["# dredfx conformance vectors; format: docs/conformance.md",
+             "# regenerate: python -m dredfx.vectors generate DIR --inputs DIR",
+             "dredfx-vectors %d" % FORMAT_VERSION, "dredfx %s" % __version__,
+             "libopus %s" % LIBOPUS_VERSION, "weights %s" % weights_sha]
+    frames = []
+    for s in sets:
+        lines.append("set %s %d %s %s %d" % (s.name, s.layer, s.op, s.input_file, len(s.inputs)))
+        for stage, mode, fname in s.stages:
+            lines.append("stage %s %s %s %s" % (s.name, stage, mode, fname))
+    for s in sets:
+        for fname in [s.input_file] + [f for _, _, f in s.stages]:
+            path = os.path.join(folder, fname)
+            lines.append("file %s %d %s" % (fname, os.path.getsize(path), _sha256(path)))
+            labels = [lab for _, lab in s.inputs] if fname == s.input_file else None
+            for i, body in enumerate(read_records(path)):
+                frames.append("frame %s %d %s%s" % (fname, i, _md5(body),
+                                                    " " + labels[i] if labels else ""))
+    with open(os.path.join(folder, MANIFEST), "w") as f:
+        f.write("\n".join(lines + frames) + "\n")
+
+
+# ---------------------------------------------------------------- running an op
+class Impl:
+    """The DRED functions of one implementation ("c": the C library through Cython; "ref": the
+    pure-Python reference), bound to the stats tables of one weights blob."""
+
+    def __init__(self, name, weights):
+        if name == "c":
+            from . import _dred as m
+            self.stats = m.make_stats(weights)
+        elif name == "ref":
+            from .ref import dred as m
+            self.stats = m.stats_arrays(weights)
+        else:
+            raise ValueError("implementation must be c or ref, not %r" % name)
+        self.m = m
+
+    def run(self, op, body):
+        """(status, found, DredPayload or None, dred_end): the return value of the C call
+        (an error code when negative), whether a DRED extension was found."""
+        layout = OPS[op][0]
+        args = struct.unpack_from(layout, body)
+        data = body[struct.calcsize(layout):]
+        try:
+            if op == "dred-parse":
+                p = self.m.parse_dred(data, args[0], args[1], self.stats)
+                return (0, 0, None, 0) if p is None else (int(p.samples), 1, p, int(p.dred_end))
+            if op == "dred-decode":
+                p = self.m.decode_payload(data, args[0], args[1], self.stats)
+                return int(p.nb_latents), 1, p, 0
+            reproduced, p = self.m.decode_coded(data, args[0], self.stats)
+            return int(reproduced), 1, p, 0
+        except DredfxError as e:
+            return int(e.code), 0, None, 0
+
+    def dequantize_q16(self, p):
+        return self.m.dequantize_q16(p, self.stats)
+
+
+def _stage_quant(impl, r):
+    """status; found; dred_end, q0, dQ, qmax, dred_offset, dred_frame_offset, nb_latents,
+    ec_bits, state_q[50], then per chunk its level and latents_q[25] (int32 LE). An error stops
+    after status, no DRED after found."""
+    status, found, p, dred_end = r
+    if status < 0:
+        return struct.pack("<i", status)
+    if not found:
+        return struct.pack("<ii", status, 0)
+    n = int(p.nb_latents)
+    head = struct.pack("<10i", status, 1, dred_end, p.q0, p.dq, p.qmax, p.dred_offset,
+                       p.dred_frame_offset, n, p.ec_bits)
+    chunks = np.zeros((n, LATENT_DIM + 1), "<i4")
+    chunks[:, 0] = np.asarray(p.levels).reshape(-1)[:n]
+    chunks[:, 1:] = np.asarray(p.latents_q).reshape(-1, LATENT_DIM)[:n]
+    return head + np.asarray(p.state_q, "<i4").tobytes() + chunks.tobytes()
+
+
+def _stage_dq16(impl, r):
+    """dredfx_dred_dequantize: state_q16[50], then nb_latents rows of 26 (25 values and the
+    q-feature), int32 LE, Q16. Empty on an error or without DRED."""
+    status, found, p, _ = r
+    if status < 0 or not found:
+        return b""
+    state, latents = impl.dequantize_q16(p)
+    return np.asarray(state, "<i4").tobytes() + np.asarray(latents[:p.nb_latents], "<i4").tobytes()
+
+
+STAGES = {"quant": _stage_quant, "dq16": _stage_dq16}
+
+
+def compute(impl, op, stages, body):
+    """The records of the given stages for one input record of an op, with an Impl."""
+    r = impl.run(op, body)
+    return [STAGES[stage](impl, r) for stage in stages]
+
+
+def field_name(stage, index):
+    """Name of the index-th int32 of a stage record (for mismatch messages)."""
+    if stage == "quant":
+        if index < len(QUANT_HEAD):
+            return QUANT_HEAD[index]
+        if index < len(QUANT_HEAD) + STATE_DIM:
+            return "state_q[%d]" % (index - len(QUANT_HEAD))
+        c, k = divmod(index - len(QUANT_HEAD) - STATE_DIM, LATENT_DIM + 1)
+        return "level[%d]" % c if k == 0 else "latents_q[%d][%d]" % (c, k - 1)
+    if stage == "dq16":
+        if index < STATE_DIM:
+            return "state_q16[%d]" % index
+        c, k = divmod(index - STATE_DIM, LATENT_DIM + 1)
+        return "latents_q16[%d][%d]" % (c, k)
+    return "int32 #%d" % index
+
+
+def describe_difference(stage, got, expected):
+    """Where two records of a stage differ, in words."""
+    n = min(len(got), len(expected)) // 4
+    a = struct.unpack("<%di" % n, got[:4 * n])
+    b = struct.unpack("<%di" % n, expected[:4 * n])
+    for i in range(n):
+        if a[i] != b[i]:
+            return "%s: computed %d, expected %d" % (field_name(stage, i), a[i], b[i])
+    return "length: computed %d bytes, expected %d" % (len(got), len(expected))
+
+
+# ---------------------------------------------------------------- verify
+@dataclass
+class Report:
+    sets: int = 0
+    frames: int = 0
+    records: int = 0
+    layers: dict = field(default_factory=dict)   # layer -> frames checked
+    errors: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+    @property
+    def ok(self):
+        return not self.errors
+
+
+def _load_weights(path):
+    from . import weights
+    return weights.load(path) if path else weights.default()
+
+
+def verify(folder, impl="c", weights_path=None):
+    """Checks a vector set: every file against its SHA-256, every input frame against its MD5,
+    every stage recomputed from its input and compared with the expected record and its MD5."""
+    rep = Report()
+    m = read_manifest(folder)
+    for fname, (size, sha) in sorted(m.files.items()):
+        path = os.path.join(folder, fname)
+        if not os.path.exists(path):
+            rep.errors.append("%s: missing file" % fname)
+        elif _sha256(path) != sha:
+            rep.errors.append("%s: SHA-256 differs from the manifest (file changed)" % fname)
+    w = _load_weights(weights_path)
+    if m.fields.get("weights") != w.sha256:
+        rep.warnings.append("vectors made with weights blob %s, checking with %s" % (
+            m.fields.get("weights"), w.sha256))
+    run = Impl(impl, w)
+    for s in m.sets:
+        if s.op not in OPS:
+            rep.errors.append("set %s: op %s is not known to dredfx %s" % (s.name, s.op, __version__))
+            continue
+        bad = [st for st, mode, _ in s.stages if st not in STAGES or mode != COMPARE_EXACT]
+        if bad:
+            rep.errors.append("set %s: stage(s) %s not known to dredfx %s" % (
+                s.name, ", ".join(bad), __version__))
+            continue
+        try:
+            inputs = read_records(os.path.join(folder, s.input_file))
+            expected = [read_records(os.path.join(folder, f)) for _, _, f in s.stages]
+        except VectorError as e:
+            rep.errors.append("set %s: %s" % (s.name, e))
+            continue
+        counts = [len(inputs)] + [len(e) for e in expected]
+        if any(c != s.nframes for c in counts):
+            rep.errors.append("set %s: %d frames in the manifest, the files hold %s" % (
+                s.name, s.nframes, counts))
+            continue
+        rep.sets += 1
+        in_md5 = m.frames.get(s.input_file, {})
+        for i, body in enumerate(inputs):
+            md5, label = in_md5.get(i, ("", ""))
+            where = "set %s frame %d (%s)" % (s.name, i, label or "no label")
+            if _md5(body) != md5:
+                rep.errors.append("%s: input differs from its manifest MD5" % where)
+            outs = compute(run, s.op, [st for st, _, _ in s.stages], body)
+            for (stage, _, fname), exp, got in zip(s.stages, expected, outs):
+                want_md5 = m.frames.get(fname, {}).get(i, ("",))[0]
+                if got != exp[i]:
+                    rep.errors.append("%s stage %s: %s" % (where, stage,
+                                                            describe_difference(stage, got, exp[i])))
+                elif _md5(got) != want_md5:
+                    rep.errors.append("%s stage %s: output differs from its manifest MD5" % (
+                        where, stage))
+                rep.records += 1
+            rep.frames += 1
+            rep.layers[s.layer] = rep.layers.get(s.layer, 0) + 1
+    return rep
+
+
+# ---------------------------------------------------------------- generate
+def _write_set(folder, s, run):
+    write_records(os.path.join(folder, s.input_file), [b for b, _ in s.inputs])
+    outs = [compute(run, s.op, [st for st, _, _ in s.stages], b) for b, _ in s.inputs]
+    for k, (_, _, fname) in enumerate(s.stages):
+        write_records(os.path.join(folder, fname), [o[k] for o in outs])
+
+
+def _spec(name, layer, op, inputs):
+    return SetSpec(name, layer, op, [(st, COMPARE_EXACT, "%s.%s" % (name, st)) for st in OPS[op][1]],
+                   inputs)
+
+
+def _sets_from(folder):
+    """The sets of an existing vector set with their inputs and labels, stages as OPS lists now."""
+    m = read_manifest(folder)
+    out = []
+    for s in m.sets:
+        bodies = read_records(os.path.join(folder, s.input_file))
+        labels = m.frames.get(s.input_file, {})
+        out.append(_spec(s.name, s.layer, s.op,
+                         [(b, labels.get(i, ("", "-"))[1]) for i, b in enumerate(bodies)]))
+    return out
+
+
+def generate(folder, inputs_from=None, interop_dir=None, weights_path=None):
+    """Writes a vector set into folder; returns its sets."""
+    w = _load_weights(weights_path)
+    if inputs_from:
+        sets = _sets_from(inputs_from)
+    else:
+        sets = _build_sets(w, interop_packets(interop_dir or _default_interop_dir()))
+    os.makedirs(folder, exist_ok=True)
+    run = Impl("c", w)
+    for s in sets:
+        _write_set(folder, s, run)
+    _write_manifest(folder, sets, w.sha256)
+    return sets
+
+
+def _default_interop_dir():
+    from .opus_source import cache_dir
+    return os.environ.get("DREDFX_INTEROP_DIR") or os.path.join(cache_dir(), "interop", "data")
+
+
+def interop_packets(data_dir):
+    """The packets of scripts/interop-data.sh: list of (meta row, JSON record)."""
+    path = os.path.join(data_dir, "manifest.tsv")
+    if not os.path.exists(path):
+        raise VectorError("no interop data in %s: run scripts/interop-data.sh, or give --inputs"
+                          % data_dir)
+    out = []
+    with open(path) as f:
+        for meta in csv.DictReader(f, delimiter="\t"):
+            with open(os.path.join(data_dir, meta["file"])) as g:
+                out.extend((meta, json.loads(line)) for line in g)
+    return out
+
+
+# ---------------------------------------------------------------- the sets dredfx commits
+# Inputs: real libopus 1.6.1 packets chosen from the interop data (every q0, dQ and level it
+# holds, the most latents, extra offsets, multi-frame and 10 ms packets, CBR, 48 kHz, stream
+# starts, hidden chunks, no DRED) and crafted ones (every q level and dQ, coded qmax, escapes
+# past int16 and past the Q16 range, minimal and constant payloads, extension corners, offsets,
+# max_dred_samples and sampling-rate limits), then invalid and truncated packets and payloads.
+SILK_WB_20MS = 9          # TOC config: SILK wideband, 20 ms
+CELT_FB_2_5MS = 28        # TOC config: CELT fullband, 2.5 ms
+
+
+def _det_bytes(tag, n):
+    """n deterministic pseudo-random bytes (SHA-256 in counter mode: the same on every Python)."""
+    out = b""
+    i = 0
+    while len(out) < n:
+        out += hashlib.sha256(("%s/%d" % (tag, i)).encode()).digest()
+        i += 1
+    return out[:n]
+
+
+def _label(text):
+    return "".join(c if c.isalnum() or c in "._-#@=+,/" else "_" for c in text)
+
+
+def _parse_in(packet, label, mds=48000, fs=48000):
+    return struct.pack("<ii", mds, fs) + bytes(packet), _label("%s@%d/%d" % (label, mds, fs))
+
+
+def _decode_in(payload, label, mff=104, dfo=0):
+    return struct.pack("<ii", mff, dfo) + bytes(payload), _label("%s@mff=%d,off=%d" % (label, mff, dfo))
+
+
+def _coded_in(payload, label, dfo=0):
+    return struct.pack("<i", dfo) + bytes(payload), _label("%s@off=%d" % (label, dfo))
+
+
+def _select_real(packets):
+    """(meta, record, why) of the real packets the vectors keep, in data order."""
+    dred = [(m, r) for m, r in packets if r["find"] > 0]
+    chosen = {}
+
+    def take(why, cands, key=None, count=1):
+        cands = sorted(cands, key=key) if key else list(cands)  # stable: data order among ties
+        for m, r in cands:
+            k = (m["file"], r["index"])
+            if count and k not in chosen:
+                chosen[k] = (m, r, why)
+                count -= 1
+
+    nb = lambda x: x[1]["dred"]["nb_chunks"]  # noqa: E731
+    for q0 in sorted({r["dred"]["q0"] for _, r in dred}):
+        take("q0=%d,most-latents" % q0, [x for x in dred if x[1]["dred"]["q0"] == q0],
+             key=lambda x: -nb(x))
+    for dq in sorted({r["dred"]["dq"] for _, r in dred}):
+        take("dq=%d,most-latents" % dq, [x for x in dred if x[1]["dred"]["dq"] == dq],
+             key=lambda x: -nb(x))
+    for lv in sorted({lv for _, r in dred for lv in r["dred"]["levels"]}):
+        take("level=%d,fewest-latents" % lv, [x for x in dred if lv in x[1]["dred"]["levels"]],
+             key=nb)
+    take("max-latents", [x for x in dred if nb(x) == MAX_LATENTS], count=2)
+    take("no-latents", [x for x in dred if nb(x) == 0], count=2)
+    take("extra-offset", [x for x in dred if x[1]["dred"]["extra_offset_flag"]], count=2)
+    take("multi-frame", [x for x in dred if x[1]["nb_frames"] > 1], count=2)
+    for ms in sorted({m["frame_ms"] for m, _ in dred}, key=float):
+        take("frame_ms=%s" % ms, [x for x in dred if x[0]["frame_ms"] == ms])
+    for f in sorted({m["file"] for m, _ in dred if m["cbr"] == "1"}):
+        take("cbr", [x for x in dred if x[0]["file"] == f])
+    take("48k", [x for x in dred if x[0]["rate"] == "48000"], count=2)
+    for f in sorted({m["file"] for m, _ in dred})[::12]:
+        take("stream-start", [x for x in dred if x[0]["file"] == f])
+    for h in sorted({r["dred"]["hidden_chunks"] for _, r in dred} - {0}):
+        take("hidden=%d" % h, [x for x in dred if x[1]["dred"]["hidden_chunks"] == h])
+    take("no-dred", [x for x in packets if x[1]["find"] == 0], count=2)
+    for b in sorted({m["bitrate"] for m, _ in dred}, key=int):
+        for loss in sorted({m["loss"] for m, _ in dred}, key=int):
+            take("b=%s,loss=%s" % (b, loss), [x for x in dred if x[0]["bitrate"] == b and
+                                             x[0]["loss"] == loss and x[1]["index"] >= 100])
+    order = {(m["file"], r["index"]): i for i, (m, r) in enumerate(packets)}
+    return [chosen[k] for k in sorted(chosen, key=order.get)]
+
+
+def _real_label(m, r, why):
+    return "%s#%d:%s" % (m["file"][:-len(".jsonl")], r["index"], why)
+
+
+def _values(st, kind, level, dim, tag):
+    """Small values (-3..3) a libopus-style encoder can code at a level: 0 where the dimension is
+    skipped, never 0 where P(0) = 0."""
+    r = st[kind + "_r"][level * dim:(level + 1) * dim]
+    p0 = st[kind + "_p0"][level * dim:(level + 1) * dim]
+    raw = _det_bytes(tag, dim)
+    out = np.zeros(dim, np.int32)
+    for k in range(dim):
+        if r[k] and p0[k] != 255:
+            out[k] = raw[k] % 7 - 3 or (1 if p0[k] == 0 else 0)
+    return out
+
+
+def _crafted_payload(st, w, q0, dq, qmax, nb, total_offset=16, frame_offset=0, big=()):
+    """Encoded payload bytes (after 'D', 12); big: (chunk or -1 for the state, value) pairs put
+    into the dimension whose Laplace decay is the slowest (the cheapest long escape)."""
+    from .dred import encode_dred
+    from .ref.dred import DredPayload, level
+    tag = "q0=%d,dq=%d,qmax=%d,nb=%d" % (q0, dq, qmax, nb)
+    state = _values(st, "state", q0, STATE_DIM, tag + "/state")
+    lv = [level(q0, dq, qmax, c) for c in range(nb)]
+    lat = np.array([_values(st, "latent", lv[c], LATENT_DIM, "%s/%d" % (tag, c)) for c in range(nb)],
+                   np.int32).reshape(nb, LATENT_DIM)
+    for c, v in big:
+        kind, dim, lvl, arr = ("state", STATE_DIM, q0, state) if c < 0 else \
+            ("latent", LATENT_DIM, lv[c], lat[c])
+        r = st[kind + "_r"][lvl * dim:(lvl + 1) * dim].astype(int)
+        p0 = st[kind + "_p0"][lvl * dim:(lvl + 1) * dim]
+        r[p0 == 255] = 0
+        arr[int(np.argmax(r))] = v
+    p = DredPayload(q0=q0, dq=dq, qmax=qmax, dred_offset=16 - total_offset + frame_offset,
+                    dred_frame_offset=frame_offset, nb_latents=nb, state_q=state, latents_q=lat)
+    return encode_dred(p, w)
+
+
+def _ext_packet(padding, nb_frames=1, config=SILK_WB_20MS):
+    """A code-3 packet with nb_frames equal frames and the given padding content."""
+    from . import _packet
+    frames = [_det_bytes("frame/%d" % i, 24) for i in range(nb_frames)]
+    return _packet.build_packet(config, 0, frames, padding, force_code3=True)
+
+
+def _dred_packet(payload, frame=0, nb_frames=1, config=SILK_WB_20MS, version=12, more=()):
+    """A packet whose padding holds the ID-126 extension 'D', version, payload on `frame`, then
+    the (id, frame, data) extensions of more."""
+    from . import _packet
+    ext = [(126, frame, bytes((ord("D"), version)) + bytes(payload))] + list(more)
+    return _ext_packet(_packet.generate_extensions(ext, nb_frames), nb_frames, config)
+
+
+def _dred_ext(payload):
+    """The ID-126 extension 'D', 12, payload, written by hand in its long form (header 253, one
+    length byte) to sit among hand-written extensions."""
+    return bytes((253, len(payload) + 2)) + b"D\x0c" + bytes(payload)
+
+
+def _crafted_parse(st, w):
+    out = []
+    for q0 in range(16):  # every q level as q0, every dQ, qmax coded and implied
+        dq = q0 % 8
+        qmax = 15 if q0 >= 14 or dq == 0 or q0 % 3 == 0 else q0 + 1 + q0 % (14 - q0)
+        pl = _crafted_payload(st, w, q0, dq, qmax, 4)
+        out.append(_parse_in(_dred_packet(pl), "q0=%d,dq=%d,qmax=%d" % (q0, dq, qmax)))
+    sweep = _dred_packet(_crafted_payload(st, w, 0, 7, 15, MAX_LATENTS))
+    out.append(_parse_in(sweep, "26-latents,levels-0..15"))
+    # Escapes: magnitudes past the 7 of one table, past int16, past the Q16 range (saturated).
+    for vals in ((7, -8, 14, 15), (100, -1000, 5000), (40000, -70000), (300000,)):
+        big = [(-1, vals[0])] + [(c, v) for c, v in enumerate(vals[1:])]
+        pl = _crafted_payload(st, w, 6, 5, 15, max(2, len(vals) - 1), big=big)
+        out.append(_parse_in(_dred_packet(pl), "escapes=%s" % ",".join(map(str, vals))))
+    # Minimal and constant payloads.
+    out.append(_parse_in(_dred_packet(_crafted_payload(st, w, 9, 3, 15, 0)), "header-only"))
+    for name, pl in (("one-zero-byte", b"\0"), ("one-ff-byte", b"\xff"), ("zeros-4", bytes(4)),
+                     ("zeros-64", bytes(64)), ("zeros-400", bytes(400)), ("ff-64", b"\xff" * 64),
+                     ("random-80", _det_bytes("random-80", 80)),
+                     ("random-600", _det_bytes("random-600", 600))):
+        out.append(_parse_in(_dred_packet(pl), name))
+    # Extension corners.
+    small = _crafted_payload(st, w, 6, 5, 15, 3)
+    out.append(_parse_in(_ext_packet(bytes((253, 2)) + b"D\x0c"), "prefix-only(not-dred)"))
+    out.append(_parse_in(_dred_packet(small, version=11), "version-11(not-dred)"))
+    out.append(_parse_in(_dred_packet(small, more=[(126, 0, b"D\x0c" + bytes(8))]), "two-dred,first-wins"))
+    out.append(_parse_in(_dred_packet(bytes(8), version=10, more=[(126, 0, b"D\x0c" + small)]),
+                         "version-10-then-12"))
+    # ID 3 (short form, one byte), ID 33 (long form, one byte), then DRED
+    out.append(_parse_in(_ext_packet(b"\x07\x55\x43\x01\xaa" + _dred_ext(small)),
+                         "other-extensions-first"))
+    out.append(_parse_in(_dred_packet(small, frame=1, nb_frames=3), "frame-1-of-3"))
+    out.append(_parse_in(_dred_packet(small, frame=2, nb_frames=3), "frame-2-of-3"))
+    out.append(_parse_in(_dred_packet(small, frame=5, nb_frames=6), "frame-5-of-6"))
+    out.append(_parse_in(_dred_packet(small, frame=47, nb_frames=48, config=CELT_FB_2_5MS),
+                         "frame-47-of-48x2.5ms"))
+    # a frame separator past the packet's only frame, after the DRED extension
+    out.append(_parse_in(_ext_packet(_dred_ext(small) + b"\x03\x09"), "bad-extension-after-dred"))
+    # Offsets: total offset 0 (DRED ahead of the packet) .. 8191 (the most, into the past).
+    for total in (0, 15, 16, 17, 31, 32, 255, 8191):
+        pl = _crafted_payload(st, w, 6, 5, 15, 2, total_offset=total)
+        out.append(_parse_in(_dred_packet(pl), "total-offset=%d" % total))
+    far = _dred_packet(_crafted_payload(st, w, 6, 5, 15, 2, total_offset=8191, frame_offset=8),
+                       frame=1, nb_frames=2)
+    # max_dred_samples and sampling-rate limits (and the arguments opus_dred_parse refuses).
+    for fs in (8000, 12000, 16000, 24000, 44100, 96000, 768000):
+        out.append(_parse_in(far, "total-offset=8191,frame-1", fs=fs))
+    for mds in (0, 1, 959, 960, 1440, 2880, 47999, 2**31 - 1):
+        out.append(_parse_in(sweep, "26-latents", mds=mds))
+    out.append(_parse_in(sweep, "26-latents", mds=44100, fs=44100))
+    for mds, fs in ((-1, 48000), (48000, 0), (48000, -16000), (48000, 768001)):
+        out.append(_parse_in(sweep, "bad-argument", mds=mds, fs=fs))
+    return out
+
+
+def _invalid_packets(real_multi, real_single):
+    """Malformed packets (RFC 6716 3.4 and the extension syntax) and truncated real packets."""
+    toc = SILK_WB_20MS << 3
+    cases = [
+        ("empty", b""),
+        ("code1-odd", bytes((toc | 1, 1, 2, 3))),
+        ("code2-no-length", bytes((toc | 2,))),
+        ("code2-length-cut", bytes((toc | 2, 252))),
+        ("code2-frame-past-end", bytes((toc | 2, 50, 1, 2, 3))),
+        ("code3-no-count", bytes((toc | 3,))),
+        ("code3-zero-frames", bytes((toc | 3, 0))),
+        ("code3-140ms", bytes((toc | 3, 7)) + bytes(14)),
+        ("code3-cbr-not-multiple", bytes((toc | 3, 2, 1, 2, 3))),
+        ("code3-vbr-length-past-end", bytes((toc | 3, 0x82, 200, 1, 2))),
+        ("frame-over-1275", bytes((toc,)) + bytes(1276)),
+        ("padding-past-end", bytes((toc | 3, 0x41, 10, 1, 2))),
+        ("padding-255-chain-cut", bytes((toc | 3, 0x41, 255, 255))),
+        ("extension-overrun", _ext_packet(bytes((253, 200)) + b"D\x0c" + bytes(10))),
+        ("extension-frame-past-end", _ext_packet(b"\x03\x05" + _dred_ext(bytes(4)))),
+        ("extension-error-before-dred", _ext_packet(b"\x07\x55\x03\x09" + _dred_ext(bytes(4)))),
+    ]
+    out = [_parse_in(p, n) for n, p in cases]
+    for name, p in (("real-multi-frame", real_multi), ("real-single", real_single)):
+        data = p[1]
+        n = len(data)
+        pos = p[2]
+        for cut in sorted({1, 2, n // 4, n // 2, pos - 3, pos, pos + 4, n - 1}):
+            out.append(_parse_in(data[:cut], "%s,cut=%d/%d" % (name, cut, n)))
+    return out
+
+
+def _payload_sets(real_payload, coded):
+    """dred-decode inputs (truncated, constant, random payloads; limits; refused arguments) and
+    dred-coded inputs (every chunk the encoder coded)."""
+    label, pl = real_payload
+    n = len(pl)
+    dec = [_decode_in(pl[:k], "%s,cut=%d/%d" % (label, k, n))
+           for k in sorted({0, 1, 2, 3, 4, 8, 16, n // 2, n - 2, n - 1, n})]
+    for mff in (0, 1, 2, 3, 4, 50, 51, 52, 103, 105, 2**31 - 1):
+        dec.append(_decode_in(pl, label, mff=mff))
+    dec.append(_decode_in(pl, label, dfo=48))
+    for mff, dfo in ((-1, 0), (104, -1), (104, 49)):
+        dec.append(_decode_in(pl, "bad-argument", mff=mff, dfo=dfo))
+    for name, b in (("zeros-64", bytes(64)), ("ff-64", b"\xff" * 64),
+                    ("random-200", _det_bytes("random-200", 200))):
+        dec.append(_decode_in(b, name))
+    cod = [_coded_in(p, lab) for lab, p in coded]
+    cod.append(_coded_in(pl[:n // 2], "%s,cut=%d/%d" % (label, n // 2, n)))
+    cod.append(_coded_in(_det_bytes("random-90", 90), "random-90"))
+    cod.append(_coded_in(bytes(2049), "zeros-2049(over-2048,not-tried)"))
+    cod.append(_coded_in(pl, "bad-argument", dfo=49))
+    return dec, cod
+
+
+def _build_sets(w, packets):
+    from .ref.dred import stats_arrays
+    st = stats_arrays(w)
+    real = _select_real(packets)
+    parse = []
+    for m, r, why in real:
+        data, rate = bytes.fromhex(r["packet"]), int(m["rate"])
+        parse.append(_parse_in(data, _real_label(m, r, why), fs=rate))
+    # opus_dred_parse's max_dred_samples cut and another output rate, on the longest packets.
+    longest = sorted(real, key=lambda x: -(x[1].get("dred") or {}).get("nb_chunks", -1))[:3]
+    for m, r, why in longest:
+        data = bytes.fromhex(r["packet"])
+        for mds, fs in ((960, 48000), (2880, 48000)):
+            parse.append(_parse_in(data, _real_label(m, r, why), mds=mds, fs=fs))
+    multi = next((m, bytes.fromhex(r["packet"]), r["dred"]["payload_pos"]) for m, r, _ in real
+                 if r.get("dred") and r["nb_frames"] > 1)
+    single = next((m, bytes.fromhex(r["packet"]), r["dred"]["payload_pos"]) for m, r, _ in real
+                  if r.get("dred") and r["nb_frames"] == 1 and r["dred"]["nb_chunks"] == MAX_LATENTS)
+    m, r, why = longest[0]
+    big = (_real_label(m, r, why), bytes.fromhex(r["dred"]["payload"]))
+    coded = [(_real_label(m, r, why), bytes.fromhex(r["dred"]["payload"])) for m, r, why in real
+             if r.get("dred") and (r["dred"]["hidden_chunks"] or why.startswith("max-latents"))]
+    dec, cod = _payload_sets(big, coded)
+    return [_spec("real_parse", 1, "dred-parse", parse),
+            _spec("crafted_parse", 1, "dred-parse", _crafted_parse(st, w)),
+            _spec("real_coded", 1, "dred-coded", cod),
+            _spec("invalid_packets", 4, "dred-parse", _invalid_packets(multi, single)),
+            _spec("payloads", 4, "dred-decode", dec)]
+
+
+# ---------------------------------------------------------------- command line
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m dredfx.vectors",
+                                 description="dredfx conformance vectors (docs/conformance.md)")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    g = sub.add_parser("generate", help="write a vector set")
+    g.add_argument("dir")
+    g.add_argument("--inputs", metavar="FROM_DIR",
+                   help="keep the inputs of this vector set, make the expected outputs again")
+    g.add_argument("--interop", metavar="DATA_DIR",
+                   help="interop data of scripts/interop-data.sh (default: the cache folder)")
+    g.add_argument("--weights", metavar="BLOB", help="weights blob (default: the imported one)")
+    v = sub.add_parser("verify", help="check a vector set")
+    v.add_argument("dir")
+    v.add_argument("--impl", choices=("c", "ref"), default="c",
+                   help="c: the C library (default); ref: the pure-Python reference")
+    v.add_argument("--weights", metavar="BLOB", help="weights blob (default: the imported one)")
+    a = ap.parse_args(argv)
+    try:
+        if a.cmd == "generate":
+            sets = generate(a.dir, a.inputs, a.interop, a.weights)
+            print("generated %s: %d sets, %d frames" % (
+                a.dir, len(sets), sum(len(s.inputs) for s in sets)))
+            return 0
+        rep = verify(a.dir, a.impl, a.weights)
+    except (VectorError, DredfxError) as e:
+        print("error: %s" % e, file=sys.stderr)
+        return 2
+    for w in rep.warnings:
+        print("warning: %s" % w)
+    for e in rep.errors:
+        print("FAIL: %s" % e)
+    layers = ", ".join("layer %d: %d" % kv for kv in sorted(rep.layers.items()))
+    print("%s: %d sets, %d frames (%s), %d stage records, impl %s: %s" % (
+        a.dir, rep.sets, rep.frames, layers, rep.records, a.impl,
+        "OK" if rep.ok else "%d FAILURES" % len(rep.errors)))
+    return 0 if rep.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

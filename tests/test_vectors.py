@@ -1,0 +1,307 @@
+"""Conformance vectors (dredfx.vectors, c/tools/dredfx_vectors_check.c, vectors/): the committed
+set is what the generator makes from its inputs, both verifiers (Python, C-only) pass it, and any
+changed bit in an expected output or an input fails both and names its frame; the pure-Python
+reference reproduces the C library's expected records.
+
+The C checker: $DREDFX_VECTORS_CHECK if set, else built here with CMake (target
+dredfx-vectors-check) in build/cmake/native when that folder belongs to this checkout, else in
+build/cmake/vectors-check.
+"""
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dredfx import vectors
+
+pytestmark = pytest.mark.weights
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+COMMITTED = os.path.join(ROOT, "vectors")
+
+
+@pytest.fixture(scope="module")
+def weights():
+    from dredfx import weights as w
+    try:
+        return w.default()
+    except Exception as e:  # noqa: BLE001 - the reason is in the skip message
+        pytest.skip("libopus 1.6.1 weights not imported (%s); run `python -m dredfx weights import`" % e)
+
+
+def _configured_here(build_dir):
+    cache = os.path.join(build_dir, "CMakeCache.txt")
+    if not os.path.exists(cache):
+        return False
+    with open(cache) as f:
+        return "CMAKE_HOME_DIRECTORY:INTERNAL=%s/c\n" % os.path.realpath(ROOT) in f.read()
+
+
+@pytest.fixture(scope="module")
+def checker(weights):
+    """Command list that runs the C checker with the weights blob of this test run."""
+    exe = os.environ.get("DREDFX_VECTORS_CHECK")
+    if not exe:
+        build = os.path.join(ROOT, "build", "cmake", "native")
+        if not _configured_here(build):
+            build = os.path.join(ROOT, "build", "cmake", "vectors-check")
+            subprocess.run(["cmake", "-S", os.path.join(ROOT, "c"), "-B", build,
+                            "-DCMAKE_BUILD_TYPE=Release"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["cmake", "--build", build, "-j2", "--target", "dredfx-vectors-check"],
+                       check=True, stdout=subprocess.DEVNULL)
+        exe = os.path.join(build, "dredfx-vectors-check")
+    return [exe, "--weights", weights.path]
+
+
+def _run_c(checker, folder):
+    r = subprocess.run(checker + [folder], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return r.returncode, r.stdout
+
+
+def _copy(tmp_path):
+    dst = os.path.join(str(tmp_path), "v")
+    shutil.copytree(COMMITTED, dst)
+    return dst
+
+
+def _stage_files():
+    m = vectors.read_manifest(COMMITTED)
+    return [(s.name, stage, f) for s in m.sets for stage, _, f in s.stages]
+
+
+def _summary_counts(text):
+    got = re.search(r": (\d+) sets, (\d+) frames \((.*?)\), (\d+) stage records", text)
+    assert got, text
+    return int(got.group(1)), int(got.group(2)), got.group(3), int(got.group(4))
+
+
+def test_generate_from_committed_inputs_reproduces_vectors(tmp_path, weights):
+    """generate --inputs makes the committed set again, byte for byte (manifest included), and
+    both verifiers pass what it wrote."""
+    out = os.path.join(str(tmp_path), "gen")
+    vectors.generate(out, inputs_from=COMMITTED, weights_path=weights.path)
+    names = sorted(os.listdir(out))
+    assert names == sorted(n for n in os.listdir(COMMITTED) if n != "README.md")
+    for n in names:
+        with open(os.path.join(out, n), "rb") as a, open(os.path.join(COMMITTED, n), "rb") as b:
+            assert a.read() == b.read(), "%s differs from the committed vectors/%s" % (n, n)
+    for impl in ("c", "ref"):
+        rep = vectors.verify(out, impl, weights.path)
+        assert rep.ok, rep.errors[:5]
+        assert not rep.warnings
+
+
+def test_committed_vectors_pass_both_checkers(checker, weights):
+    m = vectors.read_manifest(COMMITTED)
+    frames = sum(s.nframes for s in m.sets)
+    records = sum(s.nframes * len(s.stages) for s in m.sets)
+    rep = vectors.verify(COMMITTED, "c", weights.path)
+    assert rep.ok, rep.errors[:5]
+    assert (rep.sets, rep.frames, rep.records) == (len(m.sets), frames, records)
+    assert set(rep.layers) == {1, 4}
+    rc, text = _run_c(checker, COMMITTED)
+    assert rc == 0, text
+    assert "FAIL" not in text
+    sets, c_frames, layers, c_records = _summary_counts(text)
+    assert (sets, c_frames, c_records) == (len(m.sets), frames, records)
+    assert layers == "layer 1: %d, layer 4: %d" % (rep.layers[1], rep.layers[4])
+
+
+def test_cli_verify(weights):
+    r = subprocess.run([sys.executable, "-m", "dredfx.vectors", "verify", COMMITTED, "--weights",
+                        weights.path], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT))
+    assert r.returncode == 0, r.stdout
+    assert r.stdout.strip().endswith("impl c: OK")
+
+
+def _flip(path, frame, pick_offset):
+    """Flips one bit of a record's body; returns the byte offset in the file."""
+    with open(path, "rb") as f:
+        data = bytearray(f.read())
+    pos = vectors.RECORD_HEADER
+    for _ in range(frame):
+        pos += 4 + struct.unpack_from("<I", data, pos)[0]
+    size = struct.unpack_from("<I", data, pos)[0]
+    assert size > 0
+    at = pos + 4 + pick_offset(size)
+    data[at] ^= 0x10
+    with open(path, "wb") as f:
+        f.write(data)
+    return at
+
+
+def _longest_frame(path):
+    recs = vectors.read_records(path)
+    return max(range(len(recs)), key=lambda i: (len(recs[i]), -i))
+
+
+@pytest.mark.parametrize("set_name,stage,fname", _stage_files())
+def test_changed_expected_bit_fails_both_naming_the_frame(tmp_path, checker, weights, set_name,
+                                                          stage, fname):
+    folder = _copy(tmp_path)
+    frame = _longest_frame(os.path.join(folder, fname))
+    _flip(os.path.join(folder, fname), frame, lambda n: n - 2)
+    where = "set %s frame %d " % (set_name, frame)
+    rep = vectors.verify(folder, "c", weights.path)
+    assert not rep.ok
+    assert any(e.startswith(where) and "stage %s:" % stage in e for e in rep.errors), rep.errors
+    assert any(e.startswith(fname + ": SHA-256 differs") for e in rep.errors), rep.errors
+    rc, text = _run_c(checker, folder)
+    assert rc == 1, text
+    assert re.search(r"^FAIL: %s\(.*\) stage %s: " % (re.escape(where), stage), text, re.M), text
+    assert "FAIL: %s: SHA-256 differs" % fname in text
+
+
+@pytest.mark.parametrize("set_name", [s.name for s in vectors.read_manifest(COMMITTED).sets])
+def test_changed_input_fails_both_naming_the_frame(tmp_path, checker, weights, set_name):
+    folder = _copy(tmp_path)
+    fname = set_name + ".in"
+    frame = _longest_frame(os.path.join(folder, fname))
+    # a bit of the packet or payload (after the 4 or 8 bytes of op parameters)
+    _flip(os.path.join(folder, fname), frame, lambda n: n - 1)
+    where = "set %s frame %d " % (set_name, frame)
+    rep = vectors.verify(folder, "c", weights.path)
+    assert any(e.startswith(where) and "input differs from its manifest MD5" in e
+               for e in rep.errors), rep.errors
+    rc, text = _run_c(checker, folder)
+    assert rc == 1, text
+    assert re.search(r"^FAIL: %s\(.*\): input differs from its manifest MD5" % re.escape(where),
+                     text, re.M), text
+
+
+def test_missing_file_fails_clearly(tmp_path, checker, weights):
+    folder = _copy(tmp_path)
+    os.remove(os.path.join(folder, "payloads.dq16"))
+    rep = vectors.verify(folder, "c", weights.path)
+    assert "payloads.dq16: missing file" in rep.errors
+    assert any(e.startswith("set payloads: cannot read") for e in rep.errors), rep.errors
+    assert rep.frames == sum(s.nframes for s in vectors.read_manifest(folder).sets if s.name != "payloads")
+    rc, text = _run_c(checker, folder)
+    assert rc == 1
+    assert "FAIL: payloads.dq16: missing file" in text
+    assert "FAIL: set payloads: cannot read payloads.dq16 as a record file" in text
+    os.remove(os.path.join(folder, vectors.MANIFEST))
+    with pytest.raises(vectors.VectorError, match="manifest.txt"):
+        vectors.verify(folder, "c", weights.path)
+    rc, text = _run_c(checker, folder)
+    assert rc == 2 and "cannot read" in text and "manifest.txt" in text
+
+
+def test_unknown_stage_is_a_failure_not_a_skip(tmp_path, checker, weights):
+    """A checker that does not know a stage (a layer newer than itself) fails the set."""
+    folder = _copy(tmp_path)
+    path = os.path.join(folder, vectors.MANIFEST)
+    with open(path) as f:
+        text = f.read()
+    with open(path, "w") as f:
+        f.write(text.replace("stage payloads dq16 exact", "stage payloads features exact"))
+    rep = vectors.verify(folder, "c", weights.path)
+    assert any("set payloads: stage(s) features not known" in e for e in rep.errors), rep.errors
+    rc, out = _run_c(checker, folder)
+    assert rc == 1 and "FAIL: set payloads: stage features (exact) not known" in out, out
+
+
+def test_checker_without_weights(tmp_path, checker):
+    exe = checker[0]
+    r = subprocess.run([exe, COMMITTED], stdout=subprocess.PIPE, text=True,
+                       env={k: v for k, v in os.environ.items() if k != "DREDFX_WEIGHTS"})
+    assert r.returncode == 2 and "need the weights blob" in r.stdout
+    r = subprocess.run([exe, "--skip-without-weights", "--weights", str(tmp_path / "none"), COMMITTED],
+                       stdout=subprocess.PIPE, text=True)
+    assert r.returncode == 77 and "skipped: no weights blob" in r.stdout
+
+
+def test_committed_vectors_cover_the_syntax():
+    """What the committed inputs reach (measured on their expected records)."""
+    m = vectors.read_manifest(COMMITTED)
+    q0, levels, nb, offsets, statuses, big = set(), set(), set(), set(), set(), 0
+    for s in m.sets:
+        for rec in vectors.read_records(os.path.join(COMMITTED, s.name + ".quant")):
+            v = struct.unpack("<%di" % (len(rec) // 4), rec)
+            statuses.add(v[0] if v[0] < 0 else "ok")
+            if len(v) < 10:
+                continue
+            q0.add(v[3])
+            nb.add(v[8])
+            offsets.add(v[6])
+            chunks = np.array(v[60:], np.int64).reshape(-1, 26)
+            levels.update(chunks[:, 0].tolist())
+            big = max(big, int(np.abs(np.array(v[10:60] + tuple(chunks[:, 1:].reshape(-1)))).max()))
+    assert q0 == set(range(16)) and levels == set(range(16))
+    assert {0, 26} <= nb
+    assert min(offsets) == -8175 and max(offsets) >= 48  # extra offset at its most; frame 47
+    assert big > 2**16  # escapes past int16 and past the Q16 range
+    assert {-1, -40, -41, -42, -43, -44, -45, -46, -47} <= statuses
+
+
+_REF = {}
+
+
+def _ref_impl(weights):
+    if "impl" not in _REF:
+        _REF["impl"] = vectors.Impl("ref", weights)
+        m = vectors.read_manifest(COMMITTED)
+        _REF["sets"] = [(s, vectors.read_records(os.path.join(COMMITTED, s.input_file)),
+                         [vectors.read_records(os.path.join(COMMITTED, f)) for _, _, f in s.stages])
+                        for s in m.sets]
+    return _REF["impl"], _REF["sets"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_ref_reproduces_the_c_expected_records(data, weights):
+    """Hypothesis picks a set and a frame: the pure-Python reference gives the C library's
+    expected records bit for bit (the contract of these integer layers), and libopus' float
+    dequantization (dredfx.ref.dred.dequantize) is the Q16 record to within rounding."""
+    from dredfx.ref import dred as ref
+    impl, sets = _ref_impl(weights)
+    s, inputs, expected = sets[data.draw(st.integers(0, len(sets) - 1), label="set")]
+    i = data.draw(st.integers(0, len(inputs) - 1), label="frame")
+    got = vectors.compute(impl, s.op, [stage for stage, _, _ in s.stages], inputs[i])
+    for (stage, _, _), g, e in zip(s.stages, got, expected):
+        assert g == e[i], "set %s frame %d stage %s: %s" % (
+            s.name, i, stage, vectors.describe_difference(stage, g, e[i]))
+    status, found, p, _ = impl.run(s.op, inputs[i])
+    if status < 0 or not found:
+        return
+    q16 = np.frombuffer(expected[[st_ for st_, _, _ in s.stages].index("dq16")][i], "<i4")
+    state_f, latents_f = ref.dequantize(p, impl.stats)
+    f = np.concatenate([state_f, latents_f.reshape(-1)]).astype(np.float64)
+    assert q16.size == f.size
+    # Q16 holds |x| < 32768; beyond, the C output saturates at 2^31 - 1.
+    inside, beyond = np.abs(f) < 32767.99, np.abs(f) >= 32768
+    assert np.all(np.abs(q16[inside] - f[inside] * 65536) <= 0.5 + np.abs(f[inside]) * 65536 * 2**-23)
+    assert np.all(np.abs(q16[beyond]) == 2**31 - 1)
+
+
+@pytest.mark.interop
+def test_generate_from_libopus_data(tmp_path, weights):
+    """A full generate from the interop data (real libopus 1.6.1 packets) passes both verifiers
+    and keeps the coverage: every q0, dQ and level libopus used, 26 latents, extra offsets."""
+    data_dir = vectors._default_interop_dir()
+    if not os.path.exists(os.path.join(data_dir, "manifest.tsv")):
+        pytest.skip("no interop data in %s (scripts/interop-data.sh)" % data_dir)
+    out = os.path.join(str(tmp_path), "full")
+    sets = vectors.generate(out, interop_dir=data_dir, weights_path=weights.path)
+    assert [s.name for s in sets] == [s.name for s in vectors.read_manifest(COMMITTED).sets]
+    for impl in ("c", "ref"):
+        rep = vectors.verify(out, impl, weights.path)
+        assert rep.ok, rep.errors[:5]
+    real = vectors.interop_packets(data_dir)
+    chosen = vectors._select_real(real)
+    with_dred = [r for _, r, _ in chosen if r.get("dred")]
+    all_dred = [r for _, r in real if r.get("dred")]
+    assert {r["dred"]["q0"] for r in with_dred} == {r["dred"]["q0"] for r in all_dred}
+    assert {r["dred"]["dq"] for r in with_dred} == {r["dred"]["dq"] for r in all_dred}
+    assert {lv for r in with_dred for lv in r["dred"]["levels"]} == \
+        {lv for r in all_dred for lv in r["dred"]["levels"]}
+    assert max(r["dred"]["nb_chunks"] for r in with_dred) == 26
+    assert any(r["dred"]["extra_offset_flag"] for r in with_dred)
