@@ -1154,3 +1154,82 @@ def test_wide_layers_at_real_ranges(weights):
         record("wide32 %s, %s (p16)" % (name, what), errs[2])
         if q < 15:  # unbounded inputs: the 16-bit path loses its input bits there
             assert errs[2] * 30 <= errs[0], (name, what, errs)
+
+
+def rcp12(d):
+    """1 / d with a 12-bit significand, as x86 rcpps (relative error < 2^-12)."""
+    m, e = np.frexp((np.float32(1) / np.asarray(d, np.float32)).astype(np.float64))
+    return np.ldexp(np.round(m * 4096) / 4096, e).astype(np.float32)
+
+
+def gru_x86_like(input_layer, recurrent_layer, state, x):
+    """ref.gru with libopus' x86 activations (vec_avx.h tanh8_approx / sigmoid8_approx: the same
+    rational functions with a 12-bit reciprocal instead of the division): a proxy of libopus' own
+    spread between its x86 and generic builds."""
+    F = np.float32
+
+    def rational(x, n0, n1, n2, d0, d1, d2):
+        x2 = x * x
+        return ((F(n2) * x2 + F(n1)) * x2 + F(n0)) * x * rcp12((F(d2) * x2 + F(d1)) * x2 + F(d0))
+
+    n = recurrent_layer.nb_inputs
+    zrh = ref.compute_linear(input_layer, x)
+    recur = ref.compute_linear(recurrent_layer, state)
+    zr = np.clip(rational(zrh[:2 * n] + recur[:2 * n], 238.13200378, 6.02452230, 0.00950985, 952.72399902,
+                          103.34200287, 0.74287558) + F(0.5), F(0), F(1))
+    z, r = zr[:n], zr[n:]
+    h = np.clip(rational(zrh[2 * n:] + recur[2 * n:] * r, 952.52801514, 96.39235687, 0.60863042, 952.72399902,
+                         413.36801147, 11.88600922), F(-1), F(1))
+    return z * np.asarray(state, F) + (F(1) - z) * h
+
+
+@pytest.mark.weights
+@pytest.mark.parametrize("source", ["real", "random"])
+def test_gru_chain_real_weights(weights, source):
+    """1,000 steps of the RDO-VAE decoder's dec_gru1 (96 inputs, 64 units, libopus' weights), fixed
+    point against the float reference, each side on its own state, both fed the same a15 inputs:
+    dec_dense1's outputs for a stream of latents (real ones from the interop packets, or random in
+    +-80). Step 1 is within the one-step bound (gru_bound). Later steps differ where a state lies
+    within the step-1 error of a rounding boundary of libopus' int8 input, 127 h: the quantized
+    input flips by one and the recurrent product moves by s w ~ 1e-3; the GRU forgets it, so the
+    error stays bounded, and it is no larger than libopus' own spread between its x86 build
+    (12-bit reciprocal in tanh/sigmoid) and its generic C build on the same inputs."""
+    (gi_r, gi_f), (gr_r, gr_f), (d1_r, d1_f) = real_layers(weights, "dec_gru1_input", "dec_gru1_recurrent",
+                                                           "dec_dense1")
+    rng = np.random.default_rng(9)
+    if source == "real":
+        real = interop_dred_inputs(limit=400)
+        if real is None:
+            pytest.skip("no interop data (scripts/interop-data.sh)")
+        latents = np.resize(real[3][:1000], (1000, 26))
+    else:
+        latents = np.round(rng.uniform(-80, 80, (1000, 26)) * P16).astype(np.int32)
+    h = np.zeros(64, np.int16)
+    hf = np.zeros(64, np.float32)
+    hx = np.zeros(64, np.float32)
+    curve, spread = [], []
+    for t in range(1000):
+        x = _nn.dense_wide32(d1_f, _nn.ACT_TANH, latents[t], 16)
+        if t == 0:
+            _, bound1 = gru_bound(gi_r, gr_r, hf.astype(np.float64), x / A15, 64)
+        h = _nn.gru(gi_f, gr_f, h, x)
+        hf = ref.gru(gi_r, gr_r, hf, (x / A15).astype(np.float32))
+        hx = gru_x86_like(gi_r, gr_r, hx, (x / A15).astype(np.float32))
+        curve.append(float(np.max(np.abs(h / A15 - hf))))
+        spread.append(float(np.max(np.abs(hx - hf))))
+    curve, spread = np.array(curve), np.array(spread)
+    if os.environ.get("DREDFX_NN_REPORT") == "1":
+        marks = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+        for name, c in (("dredfx - float ref", curve), ("libopus x86-like - float ref", spread)):
+            print("\nGRU chain dec_gru1, %s latents, %s: max |state error| at step %s; max over steps "
+                  "1..10 %.2e, 1..100 %.2e, 1..1000 %.2e; median %.2e" % (
+                      source, name, ", ".join("%d: %.2e" % (k, c[k - 1]) for k in marks),
+                      c[:10].max(), c[:100].max(), c.max(), np.median(c)))
+    for k in (1, 10, 100, 1000):
+        record("GRU chain dec_gru1 (%s), max over steps 1..%d" % (source, k), curve[:k].max())
+    assert np.all(curve[0] <= bound1.max())
+    assert curve[:10].max() <= 5e-3
+    assert curve[:100].max() <= 1.5e-2
+    assert curve.max() <= 2.5e-2
+    assert curve[-100:].mean() <= 1e-2  # no growth
+    assert np.median(curve) <= 1.5 * np.median(spread)
