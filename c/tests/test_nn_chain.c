@@ -11,7 +11,9 @@
  *   v  = conv1d(c)                 k = 2, 32 -> 32, tanh
  *   y  = W [d | g | v] + b         192 -> 80, int8, p16 output
  *   u  = W16 v + b                 32 -> 16, 16-bit wide layer (a15 input), p16 output
- * CRC-32 of the final GRU state and of every step's y and u (little-endian bytes). */
+ * CRC-32 of the final GRU state and of every step's y and u (little-endian bytes). A FIXED_DEBUG
+ * build also asserts that no SAT16 / SAT32 / ADD_SAT32 saturates on this run (the way a model
+ * test asserts "no saturation on real speech") and lists the sites that clamped an activation. */
 #include <stdio.h>
 #include <string.h>
 
@@ -184,7 +186,18 @@ int main(void) {
     uint32_t cs, co;
     long sat;
     CHECK_EQ(dredfx_cpu_set_level(level), DREDFX_OK);
+#ifdef DREDFX_FIXED_DEBUG
+    dredfx_fixed_debug_reset();
+#endif
     run(&cs, &co, &sat);
+#ifdef DREDFX_FIXED_DEBUG
+    const dredfx_fixed_site *sites;
+    const int n = dredfx_fixed_debug_saturations(&sites);
+    for (int i = 0; i < n; i++) printf("  %s at %s:%d: %lu\n", sites[i].op, sites[i].file, sites[i].line, sites[i].count);
+    CHECK_EQ(dredfx_fixed_debug_total("SAT16") + dredfx_fixed_debug_total("SAT32") +
+                 dredfx_fixed_debug_total("ADD_SAT32"),
+             0);
+#endif
     printf("nn chain, level %-8s: CRC-32 state %08x, outputs %08x (%ld saturated values of %d)\n",
            dredfx_cpu_level_name(level), (unsigned)cs, (unsigned)co, sat, STEPS * (96 + 64));
     CHECKF(cs == CRC_STATE, "state CRC %08x, pinned %08x", (unsigned)cs, CRC_STATE);
