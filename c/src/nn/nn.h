@@ -9,6 +9,8 @@
  *   void dredfx_nn_tanh(int16_t *a15_out, const int32_t *p16_in, int n)
  *   void dredfx_nn_sigmoid(int16_t *a15_out, const int32_t *p16_in, int n)
  *   int16_t dredfx_nn_tanh_a15(int32_t p16), dredfx_nn_sigmoid_a15(int32_t p16)   (one value)
+ *   int32_t dredfx_nn_sigmoid_g15(int32_t p16)   (a gate in [0, 32768]; 0 and 1.0 exact)
+ *   void dredfx_nn_sigmoid_gate(int32_t *g15_out, const int32_t *p16_in, int n)
  *   int  dredfx_nn_dense(k, l, int act, int16_t *out_a15, const int16_t *in_a15)
  *   int  dredfx_nn_dense_i16(k, l, int act, int16_t *out_a15, const int16_t *x, int in_q)
  *   int  dredfx_nn_dense_i32(k, l, int act, int16_t *out_a15, const int32_t *x, int in_q)
