@@ -7,7 +7,8 @@ the contract of docs/fixed-point.md:
 * int8 layers: the int32 accumulator acc_i = sum_j w_ij * x8_j becomes p16 (value * 65536) by
   p_i = PSHR64(acc_i * mult_i, shift_i) + bias_i, where mult_i * 2^-shift_i ~= scale_i * 65536.
 * float-weight ("wide") layers: per output row an exponent k_i and int16 weights
-  w16_ij = round(w_ij * 2^k_i), the largest k_i that keeps every |w16_ij| <= 32767.
+  w16_ij = round(w_ij * 2^k_i), the largest k_i that keeps every |w16_ij| <= 32767; and the 32-bit
+  form, w32_ij = round(w_ij * 2^k32_i) with the largest k32_i that keeps |w32_ij| <= 2^31 - 1.
 * biases: round(b_i * 65536) in p16, saturated to int32.
 
 Rounding is half away from zero everywhere in this module.
@@ -21,8 +22,10 @@ from .errors import WeightsError
 INT32_MAX = 2**31 - 1
 INT32_MIN = -2**31
 W16_MAX = 32767
+W32_MAX = 2**31 - 1
 MAX_SHIFT = 62
 MAX_WEXP = 40
+MAX_WEXP32 = 62
 P16_ONE = 65536
 BLOCK_ROWS = 8
 BLOCK_COLS = 4
@@ -144,17 +147,19 @@ def convert_int8_layer(weights_int8, scale, bias=None, subias=None, nb_inputs=No
     return {"mult": mult, "shift": shift, "bias": np.array([p16(v) for v in b], dtype=np.int32)}
 
 
-def wide_exponent(row):
-    """The largest k in [0, MAX_WEXP] with round(max|w| * 2^k) <= 32767 (0 for an all-zero row)."""
+def wide_exponent(row, wmax=W16_MAX, kmax=MAX_WEXP):
+    """The largest k in [0, kmax] with round(max|w| * 2^k) <= wmax (0 for an all-zero row);
+    wmax + 1 is a power of two (32767: w16, 2^31 - 1: w32)."""
     m = max((abs(v) for v in row), default=Fraction(0))
     if m == 0:
         return 0
-    k = 14 - floor_log2(m)  # m * 2^k in [2^14, 2^15)
-    if round_half_away(m * 2**k) > W16_MAX:
+    top = (wmax + 1).bit_length() - 2  # m * 2^k in [2^top, 2^(top+1))
+    k = top - floor_log2(m)
+    if round_half_away(m * 2**k) > wmax:
         k -= 1
-    k = max(0, min(MAX_WEXP, k))
-    if round_half_away(m * 2**k) > W16_MAX:
-        raise WeightsError("float weight %s does not fit int16" % float(m))
+    k = max(0, min(kmax, k))
+    if round_half_away(m * 2**k) > wmax:
+        raise WeightsError("float weight %s does not fit %d bits" % (float(m), wmax.bit_length() + 1))
     return k
 
 
@@ -167,29 +172,41 @@ def round_half_away_exact(t):
     return np.sign(t) * (f + (a - f >= 0.5))
 
 
+def _wide_weights(w, wmax, kmax, dtype):
+    """(weights, exponents) of a float64 [rows][cols] matrix of float32 values."""
+    wexp = np.array([wide_exponent([Fraction(float(np.max(np.abs(row))))], wmax, kmax) for row in w],
+                    dtype=np.int32)
+    # w * 2^k is exact in double (a float32 times 2^k, k <= 62, |w * 2^k| < 2^31), so the rounding
+    # below is exact too
+    q = round_half_away_exact(np.ldexp(w, wexp[:, None].astype(np.int64))).astype(dtype)
+    return np.ascontiguousarray(q), wexp
+
+
 def convert_float_layer(weights_float, bias, nb_inputs, nb_outputs):
-    """{"w16" (int16 [nb_outputs][nb_inputs]), "wexp" (int32 [nb_outputs]), "bias" (int32 p16)}
-    for a libopus float layer (weights in libopus' [input][output] layout)."""
+    """{"w16" (int16 [nb_outputs][nb_inputs]), "wexp" (int32 [nb_outputs]), "w32" (int32
+    [nb_outputs][nb_inputs]), "wexp32" (int32 [nb_outputs]), "bias" (int32 p16)} for a libopus
+    float layer (weights in libopus' [input][output] layout)."""
     _check_shape("weights_float", weights_float, nb_inputs * nb_outputs)
     w = np.asarray(weights_float, dtype=np.float32).astype(np.float64).reshape(nb_inputs, nb_outputs).T
     if not np.all(np.isfinite(w)):
         raise WeightsError("float weights hold a NaN or an infinity")
-    wexp = np.array([wide_exponent([Fraction(float(np.max(np.abs(row))))]) for row in w], dtype=np.int32)
-    # w * 2^k is exact in double (k <= 40, |w| < 2^128), so the rounding below is exact too
-    w16 = round_half_away_exact(np.ldexp(w, wexp[:, None].astype(np.int64))).astype(np.int16)
+    w16, wexp = _wide_weights(w, W16_MAX, MAX_WEXP, np.int16)
+    w32, wexp32 = _wide_weights(w, W32_MAX, MAX_WEXP32, np.int32)
     if bias is None:
         b = np.zeros(nb_outputs, dtype=np.int32)
     else:
         _check_shape("bias", bias, nb_outputs)
         b = np.array([p16(v) for v in _exact(bias)], dtype=np.int32)
-    return {"w16": np.ascontiguousarray(w16), "wexp": wexp, "bias": b}
+    return {"w16": w16, "wexp": wexp, "w32": w32, "wexp32": wexp32, "bias": b}
 
 
 def convert_conv2d_layer(weights_float, bias, in_channels, out_channels, ktime, kheight):
-    """convert_float_layer for a libopus Conv2dLayer: one row per output channel, its
-    in_channels * ktime * kheight taps in libopus' [out][in][time][height] order."""
+    """The 16-bit records of convert_float_layer ("w16", "wexp", "bias") for a libopus Conv2dLayer
+    (dredfx_nn_conv2d runs on w16): one row per output channel, its in_channels * ktime * kheight
+    taps in libopus' [out][in][time][height] order."""
     taps = in_channels * ktime * kheight
     _check_shape("weights_float", weights_float, taps * out_channels)
     w = np.asarray(weights_float, dtype=np.float32).reshape(out_channels, taps)
     # convert_float_layer takes libopus' linear [input][output] layout: transpose.
-    return convert_float_layer(np.ascontiguousarray(w.T).ravel(), bias, nb_inputs=taps, nb_outputs=out_channels)
+    d = convert_float_layer(np.ascontiguousarray(w.T).ravel(), bias, nb_inputs=taps, nb_outputs=out_channels)
+    return {key: d[key] for key in ("w16", "wexp", "bias")}

@@ -47,7 +47,7 @@ MODEL_FILES = {
 }
 
 # SHA-256 of the blob this version of dredfx writes from the files above (deterministic import).
-EXPECTED_BLOB_SHA256 = "be716cad29c2a876ffffe946c57fe5ec181dced12322affd3940b6bcfcaa1410"
+EXPECTED_BLOB_SHA256 = "6237ac9341bc93b48933c76a8854135d6a6dec00f4cb9501c4872eeb0c352193"
 
 _C_TYPES = {"float": np.dtype("<f4"), "opus_int8": np.dtype("i1"), "int": np.dtype("<i4"),
             "opus_uint8": np.dtype("u1"), "opus_int16": np.dtype("<i2")}

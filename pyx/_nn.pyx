@@ -82,18 +82,18 @@ cdef int _round_up(int n, int m):
 cdef class Linear:
     """A layer in the engine's storage: an int8 layer (w8 in libopus' 8x4-block layout, rows padded
     to 8 and columns to 4, optional sparse idx, mult/shift per output) or a wide layer (w16
-    [nb_outputs][nb_inputs], wexp per output); bias in p16 or None. Everything is checked here,
-    once, as the C loader does."""
+    [nb_outputs][nb_inputs], wexp per output, and/or w32 [nb_outputs][nb_inputs], wexp32 per
+    output); bias in p16 or None. Everything is checked here, once, as the C loader does."""
     cdef dredfx_nn_linear c
     cdef readonly int nb_inputs, nb_outputs
     cdef list _keep
 
     def __init__(self, int nb_inputs, int nb_outputs, w8=None, idx=None, mult=None, shift=None,
-                 w16=None, wexp=None, bias=None):
+                 w16=None, wexp=None, w32=None, wexp32=None, bias=None):
         if not (1 <= nb_inputs <= DREDFX_NN_MAX_INPUTS and 1 <= nb_outputs <= DREDFX_NN_MAX_OUTPUTS):
             raise _bad("layer size %dx%d out of range" % (nb_outputs, nb_inputs))
-        if w8 is not None and w16 is not None:
-            raise _bad("a layer has int8 or int16 weights, not both")
+        if w8 is not None and (w16 is not None or w32 is not None):
+            raise _bad("a layer has int8 or wide weights, not both")
         self.nb_inputs, self.nb_outputs = nb_inputs, nb_outputs
         self._keep = []
         self.c.nb_inputs, self.c.nb_outputs = nb_inputs, nb_outputs
@@ -103,6 +103,8 @@ cdef class Linear:
         self.c.shift = NULL
         self.c.w16 = NULL
         self.c.wexp = NULL
+        self.c.w32 = NULL
+        self.c.wexp32 = NULL
         self.c.bias = NULL
         cdef int rows = _round_up(nb_outputs, 8), cols = _round_up(nb_inputs, 4)
         if w8 is not None:
@@ -132,6 +134,15 @@ cdef class Linear:
                 raise _bad("wexp outside [0, 40]")
             self.c.w16, self.c.wexp = _p16(w16), _p32(wexp)
             self._keep += [w16, wexp]
+        if w32 is not None:
+            w32 = _array(w32, np.int32, nb_outputs * nb_inputs, "w32")
+            wexp32 = _array(wexp32, np.int32, nb_outputs, "wexp32")
+            if w32.min() == -2**31:
+                raise _bad("w32 holds INT32_MIN")
+            if wexp32.min() < 0 or wexp32.max() > 62:
+                raise _bad("wexp32 outside [0, 62]")
+            self.c.w32, self.c.wexp32 = _p32(w32), _p32(wexp32)
+            self._keep += [w32, wexp32]
         if bias is not None:
             bias = _array(bias, np.int32, nb_outputs, "bias")
             self.c.bias = _p32(bias)
@@ -141,11 +152,12 @@ cdef class Linear:
     def from_arrays(cls, arrays, name, int nb_inputs, int nb_outputs):
         """The layer `name` from a dict holding libopus' arrays (`<name>_weights_int8`,
         `<name>_weights_idx`) and the converted records (`<name>.mult`, `.shift`, `.w16`, `.wexp`,
-        `.bias`), e.g. dredfx.weights.default().arrays."""
+        `.w32`, `.wexp32`, `.bias`), e.g. dredfx.weights.default().arrays."""
         get = arrays.get
         return cls(nb_inputs, nb_outputs, w8=get(name + "_weights_int8"), idx=get(name + "_weights_idx"),
                    mult=get(name + ".mult"), shift=get(name + ".shift"), w16=get(name + ".w16"),
-                   wexp=get(name + ".wexp"), bias=get(name + ".bias"))
+                   wexp=get(name + ".wexp"), w32=get(name + ".w32"), wexp32=get(name + ".wexp32"),
+                   bias=get(name + ".bias"))
 
     @property
     def is_int8(self):
@@ -153,7 +165,7 @@ cdef class Linear:
 
     def __repr__(self):
         kind = "int8-sparse" if self.c.idx != NULL else "int8" if self.c.w8 != NULL else \
-            "wide" if self.c.w16 != NULL else "bias-only"
+            "wide" if self.c.w16 != NULL or self.c.w32 != NULL else "bias-only"
         return "<dredfx._nn.Linear %s %d -> %d>" % (kind, self.nb_inputs, self.nb_outputs)
 
 
@@ -184,6 +196,19 @@ def linear_i16(Linear layer, x, int in_q):
     cdef int rc
     with nogil:
         rc = dredfx_nn_linear_i16(dredfx_nn_get_kernels(), &layer.c, &o[0], px, in_q)
+    check(rc)
+    return out
+
+
+def linear_i32(Linear layer, x, int in_q):
+    """p16 outputs (int32) of a 32-bit wide layer (w32) for an int32 input in Q in_q."""
+    x = _array(x, np.int32, layer.nb_inputs, "x")
+    out = np.empty(layer.nb_outputs, dtype=np.int32)
+    cdef int32_t[::1] o = out
+    cdef const int32_t *px = _p32(x)
+    cdef int rc
+    with nogil:
+        rc = dredfx_nn_linear_i32(dredfx_nn_get_kernels(), &layer.c, &o[0], px, in_q)
     check(rc)
     return out
 
@@ -231,6 +256,20 @@ def sigmoid(p16):
     return _elementwise(p16, dredfx_nn_sigmoid)
 
 
+def sigmoid_g15(p16):
+    """The gates of GRU and GLU: sigmoid of p16 values as int32 in [0, 32768] (0 and 1.0 exact)."""
+    p16 = _array(p16, np.int32, -1, "p16")
+    out = np.empty(p16.size, dtype=np.int32)
+    if p16.size == 0:
+        return out
+    cdef int32_t[::1] o = out
+    cdef const int32_t *pp = _p32(p16)
+    cdef int n = p16.size
+    with nogil:
+        dredfx_nn_sigmoid_gate(&o[0], pp, n)
+    return out
+
+
 def dense(Linear layer, int act, x):
     """a15 outputs (int16) of act(W x + b) for an a15 input."""
     x = _in16(x, layer.nb_inputs, "x")
@@ -253,6 +292,19 @@ def dense_wide(Linear layer, int act, x, int in_q):
     cdef int rc
     with nogil:
         rc = dredfx_nn_dense_i16(dredfx_nn_get_kernels(), &layer.c, act, &o[0], px, in_q)
+    check(rc)
+    return out
+
+
+def dense_wide32(Linear layer, int act, x, int in_q):
+    """a15 outputs of act(W x + b) for a 32-bit wide layer fed an int32 input in Q in_q."""
+    x = _array(x, np.int32, layer.nb_inputs, "x")
+    out = np.empty(layer.nb_outputs, dtype=np.int16)
+    cdef int16_t[::1] o = out
+    cdef const int32_t *px = _p32(x)
+    cdef int rc
+    with nogil:
+        rc = dredfx_nn_dense_i32(dredfx_nn_get_kernels(), &layer.c, act, &o[0], px, in_q)
     check(rc)
     return out
 

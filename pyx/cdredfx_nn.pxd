@@ -38,13 +38,19 @@ cdef extern from "nn/nn.h" nogil:
         const int32_t *shift
         const int16_t *w16
         const int32_t *wexp
+        const int32_t *w32
+        const int32_t *wexp32
         const int32_t *bias
 
     int dredfx_nn_linear_a15(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int32_t *p16_out, const int16_t *a15_in)
     int dredfx_nn_linear_i16(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int32_t *p16_out, const int16_t *x, int in_q)
+    int dredfx_nn_linear_i32(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int32_t *p16_out, const int32_t *x, int in_q)
+    int dredfx_nn_dense_i32(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int act, int16_t *out_a15, const int32_t *x,
+                            int in_q)
     int dredfx_nn_activation(int16_t *a15_out, const int32_t *p16_in, int n, int act)
     void dredfx_nn_tanh(int16_t *a15_out, const int32_t *p16_in, int n)
     void dredfx_nn_sigmoid(int16_t *a15_out, const int32_t *p16_in, int n)
+    void dredfx_nn_sigmoid_gate(int32_t *g15_out, const int32_t *p16_in, int n)
     int dredfx_nn_dense(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int act, int16_t *out_a15, const int16_t *in_a15)
     int dredfx_nn_dense_i16(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int act, int16_t *out_a15, const int16_t *x,
                             int in_q)

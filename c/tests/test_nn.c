@@ -195,6 +195,152 @@ static void test_linear_i16(void) {
   CHECK_EQ(dredfx_nn_linear_i16(K, &l, p, x, 32), DREDFX_ERR_BAD_ARG);
 }
 
+/* A 32-bit wide layer of rows x cols with every row's wexp32 = e. */
+typedef struct {
+  int32_t w[4 * 2048], wexp[4], bias[4];
+  dredfx_nn_linear l;
+} i32_layer;
+
+static void make_i32(i32_layer *t, int rows, int cols, int32_t e) {
+  memset(t, 0, sizeof(*t));
+  for (int i = 0; i < rows; i++) t->wexp[i] = e;
+  t->l.nb_inputs = cols;
+  t->l.nb_outputs = rows;
+  t->l.w32 = t->w;
+  t->l.wexp32 = t->wexp;
+}
+
+#if defined(__SIZEOF_INT128__)
+/* The definition (nn.h) on a 128-bit accumulator: round half up by 2^s, or shift left. */
+static int32_t ref_i32(const int32_t *w, const int32_t *x, int cols, int s) {
+  __int128 acc = 0;
+  for (int j = 0; j < cols; j++) acc += (__int128)w[j] * x[j];
+  if (s > 0)
+    acc = (acc + ((__int128)1 << (s - 1))) >> s;
+  else
+    acc *= (__int128)1 << -s;
+  return acc > INT32_MAX ? INT32_MAX : acc < INT32_MIN ? INT32_MIN : (int32_t)acc;
+}
+#endif
+
+static void test_linear_i32(void) {
+  static i32_layer t;
+  int32_t p[4], x[2048];
+  /* Weight 1.0 (2^30, wexp32 30), input 258.0 in p16: 258.0 out, exactly. s = 30. */
+  make_i32(&t, 2, 1, 30);
+  t.w[0] = 1 << 30;
+  t.w[1] = -(1 << 30) + 1;
+  x[0] = 258 << 16;
+  CHECK_EQ(dredfx_nn_linear_i32(K, &t.l, p, x, 16), DREDFX_OK);
+  CHECK_EQ(p[0], 258 << 16);
+  CHECK_EQ(p[1], -(258 << 16)); /* -(2^30 - 1) 258 2^16 / 2^30 = -16908287.98 -> -16908288 */
+  /* An exact integer input (Q0): 80 x 0.75 = 60.0. */
+  t.w[0] = 3 << 28;
+  x[0] = 80;
+  dredfx_nn_linear_i32(K, &t.l, p, x, 0);
+  CHECK_EQ(p[0], 60 << 16);
+  /* s = 16, half up: acc / 2^16 with acc = +-32768, 32767. */
+  make_i32(&t, 1, 1, 16);
+  t.w[0] = 1;
+  x[0] = 32768;
+  dredfx_nn_linear_i32(K, &t.l, p, x, 16);
+  CHECK_EQ(p[0], 1);
+  x[0] = -32768;
+  dredfx_nn_linear_i32(K, &t.l, p, x, 16);
+  CHECK_EQ(p[0], 0);
+  x[0] = 32767;
+  dredfx_nn_linear_i32(K, &t.l, p, x, 16);
+  CHECK_EQ(p[0], 0);
+  x[0] = -98305; /* -1.50002 -> -2 */
+  dredfx_nn_linear_i32(K, &t.l, p, x, 16);
+  CHECK_EQ(p[0], -2);
+  /* s = -16 (wexp32 0, Q0): acc << 16, saturating. */
+  make_i32(&t, 2, 1, 0);
+  t.w[0] = 3;
+  t.w[1] = INT32_MAX;
+  x[0] = -5;
+  dredfx_nn_linear_i32(K, &t.l, p, x, 0);
+  CHECK_EQ(p[0], -15 * 65536);
+  CHECK_EQ(p[1], INT32_MIN);
+  x[0] = INT32_MAX;
+  dredfx_nn_linear_i32(K, &t.l, p, x, 0);
+  CHECK_EQ(p[1], INT32_MAX);
+  /* The largest sums: 2048 products of +-(2^31 - 1) and INT32_MIN / INT32_MAX, every shift. */
+  make_i32(&t, 4, 2048, 62);
+  for (int j = 0; j < 2048; j++) {
+    t.w[j] = INT32_MAX;
+    t.w[2048 + j] = -INT32_MAX;
+    t.w[4096 + j] = j % 2 ? INT32_MAX : -INT32_MAX;
+    t.w[6144 + j] = (int32_t)(j * 1048573u);
+    x[j] = j % 3 ? INT32_MIN : INT32_MAX;
+  }
+#if defined(__SIZEOF_INT128__)
+  int ok = 1;
+  for (int e = 0; e <= 62; e++)
+    for (int q = 0; q <= 31; q++) {
+      for (int i = 0; i < 4; i++) t.wexp[i] = e;
+      CHECK_EQ(dredfx_nn_linear_i32(K, &t.l, p, x, q), DREDFX_OK);
+      for (int i = 0; i < 4; i++)
+        if (p[i] != ref_i32(&t.w[i * 2048], x, 2048, e + q - 16)) ok = 0;
+    }
+  CHECK(ok);
+  /* Random layers against the 128-bit definition. */
+  uint64_t r = 99;
+  ok = 1;
+  for (int n = 0; n < 2000; n++) {
+    r = r * 6364136223846793005u + 1442695040888963407u;
+    const int cols = 1 + (int)((r >> 33) % 300), e = (int)((r >> 20) % 63), q = (int)((r >> 10) % 32);
+    make_i32(&t, 4, cols, e);
+    for (int j = 0; j < 4 * cols; j++) {
+      r = r * 6364136223846793005u + 1442695040888963407u;
+      t.w[j] = (int32_t)(r >> 32) >> (int)(r % 31);
+      if (t.w[j] == INT32_MIN) t.w[j] = 0;
+    }
+    for (int j = 0; j < cols; j++) {
+      r = r * 6364136223846793005u + 1442695040888963407u;
+      x[j] = (int32_t)(r >> 32) >> (int)(r % 31);
+    }
+    dredfx_nn_linear_i32(K, &t.l, p, x, q);
+    for (int i = 0; i < 4; i++)
+      if (p[i] != ref_i32(&t.w[i * cols], x, cols, e + q - 16)) ok = 0;
+  }
+  CHECK(ok);
+#endif
+  /* Bias (saturating), a15 input through linear_a15 (Q15), dense_i32 = activation of linear_i32. */
+  make_i32(&t, 2, 2, 30);
+  t.w[0] = 1 << 29; /* 0.5 */
+  t.w[1] = -(1 << 30);
+  t.w[2] = 1 << 30;
+  t.w[3] = 1 << 30;
+  t.bias[0] = 100;
+  t.bias[1] = INT32_MAX;
+  t.l.bias = t.bias;
+  int16_t a[2] = {-32768, 16384};
+  int32_t q32[2] = {-32768, 16384};
+  CHECK_EQ(dredfx_nn_linear_a15(K, &t.l, p, a), DREDFX_OK);
+  CHECK_EQ(p[0], -32768 / 2 * 2 - 32768 + 100); /* 0.5 (-1) - 0.5 in p16, + 100 */
+  CHECK_EQ(p[1], INT32_MAX - 32768); /* -0.5 + the largest bias */
+  int32_t p2[2];
+  dredfx_nn_linear_i32(K, &t.l, p2, q32, 15);
+  CHECK(p[0] == p2[0] && p[1] == p2[1]);
+  int16_t o[2];
+  CHECK_EQ(dredfx_nn_dense_i32(K, &t.l, DREDFX_NN_ACT_TANH, o, q32, 15), DREDFX_OK);
+  CHECK(o[0] == dredfx_nn_tanh_a15(p2[0]) && o[1] == 32767); /* tanh(32767.5) */
+  /* Bad arguments. */
+  t.wexp[1] = 63;
+  CHECK_EQ(dredfx_nn_linear_i32(K, &t.l, p, q32, 15), DREDFX_ERR_BAD_ARG);
+  t.wexp[1] = -1;
+  CHECK_EQ(dredfx_nn_linear_i32(K, &t.l, p, q32, 15), DREDFX_ERR_BAD_ARG);
+  t.wexp[1] = 30;
+  CHECK_EQ(dredfx_nn_linear_i32(K, &t.l, p, q32, 32), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_linear_i32(K, &t.l, p, q32, -1), DREDFX_ERR_BAD_ARG);
+  dredfx_nn_linear no32 = t.l;
+  no32.w32 = NULL;
+  CHECK_EQ(dredfx_nn_linear_i32(K, &no32, p, q32, 15), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_dense_i32(K, &no32, DREDFX_NN_ACT_TANH, o, q32, 15), DREDFX_ERR_BAD_ARG);
+}
+
+
 /* ------------------------------------------------------------------ activations */
 static double f32(double v) {
   return (double)(float)v;
@@ -339,8 +485,9 @@ static int16_t gru1(int16_t h, int32_t bz, int32_t br, int32_t bh_in, int32_t bh
 
 static void test_gru(void) {
   const int32_t big = 100 << 16;
-  /* z = 1 (32767): h = (32767 * 10000 + 1 * 32767 + 16384) >> 15 = 10001 */
-  CHECK_EQ(gru1(10000, big, 0, big, 0), 10001);
+  /* z = 1 (32768, exact): h stays 10000 although h~ = 32767 */
+  CHECK_EQ(gru1(10000, big, 0, big, 0), 10000);
+  CHECK_EQ(gru1(-32768, big, 0, big, 0), -32768);
   /* z = 0: h = h~ = tanh(big) = 32767 */
   CHECK_EQ(gru1(10000, -big, 0, big, 0), 32767);
   CHECK_EQ(gru1(-10000, -big, 0, -big, 0), -32767);
@@ -364,6 +511,71 @@ static void test_gru(void) {
   CHECK_EQ(dredfx_nn_gru(K, &in.l, &rec.l, h, x), DREDFX_ERR_BAD_ARG);
 }
 
+/* Gates reach 0 and 1.0 exactly where libopus' generic sigmoid does (issue: a gate stuck at
+ * 32767 / 32768 leaked 2^-15 of the state a step). */
+static void test_sigmoid_g15(void) {
+  CHECK_EQ(dredfx_nn_sigmoid_g15(682280), 32768);
+  CHECK_EQ(dredfx_nn_sigmoid_g15(INT32_MAX), 32768);
+  CHECK_EQ(dredfx_nn_sigmoid_g15(682279), 32767);
+  CHECK_EQ(dredfx_nn_sigmoid_g15(-682280), 0);
+  CHECK_EQ(dredfx_nn_sigmoid_g15(INT32_MIN), 0);
+  CHECK_EQ(dredfx_nn_sigmoid_g15(-682279), 1);
+  CHECK_EQ(dredfx_nn_sigmoid_g15(0), 16384);
+  CHECK_EQ(dredfx_nn_sigmoid_a15(682280), 32767);
+  int mono = 1, sym = 1, a15 = 1;
+  int32_t prev = 0;
+  for (int32_t x = -(12 << 16); x <= (12 << 16); x++) {
+    const int32_t g = dredfx_nn_sigmoid_g15(x);
+    if (g < prev) mono = 0;
+    if (dredfx_nn_sigmoid_g15(-x) != 32768 - g) sym = 0;
+    if (dredfx_nn_sigmoid_a15(x) != (g > 32767 ? 32767 : g)) a15 = 0;
+    prev = g;
+  }
+  CHECK(mono);
+  CHECK(sym);
+  CHECK(a15);
+  int32_t in[3] = {-(20 << 16), 5, 20 << 16}, out[3];
+  dredfx_nn_sigmoid_gate(out, in, 3);
+  CHECK(out[0] == 0 && out[1] == dredfx_nn_sigmoid_g15(5) && out[2] == 32768);
+}
+
+/* 10,000 steps of a 16-unit GRU with random int8 weights and inputs whose update gates are
+ * saturated (z = 1.0): the state stays bit for bit what it was. With z = 0 the state is h~. */
+static void test_gru_saturated_gates(void) {
+  enum { N = 16, NIN = 16, STEPS = 10000 };
+  static i8_layer in, rec;
+  int mi[3 * N * NIN], mr[3 * N * N];
+  int32_t bi[3 * N], br[3 * N];
+  uint32_t r = 777;
+  for (int i = 0; i < 3 * N * NIN; i++) mi[i] = (int)((r = r * 1664525u + 1013904223u) >> 25) - 64;
+  for (int i = 0; i < 3 * N * N; i++) mr[i] = (int)((r = r * 1664525u + 1013904223u) >> 25) - 64;
+  /* p16 = acc / 2^10, |acc| <= 64 * 127 * 16: |W x| < 0.01, so z = sigmoid(100 +- 0.01) = 1.0. */
+  for (int i = 0; i < 3 * N; i++) {
+    bi[i] = i < N ? 100 << 16 : 0;
+    br[i] = 0;
+  }
+  make_i8(&in, 3 * N, NIN, mi, 1 << 30, 40, bi);
+  make_i8(&rec, 3 * N, N, mr, 1 << 30, 40, br);
+  int16_t h[N], h0[N], x[NIN];
+  for (int i = 0; i < N; i++) h0[i] = h[i] = (int16_t)((r = r * 1664525u + 1013904223u) >> 16);
+  for (int t = 0; t < STEPS; t++) {
+    for (int j = 0; j < NIN; j++) x[j] = (int16_t)((r = r * 1664525u + 1013904223u) >> 16);
+    CHECK_EQ(dredfx_nn_gru(K, &in.l, &rec.l, h, x), DREDFX_OK);
+  }
+  CHECK(memcmp(h, h0, sizeof(h)) == 0);
+  printf("GRU, 10,000 steps with saturated update gates: state %s\n",
+         memcmp(h, h0, sizeof(h)) == 0 ? "bit-identical" : "CHANGED");
+  /* z = 0 (bias -100): the state becomes h~ = tanh(a_h + r c_h) exactly, here tanh(0) = 0 with
+   * zero h weights. */
+  for (int i = 0; i < N; i++) bi[i] = -(100 << 16);
+  for (int i = 2 * N * NIN; i < 3 * N * NIN; i++) mi[i] = 0;
+  for (int i = 2 * N * N; i < 3 * N * N; i++) mr[i] = 0;
+  make_i8(&in, 3 * N, NIN, mi, 1 << 30, 40, bi);
+  make_i8(&rec, 3 * N, N, mr, 1 << 30, 40, br);
+  CHECK_EQ(dredfx_nn_gru(K, &in.l, &rec.l, h, x), DREDFX_OK);
+  for (int i = 0; i < N; i++) CHECK_EQ(h[i], 0);
+}
+
 static void test_glu(void) {
   i8_layer g;
   int16_t in[2] = {16384, -16384}, out[2];
@@ -373,11 +585,16 @@ static void test_glu(void) {
   CHECK_EQ(out[1], -8192);
   make_i8(&g, 2, 2, NULL, 0, 1, (const int32_t[]){100 << 16, 100 << 16});
   dredfx_nn_glu(K, &g.l, out, in);
-  CHECK_EQ(out[0], 16384); /* (16384 * 32767 + 16384) >> 15 = 2^29 >> 15 */
+  CHECK_EQ(out[0], 16384); /* gate 1.0 exactly (32768): the input passes unchanged */
+  CHECK_EQ(out[1], -16384);
+  /* Gate just below its 1.0 point: 32767, (-16384 * 32767 + 16384) >> 15 = -16383. */
+  make_i8(&g, 2, 2, NULL, 0, 1, (const int32_t[]){682279, 682279});
+  dredfx_nn_glu(K, &g.l, out, in);
   CHECK_EQ(out[1], -16383);
   /* In place. */
+  make_i8(&g, 2, 2, NULL, 0, 1, (const int32_t[]){100 << 16, -(100 << 16)});
   dredfx_nn_glu(K, &g.l, in, in);
-  CHECK(in[0] == 16384 && in[1] == -16383);
+  CHECK(in[0] == 16384 && in[1] == 0);
   make_i8(&g, 2, 3, NULL, 0, 1, NULL);
   CHECK_EQ(dredfx_nn_glu(K, &g.l, out, in), DREDFX_ERR_BAD_ARG);
 }
@@ -550,18 +767,56 @@ static void test_cpu_levels(void) {
   CHECK_EQ(dredfx_cpu_set_level(start), DREDFX_OK);
 }
 
+#ifdef DREDFX_FIXED_DEBUG
+/* FIXED_DEBUG counts each saturation at its site; tests read and reset the counts. */
+static void test_fixed_debug_counts(void) {
+  const dredfx_fixed_site *sites;
+  int16_t o[3];
+  const int32_t in[3] = {2 << 16, 0, -(3 << 16)};
+  dredfx_fixed_debug_reset();
+  CHECK_EQ(dredfx_fixed_debug_total(NULL), 0);
+  dredfx_nn_activation(o, in, 3, DREDFX_NN_ACT_LINEAR);
+  CHECK_EQ(dredfx_fixed_debug_total("SAT16"), 2);
+  CHECK_EQ(dredfx_fixed_debug_saturations(&sites), 1);
+  CHECK(strcmp(sites[0].op, "SAT16") == 0 && strstr(sites[0].file, "activations.c") != NULL && sites[0].count == 2);
+  dredfx_nn_tanh_a15(9 << 16);
+  dredfx_nn_sigmoid_a15(11 << 16);
+  CHECK_EQ(dredfx_fixed_debug_total("ACT_CLAMP"), 2);
+  i8_layer t;
+  int16_t in4[4] = {32767, 32767, 32767, 32767};
+  int32_t p[2];
+  make_i8(&t, 2, 4, (const int[]){127, 127, 127, 127, -128, -128, -128, -128}, 1 << 30, 30,
+          (const int32_t[]){INT32_MAX - 10, INT32_MIN + 10});
+  dredfx_nn_linear_a15(K, &t.l, p, in4);
+  CHECK_EQ(dredfx_fixed_debug_total("ADD_SAT32"), 2);
+  CHECK_EQ(dredfx_fixed_debug_total(NULL), 6);
+  CHECK_EQ(dredfx_fixed_debug_saturations(&sites), 4);
+  /* A GRU step on ordinary values saturates nothing. */
+  dredfx_fixed_debug_reset();
+  CHECK_EQ(gru1(1000, 1 << 16, -(1 << 16), 1 << 15, 1 << 14), gru1(1000, 1 << 16, -(1 << 16), 1 << 15, 1 << 14));
+  CHECK_EQ(dredfx_fixed_debug_total(NULL), 0);
+  dredfx_fixed_debug_reset();
+}
+#endif
+
 int main(void) {
   test_linear_i8();
   test_linear_i16();
+  test_linear_i32();
   test_activation_values();
   test_activation_bounds();
   test_exp_log();
   test_gru();
+  test_sigmoid_g15();
+  test_gru_saturated_gates();
   test_glu();
   test_conv1d();
   test_conv2d();
   test_dense();
   test_sparse_check();
   test_cpu_levels();
+#ifdef DREDFX_FIXED_DEBUG
+  test_fixed_debug_counts();
+#endif
   return check_report("test_nn");
 }

@@ -4,11 +4,18 @@
 #include "nn/nn.h"
 
 #define TANH_LIMIT_P16 (8 << 16) /* end of the table: x = 8 */
+/* From this p16 input on, libopus 1.6.1's generic sigmoid_approx is exactly 1.0f (and exactly 0.0f
+ * at its negative) for every larger |x|; its first 1.0f is at 682256, then it wiggles between 1.0f
+ * and 1 - 2^-24 up to 682279 (float rounding of the rational function crossing 1). */
+#define SIGMOID_ONE_P16 682280
 
 /* |tanh(a / 2^(16 + extra))| in Q19 for a >= 0: the table step is 1/64, i.e. 2^(10 + extra). */
 static int32_t tanh_mag_q19(uint32_t a, int extra) {
   const int fbits = 10 + extra;
-  if (a >= ((uint32_t)TANH_LIMIT_P16 << extra)) return DFX_SHL32(DFX_Q15_ONE, 4);
+  if (a >= ((uint32_t)TANH_LIMIT_P16 << extra)) {
+    DFX_COUNT_CLAMP(); /* 1.0, held as 32767 in Q15 */
+    return DFX_SHL32(DFX_Q15_ONE, 4);
+  }
   const int i = (int)(a >> fbits);
   const int32_t f = (int32_t)(a & ((1u << fbits) - 1));
   const int32_t t0 = dredfx_nn_tanh_table[i];
@@ -27,9 +34,22 @@ int16_t dredfx_nn_tanh_a15(int32_t x) {
   return x < 0 ? (int16_t)-m : m;
 }
 
-int16_t dredfx_nn_sigmoid_a15(int32_t x) {
+int32_t dredfx_nn_sigmoid_g15(int32_t x) {
+  if (x >= SIGMOID_ONE_P16) return DFX_G15_ONE;
+  if (x <= -SIGMOID_ONE_P16) return 0;
+  /* |x| < 2^20, inside the table (|x / 2| < 8): half <= 16384. */
   const int32_t half = DFX_PSHR32(tanh_mag_q19(abs_u32(x), 1), 5);
-  return DFX_SAT16(x < 0 ? DFX_SUB32(16384, half) : DFX_ADD32(16384, half));
+  const int32_t g = x < 0 ? DFX_SUB32(16384, half) : DFX_ADD32(16384, half);
+  return g < 1 ? 1 : g > DFX_Q15_ONE ? DFX_Q15_ONE : g;
+}
+
+int16_t dredfx_nn_sigmoid_a15(int32_t x) {
+  const int32_t g = dredfx_nn_sigmoid_g15(x);
+  if (g == DFX_G15_ONE) {
+    DFX_COUNT_CLAMP(); /* 1.0, held as 32767 in Q15 */
+    return DFX_Q15_ONE;
+  }
+  return (int16_t)g;
 }
 
 void dredfx_nn_tanh(int16_t *a15_out, const int32_t *p16_in, int n) {
@@ -38,6 +58,10 @@ void dredfx_nn_tanh(int16_t *a15_out, const int32_t *p16_in, int n) {
 
 void dredfx_nn_sigmoid(int16_t *a15_out, const int32_t *p16_in, int n) {
   for (int i = 0; i < n; i++) a15_out[i] = dredfx_nn_sigmoid_a15(p16_in[i]);
+}
+
+void dredfx_nn_sigmoid_gate(int32_t *g15_out, const int32_t *p16_in, int n) {
+  for (int i = 0; i < n; i++) g15_out[i] = dredfx_nn_sigmoid_g15(p16_in[i]);
 }
 
 int dredfx_nn_activation(int16_t *a15_out, const int32_t *p16_in, int n, int act) {

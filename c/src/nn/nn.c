@@ -63,10 +63,71 @@ int dredfx_nn_linear_i16(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, 
   return DREDFX_OK;
 }
 
+/* SAT32(v * 2^n) for any v and 0 <= n <= 32. */
+static int32_t sat_shl(int64_t v, int n) {
+  if (v > INT32_MAX || v < INT32_MIN) return DFX_SAT32(v);
+  return DFX_SAT32(v * ((int64_t)1 << n)); /* |v| <= 2^31: fits int64 */
+}
+
+/* The scalar specification of the 32-bit wide product (nn.h): exact int64 halves H and L. */
+static void dense_i32_split(int64_t *hi, int64_t *lo, const int32_t *w, const int32_t *x, int rows, int cols) {
+  int32_t xh[DREDFX_NN_MAX_INPUTS], xl[DREDFX_NN_MAX_INPUTS];
+  for (int j = 0; j < cols; j++) {
+    xh[j] = x[j] >> 16; /* arithmetic shift (floor), as PSHR */
+    xl[j] = (int32_t)((uint32_t)x[j] & 0xFFFFu);
+  }
+  for (int i = 0; i < rows; i++) {
+    /* |w xh| <= 2^31 * 2^15 and 0 <= xl < 2^16: with cols <= 2^11 the sums stay below 2^58. */
+    int64_t h = 0, l = 0;
+    for (int j = 0; j < cols; j++) {
+      h = DFX_ADD64(h, DFX_MULT32_32_64(w[j], xh[j]));
+      l = DFX_ADD64(l, DFX_MULT32_32_64(w[j], xl[j]));
+    }
+    hi[i] = h;
+    lo[i] = l;
+    w += cols;
+  }
+}
+
+int dredfx_nn_linear_i32(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int32_t *p16_out,
+                         const int32_t *x, int in_q) {
+  int64_t hi[DREDFX_NN_MAX_OUTPUTS], lo[DREDFX_NN_MAX_OUTPUTS];
+  if (k == NULL || !sizes_ok(l) || p16_out == NULL || x == NULL || l->w8 != NULL || l->w32 == NULL ||
+      l->wexp32 == NULL || in_q < 0 || in_q > 31)
+    return DREDFX_ERR_BAD_ARG;
+  for (int i = 0; i < l->nb_outputs; i++)
+    if (l->wexp32[i] < 0 || l->wexp32[i] > 62) return DREDFX_ERR_BAD_ARG;
+  dense_i32_split(hi, lo, l->w32, x, l->nb_outputs, l->nb_inputs);
+  for (int i = 0; i < l->nb_outputs; i++) {
+    const int s = l->wexp32[i] + in_q - 16; /* in [-16, 77] */
+    /* acc = 2^16 t + r, |t| < 2^58, 0 <= r < 2^16 */
+    const int64_t t = DFX_ADD64(hi[i], lo[i] >> 16);
+    const int64_t r = lo[i] & 0xFFFF;
+    if (s > 16) {
+      /* Rounding acc by 2^s adds 2^(s-1), a multiple of 2^16, so r never carries: exact. */
+      p16_out[i] = DFX_SAT32(DFX_PSHR64(t, s - 16));
+    } else if (t > INT32_MAX || t < INT32_MIN) {
+      p16_out[i] = DFX_SAT32(t); /* |acc| >= 2^47 and s <= 16: saturated, with the sign of t */
+    } else if (s > 0) {
+      /* (2^16 t + r + 2^(s-1)) >> s = 2^(16-s) t + ((r + 2^(s-1)) >> s), |2^(16-s) t| < 2^47 */
+      p16_out[i] = DFX_SAT32(t * ((int64_t)1 << (16 - s)) + DFX_PSHR64(r, s));
+    } else {
+      p16_out[i] = sat_shl(t * 65536 + r, -s);
+    }
+  }
+  add_bias(l, p16_out);
+  return DREDFX_OK;
+}
+
 int dredfx_nn_linear_a15(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int32_t *p16_out,
                          const int16_t *a15_in) {
   if (k == NULL || !sizes_ok(l) || p16_out == NULL || a15_in == NULL) return DREDFX_ERR_BAD_ARG;
   if (l->w8 != NULL) return linear_i8(k, l, p16_out, a15_in);
+  if (l->w32 != NULL) {
+    int32_t x[DREDFX_NN_MAX_INPUTS];
+    for (int j = 0; j < l->nb_inputs; j++) x[j] = a15_in[j];
+    return dredfx_nn_linear_i32(k, l, p16_out, x, 15);
+  }
   if (l->w16 != NULL) return dredfx_nn_linear_i16(k, l, p16_out, a15_in, 15);
   memset(p16_out, 0, sizeof(*p16_out) * (size_t)l->nb_outputs);
   add_bias(l, p16_out);
@@ -89,11 +150,18 @@ int dredfx_nn_dense_i16(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, i
   return dredfx_nn_activation(out_a15, p16, l->nb_outputs, act);
 }
 
+int dredfx_nn_dense_i32(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int act, int16_t *out_a15,
+                        const int32_t *x, int in_q) {
+  int32_t p16[DREDFX_NN_MAX_OUTPUTS];
+  int rc = dredfx_nn_linear_i32(k, l, p16, x, in_q);
+  if (rc < 0) return rc;
+  return dredfx_nn_activation(out_a15, p16, l->nb_outputs, act);
+}
+
 int dredfx_nn_gru(const dredfx_nn_kernels *k, const dredfx_nn_linear *input_layer,
                   const dredfx_nn_linear *recurrent_layer,
                   int16_t *state_a15, const int16_t *in_a15) {
-  int32_t zrh[DREDFX_NN_MAX_OUTPUTS], recur[DREDFX_NN_MAX_OUTPUTS];
-  int16_t zr[DREDFX_NN_MAX_OUTPUTS];
+  int32_t zrh[DREDFX_NN_MAX_OUTPUTS], recur[DREDFX_NN_MAX_OUTPUTS], zr[DREDFX_NN_MAX_OUTPUTS];
   if (input_layer == NULL || recurrent_layer == NULL || state_a15 == NULL) return DREDFX_ERR_BAD_ARG;
   const int n = recurrent_layer->nb_inputs;
   if (recurrent_layer->nb_outputs != 3 * n || input_layer->nb_outputs != 3 * n) return DREDFX_ERR_BAD_ARG;
@@ -102,30 +170,31 @@ int dredfx_nn_gru(const dredfx_nn_kernels *k, const dredfx_nn_linear *input_laye
   rc = dredfx_nn_linear_a15(k, recurrent_layer, recur, state_a15);
   if (rc < 0) return rc;
   for (int i = 0; i < 2 * n; i++) zrh[i] = DFX_ADD_SAT32(zrh[i], recur[i]);
-  dredfx_nn_sigmoid(zr, zrh, 2 * n);
-  const int16_t *z = zr, *r = zr + n;
+  dredfx_nn_sigmoid_gate(zr, zrh, 2 * n);
+  const int32_t *z = zr, *r = zr + n;
   for (int i = 0; i < n; i++) {
-    /* The reset gate scales the recurrent part, bias included (libopus). */
-    const int32_t pre = DFX_ADD_SAT32(zrh[2 * n + i], DFX_MULT16_32_Q15(r[i], recur[2 * n + i]));
+    /* The reset gate scales the recurrent part, bias included (libopus); r = 1 keeps it exactly. */
+    const int32_t pre = DFX_ADD_SAT32(zrh[2 * n + i], DFX_MULT32_32_Q15(r[i], recur[2 * n + i]));
     const int32_t hh = dredfx_nn_tanh_a15(pre);
-    /* z h + (1 - z) h~ in Q30: a convex combination, |sum| <= 2^30. */
-    const int32_t mix = DFX_ADD32(DFX_MULT16_16(z[i], state_a15[i]),
-                                  DFX_SUB32(DFX_SHL32(hh, 15), DFX_MULT16_16(z[i], hh)));
-    state_a15[i] = DFX_SAT16(DFX_PSHR32(mix, 15));
+    /* z h + (1 - z) h~ in Q30, z in [0, 2^15]: a convex combination of int16 values, so
+     * -2^30 <= mix <= 2^30 - 2^15 and the result is an int16. */
+    const int32_t mix = DFX_ADD32(DFX_MULT32_32_32(z[i], state_a15[i]),
+                                  DFX_MULT32_32_32(DFX_SUB32(DFX_G15_ONE, z[i]), hh));
+    state_a15[i] = DFX_EXTRACT16(DFX_PSHR32(mix, 15));
   }
   return DREDFX_OK;
 }
 
 int dredfx_nn_glu(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int16_t *out_a15,
                   const int16_t *in_a15) {
-  int32_t p16[DREDFX_NN_MAX_OUTPUTS];
-  int16_t gate[DREDFX_NN_MAX_OUTPUTS];
+  int32_t p16[DREDFX_NN_MAX_OUTPUTS], gate[DREDFX_NN_MAX_OUTPUTS];
   if (l == NULL || out_a15 == NULL || l->nb_inputs != l->nb_outputs) return DREDFX_ERR_BAD_ARG;
   int rc = dredfx_nn_linear_a15(k, l, p16, in_a15);
   if (rc < 0) return rc;
-  dredfx_nn_sigmoid(gate, p16, l->nb_outputs);
+  dredfx_nn_sigmoid_gate(gate, p16, l->nb_outputs);
+  /* |in g| <= 2^30: the result is an int16 (in itself when g = 32768). */
   for (int i = 0; i < l->nb_outputs; i++)
-    out_a15[i] = DFX_EXTRACT16(DFX_PSHR32(DFX_MULT16_16(in_a15[i], gate[i]), 15));
+    out_a15[i] = DFX_EXTRACT16(DFX_PSHR32(DFX_MULT32_32_32(in_a15[i], gate[i]), 15));
   return DREDFX_OK;
 }
 

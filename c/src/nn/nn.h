@@ -4,12 +4,16 @@
  * DREDFX_ERR_BAD_ARG, and its outputs are unspecified after an error):
  *   int  dredfx_nn_linear_a15(k, l, int32_t *p16_out, const int16_t *a15_in)
  *   int  dredfx_nn_linear_i16(k, l, int32_t *p16_out, const int16_t *x, int in_q)
+ *   int  dredfx_nn_linear_i32(k, l, int32_t *p16_out, const int32_t *x, int in_q)
  *   int  dredfx_nn_activation(int16_t *a15_out, const int32_t *p16_in, int n, int act)
  *   void dredfx_nn_tanh(int16_t *a15_out, const int32_t *p16_in, int n)
  *   void dredfx_nn_sigmoid(int16_t *a15_out, const int32_t *p16_in, int n)
  *   int16_t dredfx_nn_tanh_a15(int32_t p16), dredfx_nn_sigmoid_a15(int32_t p16)   (one value)
+ *   int32_t dredfx_nn_sigmoid_g15(int32_t p16)   (a gate in [0, 32768]; 0 and 1.0 exact)
+ *   void dredfx_nn_sigmoid_gate(int32_t *g15_out, const int32_t *p16_in, int n)
  *   int  dredfx_nn_dense(k, l, int act, int16_t *out_a15, const int16_t *in_a15)
  *   int  dredfx_nn_dense_i16(k, l, int act, int16_t *out_a15, const int16_t *x, int in_q)
+ *   int  dredfx_nn_dense_i32(k, l, int act, int16_t *out_a15, const int32_t *x, int in_q)
  *   int  dredfx_nn_gru(k, input_layer, recurrent_layer, int16_t *state_a15, const int16_t *in_a15)
  *   int  dredfx_nn_glu(k, l, int16_t *out_a15, const int16_t *in_a15)
  *   int  dredfx_nn_conv1d(k, l, int act, int16_t *out_a15, int16_t *mem_a15, const int16_t *in_a15,
@@ -51,13 +55,16 @@ enum {
 
 /* Array lengths (checked by the weights loader, trusted here), with R = nb_outputs rounded up
  * to 8 and C = nb_inputs rounded up to 4: dense w8 R * C bytes; sparse w8 and idx as accepted by
- * dredfx_nn_sparse_check(idx, idx_len, w8_len, R, C); w16 nb_outputs * nb_inputs (no -32768);
- * mult, shift, wexp, bias nb_outputs. */
+ * dredfx_nn_sparse_check(idx, idx_len, w8_len, R, C); w16 and w32 nb_outputs * nb_inputs
+ * (no -32768 in w16, no INT32_MIN in w32); mult, shift, wexp, wexp32, bias nb_outputs.
+ * A float-weight layer may carry both wide forms: w16/wexp (16-bit path, conv2d) and
+ * w32/wexp32 (32-bit path: the one dredfx_nn_linear_a15 and dredfx_nn_dense use when present). */
 typedef struct {
   int nb_inputs, nb_outputs;             /* logical sizes */
   const int8_t *w8; const int32_t *idx;  /* int8 layer (idx NULL = dense) */
   const int32_t *mult, *shift;           /* int8 requantization, per output */
-  const int16_t *w16; const int32_t *wexp; /* wide layer (w8 NULL) */
+  const int16_t *w16; const int32_t *wexp; /* wide layer, 16-bit weights (w8 NULL) */
+  const int32_t *w32; const int32_t *wexp32; /* wide layer, 32-bit weights (w8 NULL) */
   const int32_t *bias;                   /* p16, may be NULL */
 } dredfx_nn_linear;
 
@@ -65,7 +72,8 @@ typedef struct {
  * int8 layer: x8_j = (127 a_j + 16384) >> 15 (zero-padded to a multiple of 4 columns; the weights
  *   are stored with rows padded to 8 and columns to 4), acc_i = sum_j w_ij x8_j (int32),
  *   p_i = SAT32(PSHR64(acc_i * mult_i, shift_i)) with shift_i in [1, 62], then + bias_i (saturating).
- * Wide layer: the a15 input is an i16 input in Q15 (same as dredfx_nn_linear_i16(l, out, in, 15)).
+ * Wide layer: the a15 input is an input in Q15: dredfx_nn_linear_i32(l, out, in, 15) if the layer
+ *   has w32, else dredfx_nn_linear_i16(l, out, in, 15).
  * No weights: bias only (zeros without bias), as libopus. */
 int dredfx_nn_linear_a15(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int32_t *p16_out,
                          const int16_t *a15_in);
@@ -75,6 +83,22 @@ int dredfx_nn_linear_a15(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, 
  * saturated to int32, then + bias_i (saturating). An int8 layer is refused (DREDFX_ERR_BAD_ARG). */
 int dredfx_nn_linear_i16(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int32_t *p16_out,
                          const int16_t *x, int in_q);
+
+/* 32-bit wide layer (w32/wexp32), input x int32 in Q in_q (0..31): p16 values (in_q 16), or
+ * exact integers (in_q 0; e.g. quantized DRED indices with the dequantization scale folded into
+ * the weights), so the input itself loses nothing. Weights: w32_ij / 2^wexp32_i, |w32| < 2^31,
+ * wexp32_i in [0, 62] (31 significant bits for the row's largest weight: a float32 weight of at
+ * least 2^-7 times it is stored exactly, any other within 2^-(wexp32_i + 1)). Exact sum, as two int64 halves of x = 2^16 xh + xl
+ * (xh = x >> 16 in [-2^15, 2^15), xl = x & 0xFFFF):
+ *   H_i = sum_j w_ij xh_j (|H| < 2^57), L_i = sum_j w_ij xl_j (|L| < 2^58),
+ *   acc_i = 2^16 H_i + L_i (exact, up to 2^74; never formed: T_i = H_i + (L_i >> 16) and
+ *   R_i = L_i & 0xFFFF give the result without 128-bit arithmetic, nn.c);
+ * with s = wexp32_i + in_q - 16 (in [-16, 77]): p_i = (acc_i + 2^(s-1)) >> s for s > 0 (rounded
+ * half up), acc_i * 2^-s for s <= 0, saturated to int32, then + bias_i (saturating). Plain scalar code on every level (the 32-bit layers are
+ * the small first layers: a few thousand MACs a frame). An int8 layer, or one without w32, is
+ * refused (DREDFX_ERR_BAD_ARG). */
+int dredfx_nn_linear_i32(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int32_t *p16_out,
+                         const int32_t *x, int in_q);
 
 /* p16 -> a15 element-wise. TANH, SIGMOID: below. LINEAR, SOFTMAX: SAT16(PSHR32(p, 1)).
  * RELU: as LINEAR for p > 0, else 0. In place (a15_out aliasing p16_in) is not allowed. */
@@ -87,12 +111,17 @@ int dredfx_nn_activation(int16_t *a15_out, const int32_t *p16_in, int n, int act
  * Worst case over every p16 input in [-16, 16] (c/tests/test_nn.c asserts these bounds):
  *   vs libopus' float approximation: DREDFX_NN_TANH_MAX_ERR_APPROX_E7, vs true tanh: _TRUE_E7. */
 int16_t dredfx_nn_tanh_a15(int32_t x_p16);
-/* sigmoid(x) = 1/2 + tanh(x / 2) / 2: y19 = tanh(x / 2) in Q19 as above with i = a >> 11,
- * f = a & 2047, PSHR32(.., 7); sigmoid = 16384 + sign(x) PSHR32(y19, 5), saturated to [0, 32767].
- * sigmoid(-x) = 32768 - sigmoid(x) below saturation. */
+/* sigmoid as a g15 gate in [0, 32768] (the GRU and GLU gates): 0 and 1.0 are exact where libopus'
+ * generic sigmoid_approx is exactly 0.0f and 1.0f, so a saturated update gate keeps a GRU state
+ * bit for bit. x >= 682280 (10.4106): 32768; x <= -682280: 0; else, from the tanh table,
+ * y19 = tanh(x / 2) in Q19 as above with i = |x| >> 11, f = |x| & 2047, PSHR32(.., 7), and
+ * g = 16384 + sign(x) PSHR32(y19, 5) clamped to [1, 32767]. sigmoid(-x) = 32768 - sigmoid(x). */
+int32_t dredfx_nn_sigmoid_g15(int32_t x_p16);
+/* The same in a15 (a sigmoid activation's output): min(sigmoid_g15(x), 32767). */
 int16_t dredfx_nn_sigmoid_a15(int32_t x_p16);
 void dredfx_nn_tanh(int16_t *a15_out, const int32_t *p16_in, int n);
 void dredfx_nn_sigmoid(int16_t *a15_out, const int32_t *p16_in, int n);
+void dredfx_nn_sigmoid_gate(int32_t *g15_out, const int32_t *p16_in, int n);
 
 /* Worst-case errors in units of 1e-7 (1 a15 LSB = 305e-7), asserted by test_nn. Measured:
  * tanh 4.84e-5 vs libopus' approximation, 8.82e-5 vs tanh (libopus' own: 6.0e-5);
@@ -106,19 +135,25 @@ void dredfx_nn_sigmoid(int16_t *a15_out, const int32_t *p16_in, int n);
  * (the input is consumed before the output is written). */
 int dredfx_nn_dense(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int act, int16_t *out_a15,
                     const int16_t *in_a15);
-/* Same for a wide layer fed an i16 input in Q in_q. */
+/* Same for a wide layer fed an i16 input in Q in_q (16-bit weights). */
 int dredfx_nn_dense_i16(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int act, int16_t *out_a15,
                         const int16_t *x, int in_q);
+/* Same for a 32-bit wide layer fed an i32 input in Q in_q (dredfx_nn_linear_i32). */
+int dredfx_nn_dense_i32(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int act, int16_t *out_a15,
+                        const int32_t *x, int in_q);
 
 /* libopus compute_generic_gru, N = recurrent_layer->nb_inputs units, both layers 3N outputs in
  * gate order [z, r, h]: a = W_in in + b_in, c = W_rec state + b_rec (p16),
- * z = sigmoid(a_z + c_z), r = sigmoid(a_r + c_r), h~ = tanh(a_h + PSHR64(r c_h, 15)) (sums
- * saturating), state = SAT16(PSHR32(z state + (32768 - z) h~, 15)). 3N <= DREDFX_NN_MAX_OUTPUTS. */
+ * z = sigmoid_g15(a_z + c_z), r = sigmoid_g15(a_r + c_r) (gates in [0, 32768]),
+ * h~ = tanh(a_h + PSHR64(r c_h, 15)) (sums saturating),
+ * state = PSHR32(z state + (32768 - z) h~, 15) (a convex combination: in range; z = 32768 keeps
+ * the state exactly, z = 0 gives h~). 3N <= DREDFX_NN_MAX_OUTPUTS. */
 int dredfx_nn_gru(const dredfx_nn_kernels *k, const dredfx_nn_linear *input_layer,
                   const dredfx_nn_linear *recurrent_layer,
                   int16_t *state_a15, const int16_t *in_a15);
 
-/* libopus compute_glu: out = in * sigmoid(W in + b), PSHR32(in * g, 15); W square. In place ok. */
+/* libopus compute_glu: out = in * sigmoid(W in + b), PSHR32(in * g, 15) with the g15 gate (so a
+ * saturated gate passes the input unchanged); W square. In place ok. */
 int dredfx_nn_glu(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int16_t *out_a15,
                   const int16_t *in_a15);
 
