@@ -52,8 +52,9 @@ def checker(weights):
         build = os.path.join(ROOT, "build", "cmake", "native")
         if not _configured_here(build):
             build = os.path.join(ROOT, "build", "cmake", "vectors-check")
-            subprocess.run(["cmake", "-S", os.path.join(ROOT, "c"), "-B", build,
-                            "-DCMAKE_BUILD_TYPE=Release"], check=True, stdout=subprocess.DEVNULL)
+        # Configure even a folder that exists: a tree updated since adds targets and sources.
+        subprocess.run(["cmake", "-S", os.path.join(ROOT, "c"), "-B", build, "-DCMAKE_BUILD_TYPE=Release"],
+                       check=True, stdout=subprocess.DEVNULL)
         subprocess.run(["cmake", "--build", build, "-j2", "--target", "dredfx-vectors-check"],
                        check=True, stdout=subprocess.DEVNULL)
         exe = os.path.join(build, "dredfx-vectors-check")
