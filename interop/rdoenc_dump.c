@@ -14,6 +14,15 @@
  *         q_latent: 16 lists of 25 (the quantized latent at each level 0..15), q_state: 16 lists
  *         of 50, both by dred_encode_latents' arithmetic (libopus' compute_activation for tanh,
  *         skipped dimensions 0).
+ *   rdoenc_dump packets [-f FRAME_MS] [-q Q0] [-dq DQ] [-n CHUNKS] [-s SEED] IN.raw > OUT.jsonl
+ *       libopus' own DRED encoder on the same signal, packet by packet (FRAME_MS 10, 20, 40 or
+ *       60, default 20): dred_compute_latents (extra_delay 64, VOIP/AUDIO at 16 kHz), then
+ *       activity_mem updated as opus_encode_frame_native does with a pseudo-random voice activity
+ *       (runs of 1..60 active and 1..80 inactive packets, from SEED), a pseudo-random room (bytes
+ *       after the codec frame: 1276, or 0..159 one packet in five) through opus_encode_frame_native's
+ *       budget, and dred_encode_silk_frame(CHUNKS, Q0, DQ, qmax 15) (defaults 26, 6, 5). One line
+ *       per packet: active, room, ret (payload bytes, 0 none), payload (hex), steps (hex of the 40
+ *       features of each 20 ms step run during the packet, as the first mode computes them).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -26,6 +35,9 @@
 
 #include "cpu_support.h"
 #include "dred_config.h"
+#include "dred_encoder.h"
+#include "arch.h"
+#include "os_support.h"
 #include "dred_rdovae_enc.h"
 #include "dred_rdovae_enc_data.h"
 #include "dred_rdovae_stats_data.h"
@@ -86,6 +98,92 @@ static void put_levels(const float *x, const opus_uint8 *scale, const opus_uint8
     putchar(']');
 }
 
+static unsigned rng_state;
+static unsigned rng(unsigned n)
+{
+    rng_state = rng_state * 1103515245u + 12345u;
+    return (rng_state >> 8) % n;
+}
+
+static int do_packets(int argc, char **argv)
+{
+    static DREDEnc dred;
+    static LPCNetEncState lpc;
+    static unsigned char activity_mem[DRED_MAX_FRAMES * 4];
+    const char *path = NULL;
+    int frame_ms = 20, q0 = 6, dq = 5, chunks = 26, arch = opus_select_arch();
+    int active = 1, run = 0, fill = DRED_SILK_ENCODER_DELAY;
+    float buf[2 * DRED_DFRAME_SIZE];
+    FILE *f;
+    rng_state = 1;
+    for (int i = 0; i < argc; i++) {
+        if (i + 1 < argc && !strcmp(argv[i], "-f")) frame_ms = atoi(argv[++i]);
+        else if (i + 1 < argc && !strcmp(argv[i], "-q")) q0 = atoi(argv[++i]);
+        else if (i + 1 < argc && !strcmp(argv[i], "-dq")) dq = atoi(argv[++i]);
+        else if (i + 1 < argc && !strcmp(argv[i], "-n")) chunks = atoi(argv[++i]);
+        else if (i + 1 < argc && !strcmp(argv[i], "-s")) rng_state = (unsigned)atoi(argv[++i]);
+        else path = argv[i];
+    }
+    if (!path || (frame_ms != 10 && frame_ms != 20 && frame_ms != 40 && frame_ms != 60)) {
+        fprintf(stderr, "usage: rdoenc_dump packets [-f 10|20|40|60] [-q Q0] [-dq DQ] [-n CHUNKS] [-s SEED] IN.raw\n");
+        return 2;
+    }
+    if (!(f = fopen(path, "rb"))) {
+        perror(path);
+        return 2;
+    }
+    dred_encoder_init(&dred, 16000, 1);
+    if (!dred.loaded) {
+        fprintf(stderr, "rdoenc_dump: no compiled-in DRED encoder weights\n");
+        return 2;
+    }
+    lpcnet_encoder_init(&lpc);
+    memset(buf, 0, sizeof(buf));
+    for (;;) {
+        const int n = 16 * frame_ms, n400 = frame_ms * 4 / 10;
+        short pcm[960];
+        float x[960];
+        unsigned char out[DRED_MAX_DATA_SIZE];
+        int room, left, ret = 0, first = 1;
+        if ((int)fread(pcm, sizeof(short), (size_t)n, f) < n) break;
+        for (int i = 0; i < n; i++) x[i] = pcm[i] * (1.f / 32768);
+        if (run-- <= 0) {
+            active = !active;
+            run = active ? 1 + (int)rng(60) : 1 + (int)rng(80);
+        }
+        room = rng(5) == 0 ? (int)rng(160) : 1276;
+        dred_compute_latents(&dred, x, n, 64, arch);
+        OPUS_MOVE(&activity_mem[n400], activity_mem, 4 * DRED_MAX_FRAMES - n400);
+        for (int i = 0; i < n400; i++) activity_mem[i] = (unsigned char)active;
+        /* opus_encode_frame_native's budget for the 'D', 12 prefix and the payload. */
+        left = IMIN(DRED_MAX_DATA_SIZE, room - 3);
+        left -= (left + 1 + 2) / 255;
+        if (chunks >= 1 && left >= DRED_MIN_BYTES + 2)
+            ret = dred_encode_silk_frame(&dred, out, chunks, left - 2, q0, dq, 15, activity_mem, arch);
+        printf("{\"active\":%d,\"room\":%d,\"ret\":%d,\"payload\":\"", active, room, ret);
+        for (int i = 0; i < ret; i++) printf("%02x", out[i]);
+        printf("\",\"steps\":[");
+        /* The same samples through a second feature extractor, step by step. */
+        for (int i = 0; i < n; i++) {
+            buf[fill++] = pcm[i] + VERY_SMALL;
+            if (fill == DRED_DFRAME_SIZE) {
+                float feats[2 * NB_TOTAL_FEATURES], input[2 * DRED_NUM_FEATURES];
+                lpcnet_compute_single_frame_features_float(&lpc, buf, feats, arch);
+                lpcnet_compute_single_frame_features_float(&lpc, buf + DRED_FRAME_SIZE, feats + NB_TOTAL_FEATURES, arch);
+                memcpy(input, feats, sizeof(float) * DRED_NUM_FEATURES);
+                memcpy(input + DRED_NUM_FEATURES, feats + NB_TOTAL_FEATURES, sizeof(float) * DRED_NUM_FEATURES);
+                if (!first) putchar(',');
+                first = 0;
+                put_f32_hex(input, 2 * DRED_NUM_FEATURES);
+                fill = 0;
+            }
+        }
+        printf("]}\n");
+    }
+    fclose(f);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static LPCNetEncState lpc;
@@ -95,6 +193,7 @@ int main(int argc, char **argv)
     short pcm[STEP];
     int fill = DRED_SILK_ENCODER_DELAY, arch = opus_select_arch();
     FILE *f;
+    if (argc >= 2 && !strcmp(argv[1], "packets")) return do_packets(argc - 2, argv + 2);
     if (argc != 2) {
         fprintf(stderr, "usage: rdoenc_dump IN.raw > OUT.jsonl\n");
         return 2;

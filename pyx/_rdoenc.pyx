@@ -13,8 +13,6 @@ from cdredfx_dred cimport DREDFX_DRED_LATENT_DIM, DREDFX_DRED_STATE_DIM, dredfx_
 from cdredfx_rdoenc cimport *
 from dredfx._weights cimport Weights
 
-from dredfx.ref.dred import DredPayload
-
 LATENT_DIM = DREDFX_DRED_LATENT_DIM
 STATE_DIM = DREDFX_DRED_STATE_DIM
 NUM_FEATURES = 20
@@ -140,7 +138,8 @@ cdef class DredEncoder:
 
     def packet_q16(self, features_q16, bint active, room=None):
         """One packet: int32[frames_per_packet * 20] features (Q16) -> (payload bytes without
-        'D', 12, DredPayload), or (None, None) when libopus attaches no DRED."""
+        'D', 12, dict of its content: q0 dq qmax dred_offset nb_latents state_q latents_q
+        levels), or (None, None) when libopus attaches no DRED."""
         f = _i32(features_q16, self.frames_per_packet * NUM_FEATURES, "features_q16")
         if room is None:
             room = 1276
@@ -159,11 +158,10 @@ cdef class DredEncoder:
             return None, None
         data = bytes(buf[:rc])
         n = p.nb_latents
-        payload = DredPayload(
-            q0=p.q0, dq=p.dq, qmax=p.qmax, dred_offset=p.dred_offset, dred_frame_offset=0,
-            nb_latents=n,
+        payload = dict(
+            q0=p.q0, dq=p.dq, qmax=p.qmax, dred_offset=p.dred_offset, nb_latents=n,
             state_q=np.array([p.state[k] for k in range(DREDFX_DRED_STATE_DIM)], np.int32),
             latents_q=np.array([[p.latents[c][k] for k in range(DREDFX_DRED_LATENT_DIM)]
                                 for c in range(n)], np.int32).reshape(n, DREDFX_DRED_LATENT_DIM),
-            levels=np.array([p.level[c] for c in range(n)], np.uint8), payload=data)
+            levels=np.array([p.level[c] for c in range(n)], np.uint8))
         return data, payload
