@@ -23,6 +23,11 @@
  *       budget, and dred_encode_silk_frame(CHUNKS, Q0, DQ, qmax 15) (defaults 26, 6, 5). One line
  *       per packet: active, room, ret (payload bytes, 0 none), payload (hex), steps (hex of the 40
  *       features of each 20 ms step run during the packet, as the first mode computes them).
+ *   rdoenc_dump decode < PAYLOADS > OUT.jsonl
+ *       Each input line: the hex of a range-coded payload (after 'D', 12). libopus' decoder side:
+ *       dred_ec_decode (min_feature_frames 104, frame offset 0) then DRED_rdovae_decode_all with
+ *       the compiled-in weights. One line per payload: nb_latents, dred_offset, features (hex of
+ *       the 4 nb_latents x 20 float32 of OpusDRED.fec_features, newest frame first).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -35,7 +40,10 @@
 
 #include "cpu_support.h"
 #include "dred_config.h"
+#include "dred_decoder.h"
 #include "dred_encoder.h"
+#include "dred_rdovae_dec.h"
+#include "dred_rdovae_dec_data.h"
 #include "arch.h"
 #include "os_support.h"
 #include "dred_rdovae_enc.h"
@@ -184,6 +192,34 @@ static int do_packets(int argc, char **argv)
     return 0;
 }
 
+static int do_decode(void)
+{
+    static OpusDRED dred;
+    static RDOVAEDec model;
+    static char line[8192];
+    unsigned char bytes[DRED_MAX_DATA_SIZE];
+    int arch = opus_select_arch();
+    if (init_rdovaedec(&model, rdovaedec_arrays) != 0) {
+        fprintf(stderr, "rdoenc_dump: no compiled-in RDO-VAE decoder weights\n");
+        return 2;
+    }
+    while (fgets(line, sizeof(line), stdin)) {
+        int n = 0;
+        for (char *c = line; c[0] && c[1] && c[0] != '\n' && n < DRED_MAX_DATA_SIZE; c += 2) {
+            unsigned v;
+            if (sscanf(c, "%2x", &v) != 1) break;
+            bytes[n++] = (unsigned char)v;
+        }
+        memset(&dred, 0, sizeof(dred));
+        dred_ec_decode(&dred, bytes, n, 104, 0);
+        DRED_rdovae_decode_all(&model, dred.fec_features, dred.state, dred.latents, dred.nb_latents, arch);
+        printf("{\"nb_latents\":%d,\"dred_offset\":%d,\"features\":", dred.nb_latents, dred.dred_offset);
+        put_f32_hex(dred.fec_features, 4 * dred.nb_latents * DRED_NUM_FEATURES);
+        printf("}\n");
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static LPCNetEncState lpc;
@@ -194,6 +230,7 @@ int main(int argc, char **argv)
     int fill = DRED_SILK_ENCODER_DELAY, arch = opus_select_arch();
     FILE *f;
     if (argc >= 2 && !strcmp(argv[1], "packets")) return do_packets(argc - 2, argv + 2);
+    if (argc == 2 && !strcmp(argv[1], "decode")) return do_decode();
     if (argc != 2) {
         fprintf(stderr, "usage: rdoenc_dump IN.raw > OUT.jsonl\n");
         return 2;
