@@ -313,7 +313,8 @@ int dredfx_dred_compute_bitrate(int32_t sampling_rate, int32_t bitrate, int loss
 typedef struct dredfx_dred_enc dredfx_dred_enc;
 size_t dredfx_dred_enc_get_size(void);
 /* st: dredfx_dred_enc_get_size() bytes, aligned for a pointer. CBR (vbr = 0) rounds the bitrate
- * to whole bytes per packet first, as libopus does. */
+ * to whole bytes per packet first, as libopus does (its cap at the caller's max_data_bytes is not
+ * modelled). */
 int dredfx_dred_enc_init(dredfx_dred_enc *st, const dredfx_weight_array *arrays, int n,
                          const dredfx_dred_enc_config *cfg);
 /* The configuration's rate decisions. */

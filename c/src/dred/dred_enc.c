@@ -152,8 +152,10 @@ static const uint32_t dred_bits_table_f32[DREDFX_DRED_NUM_LEVELS] = {
 #define DRED_F32_100 0x42c80000u
 #define DRED_F32_50 0x42480000u
 
-static int dred_ilog(uint32_t v) {
-  return dred_bits(v);
+/* The encoder rates libopus' DRED supports (dred_convert_to_16k; 96 kHz only in QEXT builds). */
+static int dred_rate_ok(int32_t sampling_rate) {
+  return sampling_rate == 8000 || sampling_rate == 12000 || sampling_rate == 16000 ||
+         sampling_rate == 24000 || sampling_rate == 48000;
 }
 
 int dredfx_dred_compute_bitrate(int32_t sampling_rate, int32_t bitrate, int loss_perc, int inband_fec,
@@ -161,8 +163,7 @@ int dredfx_dred_compute_bitrate(int32_t sampling_rate, int32_t bitrate, int loss
   dred_f32 frac, bits, target_bits_f;
   int32_t offset, target, target_bits, max_bits;
   int chunks, q0, dq;
-  if (out == NULL || (sampling_rate != 8000 && sampling_rate != 12000 && sampling_rate != 16000 &&
-                      sampling_rate != 24000 && sampling_rate != 48000) ||
+  if (out == NULL || !dred_rate_ok(sampling_rate) ||
       bitrate < 0 || bitrate > 1500000 || loss_perc < 0 || loss_perc > 100 || frame_size <= 0 ||
       frame_size > 6 * (sampling_rate / 50) || duration_frames < 0 ||
       duration_frames > DREDFX_DRED_MAX_FRAMES)
@@ -190,7 +191,7 @@ int dredfx_dred_compute_bitrate(int32_t sampling_rate, int32_t bitrate, int loss
     const dred_f32 t = dred_f32_div(dred_f32_mul(one_minus, dur), dred_f32_int(sampling_rate));
     frac = dred_f32_div(frac, dred_f32_addsub(frac, t, 0));
   }
-  q0 = DREDFX_MIN(15, DREDFX_MAX(4, 51 - 3 * dred_ilog((uint32_t)DREDFX_MAX(1, bitrate - offset))));
+  q0 = DREDFX_MIN(15, DREDFX_MAX(4, 51 - 3 * dred_bits((uint32_t)DREDFX_MAX(1, bitrate - offset))));
   dq = bitrate - offset > 36000 ? 3 : 5;
   target = bitrate - offset > 0 ? (int32_t)dred_f32_trunc(dred_f32_mul(frac, dred_f32_int(bitrate - offset))) : 0;
   out->q0 = q0;
@@ -258,13 +259,14 @@ int dredfx_dred_enc_init(dredfx_dred_enc *st, const dredfx_weight_array *arrays,
   /* Single-frame packets of 10 to 60 ms (libopus encodes 80 ms and longer as several frames). */
   if (cfg->frame_ms != 10 && cfg->frame_ms != 20 && cfg->frame_ms != 40 && cfg->frame_ms != 60)
     return DREDFX_ERR_BAD_ARG;
-  if (cfg->duration_ms < 10 || cfg->duration_ms > 10 * DREDFX_DRED_MAX_FRAMES || cfg->duration_ms % 10)
+  if (cfg->duration_ms < 10 || cfg->duration_ms > 10 * DREDFX_DRED_MAX_FRAMES || cfg->duration_ms % 10 ||
+      !dred_rate_ok(cfg->sampling_rate) || cfg->bitrate < 0 || cfg->bitrate > 1500000)
     return DREDFX_ERR_BAD_ARG;
   memset(st, 0, sizeof(*st));
   frame_size = cfg->sampling_rate / 1000 * cfg->frame_ms;
   {
     int32_t bitrate = cfg->bitrate;
-    if (!cfg->vbr && bitrate >= 0 && bitrate <= 1500000 && cfg->sampling_rate > 0) {
+    if (!cfg->vbr) {
       /* CBR: the bitrate of a whole number of bytes per packet (opus_encode_frame_native). */
       const int32_t per_second = 6 * cfg->sampling_rate / frame_size;
       bitrate = (bitrate * 6 / per_second + 4) / 8 * 8 * per_second / 6;
