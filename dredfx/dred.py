@@ -10,7 +10,8 @@ from .ref.dred import EXTENSION_ID, PREFIX, DredPayload
 
 __all__ = ["DredPayload", "EXTENSION_ID", "parse_dred", "decode_payload", "decode_coded",
            "encode_dred",
-           "build_dred_extension", "attach_dred", "dequantize", "dequantize_q16", "level"]
+           "build_dred_extension", "attach_dred", "dequantize", "dequantize_q16", "level",
+           "Encoder", "compute_dred_bitrate"]
 
 
 def parse_dred(packet, max_dred_samples=48000, sampling_rate=48000, weights=None,
@@ -87,3 +88,80 @@ def dequantize_q16(payload, weights=None):
 def level(q0, dq, qmax, i):
     """Quantizer level of chunk i (0 = newest)."""
     return _dred.level(q0, dq, qmax, i)
+
+
+# ---------------------------------------------------------------- encoder (dredfx._rdoenc)
+import numpy as _np
+
+from . import _rdoenc
+from .errors import InvalidArgumentError
+
+
+def compute_dred_bitrate(sampling_rate, bitrate, loss_perc, frame_ms=20, duration_ms=1040,
+                         inband_fec=False):
+    """libopus 1.6.1 compute_dred_bitrate's decisions for these encoder settings:
+    dict(q0, dq, qmax, target_chunks, dred_bitrate), its float arithmetic reproduced exactly."""
+    if duration_ms % 10:
+        raise InvalidArgumentError("duration_ms must be a multiple of 10", -1)
+    frame_size = sampling_rate * frame_ms // 1000
+    return _rdoenc.compute_bitrate(sampling_rate, bitrate, loss_perc, inband_fec, frame_size,
+                                   duration_ms // 10)
+
+
+class Encoder:
+    """The DRED payload that libopus 1.6.1's encoder attaches to each packet, from DRED features.
+
+    Encoder(sampling_rate, bitrate, loss_perc, duration_ms, frame_ms): the encoder's rate (8000,
+    12000, 16000, 24000, 48000), OPUS_SET_BITRATE (b/s), OPUS_SET_PACKET_LOSS_PERC (%),
+    OPUS_SET_DRED_DURATION in ms (10 ms units: 10..1040), the packet duration (10, 20, 40, 60 ms:
+    single-frame packets). vbr (OPUS_SET_VBR, default on: the chunks are capped by the bitrate
+    split, so 0 % loss sends no DRED) and inband_fec (SILK LBRR on) select libopus' other rules.
+    rate: q0, dq, qmax and target_chunks of compute_dred_bitrate. VOIP/AUDIO applications assumed
+    (look-ahead Fs / 250).
+
+    encode(features, active, room=None) is called once per packet with the packet's features,
+    float (frame_ms / 10, 20): its 10 ms frames, oldest first, as libopus' DRED encoder computes
+    them (dred_compute_latents: the 16 kHz signal delayed by the 11 samples of its input buffer;
+    for frame_ms 20, the (2, 20) of each 20 ms). active is the packet's voice activity (what libopus
+    leaves in activity_mem); room the bytes left in the packet after the codec frame (libopus'
+    max_data_bytes - ret; None: no limit but libopus' 1000-byte DRED cap, as in VBR). It returns
+    the range-coded payload (bytes after 'D', 12, for attach_dred) or None when libopus attaches no
+    DRED; last_payload then holds its DredPayload (None without DRED).
+
+    Timing (dredfx_dred_enc_packet in c/include/dredfx.h): the RDO-VAE runs once per 20 ms (every
+    other packet at 10 ms). Chunk c of a payload is the latent 2 c steps before the newest one sent
+    (a chunk covers 40 ms: its own 20 ms and the skipped older 20 ms); the newest sent is the step
+    completed in this packet for 10 and 20 ms packets, frame_ms / 20 - 1 steps earlier for 40 and
+    60 ms. dred_offset (2.5 ms units) is 10 for 20, 40, 60 ms packets and 6 / 2 for 10 ms packets
+    (6 when the packet completes a step); leading inactive latents are skipped, 8 units each. The
+    state sent is the one of the newest chunk. Features are converted to Q16; the C encoder uses
+    them in Q16 split at Q10, so |feature| >= 32 saturates; NaN or infinite features are refused."""
+
+    def __init__(self, sampling_rate=16000, bitrate=32000, loss_perc=20, duration_ms=1040,
+                 frame_ms=20, vbr=True, inband_fec=False, weights=None):
+        from . import weights as _weights
+        w = weights if weights is not None else _weights.default()
+        self._enc = _rdoenc.DredEncoder(w.core, sampling_rate, bitrate, loss_perc, duration_ms,
+                                        frame_ms, vbr, inband_fec)
+        self.frames = frame_ms // 10
+        self.rate = self._enc.rate
+        self.last_payload = None
+
+    def reset(self):
+        """Back to the state after construction (libopus' OPUS_RESET_STATE)."""
+        self._enc.reset()
+        self.last_payload = None
+
+    def encode(self, features, active=True, room=None):
+        """The packet's DRED payload bytes (without 'D', 12), or None."""
+        f = _np.asarray(features, dtype=_np.float64)
+        if f.shape != (self.frames, 20):
+            raise InvalidArgumentError("features: shape %s, expected (%d, 20)" % (f.shape, self.frames), -1)
+        if not _np.isfinite(f).all():
+            raise InvalidArgumentError("features: NaN or infinite values", -1)
+        if active not in (0, 1, True, False):
+            raise InvalidArgumentError("active must be 0 or 1", -1)
+        q16 = _np.round(_np.clip(f, -32767.0, 32767.0) * 65536).astype(_np.int32)
+        data, fields = self._enc.packet_q16(q16, bool(active), room)
+        self.last_payload = None if data is None else DredPayload(payload=data, **fields)
+        return data

@@ -259,6 +259,86 @@ const dredfx_weight_array *dredfx_weights_find(const dredfx_weight_array *arrays
 /* Sets the stats tables from a parsed blob; DREDFX_ERR_WEIGHTS_MISSING/_SHAPE on failure. */
 int dredfx_dred_stats_init(dredfx_dred_stats *stats, const dredfx_weight_array *arrays, int n);
 
+/* ---------------------------------------------------------------- RDO-VAE encoder (rdovae/)
+ * libopus 1.6.1's dred_rdovae_encode_dframe in fixed point: every 20 ms, two 10 ms frames of
+ * the 20 DRED features (features_q16[40]: the older frame, then the newer; int32 Q16, i.e. the
+ * float feature times 65536) -> one latent (25 values) and one initial state (50 values), Q16.
+ * The state holds the model (layers pointing into the caller's weights blob, which must outlive
+ * it), the kernel table of the CPU level in use at init, and the recurrent memories. */
+typedef struct dredfx_rdovae_enc dredfx_rdovae_enc;
+
+size_t dredfx_rdovae_enc_get_size(void);
+/* st: dredfx_rdovae_enc_get_size() bytes, aligned for a pointer; starts with cleared memories.
+ * DREDFX_ERR_WEIGHTS_MISSING / _SHAPE when the blob lacks an encoder layer or has a wrong one. */
+int dredfx_rdovae_enc_init(dredfx_rdovae_enc *st, const dredfx_weight_array *arrays, int n);
+/* Clears the GRU states and conv memories (libopus' encoder reset). */
+void dredfx_rdovae_enc_reset(dredfx_rdovae_enc *st);
+/* One step: features_q16[40] -> latent_q16[25], state_q16[50]. Features are used in Q10 and
+ * saturate at +-32. */
+int dredfx_rdovae_encode_dframe(dredfx_rdovae_enc *st, const int32_t *features_q16, int32_t *latent_q16,
+                                int32_t *state_q16);
+
+/* libopus' dead-zone quantizer (dred_encode_latents) on dim values in Q16 with one level's
+ * tables: q = floor(1/2 + y - d tanh(y / (d + 0.1))), y = x scale / 256, d = dead_zone / 256,
+ * in integers (c/src/dred/dred_enc.c states the rounding); 0 for skipped dimensions
+ * (r = 0 or p0 = 255). */
+int dredfx_dred_quantize(int32_t *q, const int32_t *x_q16, int dim, const uint8_t *scale_q8,
+                         const uint8_t *dead_zone_q8, const uint8_t *r_q8, const uint8_t *p0_q8);
+
+/* ---------------------------------------------------------------- DRED encoder (dred/)
+ * The DRED payload libopus 1.6.1's encoder attaches to each packet, from the features of the
+ * packet's audio (as dred_compute_latents computes them: the 16 kHz signal delayed by its input
+ * buffer) and the packet's voice activity. Assumes libopus' VOIP/AUDIO applications (look-ahead
+ * Fs / 250) and single-frame packets of 10, 20, 40 or 60 ms. */
+typedef struct {
+  int32_t sampling_rate; /* encoder rate: 8000, 12000, 16000, 24000 or 48000 */
+  int32_t bitrate;       /* b/s (OPUS_SET_BITRATE), 0..1500000 */
+  int loss_perc;         /* OPUS_SET_PACKET_LOSS_PERC, 0..100 */
+  int duration_ms;       /* OPUS_SET_DRED_DURATION x 10 ms: 10..1040, a multiple of 10 */
+  int frame_ms;          /* packet duration: 10, 20, 40 or 60 */
+  int vbr;               /* OPUS_SET_VBR: in VBR the chunks are capped by the bitrate split */
+  int inband_fec;        /* SILK in-band FEC (LBRR) in use: the other split of compute_dred_bitrate */
+} dredfx_dred_enc_config;
+
+/* compute_dred_bitrate's decisions (its float arithmetic reproduced exactly in integers). */
+typedef struct {
+  int q0, dq, qmax;      /* quantizer of every payload */
+  int target_chunks;     /* chunks the DRED bitrate affords (VBR cap) */
+  int32_t dred_bitrate;  /* b/s taken from the codec (0 when fewer than 2 chunks are affordable) */
+} dredfx_dred_rate;
+/* frame_size in samples at sampling_rate; duration_frames in 10 ms units (0..104). */
+int dredfx_dred_compute_bitrate(int32_t sampling_rate, int32_t bitrate, int loss_perc, int inband_fec,
+                                int frame_size, int duration_frames, dredfx_dred_rate *out);
+
+typedef struct dredfx_dred_enc dredfx_dred_enc;
+size_t dredfx_dred_enc_get_size(void);
+/* st: dredfx_dred_enc_get_size() bytes, aligned for a pointer. CBR (vbr = 0) rounds the bitrate
+ * to whole bytes per packet first, as libopus does (its cap at the caller's max_data_bytes is not
+ * modelled). */
+int dredfx_dred_enc_init(dredfx_dred_enc *st, const dredfx_weight_array *arrays, int n,
+                         const dredfx_dred_enc_config *cfg);
+/* The configuration's rate decisions. */
+int dredfx_dred_enc_rate(const dredfx_dred_enc *st, dredfx_dred_rate *out);
+/* Back to the state after init (libopus' OPUS_RESET_STATE). */
+void dredfx_dred_enc_reset(dredfx_dred_enc *st);
+/* One packet: features_q16[frame_ms / 10 * 20] (its 10 ms frames, oldest first, Q16), active =
+ * its voice activity (0 or 1: what libopus leaves in activity_mem for it), room = bytes left in
+ * the packet buffer after the codec frame (libopus' max_data_bytes - ret; pass 1276 or more in
+ * VBR). The RDO-VAE runs once per two frames (a 10 ms packet runs it every other packet).
+ * Writes the range-coded payload (without 'D', 12) to out (maxlen >= DREDFX_DRED_ENC_MAX_BYTES
+ * always suffices; less than the packet's budget is DREDFX_ERR_BUFFER_TOO_SMALL) and, if payload
+ * is not NULL, its content there (nb_latents 0 without DRED). Returns the payload bytes, 0 when
+ * libopus attaches no DRED to this packet, or an error.
+ * Timing: the newest chunk is the latent of the newest complete 20 ms step for 10 and 20 ms
+ * packets, of the step frame_ms / 20 - 1 steps before it for 40 and 60 ms packets (libopus keeps
+ * the DRED offset near 15 ms), unless leading inactive latents are skipped; chunk c is the latent
+ * 2 c steps older. dred_offset (2.5 ms units, dredfx_dred_payload) is 10 for 20, 40 and 60 ms
+ * packets, 2 and 6 alternately for 10 ms packets (6 when the packet completes a step), 8 less per
+ * skipped latent. */
+#define DREDFX_DRED_ENC_MAX_BYTES 995
+int dredfx_dred_enc_packet(dredfx_dred_enc *st, const int32_t *features_q16, int active, int32_t room,
+                           unsigned char *out, int32_t maxlen, dredfx_dred_payload *payload);
+
 /* ---------------------------------------------------------------- CPU dispatch (common/cpu.c)
  * Levels: 0 scalar; x86: 1 AVX2, 2 AVX-VNNI; ARM: 1 NEON, 2 NEON+dotprod. The environment variable
  * DREDFX_CPU=scalar|avx2|avxvnni|neon|dotprod caps the level (read once, at first use). */
