@@ -11,7 +11,11 @@
  * The accumulation wraps modulo 2^32, so the difference is exact whenever the true result fits in
  * int32, which kernels.h requires of every level (cols <= 131071). Each group of 4 products is at
  * most 4 * 255 * 128 in magnitude, far from int32's limits.
- * The int16 kernel is AVX2's (vpdpwssd would accumulate pair sums in int32 and could wrap).
+ * Offset kernels (dense_i8_u, sparse_i8_u; the engine's path for every model layer): the inputs
+ * arrive unsigned, xu = x + 127, and the layer's precomputed row sums remove the offset once per
+ * row, acc = sum w xu - 127 wsum: one vpdpbusd per block and nothing else (no per-block XOR, no
+ * second vpdpbusd), exact for any int8 weights (vpdpbusd does not saturate).
+ * The int16 kernel, quantization and requantization are AVX2's (vpdpwssd would accumulate pair sums in int32 and could wrap).
  * Compiled with target attributes; cpu.c selects these only when CPUID reports AVX-VNNI and the
  * CPU (and OS) have AVX2. */
 #include "nn/kernels.h"
@@ -24,8 +28,8 @@
 #define DFX_VNNI __attribute__((target("avx2,avxvnni")))
 #define DFX_VNNI_INLINE __attribute__((target("avx2,avxvnni"), always_inline)) static inline
 
-/* The 4 inputs at x (signed bytes) repeated in every lane. */
-DFX_VNNI_INLINE __m256i bcast_x4(const int8_t *x) {
+/* The 4 bytes at x (signed inputs or offset ones) repeated in every lane. */
+DFX_VNNI_INLINE __m256i bcast_x4(const void *x) {
   int32_t v;
   memcpy(&v, x, 4);
   return _mm256_set1_epi32(v);
@@ -93,7 +97,61 @@ DFX_VNNI static void sparse_i8_avxvnni(int32_t *acc, const int8_t *w, const int3
   }
 }
 
-const dredfx_nn_kernels dredfx_nn_kernels_avxvnni = {dense_i8_avxvnni, sparse_i8_avxvnni,
-                                                     dredfx_nn_dense_i16_avx2};
+/* s - 127 wsum for 8 rows, wrapping (the true result fits int32). */
+DFX_VNNI_INLINE __m256i remove_offset(__m256i s, const int32_t *wsum) {
+  const __m256i ws = _mm256_loadu_si256((const __m256i *)(const void *)wsum);
+  return _mm256_sub_epi32(s, _mm256_sub_epi32(_mm256_slli_epi32(ws, 7), ws));
+}
+
+/* NB (1..4, a constant after inlining) consecutive groups of 8 rows share each input broadcast. */
+DFX_VNNI_INLINE void dense_u_groups(int32_t *acc, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int cols,
+                                    const int NB) {
+  const size_t stride = (size_t)cols * 8;
+  __m256i s[4];
+  for (int k = 0; k < NB; k++) s[k] = _mm256_setzero_si256();
+  for (int j = 0; j < cols; j += 4) {
+    const __m256i xv = bcast_x4(xu + j);
+    const int8_t *wj = w + (size_t)j * 8;
+    for (int k = 0; k < NB; k++) s[k] = _mm256_dpbusd_avx_epi32(s[k], xv, load_block(wj + k * stride));
+  }
+  for (int k = 0; k < NB; k++)
+    _mm256_storeu_si256((__m256i *)(void *)(acc + 8 * k), remove_offset(s[k], wsum + 8 * k));
+}
+
+DFX_VNNI static void dense_i8_u_avxvnni(int32_t *acc, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
+                                        int rows, int cols) {
+  const size_t stride = (size_t)cols * 8;
+  int i = 0;
+  for (; i + 32 <= rows; i += 32, w += 4 * stride) dense_u_groups(acc + i, w, wsum + i, xu, cols, 4);
+  switch ((rows - i) / 8) {
+    case 3: dense_u_groups(acc + i, w, wsum + i, xu, cols, 3); break;
+    case 2: dense_u_groups(acc + i, w, wsum + i, xu, cols, 2); break;
+    case 1: dense_u_groups(acc + i, w, wsum + i, xu, cols, 1); break;
+    default: break;
+  }
+}
+
+DFX_VNNI static void sparse_i8_u_avxvnni(int32_t *acc, const int8_t *w, const int32_t *wsum, const int32_t *idx,
+                                         const uint8_t *xu, int rows) {
+  for (int i = 0; i < rows; i += 8) {
+    int nblocks = *idx++;
+    __m256i s0 = _mm256_setzero_si256(), s1 = s0;
+    int b = 0;
+    for (; b + 2 <= nblocks; b += 2, idx += 2, w += 64) {
+      s0 = _mm256_dpbusd_avx_epi32(s0, bcast_x4(xu + idx[0]), load_block(w));
+      s1 = _mm256_dpbusd_avx_epi32(s1, bcast_x4(xu + idx[1]), load_block(w + 32));
+    }
+    if (b < nblocks) {
+      s0 = _mm256_dpbusd_avx_epi32(s0, bcast_x4(xu + *idx++), load_block(w));
+      w += 32;
+    }
+    _mm256_storeu_si256((__m256i *)(void *)(acc + i), remove_offset(_mm256_add_epi32(s0, s1), wsum + i));
+  }
+}
+
+const dredfx_nn_kernels dredfx_nn_kernels_avxvnni = {dense_i8_avxvnni,         sparse_i8_avxvnni,
+                                                     dense_i8_u_avxvnni,       sparse_i8_u_avxvnni,
+                                                     dredfx_nn_dense_i16_avx2, dredfx_nn_quantize_u8_avx2,
+                                                     dredfx_nn_requantize_avx2};
 
 #endif
