@@ -2,8 +2,9 @@
  * compute_generic_gru) on the DRED model sizes. Built by bench/bench_nn.py against a libopus
  * build folder (its config.h and libopus.a) and the libopus source tree (internal headers).
  *
- * usage: bench_libopus_nn SECONDS SPEC...   SPEC = dense:IN:OUT | gru:IN:UNITS
- * prints one line per spec: "<kind> <in> <out> <macs per call> <seconds per call>" */
+ * usage: bench_libopus_nn SECONDS SPEC...   SPEC = dense:IN:OUT | sparse:IN:OUT | gru:IN:UNITS
+ * prints one line per spec: "<kind> <in> <out> <macs per call> <seconds per call>"
+ * A sparse layer keeps every other 8x4 block, the pattern of bench_nn.c. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -14,7 +15,7 @@
 #include "cpu_support.h"
 #include "nnet.h"
 
-#define REPEATS 5
+#define REPEATS 25
 
 static unsigned rng_state = 12345;
 
@@ -31,21 +32,37 @@ static double now(void)
    return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
-/* A dense int8 layer; weights in [-64, 64] so x86 maddubs pair sums never saturate. */
-static LinearLayer make_layer(int in, int out)
+/* An int8 layer; weights in [-64, 64] so x86 maddubs pair sums never saturate. */
+static LinearLayer make_layer(int in, int out, int sparse, long *macs)
 {
    LinearLayer l;
-   opus_int8 *w = malloc((size_t)in * out);
+   int *idx = NULL;
+   int nw = in * out, i;
+   opus_int8 *w;
    float *scale = malloc(sizeof(float) * out), *bias = malloc(sizeof(float) * out);
    float *subias = malloc(sizeof(float) * out);
-   int i;
-   for (i = 0; i < in * out; i++) w[i] = (opus_int8)rnd(-64, 64);
+   if (sparse) {
+      int g, b, k = 0;
+      nw = 0;
+      idx = malloc(sizeof(int) * (size_t)(out / 8) * (size_t)(1 + in / 4));
+      for (g = 0; g < out / 8; g++) {
+         int at = k++, n = 0;
+         for (b = 0; b < in / 4; b++)
+            if ((g + b) % 2 == 0) idx[k++] = 4 * b, n++;
+         idx[at] = n;
+         nw += 32 * n;
+      }
+   }
+   *macs += nw;
+   w = malloc((size_t)nw);
+   for (i = 0; i < nw; i++) w[i] = (opus_int8)rnd(-64, 64);
    for (i = 0; i < out; i++) {
       scale[i] = 1.f / 4096;
       bias[i] = subias[i] = rnd(-100, 100) / 100.f;
    }
    memset(&l, 0, sizeof(l));
    l.weights = w;
+   l.weights_idx = idx;
    l.scale = scale;
    l.bias = bias;
    l.subias = subias;
@@ -57,6 +74,7 @@ static LinearLayer make_layer(int in, int out)
 static void free_layer(LinearLayer *l)
 {
    free((void *)l->weights);
+   free((void *)l->weights_idx);
    free((void *)l->scale);
    free((void *)l->bias);
    free((void *)l->subias);
@@ -77,7 +95,7 @@ int main(int argc, char **argv)
    for (a = 2; a < argc; a++) {
       char kind[16];
       int nin, nout, r;
-      long n, calls = 1;
+      long n, calls = 1, nmacs = 0;
       double best = 1e30, macs;
       LinearLayer l1, l2;
       int is_gru;
@@ -86,15 +104,9 @@ int main(int argc, char **argv)
          return 2;
       }
       is_gru = strcmp(kind, "gru") == 0;
-      if (is_gru) {
-         l1 = make_layer(nin, 3 * nout);
-         l2 = make_layer(nout, 3 * nout);
-         macs = 3.0 * nout * (nin + nout);
-      } else {
-         l1 = make_layer(nin, nout);
-         l2 = l1;
-         macs = (double)nin * nout;
-      }
+      l1 = make_layer(nin, is_gru ? 3 * nout : nout, strcmp(kind, "sparse") == 0, &nmacs);
+      l2 = is_gru ? make_layer(nout, 3 * nout, 0, &nmacs) : l1;
+      macs = (double)nmacs;
       memset(state, 0, sizeof(state));
       /* calibrate the call count to about target/REPEATS seconds, then keep the best repeat */
       for (;;) {

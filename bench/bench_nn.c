@@ -2,8 +2,11 @@
  * dredfx_nn_gru) at every CPU level this machine has. Built by bench/bench_nn.py against
  * libdredfx.a (include dirs c/include and c/src).
  *
- * usage: bench_nn SECONDS SPEC...   SPEC = dense:IN:OUT | gru:IN:UNITS
- * prints one line per level and spec: "<level name> <kind> <in> <out> <macs per call> <seconds per call>" */
+ * usage: bench_nn SECONDS SPEC...   SPEC = dense:IN:OUT | sparse:IN:OUT | gru:IN:UNITS
+ * prints one line per level and spec: "<level name> <kind> <in> <out> <macs per call> <seconds per call>"
+ * Layers are set up as the loader sets up the models' layers: weights whose adjacent pairs keep the
+ * offset kernels' bound (as every libopus 1.6.1 layer does) and their row sums. A sparse layer
+ * keeps every other 8x4 block (bench_libopus_nn.c uses the same pattern). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +17,7 @@
 
 #define K dredfx_nn_get_kernels()
 
-#define REPEATS 5
+#define REPEATS 25
 
 static unsigned rng_state = 12345;
 
@@ -29,13 +32,36 @@ static double now(void) {
   return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
-/* A dense int8 layer (sizes multiples of 8 x 4, as every model layer); scale 2^-12 per output. */
-static dredfx_nn_linear make_layer(int in, int out) {
+/* Block (row group g, column block b) kept in a sparse layer. */
+static int block_kept(int g, int b) {
+  return (g + b) % 2 == 0;
+}
+
+/* An int8 layer (sizes multiples of 8 x 4, as every model layer); scale 2^-12 per output. */
+static dredfx_nn_linear make_layer(int in, int out, int sparse, long *macs) {
   dredfx_nn_linear l;
-  int8_t *w = malloc((size_t)in * out);
+  int32_t *idx = NULL;
+  int nw = in * out;
+  if (sparse) {
+    int k = 0;
+    nw = 0;
+    idx = malloc(sizeof(int32_t) * (size_t)(out / 8) * (size_t)(1 + in / 4));
+    for (int g = 0; g < out / 8; g++) {
+      int at = k++, n = 0;
+      for (int b = 0; b < in / 4; b++)
+        if (block_kept(g, b)) idx[k++] = 4 * b, n++;
+      idx[at] = n;
+      nw += 32 * n;
+    }
+  }
+  *macs += nw;
+  int8_t *w = malloc((size_t)nw);
   int32_t *mult = malloc(sizeof(int32_t) * out), *shift = malloc(sizeof(int32_t) * out);
-  int32_t *bias = malloc(sizeof(int32_t) * out);
-  for (int i = 0; i < in * out; i++) w[i] = (int8_t)rnd(-127, 127);
+  int32_t *bias = malloc(sizeof(int32_t) * out), *wsum = malloc(sizeof(int32_t) * out);
+  for (int i = 0; i < nw; i += 2) {
+    w[i] = (int8_t)rnd(-127, 127);
+    w[i + 1] = (int8_t)(w[i] > 2 ? rnd(-127, 129 - w[i]) : w[i] < -2 ? rnd(-129 - w[i], 127) : rnd(-127, 127));
+  }
   for (int i = 0; i < out; i++) {
     mult[i] = 1 << 30;
     shift[i] = 26;
@@ -45,6 +71,8 @@ static dredfx_nn_linear make_layer(int in, int out) {
   l.nb_inputs = in;
   l.nb_outputs = out;
   l.w8 = w;
+  l.idx = idx;
+  if (dredfx_nn_i8_row_sums(wsum, w, idx, out, in)) l.wsum = wsum;
   l.mult = mult;
   l.shift = shift;
   l.bias = bias;
@@ -53,6 +81,8 @@ static dredfx_nn_linear make_layer(int in, int out) {
 
 static void free_layer(dredfx_nn_linear *l) {
   free((void *)l->w8);
+  free((void *)l->idx);
+  free((void *)l->wsum);
   free((void *)l->mult);
   free((void *)l->shift);
   free((void *)l->bias);
@@ -82,9 +112,10 @@ int main(int argc, char **argv) {
       return 2;
     }
     const int is_gru = strcmp(kind, "gru") == 0;
-    dredfx_nn_linear l1 = make_layer(nin, is_gru ? 3 * nout : nout);
-    dredfx_nn_linear l2 = is_gru ? make_layer(nout, 3 * nout) : l1;
-    const double macs = is_gru ? 3.0 * nout * (nin + nout) : (double)nin * nout;
+    long nmacs = 0;
+    dredfx_nn_linear l1 = make_layer(nin, is_gru ? 3 * nout : nout, strcmp(kind, "sparse") == 0, &nmacs);
+    dredfx_nn_linear l2 = is_gru ? make_layer(nout, 3 * nout, 0, &nmacs) : l1;
+    const double macs = (double)nmacs;
     for (int level = 0; level <= max_level; level++) {
       long calls = 1;
       double best = 1e30;
