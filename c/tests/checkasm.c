@@ -492,12 +492,31 @@ static void requantize_case(int n, int mode) {
     shift[i] = rng_next() % 4 == 0 ? (rng_next() & 1 ? 1 : 62) : rng_int(1, 62);
     bias[i] = rand_i32(mode == 0 ? (int)(rng_next() % 3) : mode);
   }
+  /* one in 8 cases: a shift outside [1, 62] somewhere; every level must report it */
+  static const int32_t bad_shift[] = {0, 63, -1, 64, INT32_MIN, INT32_MAX};
+  const int with_bad = n > 0 && rng_next() % 8 == 0;
+  if (with_bad) shift[rng_int(0, n - 1)] = bad_shift[rng_next() % (sizeof(bad_shift) / sizeof(bad_shift[0]))];
   const int with_bias = rng_next() % 4 != 0;
-  levels[0]->requantize(ref, acc, mult, shift, with_bias ? bias : NULL, n);
+  const int rc_ref = levels[0]->requantize(ref, acc, mult, shift, with_bias ? bias : NULL, n);
+  if (rc_ref != (with_bad ? -1 : 0)) {
+    fprintf(stderr, "MISMATCH requantize scalar n %d: returned %d\n", n, rc_ref);
+    st_all[K_REQUANTIZE].failed[0]++;
+  }
+  st_all[K_REQUANTIZE].cases[0]++;
   for (int l = 1; l < nb_levels; l++) {
     out[n] = CANARY;
-    levels[l]->requantize(out, acc, mult, shift, with_bias ? bias : NULL, n);
-    tally(&st_all[K_REQUANTIZE], "requantize", l, n, 1, ref, out, 0);
+    const int rc = levels[l]->requantize(out, acc, mult, shift, with_bias ? bias : NULL, n);
+    if (rc != rc_ref) {
+      if (verbose_failures-- > 0)
+        fprintf(stderr, "MISMATCH requantize level %s n %d: returned %d, scalar %d\n", dredfx_cpu_level_name(l), n,
+                rc, rc_ref);
+      st_all[K_REQUANTIZE].cases[l]++;
+      st_all[K_REQUANTIZE].failed[l]++;
+    } else if (rc == 0) {
+      tally(&st_all[K_REQUANTIZE], "requantize", l, n, 1, ref, out, 0);
+    } else {
+      st_all[K_REQUANTIZE].cases[l]++; /* the error agrees; outputs are unspecified */
+    }
   }
   free(acc);
   free(mult);

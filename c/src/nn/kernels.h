@@ -46,9 +46,10 @@ typedef struct {
   /* xu_j = PSHR32(127 a15_j, 15) + 127, in [0, 254]; n >= 0. */
   void (*quantize_u8)(uint8_t *xu, const int16_t *a15, int n);
   /* p16_i = SAT32(PSHR64(acc_i * mult_i, shift_i)), then SAT32(p16_i + bias_i) when bias is not
-   * NULL; shift_i in [1, 62]; n >= 0. */
-  void (*requantize)(int32_t *p16, const int32_t *acc, const int32_t *mult, const int32_t *shift,
-                     const int32_t *bias, int n);
+   * NULL; n >= 0. Returns 0, or -1 when a shift_i lies outside [1, 62] (p16 is then unspecified):
+   * the layer's check of its shifts rides on this pass instead of a loop of its own. */
+  int (*requantize)(int32_t *p16, const int32_t *acc, const int32_t *mult, const int32_t *shift,
+                    const int32_t *bias, int n);
 } dredfx_nn_kernels;
 
 /* wsum[i] = sum_j w_ij for the rows (padded, % 8 == 0) of a dense (idx NULL, cols % 4 == 0) or
@@ -66,14 +67,14 @@ const dredfx_nn_kernels *dredfx_nn_get_kernels(void);
 
 extern const dredfx_nn_kernels dredfx_nn_kernels_c;
 /* The scalar requantization: SIMD levels without a twin of their own share it. */
-void dredfx_nn_requantize_c(int32_t *p16, const int32_t *acc, const int32_t *mult, const int32_t *shift,
+int dredfx_nn_requantize_c(int32_t *p16, const int32_t *acc, const int32_t *mult, const int32_t *shift,
                             const int32_t *bias, int n);
 #if defined(DREDFX_HAVE_AVX2)
 extern const dredfx_nn_kernels dredfx_nn_kernels_avx2;
 void dredfx_nn_dense_i16_avx2(int64_t *acc, const int16_t *w, const int16_t *x, int rows, int cols);
 void dredfx_nn_quantize_u8_avx2(uint8_t *xu, const int16_t *a15, int n);
-void dredfx_nn_requantize_avx2(int32_t *p16, const int32_t *acc, const int32_t *mult, const int32_t *shift,
-                               const int32_t *bias, int n);
+int dredfx_nn_requantize_avx2(int32_t *p16, const int32_t *acc, const int32_t *mult, const int32_t *shift,
+                              const int32_t *bias, int n);
 #endif
 #if defined(DREDFX_HAVE_AVXVNNI)
 extern const dredfx_nn_kernels dredfx_nn_kernels_avxvnni;

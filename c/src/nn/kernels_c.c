@@ -106,13 +106,15 @@ DFX_SCALAR static void quantize_u8_c(uint8_t *xu, const int16_t *a15, int n) {
   for (int j = 0; j < n; j++) xu[j] = (uint8_t)(DFX_PSHR32(DFX_MULT16_16(127, a15[j]), 15) + 127);
 }
 
-DFX_SCALAR void dredfx_nn_requantize_c(int32_t *p16, const int32_t *acc, const int32_t *mult, const int32_t *shift,
-                                       const int32_t *bias, int n) {
+DFX_SCALAR int dredfx_nn_requantize_c(int32_t *p16, const int32_t *acc, const int32_t *mult, const int32_t *shift,
+                                      const int32_t *bias, int n) {
   DFX_NOVEC
   for (int i = 0; i < n; i++) {
+    if (shift[i] < 1 || shift[i] > 62) return -1;
     const int32_t p = DFX_SAT32(DFX_PSHR64(DFX_MULT32_32_64(acc[i], mult[i]), shift[i]));
     p16[i] = bias != NULL ? DFX_ADD_SAT32(p, bias[i]) : p;
   }
+  return 0;
 }
 
 /* Positive and negative parts of a weight pair, each at most 129 in magnitude. */

@@ -24,8 +24,6 @@ static int linear_i8(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int3
   const int rows = ROUND_UP(l->nb_outputs, 8);
   int32_t acc[DREDFX_NN_MAX_OUTPUTS];
   if (l->mult == NULL || l->shift == NULL) return DREDFX_ERR_BAD_ARG;
-  for (int i = 0; i < l->nb_outputs; i++)
-    if (l->shift[i] < 1 || l->shift[i] > 62) return DREDFX_ERR_BAD_ARG;
   if (l->wsum != NULL) {
     /* x8 = round(127 a) with a = a15 / 32768, in [-127, 127], fed as xu = x8 + 127 (kernels.h). */
     uint8_t xu[DREDFX_NN_MAX_INPUTS];
@@ -44,8 +42,8 @@ static int linear_i8(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int3
     else
       k->dense_i8(acc, l->w8, x8, rows, cols);
   }
-  k->requantize(p16_out, acc, l->mult, l->shift, l->bias, l->nb_outputs);
-  return DREDFX_OK;
+  /* also checks every shift is in [1, 62] */
+  return k->requantize(p16_out, acc, l->mult, l->shift, l->bias, l->nb_outputs) == 0 ? DREDFX_OK : DREDFX_ERR_BAD_ARG;
 }
 
 /* SAT32(v * 2^n) for 0 <= n <= 16 and |v| < 2^46. */

@@ -81,31 +81,21 @@ DFX_AVX2_INLINE __m256i remove_offset(__m256i s, const int32_t *wsum) {
   return _mm256_sub_epi32(s, _mm256_sub_epi32(_mm256_slli_epi32(ws, 7), ws));
 }
 
-/* NB (1..4, a constant after inlining) consecutive groups of 8 rows share each input broadcast. */
-DFX_AVX2_INLINE void dense_u_groups(int32_t *acc, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int cols,
-                                    const int NB) {
-  const size_t stride = (size_t)cols * 8;
-  __m256i s[4];
-  for (int k = 0; k < NB; k++) s[k] = _mm256_setzero_si256();
-  for (int j = 0; j < cols; j += 4) {
-    const __m256i xv = bcast_u4(xu + j);
-    const int8_t *wj = w + (size_t)j * 8;
-    for (int k = 0; k < NB; k++) s[k] = _mm256_add_epi32(s[k], maddubs_block(wj + k * stride, xv));
-  }
-  for (int k = 0; k < NB; k++)
-    _mm256_storeu_si256((__m256i *)(void *)(acc + 8 * k), remove_offset(s[k], wsum + 8 * k));
-}
-
+/* One group of 8 rows at a time, its blocks streamed in memory order, unrolled by 4 as libopus'
+ * cgemv8x4: faster here than sharing each input broadcast between several groups. */
 DFX_AVX2 static void dense_i8_u_avx2(int32_t *acc, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
                                      int cols) {
-  const size_t stride = (size_t)cols * 8;
-  int i = 0;
-  for (; i + 32 <= rows; i += 32, w += 4 * stride) dense_u_groups(acc + i, w, wsum + i, xu, cols, 4);
-  switch ((rows - i) / 8) {
-    case 3: dense_u_groups(acc + i, w, wsum + i, xu, cols, 3); break;
-    case 2: dense_u_groups(acc + i, w, wsum + i, xu, cols, 2); break;
-    case 1: dense_u_groups(acc + i, w, wsum + i, xu, cols, 1); break;
-    default: break;
+  for (int i = 0; i < rows; i += 8) {
+    __m256i s0 = _mm256_setzero_si256();
+    int j = 0;
+    for (; j + 16 <= cols; j += 16, w += 128) {
+      s0 = _mm256_add_epi32(s0, maddubs_block(w, bcast_u4(xu + j)));
+      s0 = _mm256_add_epi32(s0, maddubs_block(w + 32, bcast_u4(xu + j + 4)));
+      s0 = _mm256_add_epi32(s0, maddubs_block(w + 64, bcast_u4(xu + j + 8)));
+      s0 = _mm256_add_epi32(s0, maddubs_block(w + 96, bcast_u4(xu + j + 12)));
+    }
+    for (; j < cols; j += 4, w += 32) s0 = _mm256_add_epi32(s0, maddubs_block(w, bcast_u4(xu + j)));
+    _mm256_storeu_si256((__m256i *)(void *)(acc + i), remove_offset(s0, wsum + i));
   }
 }
 
@@ -115,14 +105,13 @@ DFX_AVX2 static void sparse_i8_u_avx2(int32_t *acc, const int8_t *w, const int32
     int nblocks = *idx++;
     __m256i s0 = _mm256_setzero_si256(), s1 = s0;
     int b = 0;
-    for (; b + 2 <= nblocks; b += 2, idx += 2, w += 64) {
+    for (; b + 4 <= nblocks; b += 4, idx += 4, w += 128) {
       s0 = _mm256_add_epi32(s0, maddubs_block(w, bcast_u4(xu + idx[0])));
       s1 = _mm256_add_epi32(s1, maddubs_block(w + 32, bcast_u4(xu + idx[1])));
+      s0 = _mm256_add_epi32(s0, maddubs_block(w + 64, bcast_u4(xu + idx[2])));
+      s1 = _mm256_add_epi32(s1, maddubs_block(w + 96, bcast_u4(xu + idx[3])));
     }
-    if (b < nblocks) {
-      s0 = _mm256_add_epi32(s0, maddubs_block(w, bcast_u4(xu + *idx++)));
-      w += 32;
-    }
+    for (; b < nblocks; b++, w += 32) s0 = _mm256_add_epi32(s0, maddubs_block(w, bcast_u4(xu + *idx++)));
     _mm256_storeu_si256((__m256i *)(void *)(acc + i), remove_offset(_mm256_add_epi32(s0, s1), wsum + i));
   }
 }
@@ -206,20 +195,24 @@ DFX_AVX2 void dredfx_nn_quantize_u8_avx2(uint8_t *xu, const int16_t *a15, int n)
   for (; j < n; j++) xu[j] = (uint8_t)(((127 * a15[j] + 16384) >> 15) + 127);
 }
 
-/* PSHR64(v, s) per 64-bit lane (s in [1, 62], v + 2^(s-1) without overflow): AVX2 has no
- * variable arithmetic 64-bit shift, so ~(~v >> s) serves for negative v. */
+/* PSHR64(v, s) per 64-bit lane, s in [1, 62], |v| <= 2^62 (a product of two int32). AVX2 has no
+ * variable arithmetic 64-bit shift: v + 2^(s-1) + 2^62 lies in [0, 2^64), so its logical shift is
+ * floor((v + 2^(s-1)) / 2^s) + 2^(62-s) exactly, and the offset is subtracted. */
 DFX_AVX2_INLINE __m256i pshr64(__m256i v, __m256i s) {
-  const __m256i one = _mm256_set1_epi64x(1);
-  v = _mm256_add_epi64(v, _mm256_sllv_epi64(one, _mm256_sub_epi64(s, one)));
-  const __m256i neg = _mm256_cmpgt_epi64(_mm256_setzero_si256(), v);
-  return _mm256_xor_si256(_mm256_srlv_epi64(_mm256_xor_si256(v, neg), s), neg);
+  const __m256i one = _mm256_set1_epi64x(1), big = _mm256_set1_epi64x((int64_t)1 << 62);
+  const __m256i r = _mm256_add_epi64(_mm256_sllv_epi64(one, _mm256_sub_epi64(s, one)), big);
+  return _mm256_sub_epi64(_mm256_srlv_epi64(_mm256_add_epi64(v, r), s), _mm256_srlv_epi64(big, s));
 }
 
-/* Clamps each int64 lane to [INT32_MIN, INT32_MAX]. */
-DFX_AVX2_INLINE __m256i sat32_64(__m256i v) {
-  const __m256i hi = _mm256_set1_epi64x(INT32_MAX), lo = _mm256_set1_epi64x(INT32_MIN);
-  v = _mm256_blendv_epi8(v, hi, _mm256_cmpgt_epi64(v, hi));
-  return _mm256_blendv_epi8(v, lo, _mm256_cmpgt_epi64(lo, v));
+/* SAT32 of the int64 lanes of we (outputs 0, 2, 4, 6) and wo (outputs 1, 3, 5, 7), in output
+ * order: a value fits int32 when its high half is the sign extension of its low half. */
+DFX_AVX2_INLINE __m256i sat32_pairs(__m256i we, __m256i wo) {
+  const __m256i lo = _mm256_blend_epi32(we, _mm256_slli_epi64(wo, 32), 0xaa);
+  const __m256i hi = _mm256_blend_epi32(_mm256_srli_epi64(we, 32), wo, 0xaa);
+  const __m256i fits = _mm256_cmpeq_epi32(hi, _mm256_srai_epi32(lo, 31));
+  const __m256i lim = _mm256_xor_si256(_mm256_srai_epi32(hi, 31), _mm256_set1_epi32(INT32_MAX));
+  return _mm256_castps_si256(
+      _mm256_blendv_ps(_mm256_castsi256_ps(lim), _mm256_castsi256_ps(lo), _mm256_castsi256_ps(fits)));
 }
 
 /* SAT32(a + b) per lane: on overflow (operands of one sign, sum of the other) the limit of a's sign. */
@@ -231,23 +224,31 @@ DFX_AVX2_INLINE __m256i add_sat32(__m256i a, __m256i b) {
       _mm256_blendv_ps(_mm256_castsi256_ps(sum), _mm256_castsi256_ps(lim), _mm256_castsi256_ps(ov)));
 }
 
-DFX_AVX2 void dredfx_nn_requantize_avx2(int32_t *p16, const int32_t *acc, const int32_t *mult, const int32_t *shift,
-                                        const int32_t *bias, int n) {
+/* Shifts outside [1, 62] give hardware-defined garbage here (no UB) and are reported at the end. */
+DFX_AVX2 int dredfx_nn_requantize_avx2(int32_t *p16, const int32_t *acc, const int32_t *mult, const int32_t *shift,
+                                       const int32_t *bias, int n) {
   const __m256i lo32 = _mm256_set1_epi64x(0xffffffff);
+  __m256i smin = _mm256_set1_epi32(1), smax = smin;
   int i = 0;
   for (; i + 8 <= n; i += 8) {
     const __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(acc + i));
     const __m256i m = _mm256_loadu_si256((const __m256i *)(const void *)(mult + i));
     const __m256i s = _mm256_loadu_si256((const __m256i *)(const void *)(shift + i));
+    smin = _mm256_min_epi32(smin, s);
+    smax = _mm256_max_epi32(smax, s);
     /* even lanes in place, odd lanes moved down; _mm256_mul_epi32 is the exact signed product */
     const __m256i pe = pshr64(_mm256_mul_epi32(a, m), _mm256_and_si256(s, lo32));
     const __m256i po = pshr64(_mm256_mul_epi32(_mm256_srli_epi64(a, 32), _mm256_srli_epi64(m, 32)),
                               _mm256_srli_epi64(s, 32));
-    __m256i p = _mm256_blend_epi32(sat32_64(pe), _mm256_slli_epi64(sat32_64(po), 32), 0xaa);
+    __m256i p = sat32_pairs(pe, po);
     if (bias != NULL) p = add_sat32(p, _mm256_loadu_si256((const __m256i *)(const void *)(bias + i)));
     _mm256_storeu_si256((__m256i *)(void *)(p16 + i), p);
   }
-  dredfx_nn_requantize_c(p16 + i, acc + i, mult + i, shift + i, bias != NULL ? bias + i : NULL, n - i);
+  const int bad = !_mm256_testz_si256(_mm256_or_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(1), smin),
+                                                      _mm256_cmpgt_epi32(smax, _mm256_set1_epi32(62))),
+                                      _mm256_set1_epi32(-1));
+  const int tail = dredfx_nn_requantize_c(p16 + i, acc + i, mult + i, shift + i, bias != NULL ? bias + i : NULL, n - i);
+  return bad ? -1 : tail;
 }
 
 const dredfx_nn_kernels dredfx_nn_kernels_avx2 = {dense_i8_avx2,            sparse_i8_avx2,

@@ -6,8 +6,8 @@
  * 8x4 blocks: in the dense layout the blocks of columns j..j+3 and j+4..j+7 of a group of 8 rows
  * (64 contiguous bytes), in the sparse layout two consecutive blocks of the index; the matching
  * inputs go to the low and high 256 bits, and the two halves are added at the end.
- * The signed kernels shift the weights (dense) or the inputs (sparse) by 128 as kernels_avxvnni.c
- * does, on 512-bit registers where it pays (dense), and reuse its sparse kernel.
+ * The signed kernels (layers that fail the offset kernels' bound) shift the weights (dense) or the
+ * inputs (sparse) by 128 as kernels_avxvnni.c does.
  * Requantization uses vpsravq and the saturating vpmovsqd; the int16 kernel and quantization are
  * AVX2's. Compiled with target attributes; cpu.c selects this level only when CPUID reports
  * AVX-512 F, BW, VL and VNNI and AVX-VNNI, and the OS saves the ZMM state (XCR0). */
@@ -58,11 +58,32 @@ DFX_512_INLINE __m256i offset_sum(const int32_t *wsum) {
   return _mm256_sub_epi32(_mm256_slli_epi32(ws, 7), ws);
 }
 
-/* NB (1..4, a constant after inlining) consecutive groups of 8 rows share each input broadcast.
- * sign: 0 for the offset kernel (xu, weights as they are), 1 for the signed one (x as they are,
- * weights + 128); corr[k]: what to subtract from the sums of group k (127 wsum, or 128 sum x). */
-DFX_512_INLINE void dense_groups(int32_t *acc, const int8_t *w, const uint8_t *x, int cols, const int NB,
-                                 const int sign, const __m256i *corr) {
+/* Offset kernel: one group of 8 rows at a time, its blocks streamed in memory order, two blocks
+ * per vpdpbusd and four accumulators to hide its latency. */
+DFX_512 static void dense_i8_u_avx512vnni(int32_t *acc, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
+                                          int rows, int cols) {
+  for (int i = 0; i < rows; i += 8) {
+    __m512i s0 = _mm512_setzero_si512(), s1 = s0, s2 = s0, s3 = s0;
+    int j = 0;
+    for (; j + 32 <= cols; j += 32, w += 256) {
+      s0 = _mm512_dpbusd_epi32(s0, bcast_x8(xu + j), load2(w));
+      s1 = _mm512_dpbusd_epi32(s1, bcast_x8(xu + j + 8), load2(w + 64));
+      s2 = _mm512_dpbusd_epi32(s2, bcast_x8(xu + j + 16), load2(w + 128));
+      s3 = _mm512_dpbusd_epi32(s3, bcast_x8(xu + j + 24), load2(w + 192));
+    }
+    for (; j + 8 <= cols; j += 8, w += 64) s0 = _mm512_dpbusd_epi32(s0, bcast_x8(xu + j), load2(w));
+    __m256i t = fold(_mm512_add_epi32(_mm512_add_epi32(s0, s1), _mm512_add_epi32(s2, s3)));
+    if (j < cols) { /* cols % 8 == 4: one block left */
+      t = _mm256_dpbusd_epi32(t, _mm256_set1_epi32(load4(xu + j)), load1(w));
+      w += 32;
+    }
+    _mm256_storeu_si256((__m256i *)(void *)(acc + i), _mm256_sub_epi32(t, offset_sum(wsum + i)));
+  }
+}
+
+/* Signed kernel: sum_j w_ij x_j = sum_j (w_ij + 128) x_j - 128 sum_j x_j, as kernels_avxvnni.c;
+ * NB (1..4, a constant after inlining) consecutive groups of 8 rows share each input broadcast. */
+DFX_512_INLINE void dense_groups(int32_t *acc, const int8_t *w, const int8_t *x, int cols, const int NB, __m256i sx) {
   const size_t stride = (size_t)cols * 8;
   const __m512i c80 = _mm512_set1_epi8((char)0x80);
   __m512i s[4];
@@ -72,52 +93,26 @@ DFX_512_INLINE void dense_groups(int32_t *acc, const int8_t *w, const uint8_t *x
   for (; j + 8 <= cols; j += 8) {
     const __m512i xv = bcast_x8(x + j);
     const int8_t *wj = w + (size_t)j * 8;
-    for (int k = 0; k < NB; k++) {
-      const __m512i wv = sign ? _mm512_xor_si512(load2(wj + k * stride), c80) : load2(wj + k * stride);
-      s[k] = sign ? _mm512_dpbusd_epi32(s[k], wv, xv) : _mm512_dpbusd_epi32(s[k], xv, wv);
-    }
+    for (int k = 0; k < NB; k++) s[k] = _mm512_dpbusd_epi32(s[k], _mm512_xor_si512(load2(wj + k * stride), c80), xv);
   }
   for (int k = 0; k < NB; k++) t[k] = fold(s[k]);
   if (j < cols) { /* cols % 8 == 4: one block left per group */
     const __m256i xv = _mm256_set1_epi32(load4(x + j));
     const int8_t *wj = w + (size_t)j * 8;
-    for (int k = 0; k < NB; k++) {
-      const __m256i wv = sign ? _mm256_xor_si256(load1(wj + k * stride), _mm512_castsi512_si256(c80))
-                              : load1(wj + k * stride);
-      t[k] = sign ? _mm256_dpbusd_epi32(t[k], wv, xv) : _mm256_dpbusd_epi32(t[k], xv, wv);
-    }
+    for (int k = 0; k < NB; k++)
+      t[k] = _mm256_dpbusd_epi32(t[k], _mm256_xor_si256(load1(wj + k * stride), _mm512_castsi512_si256(c80)), xv);
   }
-  for (int k = 0; k < NB; k++) _mm256_storeu_si256((__m256i *)(void *)(acc + 8 * k), _mm256_sub_epi32(t[k], corr[k]));
+  for (int k = 0; k < NB; k++) _mm256_storeu_si256((__m256i *)(void *)(acc + 8 * k), _mm256_sub_epi32(t[k], sx));
 }
 
-/* Rows in runs of 4 groups of 8, then the 1..3 groups left. */
-DFX_512_INLINE void dense_rows(int32_t *acc, const int8_t *w, const int32_t *wsum, const uint8_t *x, int rows,
-                               int cols, const int sign, __m256i sx) {
-  const size_t stride = (size_t)cols * 8;
-  __m256i corr[4];
-  for (int i = 0; i < rows; i += 32, w += 4 * stride) {
-    const int nb = rows - i >= 32 ? 4 : (rows - i) / 8;
-    for (int k = 0; k < nb; k++) corr[k] = sign ? sx : offset_sum(wsum + i + 8 * k);
-    switch (nb) {
-      case 4: dense_groups(acc + i, w, x, cols, 4, sign, corr); break;
-      case 3: dense_groups(acc + i, w, x, cols, 3, sign, corr); break;
-      case 2: dense_groups(acc + i, w, x, cols, 2, sign, corr); break;
-      default: dense_groups(acc + i, w, x, cols, 1, sign, corr); break;
-    }
-  }
-}
-
-DFX_512 static void dense_i8_u_avx512vnni(int32_t *acc, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
-                                          int rows, int cols) {
-  dense_rows(acc, w, wsum, xu, rows, cols, 0, _mm256_setzero_si256());
-}
-
-/* sum_j w_ij x_j = sum_j (w_ij + 128) x_j - 128 sum_j x_j, as kernels_avxvnni.c. */
 DFX_512 static void dense_i8_avx512vnni(int32_t *acc, const int8_t *w, const int8_t *x, int rows, int cols) {
+  const size_t stride = (size_t)cols * 8;
   int32_t sx = 0; /* |sx| <= 128 * cols: exact */
   for (int j = 0; j < cols; j++) sx += x[j];
-  dense_rows(acc, w, NULL, (const uint8_t *)(const void *)x, rows, cols, 1,
-             _mm256_set1_epi32((int32_t)((uint32_t)sx << 7)));
+  const __m256i corr = _mm256_set1_epi32((int32_t)((uint32_t)sx << 7));
+  int i = 0;
+  for (; i + 32 <= rows; i += 32, w += 4 * stride) dense_groups(acc + i, w, x, cols, 4, corr);
+  for (; i < rows; i += 8, w += stride) dense_groups(acc + i, w, x, cols, 1, corr);
 }
 
 DFX_512 static void sparse_i8_u_avx512vnni(int32_t *acc, const int8_t *w, const int32_t *wsum, const int32_t *idx,
@@ -169,14 +164,18 @@ DFX_512 static void sparse_i8_avx512vnni(int32_t *acc, const int8_t *w, const in
 }
 
 /* SAT32(PSHR64(acc mult, shift)) then SAT32(+ bias), 8 lanes of int64 at a time; vpmovsqd saturates. */
-DFX_512 static void requantize_avx512vnni(int32_t *p16, const int32_t *acc, const int32_t *mult, const int32_t *shift,
-                                          const int32_t *bias, int n) {
+/* Shifts outside [1, 62] give hardware-defined garbage here (no UB) and are reported at the end. */
+DFX_512 static int requantize_avx512vnni(int32_t *p16, const int32_t *acc, const int32_t *mult, const int32_t *shift,
+                                         const int32_t *bias, int n) {
   const __m512i one = _mm512_set1_epi64(1);
+  __m512i smin = one, smax = one;
   int i = 0;
   for (; i + 8 <= n; i += 8) {
     const __m512i a = _mm512_cvtepi32_epi64(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i)));
     const __m512i m = _mm512_cvtepi32_epi64(_mm256_loadu_si256((const __m256i *)(const void *)(mult + i)));
     const __m512i s = _mm512_cvtepi32_epi64(_mm256_loadu_si256((const __m256i *)(const void *)(shift + i)));
+    smin = _mm512_min_epi64(smin, s);
+    smax = _mm512_max_epi64(smax, s);
     const __m512i r = _mm512_sllv_epi64(one, _mm512_sub_epi64(s, one));
     __m256i p = _mm512_cvtsepi64_epi32(_mm512_srav_epi64(_mm512_add_epi64(_mm512_mul_epi32(a, m), r), s));
     if (bias != NULL) {
@@ -185,7 +184,9 @@ DFX_512 static void requantize_avx512vnni(int32_t *p16, const int32_t *acc, cons
     }
     _mm256_storeu_si256((__m256i *)(void *)(p16 + i), p);
   }
-  dredfx_nn_requantize_c(p16 + i, acc + i, mult + i, shift + i, bias != NULL ? bias + i : NULL, n - i);
+  const int bad = _mm512_reduce_min_epi64(smin) < 1 || _mm512_reduce_max_epi64(smax) > 62;
+  const int tail = dredfx_nn_requantize_c(p16 + i, acc + i, mult + i, shift + i, bias != NULL ? bias + i : NULL, n - i);
+  return bad ? -1 : tail;
 }
 
 const dredfx_nn_kernels dredfx_nn_kernels_avx512vnni = {
