@@ -2,11 +2,11 @@
 """NN throughput: dredfx's fixed-point layers at every CPU level vs libopus 1.6.1's float layers.
 
 Builds libdredfx.a (cmake, Release, in build/cmake/bench) and, in a cache folder outside the repo
-($DREDFX_CACHE/bench):
-  * bench/bench_nn.c against that library;
-  * bench/bench_libopus_nn.c against the libopus 1.6.1 builds of scripts/build-libopus.sh:
-    "x86" (libopus' default build, run-time CPU detection: AVX2 here) and "generic" (its plain C
-    DNN path: intrinsics and run-time detection off, -U__SSE2__).
+($DREDFX_CACHE/bench), bench/bench_nn.c against that library and bench/bench_libopus_nn.c against
+each libopus 1.6.1 build of scripts/build-libopus.sh: "x86" (libopus' default build, run-time CPU
+detection: AVX2 here) and "generic" (its plain C DNN path: intrinsics and run-time detection off,
+-U__SSE2__). Each program times its implementations interleaved, window by window (bench_nn.c):
+every dredfx level with libopus x86, dredfx scalar with libopus generic C.
 Runs them on every int8 layer shape of the five models (RDO-VAE encoder and decoder, pitch DNN,
 FARGAN, PLC, lossgen; sparse where the model's layer is sparse) and on one GRU step of each model,
 prints a table of MAC/s (multiply-accumulates per second: a GRU step of N units on I inputs is
@@ -101,7 +101,7 @@ def cache_dir():
     return d
 
 
-def build_dredfx(work):
+def build_dredfx_lib():
     # In the repository (build/, git-ignored): a CMake build folder belongs to one source folder.
     b = os.path.join(ROOT, "build", "cmake", "bench")
     cache = os.path.join(b, "CMakeCache.txt")
@@ -112,35 +112,40 @@ def build_dredfx(work):
     sh(["cmake", "-S", os.path.join(ROOT, "c"), "-B", b, "-DCMAKE_BUILD_TYPE=Release", "-DDREDFX_TESTS=OFF"],
        stderr=subprocess.STDOUT)
     sh(["cmake", "--build", b, "-j2"], stderr=subprocess.STDOUT)
-    exe = os.path.join(work, "bench_nn")
-    sh(["cc", "-O2", "-std=gnu11", "-I" + os.path.join(ROOT, "c", "include"), "-I" + os.path.join(ROOT, "c", "src"),
-        os.path.join(HERE, "bench_nn.c"), os.path.join(b, "libdredfx.a"), "-lpthread", "-lm", "-o", exe])
-    return exe
+    return os.path.join(b, "libdredfx.a")
 
 
-def build_libopus(work, variant):
+def build_bench(work, variant=None):
+    """bench_nn alone, or (variant: a scripts/build-libopus.sh build) paired with that libopus."""
+    lib = build_dredfx_lib()
+    dredfx_inc = ["-I" + os.path.join(ROOT, "c", "include"), "-I" + os.path.join(ROOT, "c", "src")]
+    if variant is None:
+        exe = os.path.join(work, "bench_nn")
+        sh(["cc", "-O2", "-std=gnu11"] + dredfx_inc + [os.path.join(HERE, "bench_nn.c"), lib, "-lpthread", "-lm",
+                                                      "-o", exe])
+        return exe
     src = sh([os.path.join(ROOT, "scripts", "get-libopus.sh")]).strip().splitlines()[-1]
     b = sh([os.path.join(ROOT, "scripts", "build-libopus.sh"), variant]).strip().splitlines()[-1]
-    exe = os.path.join(work, "bench_libopus_nn_" + variant)
-    sh(["cc", "-O2", "-DHAVE_CONFIG_H", "-I" + b] + ["-I" + os.path.join(src, d) for d in ("include", "celt", "dnn", "silk", ".")]
-       + [os.path.join(HERE, "bench_libopus_nn.c"), os.path.join(b, ".libs", "libopus.a"), "-lm", "-o", exe],
-       stderr=subprocess.DEVNULL)
+    opus_obj = os.path.join(work, "bench_libopus_nn_%s.o" % variant)
+    sh(["cc", "-O2", "-c", "-DHAVE_CONFIG_H", "-I" + b] + ["-I" + os.path.join(src, d) for d in ("include", "celt", "dnn", "silk", ".")]
+       + [os.path.join(HERE, "bench_libopus_nn.c"), "-o", opus_obj], stderr=subprocess.DEVNULL)
+    exe = os.path.join(work, "bench_nn_" + variant)
+    sh(["cc", "-O2", "-std=gnu11", "-DBENCH_LIBOPUS", "-I" + HERE] + dredfx_inc
+       + [os.path.join(HERE, "bench_nn.c"), opus_obj, lib, os.path.join(b, ".libs", "libopus.a"), "-lpthread", "-lm",
+          "-o", exe])
     return exe
 
 
-def run(exe, seconds, prefix=None):
+def run(exe, seconds, opus_name=None, scalar_only=False):
     """{(impl, spec): seconds per call}, and the MAC count per spec."""
-    out = sh([exe, str(seconds)] + [s for _, s in SIZES])
+    out = sh([exe, str(seconds)] + (["--scalar-only"] if scalar_only else []) + [s for _, s in SIZES])
     times, macs = {}, {}
     for line in out.splitlines():
         f = line.split()
-        if prefix is None:
-            impl, f = "dredfx " + f[0], f[1:]
-        else:
-            impl = prefix
-        spec = "%s:%s:%s" % (f[0], f[1], f[2])
-        macs[spec] = float(f[3])
-        times[(impl, spec)] = float(f[4])
+        impl = opus_name if f[0] == "libopus" else "dredfx " + f[0]
+        spec = "%s:%s:%s" % (f[1], f[2], f[3])
+        macs[spec] = float(f[4])
+        times[(impl, spec)] = float(f[5])
     return times, macs
 
 
@@ -161,16 +166,17 @@ def main():
     ap.add_argument("--out", default=os.path.join(HERE, "results.md"))
     args = ap.parse_args()
     work = cache_dir()
-    times, macs = run(build_dredfx(work), args.seconds)
-    levels = sorted({i for i, _ in times}, key=lambda i: (i != "dredfx scalar", i))
+    if args.no_libopus:
+        times, macs = run(build_bench(work), args.seconds)
+    else:
+        # every dredfx level interleaved with libopus x86; dredfx scalar interleaved with generic C
+        times, macs = run(build_bench(work, "x86"), args.seconds, LIBOPUS[0][1])
+        t, _ = run(build_bench(work, "generic"), args.seconds, LIBOPUS[1][1], scalar_only=True)
+        times.update(t)
+    levels = sorted({i for i, _ in times if i.startswith("dredfx")}, key=lambda i: (i != "dredfx scalar", i))
     order = ["dredfx scalar", "dredfx avx2", "dredfx avxvnni", "dredfx avx512vnni"]
     levels = [i for i in order if i in levels] + [i for i in levels if i not in order]
-    impls = list(levels)
-    if not args.no_libopus:
-        for variant, name in LIBOPUS:
-            t, _ = run(build_libopus(work, variant), args.seconds, name)
-            times.update(t)
-            impls.append(name)
+    impls = levels + ([] if args.no_libopus else [name for _, name in LIBOPUS])
     ratios = []
     if not args.no_libopus:
         ratios = [(i, "libopus x86 (AVX2)") for i in levels[1:]] + [("dredfx scalar", "libopus generic C")]
@@ -198,7 +204,7 @@ def main():
     machine = "%s, %s, %d CPUs" % (cpu_model(), platform.machine(), os.cpu_count() or 0)
     with open(args.out, "w") as f:
         f.write("# NN throughput (bench/bench_nn.py)\n\n")
-        f.write("Machine: %s. Date: %s. Single thread, best of 25 repeats, %.1f s per cell, one run.\n\n"
+        f.write("Machine: %s. Date: %s. Single thread, one run; each cell the fastest of about 0.1 ms windows over %.1f s, the implementations of a row taking turns window by window (dredfx scalar and libopus generic C in a second program), so that a loaded machine slows them alike.\n\n"
                 % (machine, datetime.date.today().isoformat(), args.seconds))
         f.write("Whole layers: dredfx `dredfx_nn_linear_a15` on an int8 layer (input quantization, "
                 "matrix kernel, requantization and bias) and `dredfx_nn_gru` (two layers and the gate "
