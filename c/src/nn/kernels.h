@@ -1,8 +1,10 @@
-/* Matrix-vector kernels: the only SIMD-specialised code of the NN engine.
+/* Matrix-vector kernels, input quantization and requantization: the only SIMD-specialised code of
+ * the NN engine.
  *
  * kernels_c.c is the specification; every other level (x86/kernels_avx2.c,
- * x86/kernels_avxvnni.c, arm/kernels_neon.c, arm/kernels_dotprod.c) returns exactly the same
- * integers for every input, the full int8 / int16 ranges included (c/tests/checkasm.c checks this).
+ * x86/kernels_avxvnni.c, x86/kernels_avx512vnni.c, arm/kernels_neon.c, arm/kernels_dotprod.c)
+ * returns exactly the same integers for every input its contract allows, the full int8 / int16
+ * ranges included (c/tests/checkasm.c checks this).
  *
  * int8 block layout (libopus dense 8x4): the matrix is cut into blocks of 8 rows x 4 columns; the
  * blocks of rows 8b..8b+7 come one after the other (columns 0..3, then 4..7, ...), the blocks of

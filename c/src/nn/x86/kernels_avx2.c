@@ -192,6 +192,11 @@ DFX_AVX2 void dredfx_nn_quantize_u8_avx2(uint8_t *xu, const int16_t *a15, int n)
     const __m256i p = _mm256_permute4x64_epi64(_mm256_packus_epi16(u0, u1), 0xd8);
     _mm256_storeu_si256((__m256i *)(void *)(xu + j), p);
   }
+  for (; j + 8 <= n; j += 8) {
+    const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(a15 + j));
+    const __m128i u = _mm_add_epi16(_mm_mulhrs_epi16(a, _mm256_castsi256_si128(k127)), _mm256_castsi256_si128(k127));
+    _mm_storel_epi64((__m128i *)(void *)(xu + j), _mm_packus_epi16(u, u));
+  }
   for (; j < n; j++) xu[j] = (uint8_t)(((127 * a15[j] + 16384) >> 15) + 127);
 }
 
