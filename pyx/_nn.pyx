@@ -126,7 +126,7 @@ cdef class Linear:
             self._keep += [w8, idx, mult, shift]
             # the row sums of the offset kernels, where the weights pass their bound (kernels.h)
             wsum = np.zeros(rows, np.int32)
-            if dredfx_nn_i8_row_sums(_p32(wsum), self.c.w8, self.c.idx, rows, cols):
+            if dredfx_nn_i8_row_sums(<int32_t *>_p32(wsum), self.c.w8, self.c.idx, rows, cols):
                 self.c.wsum = _p32(wsum)
                 self._keep.append(wsum)
         if w16 is not None:

@@ -686,10 +686,11 @@ static long default_cases(void) {
   const char *env = getenv("DREDFX_CHECKASM_CASES");
   if (env != NULL && *env != '\0') return strtol(env, NULL, 0);
 #if defined(CHECKASM_SLOW_BUILD)
-  return 10000;
+  const int slow_build = 1;
 #else
-  return running_emulated() ? 20000 : 100000;
+  const int slow_build = 0;
 #endif
+  return slow_build ? 10000 : running_emulated() ? 20000 : 100000;
 }
 
 int main(int argc, char **argv) {
