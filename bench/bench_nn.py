@@ -184,6 +184,7 @@ def main():
             + ["%s / %s" % (a.replace("dredfx ", ""), b.replace("libopus ", "")) for a, b in ratios])
     rows = []
     worst = {r: None for r in ratios}
+    allq = {r: [] for r in ratios}
     for label, spec in SIZES:
         rate = {i: macs[spec] / times[(i, spec)] for i in impls}
         rows.append([label, "%d" % macs[spec]] + ["%.2f" % (rate[i] / 1e9) for i in impls]
@@ -191,6 +192,7 @@ def main():
         if not spec.startswith("gru"):
             for r in ratios:
                 q = rate[r[0]] / rate[r[1]]
+                allq[r].append(q)
                 if worst[r] is None or q < worst[r][0]:
                     worst[r] = (q, label)
     widths = [max(len(str(r[c])) for r in [head] + rows) for c in range(len(head))]
@@ -198,7 +200,9 @@ def main():
     table.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     text = "\n".join(table)
     print(text)
-    summary = ["* smallest %s / %s over the linear layers: %.2fx (%s)" % (a, b, q, lab)
+    summary = ["* %s / %s over the %d linear layers: median %.2fx, smallest %.2fx (%s); >= 1.0x on %d, >= 1.3x on %d"
+               % (a, b, len(allq[(a, b)]), sorted(allq[(a, b)])[len(allq[(a, b)]) // 2], q, lab,
+                  sum(v >= 1.0 for v in allq[(a, b)]), sum(v >= 1.3 for v in allq[(a, b)]))
                for (a, b), (q, lab) in worst.items()]
     print("\n".join(summary))
     machine = "%s, %s, %d CPUs" % (cpu_model(), platform.machine(), os.cpu_count() or 0)
