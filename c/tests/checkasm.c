@@ -469,7 +469,8 @@ static void run_quantize(long ncases) {
   for (long c = 1; c < ncases; c++) {
     const int n = c % 8 == 0 ? rng_int(0, 2048) : rng_int(0, 70);
     int16_t *a = xmalloc(sizeof(int16_t) * ((size_t)n + 1));
-    for (int j = 0; j < n; j++) a[j] = (int16_t)(c % 3 == 0 ? (rng_next() & 1 ? 32767 : -32768) : (int)(rng_next() & 0xffff));
+    for (int j = 0; j < n; j++)
+      a[j] = (int16_t)(c % 3 == 0 ? (rng_next() & 1 ? 32767 : -32768) : (int)(rng_next() & 0xffff));
     check_quantize(a, n);
     free(a);
   }
@@ -554,7 +555,8 @@ static void run_linear(void) {
         shift[i] = rng_int(20, 40);
         bias[i] = rand_i32((int)(rng_next() % 3));
       }
-      for (int j = 0; j < cols; j++) a15[j] = (int16_t)(rep == 2 ? (rng_next() & 1 ? 32767 : -32768) : (int)(rng_next() & 0xffff));
+      for (int j = 0; j < cols; j++)
+        a15[j] = (int16_t)(rep == 2 ? (rng_next() & 1 ? 32767 : -32768) : (int)(rng_next() & 0xffff));
       const int ok = dredfx_nn_i8_row_sums(wsum, w, idx, rows, cols);
       const dredfx_nn_linear l = {.nb_inputs = cols, .nb_outputs = rows, .w8 = w, .idx = idx, .mult = mult,
                                   .shift = shift, .bias = rep == 1 ? NULL : bias, .wsum = ok ? wsum : NULL};

@@ -15,7 +15,8 @@
  * arrive unsigned, xu = x + 127, and the layer's precomputed row sums remove the offset once per
  * row, acc = sum w xu - 127 wsum: one vpdpbusd per block and nothing else (no per-block XOR, no
  * second vpdpbusd), exact for any int8 weights (vpdpbusd does not saturate).
- * The int16 kernel, quantization and requantization are AVX2's (vpdpwssd would accumulate pair sums in int32 and could wrap).
+ * The int16 kernel, quantization and requantization are AVX2's (vpdpwssd would accumulate pair
+ * sums in int32 and could wrap).
  * Compiled with target attributes; cpu.c selects these only when CPUID reports AVX-VNNI and the
  * CPU (and OS) have AVX2. */
 #include "nn/kernels.h"
