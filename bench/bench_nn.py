@@ -2,13 +2,16 @@
 """NN throughput: dredfx's fixed-point layers at every CPU level vs libopus 1.6.1's float layers.
 
 Builds libdredfx.a (cmake, Release, in build/cmake/bench) and, in a cache folder outside the repo
-($DREDFX_CACHE/bench):
-  * bench/bench_nn.c against that library;
-  * bench/bench_libopus_nn.c against the libopus 1.6.1 builds of scripts/build-libopus.sh:
-    "c" (intrinsics and run-time CPU detection off) and "default" (run-time detection: AVX2 here).
-Runs them on the model sizes, prints a table of MAC/s (multiply-accumulates per second: a GRU step
-of N units on I inputs is 3N(I + N) MACs) with the ratio to dredfx scalar, and writes
-bench/results.md.
+($DREDFX_CACHE/bench), bench/bench_nn.c against that library and bench/bench_libopus_nn.c against
+each libopus 1.6.1 build of scripts/build-libopus.sh: "x86" (libopus' default build, run-time CPU
+detection: AVX2 here) and "generic" (its plain C DNN path: intrinsics and run-time detection off,
+-U__SSE2__). Each program times its implementations interleaved, window by window (bench_nn.c):
+every dredfx level with libopus x86, dredfx scalar with libopus generic C.
+Runs them on every int8 layer shape of the five models (RDO-VAE encoder and decoder, pitch DNN,
+FARGAN, PLC, lossgen; sparse where the model's layer is sparse) and on one GRU step of each model,
+prints a table of MAC/s (multiply-accumulates per second: a GRU step of N units on I inputs is
+3N(I + N) MACs) with the ratios that matter (each dredfx SIMD level against libopus x86, dredfx
+scalar against libopus generic C), and writes bench/results.md.
 
 usage: python3 bench/bench_nn.py [--seconds S] [--no-libopus] [--out bench/results.md]
 """
@@ -23,20 +26,67 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
-# (label, spec): RDO-VAE decoder GRUs 1..5 (64 units, inputs 96..480), decoder conv-dense 5 and
-# output, encoder gdense1, FARGAN's first signal GRU (160 units on 272 inputs) and fwc0 conv.
+# (label, spec): every distinct int8 layer shape of libopus 1.6.1's models (inputs, outputs; the
+# models' sparse layers as sparse), named by the layers that have it, then one GRU step per model.
 SIZES = [
-    ("dec GRU1 64u, 96 in", "gru:96:64"),
-    ("dec GRU2 64u, 192 in", "gru:192:64"),
-    ("dec GRU3 64u, 288 in", "gru:288:64"),
-    ("dec GRU4 64u, 384 in", "gru:384:64"),
-    ("dec GRU5 64u, 480 in", "gru:480:64"),
-    ("dec conv_dense5 544->32", "dense:544:32"),
-    ("dec_output 576->80", "dense:576:80"),
-    ("enc gdense1 544->128", "dense:544:128"),
-    ("FARGAN sig GRU1 160u, 272 in", "gru:272:160"),
+    ("dec_glu1-5, pitch upsampler_2 64->64", "dense:64:64"),
+    ("dec_output 576->80", "sparse:576:80"),
+    ("dec_conv_dense1 160->32", "sparse:160:32"),
+    ("dec_conv_dense2 256->32", "sparse:256:32"),
+    ("dec_conv_dense3 352->32", "sparse:352:32"),
+    ("dec_conv_dense4 448->32", "sparse:448:32"),
+    ("dec_conv_dense5 544->32", "sparse:544:32"),
+    ("dec_gru_init 128->320", "sparse:128:320"),
+    ("dec_gru1_input 96->192", "sparse:96:192"),
+    ("dec_gru1-5_recurrent, pitch gru_1 64->192", "dense:64:192"),
+    ("dec_gru2_input 192->192", "sparse:192:192"),
+    ("dec_gru3_input 288->192", "sparse:288:192"),
+    ("dec_gru4_input 384->192", "sparse:384:192"),
+    ("dec_gru5_input 480->192", "sparse:480:192"),
+    ("dec_conv1-5 64->32", "dense:64:32"),
+    ("enc_zdense 544->32", "dense:544:32"),
+    ("enc gdense2 128->56", "dense:128:56"),
+    ("enc gdense1 544->128", "sparse:544:128"),
+    ("enc_conv_dense1 96->64", "sparse:96:64"),
+    ("enc_conv_dense2 192->64", "sparse:192:64"),
+    ("enc_conv_dense3 288->64", "sparse:288:64"),
+    ("enc_conv_dense4 384->64", "sparse:384:64"),
+    ("enc_conv_dense5 480->64", "sparse:480:64"),
+    ("enc_gru1_input 64->96", "sparse:64:96"),
+    ("enc_gru1-5_recurrent, lossgen_gru2_rec 32->96", "dense:32:96"),
+    ("enc_gru2_input 160->96", "sparse:160:96"),
+    ("enc_gru3_input 256->96", "sparse:256:96"),
+    ("enc_gru4_input 352->96", "sparse:352:96"),
+    ("enc_gru5_input 448->96", "sparse:448:96"),
+    ("enc_conv1-5 128->64", "dense:128:64"),
+    ("FARGAN cond_net_fconv1 192->128", "dense:192:128"),
+    ("FARGAN cond_net_fdense2 128->320", "dense:128:320"),
     ("FARGAN fwc0_conv 328->192", "dense:328:192"),
+    ("FARGAN fwc0_glu_gate 192->192", "dense:192:192"),
+    ("FARGAN gru1_input 272->480", "dense:272:480"),
+    ("FARGAN gru1_recurrent 160->480", "dense:160:480"),
+    ("FARGAN gru2_input 240->384", "dense:240:384"),
+    ("FARGAN gru2/3_recurrent 128->384", "dense:128:384"),
+    ("FARGAN gru3_input 208->384", "dense:208:384"),
+    ("FARGAN gru1_glu_gate 160->160", "dense:160:160"),
+    ("FARGAN gru2/3, skip glu_gate 128->128", "dense:128:128"),
+    ("FARGAN skip_dense 688->128", "dense:688:128"),
+    ("FARGAN sig_dense_out 128->40", "dense:128:40"),
+    ("lossgen_gru1_input 8->48", "dense:8:48"),
+    ("lossgen_gru1_recurrent 16->48", "dense:16:48"),
+    ("lossgen_gru2_input 16->96", "dense:16:96"),
+    ("pitch dense_if_upsampler_1 88->64", "dense:88:64"),
+    ("pitch dense_downsampler 288->64", "dense:288:64"),
+    ("PLC gru1_input 128->576", "dense:128:576"),
+    ("PLC gru1_rec, gru2 192->576", "dense:192:576"),
+    ("GRU step: dec gru1 64u, 96 in", "gru:96:64"),
+    ("GRU step: enc gru1 32u, 64 in", "gru:64:32"),
+    ("GRU step: FARGAN gru1 160u, 272 in", "gru:272:160"),
+    ("GRU step: PLC gru1 192u, 128 in", "gru:128:192"),
+    ("GRU step: pitch gru_1 64u, 64 in", "gru:64:64"),
+    ("GRU step: lossgen gru2 32u, 16 in", "gru:16:32"),
 ]
+LIBOPUS = [("x86", "libopus x86 (AVX2)"), ("generic", "libopus generic C")]
 
 
 def sh(cmd, **kw):
@@ -51,7 +101,7 @@ def cache_dir():
     return d
 
 
-def build_dredfx(work):
+def build_dredfx_lib():
     # In the repository (build/, git-ignored): a CMake build folder belongs to one source folder.
     b = os.path.join(ROOT, "build", "cmake", "bench")
     cache = os.path.join(b, "CMakeCache.txt")
@@ -62,35 +112,40 @@ def build_dredfx(work):
     sh(["cmake", "-S", os.path.join(ROOT, "c"), "-B", b, "-DCMAKE_BUILD_TYPE=Release", "-DDREDFX_TESTS=OFF"],
        stderr=subprocess.STDOUT)
     sh(["cmake", "--build", b, "-j2"], stderr=subprocess.STDOUT)
-    exe = os.path.join(work, "bench_nn")
-    sh(["cc", "-O2", "-std=gnu11", "-I" + os.path.join(ROOT, "c", "include"), "-I" + os.path.join(ROOT, "c", "src"),
-        os.path.join(HERE, "bench_nn.c"), os.path.join(b, "libdredfx.a"), "-lpthread", "-lm", "-o", exe])
-    return exe
+    return os.path.join(b, "libdredfx.a")
 
 
-def build_libopus(work, variant):
+def build_bench(work, variant=None):
+    """bench_nn alone, or (variant: a scripts/build-libopus.sh build) paired with that libopus."""
+    lib = build_dredfx_lib()
+    dredfx_inc = ["-I" + os.path.join(ROOT, "c", "include"), "-I" + os.path.join(ROOT, "c", "src")]
+    if variant is None:
+        exe = os.path.join(work, "bench_nn")
+        sh(["cc", "-O2", "-std=gnu11"] + dredfx_inc + [os.path.join(HERE, "bench_nn.c"), lib, "-lpthread", "-lm",
+                                                      "-o", exe])
+        return exe
     src = sh([os.path.join(ROOT, "scripts", "get-libopus.sh")]).strip().splitlines()[-1]
     b = sh([os.path.join(ROOT, "scripts", "build-libopus.sh"), variant]).strip().splitlines()[-1]
-    exe = os.path.join(work, "bench_libopus_nn_" + variant)
-    sh(["cc", "-O2", "-DHAVE_CONFIG_H", "-I" + b] + ["-I" + os.path.join(src, d) for d in ("include", "celt", "dnn", "silk", ".")]
-       + [os.path.join(HERE, "bench_libopus_nn.c"), os.path.join(b, ".libs", "libopus.a"), "-lm", "-o", exe],
-       stderr=subprocess.DEVNULL)
+    opus_obj = os.path.join(work, "bench_libopus_nn_%s.o" % variant)
+    sh(["cc", "-O2", "-c", "-DHAVE_CONFIG_H", "-I" + b] + ["-I" + os.path.join(src, d) for d in ("include", "celt", "dnn", "silk", ".")]
+       + [os.path.join(HERE, "bench_libopus_nn.c"), "-o", opus_obj], stderr=subprocess.DEVNULL)
+    exe = os.path.join(work, "bench_nn_" + variant)
+    sh(["cc", "-O2", "-std=gnu11", "-DBENCH_LIBOPUS", "-I" + HERE] + dredfx_inc
+       + [os.path.join(HERE, "bench_nn.c"), opus_obj, lib, os.path.join(b, ".libs", "libopus.a"), "-lpthread", "-lm",
+          "-o", exe])
     return exe
 
 
-def run(exe, seconds, prefix=None):
+def run(exe, seconds, opus_name=None, scalar_only=False):
     """{(impl, spec): seconds per call}, and the MAC count per spec."""
-    out = sh([exe, str(seconds)] + [s for _, s in SIZES])
+    out = sh([exe, str(seconds)] + (["--scalar-only"] if scalar_only else []) + [s for _, s in SIZES])
     times, macs = {}, {}
     for line in out.splitlines():
         f = line.split()
-        if prefix is None:
-            impl, f = "dredfx " + f[0], f[1:]
-        else:
-            impl = prefix
-        spec = "%s:%s:%s" % (f[0], f[1], f[2])
-        macs[spec] = float(f[3])
-        times[(impl, spec)] = float(f[4])
+        impl = opus_name if f[0] == "libopus" else "dredfx " + f[0]
+        spec = "%s:%s:%s" % (f[1], f[2], f[3])
+        macs[spec] = float(f[4])
+        times[(impl, spec)] = float(f[5])
     return times, macs
 
 
@@ -106,50 +161,76 @@ def cpu_model():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seconds", type=float, default=1.0, help="measuring time per size and implementation")
+    ap.add_argument("--seconds", type=float, default=0.5, help="measuring time per size and implementation")
     ap.add_argument("--no-libopus", action="store_true", help="dredfx only")
     ap.add_argument("--out", default=os.path.join(HERE, "results.md"))
     args = ap.parse_args()
     work = cache_dir()
-    times, macs = run(build_dredfx(work), args.seconds)
-    impls = sorted({i for i, _ in times}, key=lambda i: (i != "dredfx scalar", i))
+    if args.no_libopus:
+        times, macs = run(build_bench(work), args.seconds)
+    else:
+        # every dredfx level interleaved with libopus x86; dredfx scalar interleaved with generic C
+        times, macs = run(build_bench(work, "x86"), args.seconds, LIBOPUS[0][1])
+        t, _ = run(build_bench(work, "generic"), args.seconds, LIBOPUS[1][1], scalar_only=True)
+        times.update(t)
+    levels = sorted({i for i, _ in times if i.startswith("dredfx")}, key=lambda i: (i != "dredfx scalar", i))
+    order = ["dredfx scalar", "dredfx avx2", "dredfx avxvnni", "dredfx avx512vnni"]
+    levels = [i for i in order if i in levels] + [i for i in levels if i not in order]
+    impls = levels + ([] if args.no_libopus else [name for _, name in LIBOPUS])
+    ratios = []
     if not args.no_libopus:
-        for variant in ("c", "default"):
-            t, _ = run(build_libopus(work, variant), args.seconds, "libopus " + variant)
-            times.update(t)
-            impls.append("libopus " + variant)
-    head = ["layer", "MACs"] + ["%s GMAC/s" % i for i in impls] + ["%s / scalar" % i for i in impls[1:]]
+        ratios = [(i, "libopus x86 (AVX2)") for i in levels[1:]] + [("dredfx scalar", "libopus generic C")]
+    head = (["layer", "MACs"] + ["%s GMAC/s" % i for i in impls]
+            + ["%s / %s" % (a.replace("dredfx ", ""), b.replace("libopus ", "")) for a, b in ratios])
     rows = []
+    worst = {r: None for r in ratios}
+    allq = {r: [] for r in ratios}
     for label, spec in SIZES:
         rate = {i: macs[spec] / times[(i, spec)] for i in impls}
-        base = rate["dredfx scalar"]
         rows.append([label, "%d" % macs[spec]] + ["%.2f" % (rate[i] / 1e9) for i in impls]
-                    + ["%.2fx" % (rate[i] / base) for i in impls[1:]])
+                    + ["%.2fx" % (rate[a] / rate[b]) for a, b in ratios])
+        if not spec.startswith("gru"):
+            for r in ratios:
+                q = rate[r[0]] / rate[r[1]]
+                allq[r].append(q)
+                if worst[r] is None or q < worst[r][0]:
+                    worst[r] = (q, label)
     widths = [max(len(str(r[c])) for r in [head] + rows) for c in range(len(head))]
     table = ["| " + " | ".join(str(r[c]).ljust(widths[c]) for c in range(len(head))) + " |" for r in [head] + rows]
     table.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     text = "\n".join(table)
     print(text)
+    summary = ["* %s / %s over the %d linear layers: median %.2fx, smallest %.2fx (%s); >= 1.0x on %d, >= 1.3x on %d"
+               % (a, b, len(allq[(a, b)]), sorted(allq[(a, b)])[len(allq[(a, b)]) // 2], q, lab,
+                  sum(v >= 1.0 for v in allq[(a, b)]), sum(v >= 1.3 for v in allq[(a, b)]))
+               for (a, b), (q, lab) in worst.items()]
+    print("\n".join(summary))
     machine = "%s, %s, %d CPUs" % (cpu_model(), platform.machine(), os.cpu_count() or 0)
     with open(args.out, "w") as f:
         f.write("# NN throughput (bench/bench_nn.py)\n\n")
-        f.write("Machine: %s. Date: %s. Single thread, best of 5 repeats, %.1f s per cell.\n\n"
+        f.write("Machine: %s. Date: %s. Single thread, one run; each cell the fastest of about 0.1 ms windows over %.1f s, the implementations of a row taking turns window by window (dredfx scalar and libopus generic C in a second program), so that a loaded machine slows them alike.\n\n"
                 % (machine, datetime.date.today().isoformat(), args.seconds))
-        f.write("dredfx: fixed-point layers (`dredfx_nn_linear_a15` on a dense int8 layer, `dredfx_nn_gru`), "
-                "input quantization, requantization and activations included, at each CPU level. "
-                "libopus 1.6.1: `compute_linear` (int8 weights) and `compute_generic_gru`, float; \"c\" = "
-                "`--disable-intrinsics --disable-rtcd`, \"default\" = run-time CPU detection (AVX2 on this "
-                "machine; libopus selects AVX-VNNI only when built with -mavxvnni). Dense int8 weights everywhere (the models' sparse layers run fewer MACs). "
-                "GMAC/s = 10^9 multiply-accumulates per second; a GRU step of N units on I inputs is "
-                "3N(I + N) MACs.\n\n")
-        f.write(text + "\n")
-        f.write("\nlibopus' x86 AVX2 path multiplies with `_mm256_maddubs_epi16` (unsigned x signed bytes, "
-                "32 MACs per instruction, int16-saturating pair sums); dredfx's AVX2 kernel widens to int16 "
-                "and uses `_mm256_madd_epi16` (16 MACs per instruction, exact for every input), as its "
-                "bit-exactness contract requires (docs/fixed-point.md). dredfx's AVX-VNNI kernel uses "
-                "`vpdpbusd` (unsigned x signed bytes, 32 MACs per instruction, int32 sums without "
-                "saturation) with one operand shifted by 128 and the shift subtracted exactly: one extra "
-                "`vpxor` per block in the dense kernel, one extra `vpdpbusd` in the sparse one.\n")
+        f.write("Whole layers: dredfx `dredfx_nn_linear_a15` on an int8 layer (input quantization, "
+                "matrix kernel, requantization and bias) and `dredfx_nn_gru` (two layers and the gate "
+                "activations), at each CPU level; libopus 1.6.1 `compute_linear` (int8 weights: input "
+                "quantization, kernel, scale and bias, float) and `compute_generic_gru`. Every distinct "
+                "int8 layer shape of the five models (sparse as in the model, every other 8x4 block "
+                "kept), then one GRU step per model (dense weights). \"libopus x86 (AVX2)\" = "
+                "libopus' default build with run-time CPU detection (AVX2 on this machine; libopus "
+                "selects AVX-VNNI only when built with -mavxvnni); \"libopus generic C\" = "
+                "`--disable-intrinsics --disable-rtcd CFLAGS=-U__SSE2__`, its NO_OPTIMIZATIONS C "
+                "path. GMAC/s = 10^9 multiply-accumulates per second (sparse layers: the MACs of the "
+                "kept blocks); a GRU step of N units on I inputs is 3N(I + N) MACs.\n\n")
+        f.write(text + "\n\n")
+        f.write("\n".join(summary) + "\n")
+        f.write("\ndredfx's int8 kernels (docs/fixed-point.md 3.2) take offset inputs xu = x8 + 127 "
+                "and per-row weight sums computed at load: AVX2 multiplies with libopus' own "
+                "`_mm256_maddubs_epi16` + `_mm256_madd_epi16` pair (exact because every adjacent "
+                "weight pair of the models has positive and negative parts <= 129, checked per layer "
+                "at load), AVX-VNNI and AVX-512 VNNI with one `vpdpbusd` per 8x4 block (per two "
+                "blocks on 512 bits); the offset is removed once per row. GRU steps include the "
+                "activations, which are scalar table code in dredfx and vectorized rational "
+                "approximations in libopus.\n")
     print("wrote %s (%s)" % (args.out, machine))
 
 

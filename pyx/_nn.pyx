@@ -106,6 +106,7 @@ cdef class Linear:
         self.c.w32 = NULL
         self.c.wexp32 = NULL
         self.c.bias = NULL
+        self.c.wsum = NULL
         cdef int rows = _round_up(nb_outputs, 8), cols = _round_up(nb_inputs, 4)
         if w8 is not None:
             mult = _array(mult, np.int32, nb_outputs, "mult")
@@ -125,6 +126,11 @@ cdef class Linear:
                 self.c.idx = _p32(idx)
             self.c.w8, self.c.mult, self.c.shift = _p8(w8), _p32(mult), _p32(shift)
             self._keep += [w8, idx, mult, shift]
+            # the row sums of the offset kernels, where the weights pass their bound (kernels.h)
+            wsum = np.zeros(rows, np.int32)
+            if dredfx_nn_i8_row_sums(<int32_t *>_p32(wsum), self.c.w8, self.c.idx, rows, cols):
+                self.c.wsum = _p32(wsum)
+                self._keep.append(wsum)
         if w16 is not None:
             w16 = _array(w16, np.int16, nb_outputs * nb_inputs, "w16")
             wexp = _array(wexp, np.int32, nb_outputs, "wexp")

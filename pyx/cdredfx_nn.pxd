@@ -9,6 +9,7 @@ cdef extern from "nn/kernels.h" nogil:
         void (*sparse_i8)(int32_t *acc, const int8_t *w, const int32_t *idx, const int8_t *x,
                           int rows) noexcept nogil
         void (*dense_i16)(int64_t *acc, const int16_t *w, const int16_t *x, int rows, int cols) noexcept nogil
+    int dredfx_nn_i8_row_sums(int32_t *wsum, const int8_t *w, const int32_t *idx, int rows, int cols)
     const dredfx_nn_kernels *dredfx_nn_kernels_for_level(int level)
     const dredfx_nn_kernels *dredfx_nn_get_kernels()
 
@@ -41,6 +42,7 @@ cdef extern from "nn/nn.h" nogil:
         const int32_t *w32
         const int32_t *wexp32
         const int32_t *bias
+        const int32_t *wsum
 
     int dredfx_nn_linear_a15(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int32_t *p16_out, const int16_t *a15_in)
     int dredfx_nn_linear_i16(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int32_t *p16_out, const int16_t *x, int in_q)

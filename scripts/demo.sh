@@ -8,5 +8,5 @@ PY="${PYTHON:-python3}"
 bash scripts/install-deps.sh
 "$PY" -m pip install -q --disable-pip-version-check -e ".[demo]"
 "$PY" -m dredfx weights import
-build=$(bash scripts/build-libopus.sh c)
+build=$(bash scripts/build-libopus.sh x86)
 exec "$PY" -m dredfx demo --opus-build "$build" "$@"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Interop data: real speech encoded with DRED by libopus 1.6.1, and libopus' own parse of every
 # packet, as JSON lines for tests/test_interop.py. Everything is written to the cache folder:
-#   $DREDFX_CACHE/interop/dred_dump          interop/dred_dump.c built against libopus 1.6.1 ("c")
+#   $DREDFX_CACHE/interop/dred_dump          interop/dred_dump.c built against libopus 1.6.1 ("x86")
 #   $DREDFX_CACHE/interop/clips/*.raw        speech prompts (asterisk-core-sounds-en-g722), s16le
 #   $DREDFX_CACHE/interop/data/*.jsonl       one line per packet (fields: interop/dred_dump.c)
 #   $DREDFX_CACHE/interop/data/manifest.tsv  file, clip, rate, bitrate, loss, frame_ms, cbr
@@ -18,7 +18,7 @@ log() { echo "interop-data: $*" >&2; }
 t0=$(date +%s)
 
 SRC="$("$here/get-libopus.sh")"
-B="$("$here/build-libopus.sh" c)"
+B="$("$here/build-libopus.sh" x86)"
 
 # Sounds: Debian installs them under en/ or en_US_f_Allison/ depending on the release.
 SND=""

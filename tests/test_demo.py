@@ -13,7 +13,7 @@ pytestmark = pytest.mark.interop
 
 @pytest.fixture(scope="module")
 def opus_build():
-    r = subprocess.run(["bash", os.path.join(ROOT, "scripts", "build-libopus.sh"), "c"],
+    r = subprocess.run(["bash", os.path.join(ROOT, "scripts", "build-libopus.sh"), "x86"],
                        stdout=subprocess.PIPE, text=True)
     if r.returncode != 0:
         pytest.fail("scripts/build-libopus.sh failed")

@@ -2,11 +2,17 @@
  *
  *   checkasm [--cases N] [--seed S] [--bench]
  *
- * Per kernel, N random cases (default 100000, fixed-seed PRNG) plus extreme cases: full-scale
- * weights and inputs of both signs, alternating signs, minimal sizes, the models' layer sizes.
+ * Per kernel, N random cases (fixed-seed PRNG; default 100000, 10000 in sanitizer and FIXED_DEBUG
+ * builds, 20000 under qemu-user; the environment variable DREDFX_CHECKASM_CASES sets it too, and
+ * --cases wins over both) plus fixed cases: every int8 and wide layer shape of the five models (RDO-VAE
+ * encoder and decoder, pitch DNN, FARGAN, PLC, lossgen; taken from the imported libopus 1.6.1
+ * blob), full-scale weights and inputs of both signs, alternating signs, minimal and odd sizes,
+ * the offset kernels' bound (weight pairs of 129 at inputs 254) and, beyond it, the proof that
+ * the loader check refuses such weights and the layer falls back to the signed kernels.
  * Results must be equal, integer for integer. Buffers are allocated at their exact size so that
  * sanitizer builds catch any read or write outside them. --bench prints MAC/s per level.
- * Levels tested: all up to the one in use (DREDFX_CPU=... caps it, as for the library). */
+ * Levels tested: all up to the one in use (DREDFX_CPU=... caps it, as for the library).
+ * Fails when this CPU has a level (its own CPUID / AT_HWCAP reading) that the build lacks. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +23,14 @@
 #include "nn/kernels.h"
 #include "nn/nn.h"
 
-#define MAX_LEVELS 3
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+#if defined(__aarch64__) || defined(__arm__)
+#include <sys/auxv.h>
+#endif
+
+#define MAX_LEVELS 4
 #define CANARY 0x5a5a5a5a
 
 static uint64_t rng_state;
@@ -65,10 +78,46 @@ static void fill_const_i8(int8_t *v, size_t n, int a, int b) { /* a, b alternati
   for (size_t i = 0; i < n; i++) v[i] = (int8_t)(i & 1 ? b : a);
 }
 
+/* x8 values: the engine's activations never reach -128. */
+static void fill_x8(int8_t *v, size_t n, int mode) {
+  fill_i8(v, n, mode);
+  for (size_t i = 0; i < n; i++)
+    if (v[i] == -128) v[i] = -127;
+}
+
+/* Weights that the offset kernels accept (dredfx_nn_i8_row_sums): each adjacent pair has positive
+ * and negative parts <= 129. mode 0: random, 1: pairs at the bound (129 = 127 + 2, 65 + 64,
+ * -128 - 1, mixed 127 / -128), 2: small. */
+static void fill_bounded(int8_t *v, size_t n, int mode) {
+  static const int8_t edge[][2] = {{127, 2},   {2, 127},   {-128, -1}, {-1, -128}, {-127, -2}, {65, 64},
+                                   {-64, -65}, {127, -128}, {-128, 127}, {127, 0},   {0, -128}};
+  for (size_t i = 0; i < n; i += 2) {
+    int a, b;
+    if (mode == 1) {
+      const int8_t *e = edge[rng_next() % (sizeof(edge) / sizeof(edge[0]))];
+      a = e[0], b = e[1];
+    } else if (mode == 2) {
+      a = rng_int(-3, 3), b = rng_int(-3, 3);
+    } else {
+      a = rng_int(-128, 127), b = rng_int(-128, 127);
+      const int pos = (a > 0 ? a : 0) + (b > 0 ? b : 0), neg = (a < 0 ? -a : 0) + (b < 0 ? -b : 0);
+      if (pos > 129 || neg > 129) b = b > 0 ? 129 - a : -129 - a;
+    }
+    v[i] = (int8_t)a;
+    if (i + 1 < n) v[i + 1] = (int8_t)b;
+  }
+}
+
+enum { K_DENSE_I8, K_SPARSE_I8, K_DENSE_I8_U, K_SPARSE_I8_U, K_DENSE_I16, K_QUANTIZE, K_REQUANTIZE, K_LINEAR, K_NB };
+
 typedef struct {
   const char *name;
   long cases[MAX_LEVELS], failed[MAX_LEVELS];
 } stats;
+
+static stats st_all[K_NB] = {{"dense_i8", {0}, {0}},   {"sparse_i8", {0}, {0}},   {"dense_i8_u", {0}, {0}},
+                             {"sparse_i8_u", {0}, {0}}, {"dense_i16", {0}, {0}},   {"quantize_u8", {0}, {0}},
+                             {"requantize", {0}, {0}},  {"linear_a15", {0}, {0}}};
 
 static const dredfx_nn_kernels *levels[MAX_LEVELS];
 static int nb_levels;
@@ -100,81 +149,53 @@ static void tally(stats *st, const char *kernel, int l, int rows, int cols, cons
   st->failed[l] += bad;
 }
 
-/* ------------------------------------------------------------------ dense_i8 */
-static void check_dense_i8(stats *st, const int8_t *w, const int8_t *x, int rows, int cols) {
+/* ------------------------------------------------------------------ int8 kernels */
+/* xu = x8 + 127, what the offset kernels read. */
+static uint8_t *offset_inputs(const int8_t *x, int cols) {
+  uint8_t *xu = xmalloc((size_t)cols);
+  for (int j = 0; j < cols; j++) xu[j] = (uint8_t)(x[j] + 127);
+  return xu;
+}
+
+/* One int8 case: the signed kernel (any weights and inputs) and, when the loader accepts the
+ * weights and x8 is in [-127, 127], the offset kernel too. idx NULL: dense. */
+static void check_i8(const int8_t *w, const int32_t *idx, const int8_t *x, int rows, int cols) {
   int32_t *ref = xmalloc(sizeof(int32_t) * (size_t)rows);
   int32_t *out = xmalloc(sizeof(int32_t) * ((size_t)rows + 1));
-  levels[0]->dense_i8(ref, w, x, rows, cols);
+  int32_t *wsum = xmalloc(sizeof(int32_t) * (size_t)rows);
+  const int ks = idx ? K_SPARSE_I8 : K_DENSE_I8, ku = idx ? K_SPARSE_I8_U : K_DENSE_I8_U;
+  if (idx)
+    levels[0]->sparse_i8(ref, w, idx, x, rows);
+  else
+    levels[0]->dense_i8(ref, w, x, rows, cols);
   for (int l = 1; l < nb_levels; l++) {
     out[rows] = CANARY;
-    levels[l]->dense_i8(out, w, x, rows, cols);
-    tally(st, "dense_i8", l, rows, cols, ref, out, 0);
+    if (idx)
+      levels[l]->sparse_i8(out, w, idx, x, rows);
+    else
+      levels[l]->dense_i8(out, w, x, rows, cols);
+    tally(&st_all[ks], st_all[ks].name, l, rows, cols, ref, out, 0);
+  }
+  int x_ok = 1;
+  for (int j = 0; j < cols; j++) x_ok &= x[j] != -128;
+  if (x_ok && dredfx_nn_i8_row_sums(wsum, w, idx, rows, cols)) {
+    uint8_t *xu = offset_inputs(x, cols);
+    /* the scalar offset kernel is a specification too: it must equal the signed one */
+    for (int l = 0; l < nb_levels; l++) {
+      out[rows] = CANARY;
+      if (idx)
+        levels[l]->sparse_i8_u(out, w, wsum, idx, xu, rows);
+      else
+        levels[l]->dense_i8_u(out, w, wsum, xu, rows, cols);
+      tally(&st_all[ku], st_all[ku].name, l, rows, cols, ref, out, 0);
+    }
+    free(xu);
   }
   free(ref);
   free(out);
+  free(wsum);
 }
 
-static void dense_i8_case(stats *st, int rows, int cols, int wmode, int xmode) {
-  int8_t *w = xmalloc((size_t)rows * cols), *x = xmalloc((size_t)cols);
-  fill_i8(w, (size_t)rows * cols, wmode);
-  fill_i8(x, (size_t)cols, xmode);
-  check_dense_i8(st, w, x, rows, cols);
-  free(w);
-  free(x);
-}
-
-static void dense_i8_const_case(stats *st, int rows, int cols, int wa, int wb, int xa, int xb) {
-  int8_t *w = xmalloc((size_t)rows * cols), *x = xmalloc((size_t)cols);
-  fill_const_i8(w, (size_t)rows * cols, wa, wb);
-  fill_const_i8(x, (size_t)cols, xa, xb);
-  check_dense_i8(st, w, x, rows, cols);
-  free(w);
-  free(x);
-}
-
-/* Layer sizes of the models (outputs x inputs, padded), both orientations. */
-static const int model_sizes[][2] = {{64, 96}, {96, 160}, {32, 544}, {320, 128}, {80, 576}, {192, 96},
-                                     {128, 544}, {96, 64}, {160, 96}, {544, 32}, {128, 320}, {576, 80},
-                                     {56, 128}, {96, 28}, {192, 64}, {64, 288}, {32, 64}, {8, 4}};
-#define NB_MODEL_SIZES ((int)(sizeof(model_sizes) / sizeof(model_sizes[0])))
-
-static const int extremes_i8[][4] = {{-128, -128, -128, -128}, {127, 127, 127, 127}, {-128, -128, 127, 127},
-                                     {127, 127, -128, -128},   {-128, 127, -128, 127}, {-128, 127, 127, -128},
-                                     {127, -128, -128, 127},   {0, 0, 0, 0}};
-#define NB_EXTREMES_I8 ((int)(sizeof(extremes_i8) / sizeof(extremes_i8[0])))
-static const int extreme_sizes[][2] = {{8, 4}, {8, 8}, {16, 4}, {8, 1024}, {1024, 4}, {1024, 1024}, {40, 36}};
-#define NB_EXTREME_SIZES ((int)(sizeof(extreme_sizes) / sizeof(extreme_sizes[0])))
-
-/* Mostly small layers (fast), one in 128 drawn over the whole range, one in 64 a model size. */
-static void random_block_size(long c, int *rows, int *cols) {
-  if (c % 64 == 0) {
-    const int *s = model_sizes[(c / 64) % NB_MODEL_SIZES];
-    *rows = s[0];
-    *cols = s[1];
-  } else if (rng_next() % 128 == 0) {
-    *rows = 8 * rng_int(1, 128);
-    *cols = 4 * rng_int(1, 256);
-  } else {
-    *rows = 8 * rng_int(1, 8);
-    *cols = 4 * rng_int(1, 32);
-  }
-}
-
-static void run_dense_i8(stats *st, long ncases) {
-  long done = 0;
-  for (int s = 0; s < NB_EXTREME_SIZES; s++)
-    for (int e = 0; e < NB_EXTREMES_I8; e++, done++) {
-      const int *v = extremes_i8[e];
-      dense_i8_const_case(st, extreme_sizes[s][0], extreme_sizes[s][1], v[0], v[1], v[2], v[3]);
-    }
-  for (long c = done; c < ncases; c++) {
-    int rows, cols;
-    random_block_size(c, &rows, &cols);
-    dense_i8_case(st, rows, cols, (int)(rng_next() % FILL_NB), (int)(rng_next() % FILL_NB));
-  }
-}
-
-/* ------------------------------------------------------------------ sparse_i8 */
 /* Random sparse pattern: per group of 8 rows, each 4-column block kept with probability
  * density/8; positions usually aligned and increasing, sometimes any column (the format allows
  * any position p <= cols - 4, repeated or unordered). Returns the block count; idx gets the index. */
@@ -198,65 +219,162 @@ static int make_pattern(int32_t *idx, int rows, int cols, int density, int any_p
   return blocks;
 }
 
-static void check_sparse_i8(stats *st, const int8_t *w, const int32_t *idx, const int8_t *x, int rows, int cols) {
-  int32_t *ref = xmalloc(sizeof(int32_t) * (size_t)rows);
-  int32_t *out = xmalloc(sizeof(int32_t) * ((size_t)rows + 1));
-  levels[0]->sparse_i8(ref, w, idx, x, rows);
-  for (int l = 1; l < nb_levels; l++) {
-    out[rows] = CANARY;
-    levels[l]->sparse_i8(out, w, idx, x, rows);
-    tally(st, "sparse_i8", l, rows, cols, ref, out, 0);
-  }
-  free(ref);
-  free(out);
+/* Weight fills: w_mode < FILL_NB: fill_i8 modes; FILL_NB + m: fill_bounded mode m. */
+#define W_MODES (FILL_NB + 3)
+static void fill_w(int8_t *w, size_t n, int w_mode) {
+  if (w_mode < FILL_NB)
+    fill_i8(w, n, w_mode);
+  else
+    fill_bounded(w, n, w_mode - FILL_NB);
 }
 
-static void sparse_i8_case(stats *st, int rows, int cols, int density, int any_pos, const int *cst) {
-  int32_t *tmp = xmalloc(sizeof(int32_t) * ((size_t)rows / 8 * (1 + (size_t)cols / 4)));
-  int blocks = make_pattern(tmp, rows, cols, density, any_pos);
-  size_t idx_len = (size_t)rows / 8 + (size_t)blocks;
-  int32_t *idx = xmalloc(sizeof(int32_t) * idx_len);
-  memcpy(idx, tmp, sizeof(int32_t) * idx_len);
-  free(tmp);
-  if (dredfx_nn_sparse_check(idx, idx_len, (size_t)blocks * 32, rows, cols) != blocks) {
-    fprintf(stderr, "checkasm: sparse pattern rejected by dredfx_nn_sparse_check\n");
-    exit(2);
+/* One int8 case of rows x cols; sparse when density >= 0 (any_pos: unaligned positions).
+ * cst: constant alternating weights and inputs instead of the fills. */
+static void i8_case(int rows, int cols, int density, int any_pos, int w_mode, int x_mode, const int *cst) {
+  int32_t *idx = NULL;
+  size_t nw = (size_t)rows * (size_t)cols;
+  if (density >= 0) {
+    int32_t *tmp = xmalloc(sizeof(int32_t) * ((size_t)rows / 8 * (1 + (size_t)cols / 4)));
+    const int blocks = make_pattern(tmp, rows, cols, density, any_pos);
+    const size_t idx_len = (size_t)rows / 8 + (size_t)blocks;
+    idx = xmalloc(sizeof(int32_t) * idx_len);
+    memcpy(idx, tmp, sizeof(int32_t) * idx_len);
+    free(tmp);
+    if (dredfx_nn_sparse_check(idx, idx_len, (size_t)blocks * 32, rows, cols) != blocks) {
+      fprintf(stderr, "checkasm: sparse pattern rejected by dredfx_nn_sparse_check\n");
+      exit(2);
+    }
+    nw = (size_t)blocks * 32;
   }
-  int8_t *w = xmalloc((size_t)blocks * 32), *x = xmalloc((size_t)cols);
+  int8_t *w = xmalloc(nw), *x = xmalloc((size_t)cols);
   if (cst) {
-    fill_const_i8(w, (size_t)blocks * 32, cst[0], cst[1]);
+    fill_const_i8(w, nw, cst[0], cst[1]);
     fill_const_i8(x, (size_t)cols, cst[2], cst[3]);
   } else {
-    fill_i8(w, (size_t)blocks * 32, (int)(rng_next() % FILL_NB));
-    fill_i8(x, (size_t)cols, (int)(rng_next() % FILL_NB));
+    fill_w(w, nw, w_mode);
+    if (rng_next() % 4 == 0)
+      fill_i8(x, (size_t)cols, x_mode);
+    else
+      fill_x8(x, (size_t)cols, x_mode);
   }
-  check_sparse_i8(st, w, idx, x, rows, cols);
+  check_i8(w, idx, x, rows, cols);
   free(idx);
   free(w);
   free(x);
 }
 
-static void run_sparse_i8(stats *st, long ncases) {
-  long done = 0;
-  for (int s = 0; s < NB_EXTREME_SIZES; s++)
-    for (int e = 0; e < NB_EXTREMES_I8; e++, done++)
-      sparse_i8_case(st, extreme_sizes[s][0], extreme_sizes[s][1], 8, 0, extremes_i8[e]);
-  for (long c = done; c < ncases; c++) {
-    int rows, cols;
-    random_block_size(c, &rows, &cols);
-    sparse_i8_case(st, rows, cols, rng_int(0, 8), rng_next() % 8 == 0, NULL);
+/* The int8 and wide layer shapes of the five models (outputs padded to 8 x inputs padded to 4;
+ * 1 = sparse), from the libopus 1.6.1 blob: RDO-VAE encoder and decoder, pitch DNN, FARGAN, PLC,
+ * lossgen. */
+static const int model_i8[][3] = {
+    {32, 64, 0},   {32, 160, 1},  {32, 256, 1},  {32, 352, 1},  {32, 448, 1},  {32, 544, 0},  {32, 544, 1},
+    {40, 128, 0},  {48, 8, 0},    {48, 16, 0},   {56, 128, 0},  {64, 64, 0},   {64, 88, 0},   {64, 96, 1},
+    {64, 128, 0},  {64, 192, 1},  {64, 288, 0},  {64, 288, 1},  {64, 384, 1},  {64, 480, 1},  {80, 576, 1},
+    {96, 16, 0},   {96, 32, 0},   {96, 64, 1},   {96, 160, 1},  {96, 256, 1},  {96, 352, 1},  {96, 448, 1},
+    {128, 128, 0}, {128, 192, 0}, {128, 544, 1}, {128, 688, 0}, {160, 160, 0}, {192, 64, 0},  {192, 96, 1},
+    {192, 192, 0}, {192, 192, 1}, {192, 288, 1}, {192, 328, 0}, {192, 384, 1}, {192, 480, 1}, {320, 128, 0},
+    {320, 128, 1}, {384, 128, 0}, {384, 208, 0}, {384, 240, 0}, {480, 160, 0}, {480, 272, 0}, {576, 128, 0},
+    {576, 192, 0}};
+#define NB_MODEL_I8 ((int)(sizeof(model_i8) / sizeof(model_i8[0])))
+/* Wide layers (outputs x inputs, unpadded): lossgen_dense_out, conv2d_2, sig_net_cond_gain_dense,
+ * conv2d_1, sig_net_gain_dense_out, lossgen_dense_in, cond_net_pembed, plc_dense_out,
+ * cond_net_fdense1, enc_dense1, dec_dense1, dec_hidden_init, plc_dense_in. */
+static const int model_i16[][2] = {{1, 32},   {1, 36},  {1, 80},   {4, 9},   {4, 192},  {8, 2},   {12, 224},
+                                   {20, 192}, {64, 32}, {64, 40},  {96, 26}, {128, 50}, {128, 57}};
+#define NB_MODEL_I16 ((int)(sizeof(model_i16) / sizeof(model_i16[0])))
+
+static const int extremes_i8[][4] = {{-128, -128, -128, -128}, {127, 127, 127, 127}, {-128, -128, 127, 127},
+                                     {127, 127, -128, -128},   {-128, 127, -128, 127}, {-128, 127, 127, -128},
+                                     {127, -128, -128, 127},   {0, 0, 0, 0},         {127, 2, -127, -127},
+                                     {-128, -1, -127, -127},   {65, 64, 127, 127},   {-127, -2, 127, 127}};
+#define NB_EXTREMES_I8 ((int)(sizeof(extremes_i8) / sizeof(extremes_i8[0])))
+static const int extreme_sizes[][2] = {{8, 4}, {8, 8}, {16, 4}, {24, 12}, {8, 1024}, {1024, 4}, {1024, 1024}, {40, 36}};
+#define NB_EXTREME_SIZES ((int)(sizeof(extreme_sizes) / sizeof(extreme_sizes[0])))
+
+/* Mostly small layers (fast), one in 128 drawn over the whole range, one in 64 a model shape. */
+static void random_block_size(long c, int *rows, int *cols) {
+  if (c % 64 == 0) {
+    const int *s = model_i8[(c / 64) % NB_MODEL_I8];
+    *rows = s[0];
+    *cols = s[1];
+  } else if (rng_next() % 128 == 0) {
+    *rows = 8 * rng_int(1, 128);
+    *cols = 4 * rng_int(1, 256);
+  } else {
+    *rows = 8 * rng_int(1, 8);
+    *cols = 4 * rng_int(1, 32);
   }
 }
 
+static void run_i8(long ncases, int sparse) {
+  long done = 0;
+  for (int m = 0; m < NB_MODEL_I8; m++)
+    for (int w_mode = 0; w_mode < W_MODES; w_mode++, done++)
+      i8_case(model_i8[m][0], model_i8[m][1], sparse ? (model_i8[m][2] ? 3 : 8) : -1, 0, w_mode, FILL_ACTIVATION, NULL);
+  for (int s = 0; s < NB_EXTREME_SIZES; s++)
+    for (int e = 0; e < NB_EXTREMES_I8; e++, done++)
+      i8_case(extreme_sizes[s][0], extreme_sizes[s][1], sparse ? 8 : -1, 0, 0, 0, extremes_i8[e]);
+  for (long c = done; c < ncases; c++) {
+    int rows, cols;
+    random_block_size(c, &rows, &cols);
+    i8_case(rows, cols, sparse ? rng_int(0, 8) : -1, sparse && rng_next() % 8 == 0, (int)(rng_next() % W_MODES),
+            (int)(rng_next() % FILL_NB), NULL);
+  }
+}
+
+/* The loader check is tight: pairs at 129 are accepted (and exact, above), pairs at 130 refused.
+ * Beyond the bound the maddubs kernel (x86 AVX2) would saturate, so a refused layer must run the
+ * signed kernels: dredfx_nn_linear_a15 with wsum NULL is checked at every level. Returns failures. */
+static int check_pair_bound(void) {
+  static const int8_t pairs[][2] = {{127, 2}, {127, 3}, {-128, -1}, {-128, -2}, {65, 64}, {65, 65}, {-65, -65}};
+  static const int accepted[] = {1, 0, 1, 0, 1, 0, 0};
+  int failures = 0;
+  for (int p = 0; p < (int)(sizeof(pairs) / sizeof(pairs[0])); p++) {
+    int8_t w[64 * 32];
+    int32_t wsum[64], mult[64], shift[64];
+    int16_t a15[32];
+    for (int i = 0; i < 64 * 32; i += 2) w[i] = pairs[p][0], w[i + 1] = pairs[p][1];
+    const int ok = dredfx_nn_i8_row_sums(wsum, w, NULL, 64, 32);
+    if (ok != accepted[p]) {
+      fprintf(stderr, "FAIL pair (%d, %d): loader check returned %d\n", pairs[p][0], pairs[p][1], ok);
+      failures++;
+    }
+    for (int j = 0; j < 32; j++) a15[j] = 32767; /* x8 = 127, xu = 254: the largest pair sums */
+    for (int i = 0; i < 64; i++) mult[i] = 1 << 30, shift[i] = 30;
+    const dredfx_nn_linear l = {.nb_inputs = 32, .nb_outputs = 64, .w8 = w, .mult = mult, .shift = shift,
+                                .wsum = ok ? wsum : NULL};
+    int32_t ref[65], out[65];
+    dredfx_nn_linear_a15(levels[0], &l, ref, a15);
+    for (int lv = 1; lv < nb_levels; lv++) {
+      out[64] = CANARY;
+      dredfx_nn_linear_a15(levels[lv], &l, out, a15);
+      tally(&st_all[K_LINEAR], "linear_a15", lv, 64, 32, ref, out, 0);
+    }
+#if defined(__x86_64__)
+    /* Beyond the bound, AVX2's maddubs kernel saturates: the check is needed, not a formality. */
+    if (!ok && nb_levels > 1) {
+      uint8_t xu[32];
+      memset(xu, 254, sizeof(xu));
+      levels[0]->dense_i8_u(ref, w, wsum, xu, 64, 32);
+      levels[1]->dense_i8_u(out, w, wsum, xu, 64, 32);
+      if (memcmp(ref, out, sizeof(int32_t) * 64) == 0) {
+        fprintf(stderr, "FAIL pair (%d, %d): avx2 maddubs exact beyond the bound?\n", pairs[p][0], pairs[p][1]);
+        failures++;
+      }
+    }
+#endif
+  }
+  return failures;
+}
 /* ------------------------------------------------------------------ dense_i16 */
-static void check_dense_i16(stats *st, const int16_t *w, const int16_t *x, int rows, int cols) {
+static void check_dense_i16(const int16_t *w, const int16_t *x, int rows, int cols) {
   int64_t *ref = xmalloc(sizeof(int64_t) * (size_t)rows);
   int64_t *out = xmalloc(sizeof(int64_t) * ((size_t)rows + 1));
   levels[0]->dense_i16(ref, w, x, rows, cols);
   for (int l = 1; l < nb_levels; l++) {
     out[rows] = CANARY;
     levels[l]->dense_i16(out, w, x, rows, cols);
-    tally(st, "dense_i16", l, rows, cols, ref, out, 1);
+    tally(&st_all[K_DENSE_I16], "dense_i16", l, rows, cols, ref, out, 1);
   }
   free(ref);
   free(out);
@@ -276,7 +394,7 @@ static void fill_i16(int16_t *v, size_t n, int mode, int is_weight) {
   }
 }
 
-static void dense_i16_case(stats *st, int rows, int cols, const int *cst) {
+static void dense_i16_case(int rows, int cols, const int *cst) {
   int16_t *w = xmalloc(sizeof(int16_t) * (size_t)rows * cols), *x = xmalloc(sizeof(int16_t) * (size_t)cols);
   if (cst) {
     for (size_t i = 0; i < (size_t)rows * cols; i++) w[i] = (int16_t)(i & 1 ? cst[1] : cst[0]);
@@ -285,7 +403,7 @@ static void dense_i16_case(stats *st, int rows, int cols, const int *cst) {
     fill_i16(w, (size_t)rows * cols, rng_int(0, 2), 1);
     fill_i16(x, (size_t)cols, rng_int(0, 2), 0);
   }
-  check_dense_i16(st, w, x, rows, cols);
+  check_dense_i16(w, x, rows, cols);
   free(w);
   free(x);
 }
@@ -299,17 +417,189 @@ static const int extreme_sizes_i16[][2] = {{1, 1}, {1, 2}, {2, 1}, {3, 15}, {1, 
                                            {7, 33}, {2, 2048}, {50, 128}, {128, 50}, {200, 200}};
 #define NB_EXTREME_SIZES_I16 ((int)(sizeof(extreme_sizes_i16) / sizeof(extreme_sizes_i16[0])))
 
-static void run_dense_i16(stats *st, long ncases) {
+static void run_dense_i16(long ncases) {
   long done = 0;
+  for (int m = 0; m < NB_MODEL_I16; m++)
+    for (int r = 0; r < 3; r++, done++) dense_i16_case(model_i16[m][0], model_i16[m][1], NULL);
   for (int s = 0; s < NB_EXTREME_SIZES_I16; s++)
     for (int e = 0; e < NB_EXTREMES_I16; e++, done++)
-      dense_i16_case(st, extreme_sizes_i16[s][0], extreme_sizes_i16[s][1], extremes_i16[e]);
+      dense_i16_case(extreme_sizes_i16[s][0], extreme_sizes_i16[s][1], extremes_i16[e]);
   for (long c = done; c < ncases; c++) {
     int rows = c % 4 == 0 ? 1 : rng_int(1, 200);
     int cols = c % 3 == 0 ? 2 * rng_int(0, 20) + 1 : rng_int(1, 200); /* odd sizes often */
     if (c % 16 == 0) cols = rng_int(1, 16);
-    dense_i16_case(st, rows, cols, NULL);
+    dense_i16_case(rows, cols, NULL);
   }
+}
+
+/* ------------------------------------------------------------------ quantize_u8, requantize */
+static void check_quantize(const int16_t *a15, int n) {
+  uint8_t *ref = xmalloc((size_t)n), *out = xmalloc((size_t)n + 1);
+  levels[0]->quantize_u8(ref, a15, n);
+  for (int l = 1; l < nb_levels; l++) {
+    out[n] = 0x5a;
+    levels[l]->quantize_u8(out, a15, n);
+    int bad = out[n] != 0x5a || memcmp(ref, out, (size_t)n) != 0;
+    if (bad && verbose_failures-- > 0)
+      fprintf(stderr, "MISMATCH quantize_u8 level %s n %d\n", dredfx_cpu_level_name(l), n);
+    st_all[K_QUANTIZE].cases[l]++;
+    st_all[K_QUANTIZE].failed[l] += bad;
+  }
+  free(ref);
+  free(out);
+}
+
+static void run_quantize(long ncases) {
+  int16_t *all = xmalloc(sizeof(int16_t) * 65536);
+  for (int v = 0; v < 65536; v++) all[v] = (int16_t)(v - 32768);
+  check_quantize(all, 65536); /* every a15 value */
+  /* the scalar spec against the definition x8 = round(127 a / 32768), ties up */
+  uint8_t *xu = xmalloc(65536);
+  levels[0]->quantize_u8(xu, all, 65536);
+  for (int v = 0; v < 65536; v++) {
+    const int a = v - 32768, x8 = (int)((127 * (int64_t)a + 16384 + (1 << 22)) / 32768) - 128;
+    if (xu[v] != x8 + 127) {
+      fprintf(stderr, "MISMATCH quantize_u8 scalar a15 %d: %d, want %d\n", a, xu[v], x8 + 127);
+      st_all[K_QUANTIZE].failed[0]++;
+    }
+  }
+  st_all[K_QUANTIZE].cases[0]++;
+  free(xu);
+  free(all);
+  for (long c = 1; c < ncases; c++) {
+    const int n = c % 8 == 0 ? rng_int(0, 2048) : rng_int(0, 70);
+    int16_t *a = xmalloc(sizeof(int16_t) * ((size_t)n + 1));
+    for (int j = 0; j < n; j++)
+      a[j] = (int16_t)(c % 3 == 0 ? (rng_next() & 1 ? 32767 : -32768) : (int)(rng_next() & 0xffff));
+    check_quantize(a, n);
+    free(a);
+  }
+}
+
+static int32_t rand_i32(int mode) {
+  static const int32_t edge[] = {INT32_MIN, INT32_MIN + 1, -1, 0, 1, INT32_MAX - 1, INT32_MAX, 1 << 30, -(1 << 30)};
+  if (mode == 0) return edge[rng_next() % (sizeof(edge) / sizeof(edge[0]))];
+  if (mode == 1) return (int32_t)(rng_next() & 0xffffffffu);
+  return rng_int(-(1 << 20), 1 << 20);
+}
+
+static void requantize_case(int n, int mode) {
+  int32_t *acc = xmalloc(sizeof(int32_t) * ((size_t)n + 1)), *mult = xmalloc(sizeof(int32_t) * ((size_t)n + 1));
+  int32_t *shift = xmalloc(sizeof(int32_t) * ((size_t)n + 1)), *bias = xmalloc(sizeof(int32_t) * ((size_t)n + 1));
+  int32_t *ref = xmalloc(sizeof(int32_t) * ((size_t)n + 1)), *out = xmalloc(sizeof(int32_t) * ((size_t)n + 1));
+  for (int i = 0; i < n; i++) {
+    acc[i] = rand_i32(mode == 0 ? (int)(rng_next() % 3) : mode);
+    mult[i] = rand_i32(mode == 0 ? (int)(rng_next() % 3) : mode);
+    shift[i] = rng_next() % 4 == 0 ? (rng_next() & 1 ? 1 : 62) : rng_int(1, 62);
+    bias[i] = rand_i32(mode == 0 ? (int)(rng_next() % 3) : mode);
+  }
+  /* one in 8 cases: a shift outside [1, 62] somewhere; every level must report it */
+  static const int32_t bad_shift[] = {0, 63, -1, 64, INT32_MIN, INT32_MAX};
+  const int with_bad = n > 0 && rng_next() % 8 == 0;
+  if (with_bad) shift[rng_int(0, n - 1)] = bad_shift[rng_next() % (sizeof(bad_shift) / sizeof(bad_shift[0]))];
+  const int with_bias = rng_next() % 4 != 0;
+  const int rc_ref = levels[0]->requantize(ref, acc, mult, shift, with_bias ? bias : NULL, n);
+  if (rc_ref != (with_bad ? -1 : 0)) {
+    fprintf(stderr, "MISMATCH requantize scalar n %d: returned %d\n", n, rc_ref);
+    st_all[K_REQUANTIZE].failed[0]++;
+  }
+  st_all[K_REQUANTIZE].cases[0]++;
+  for (int l = 1; l < nb_levels; l++) {
+    out[n] = CANARY;
+    const int rc = levels[l]->requantize(out, acc, mult, shift, with_bias ? bias : NULL, n);
+    if (rc != rc_ref) {
+      if (verbose_failures-- > 0)
+        fprintf(stderr, "MISMATCH requantize level %s n %d: returned %d, scalar %d\n", dredfx_cpu_level_name(l), n,
+                rc, rc_ref);
+      st_all[K_REQUANTIZE].cases[l]++;
+      st_all[K_REQUANTIZE].failed[l]++;
+    } else if (rc == 0) {
+      tally(&st_all[K_REQUANTIZE], "requantize", l, n, 1, ref, out, 0);
+    } else {
+      st_all[K_REQUANTIZE].cases[l]++; /* the error agrees; outputs are unspecified */
+    }
+  }
+  free(acc);
+  free(mult);
+  free(shift);
+  free(bias);
+  free(ref);
+  free(out);
+}
+
+static void run_requantize(long ncases) {
+  for (long c = 0; c < ncases; c++) requantize_case(c % 16 == 0 ? rng_int(0, 2048) : rng_int(0, 40), (int)(c % 3));
+}
+
+/* ------------------------------------------------------------------ whole int8 layers */
+/* dredfx_nn_linear_a15 at the models' int8 shapes, every level against the scalar one: the
+ * quantization, kernel choice (wsum set as a loader would), requantization and bias together. */
+static void run_linear(void) {
+  for (int m = 0; m < NB_MODEL_I8; m++)
+    for (int rep = 0; rep < 4; rep++) {
+      const int rows = model_i8[m][0], cols = model_i8[m][1];
+      int32_t *idx = NULL;
+      size_t nw = (size_t)rows * cols;
+      if (model_i8[m][2]) {
+        idx = xmalloc(sizeof(int32_t) * ((size_t)rows / 8 * (1 + (size_t)cols / 4)));
+        nw = (size_t)make_pattern(idx, rows, cols, 3, 0) * 32;
+      }
+      int8_t *w = xmalloc(nw);
+      int32_t *wsum = xmalloc(sizeof(int32_t) * rows), *mult = xmalloc(sizeof(int32_t) * rows);
+      int32_t *shift = xmalloc(sizeof(int32_t) * rows), *bias = xmalloc(sizeof(int32_t) * rows);
+      int32_t *ref = xmalloc(sizeof(int32_t) * (rows + 1)), *out = xmalloc(sizeof(int32_t) * (rows + 1));
+      int16_t *a15 = xmalloc(sizeof(int16_t) * cols);
+      fill_w(w, nw, rep == 3 ? FILL_EXTREME : FILL_NB + rep % 2);
+      for (int i = 0; i < rows; i++) {
+        mult[i] = rng_int(1 << 30, INT32_MAX) * (rng_next() & 1 ? 1 : -1);
+        shift[i] = rng_int(20, 40);
+        bias[i] = rand_i32((int)(rng_next() % 3));
+      }
+      for (int j = 0; j < cols; j++)
+        a15[j] = (int16_t)(rep == 2 ? (rng_next() & 1 ? 32767 : -32768) : (int)(rng_next() & 0xffff));
+      const int ok = dredfx_nn_i8_row_sums(wsum, w, idx, rows, cols);
+      const dredfx_nn_linear l = {.nb_inputs = cols, .nb_outputs = rows, .w8 = w, .idx = idx, .mult = mult,
+                                  .shift = shift, .bias = rep == 1 ? NULL : bias, .wsum = ok ? wsum : NULL};
+      dredfx_nn_linear_a15(levels[0], &l, ref, a15);
+      for (int lv = 1; lv < nb_levels; lv++) {
+        out[rows] = CANARY;
+        dredfx_nn_linear_a15(levels[lv], &l, out, a15);
+        tally(&st_all[K_LINEAR], "linear_a15", lv, rows, cols, ref, out, 0);
+      }
+      free(idx);
+      free(w);
+      free(wsum);
+      free(mult);
+      free(shift);
+      free(bias);
+      free(ref);
+      free(out);
+      free(a15);
+    }
+}
+
+/* ------------------------------------------------------------------ levels */
+/* The highest level of this CPU by checkasm's own reading of CPUID / AT_HWCAP, independent of
+ * cpu.c: a level the CPU has but the build lacks is a failure, not a silent pass. */
+static int cpu_expected_level(void) {
+#if defined(__x86_64__)
+  unsigned int a, b, c, d;
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx2")) return 0;
+  if (!__get_cpuid_count(7, 1, &a, &b, &c, &d) || !(a & (1u << 4))) return 1;
+  unsigned int lo = 0, hi = 0;
+  if (__get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 27))) __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  if ((lo & 0xe6) == 0xe6 && __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 16)) && (b & (1u << 30)) &&
+      (b & (1u << 31)) && (c & (1u << 11)))
+    return 3;
+  return 2;
+#elif defined(__aarch64__)
+  return (getauxval(AT_HWCAP) & (1UL << 20)) ? 2 : 1; /* HWCAP_ASIMDDP */
+#elif defined(__arm__)
+  return (getauxval(AT_HWCAP) & (1UL << 12)) ? 1 : 0; /* HWCAP_NEON */
+#else
+  return 0;
+#endif
 }
 
 /* ------------------------------------------------------------------ bench */
@@ -320,51 +610,93 @@ static double now_s(void) {
 }
 
 static void bench(void) {
-  static const int sizes[][2] = {{192, 96}, {128, 544}, {80, 576}};
+  static const int sizes[][2] = {{192, 96}, {128, 544}, {80, 576}, {480, 272}};
+  static const char *const kinds[] = {"dense_i8", "sparse_i8", "dense_i8_u", "sparse_i8_u"};
   volatile int32_t sink = 0;
   printf("bench (MAC/s; the real benchmark is in bench/):\n");
   for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
     const int rows = sizes[s][0], cols = sizes[s][1];
     int8_t *w = xmalloc((size_t)rows * cols), *x = xmalloc((size_t)cols);
-    int32_t *acc = xmalloc(sizeof(int32_t) * (size_t)rows);
+    int32_t *acc = xmalloc(sizeof(int32_t) * (size_t)rows), *wsum = xmalloc(sizeof(int32_t) * (size_t)rows);
     int32_t *idx = xmalloc(sizeof(int32_t) * ((size_t)rows / 8 * (1 + (size_t)cols / 4)));
-    fill_i8(w, (size_t)rows * cols, FILL_RANDOM);
-    fill_i8(x, (size_t)cols, FILL_ACTIVATION);
+    fill_bounded(w, (size_t)rows * cols, 0);
+    fill_x8(x, (size_t)cols, FILL_RANDOM);
+    uint8_t *xu = offset_inputs(x, cols);
     int blocks = make_pattern(idx, rows, cols, 4, 0);
-    double base = 0;
-    for (int l = 0; l < nb_levels; l++) {
-      for (int kind = 0; kind < 2; kind++) {
+    dredfx_nn_i8_row_sums(wsum, w, NULL, rows, cols);
+    for (int kind = 0; kind < 4; kind++) {
+      double base = 0;
+      for (int l = 0; l < nb_levels; l++) {
         long iters = 0;
         double t0 = now_s(), t;
         do {
           for (int r = 0; r < 200; r++) {
-            if (kind == 0)
-              levels[l]->dense_i8(acc, w, x, rows, cols);
-            else
-              levels[l]->sparse_i8(acc, w, idx, x, rows);
+            switch (kind) {
+              case 0: levels[l]->dense_i8(acc, w, x, rows, cols); break;
+              case 1: levels[l]->sparse_i8(acc, w, idx, x, rows); break;
+              case 2: levels[l]->dense_i8_u(acc, w, wsum, xu, rows, cols); break;
+              default: levels[l]->sparse_i8_u(acc, w, wsum, idx, xu, rows); break;
+            }
             sink += acc[0];
           }
           iters += 200;
           t = now_s() - t0;
         } while (t < 0.3);
-        double macs = (double)iters * (kind == 0 ? (double)rows * cols : (double)blocks * 32) / t;
-        if (l == 0 && kind == 0) base = macs;
-        printf("  %-9s %-7s %4dx%-4d %8.2f GMAC/s", kind == 0 ? "dense_i8" : "sparse_i8",
-               dredfx_cpu_level_name(l), rows, cols, macs * 1e-9);
-        if (kind == 0) printf("  (%.1fx scalar)", macs / base);
-        printf("\n");
+        double macs = (double)iters * (kind % 2 == 0 ? (double)rows * cols : (double)blocks * 32) / t;
+        if (l == 0) base = macs;
+        printf("  %-11s %-10s %4dx%-4d %8.2f GMAC/s  (%.1fx scalar)\n", kinds[kind], dredfx_cpu_level_name(l), rows,
+               cols, macs * 1e-9, macs / base);
       }
     }
     free(w);
     free(x);
+    free(xu);
     free(acc);
+    free(wsum);
     free(idx);
   }
   (void)sink;
 }
 
+/* An ARM binary that reads an x86 /proc/cpuinfo ("vendor_id", an x86-only field) runs under
+ * qemu-user, which passes the host's file through. */
+static int running_emulated(void) {
+#if defined(__aarch64__) || defined(__arm__)
+  FILE *f = fopen("/proc/cpuinfo", "r");
+  char line[256];
+  int found = 0;
+  while (f != NULL && !found && fgets(line, sizeof(line), f) != NULL) found = strncmp(line, "vendor_id", 9) == 0;
+  if (f != NULL) fclose(f);
+  return found;
+#else
+  return 0;
+#endif
+}
+
+/* Random cases per kernel: --cases, else DREDFX_CHECKASM_CASES, else 100000, or 10000 in sanitizer
+ * and FIXED_DEBUG builds (about 20 times slower) and 20000 under qemu (about 10 times slower), so
+ * that CI time stays flat. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+#define CHECKASM_SLOW_BUILD 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(DREDFX_FIXED_DEBUG)
+#define CHECKASM_SLOW_BUILD 1
+#endif
+static long default_cases(void) {
+  const char *env = getenv("DREDFX_CHECKASM_CASES");
+  if (env != NULL && *env != '\0') return strtol(env, NULL, 0);
+#if defined(CHECKASM_SLOW_BUILD)
+  const int slow_build = 1;
+#else
+  const int slow_build = 0;
+#endif
+  return slow_build ? 10000 : running_emulated() ? 20000 : 100000;
+}
+
 int main(int argc, char **argv) {
-  long ncases = 100000;
+  long ncases = default_cases();
   uint64_t seed = 0x64726564667821ull;
   int do_bench = 0;
   for (int i = 1; i < argc; i++) {
@@ -379,38 +711,52 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
+  if (ncases < 1) {
+    fprintf(stderr, "checkasm: the case count must be positive\n");
+    return 2;
+  }
+  const int expected = cpu_expected_level(), max_level = dredfx_cpu_max_level();
+  if (max_level < expected) {
+    fprintf(stderr, "checkasm: FAIL: this CPU has level %d but the build stops at %s (level %d): a level is "
+            "not compiled in\n", expected, dredfx_cpu_level_name(max_level), max_level);
+    return 1;
+  }
   /* Every level up to the one in use: the highest available unless DREDFX_CPU caps it. */
   const int max = dredfx_cpu_level();
-  for (int l = 0; l <= max && l < MAX_LEVELS; l++) {
-    levels[l] = dredfx_nn_kernels_for_level(l);
-    if (levels[l] == NULL) {
-      fprintf(stderr, "checkasm: level %d missing\n", l);
+  for (int l = 0; l <= max; l++) {
+    if (l >= MAX_LEVELS || (levels[l] = dredfx_nn_kernels_for_level(l)) == NULL) {
+      fprintf(stderr, "checkasm: FAIL: level %d (%s) has no kernel table\n", l, dredfx_cpu_level_name(l));
       return 1;
     }
     nb_levels = l + 1;
   }
-  printf("checkasm: seed 0x%" PRIx64 ", %ld cases per kernel; CPU levels:", seed, ncases);
+  printf("checkasm: seed 0x%" PRIx64 ", %ld random cases per kernel; CPU levels:", seed, ncases);
   for (int l = 0; l < nb_levels; l++) printf(" %s", dredfx_cpu_level_name(l));
-  if (max < dredfx_cpu_max_level())
-    printf(" (capped by DREDFX_CPU; this CPU has %s)", dredfx_cpu_level_name(dredfx_cpu_max_level()));
+  if (max < max_level) printf(" (capped by DREDFX_CPU; this CPU has %s)", dredfx_cpu_level_name(max_level));
   printf("\n");
 
-  stats st[3] = {{"dense_i8", {0}, {0}}, {"sparse_i8", {0}, {0}}, {"dense_i16", {0}, {0}}};
   rng_state = seed;
-  run_dense_i8(&st[0], ncases);
+  run_i8(ncases, 0);
   rng_state = seed + 1;
-  run_sparse_i8(&st[1], ncases);
+  run_i8(ncases, 1);
   rng_state = seed + 2;
-  run_dense_i16(&st[2], ncases);
+  run_dense_i16(ncases);
+  rng_state = seed + 3;
+  run_quantize(ncases / 10 + 1);
+  rng_state = seed + 4;
+  run_requantize(ncases / 10 + 1);
+  rng_state = seed + 5;
+  run_linear();
+  long failed = check_pair_bound(), passed = 0;
 
-  long passed = 0, failed = 0;
   if (nb_levels == 1) printf("  only the scalar level is available: nothing to compare\n");
-  for (int k = 0; k < 3; k++)
-    for (int l = 1; l < nb_levels; l++) {
-      printf("  %-9s %-7s %ld cases: %ld passed, %ld failed\n", st[k].name, dredfx_cpu_level_name(l),
-             st[k].cases[l], st[k].cases[l] - st[k].failed[l], st[k].failed[l]);
-      passed += st[k].cases[l] - st[k].failed[l];
-      failed += st[k].failed[l];
+  for (int k = 0; k < K_NB; k++)
+    for (int l = 0; l < nb_levels; l++) {
+      if (st_all[k].cases[l] == 0) continue;
+      printf("  %-11s %-10s %7ld cases: %ld passed, %ld failed\n", st_all[k].name, dredfx_cpu_level_name(l),
+             st_all[k].cases[l], st_all[k].cases[l] - st_all[k].failed[l], st_all[k].failed[l]);
+      passed += st_all[k].cases[l] - st_all[k].failed[l];
+      failed += st_all[k].failed[l];
     }
   if (do_bench) bench();
   printf("%ld passed, %ld failed\n", passed, failed);

@@ -1,6 +1,6 @@
 /* Run-time CPU level (levels: cpu.h).
  * At first use the highest level the CPU supports is selected, capped by the environment
- * variable DREDFX_CPU=scalar|avx2|avxvnni|neon|dotprod. A value naming a level this CPU lacks
+ * variable DREDFX_CPU=scalar|avx2|avxvnni|avx512vnni|neon|dotprod. A value naming a level this CPU lacks
  * (for example dotprod on a Cortex-A53) selects the highest available level below it; an unknown
  * value, or one from another architecture, leaves the level uncapped. Both print one warning on
  * stderr.
@@ -21,7 +21,9 @@
 #include <cpuid.h>
 #endif
 
-#if defined(DREDFX_HAVE_AVXVNNI)
+#if defined(DREDFX_HAVE_AVX512VNNI)
+static const char *const level_names[] = {"scalar", "avx2", "avxvnni", "avx512vnni"};
+#elif defined(DREDFX_HAVE_AVXVNNI)
 static const char *const level_names[] = {"scalar", "avx2", "avxvnni"};
 #elif defined(DREDFX_HAVE_AVX2)
 static const char *const level_names[] = {"scalar", "avx2"};
@@ -40,6 +42,20 @@ static int max_level;
 static int cur_level; /* atomic accesses: dredfx_cpu_set_level may race with readers */
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
+#if defined(DREDFX_HAVE_AVX512VNNI)
+/* AVX-512 F (leaf 7 EBX bit 16), BW (30), VL (31), VNNI (leaf 7 ECX bit 11), and XCR0 with the
+ * SSE, AVX, opmask and both ZMM state components (bits 1, 2, 5, 6, 7) enabled by the OS. */
+static int has_avx512vnni(void) {
+  unsigned int a, b, c, d, lo, hi;
+  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return 0; /* OSXSAVE */
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  if ((lo & 0xe6) != 0xe6) return 0;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+  const unsigned int ebx_need = (1u << 16) | (1u << 30) | (1u << 31);
+  return (b & ebx_need) == ebx_need && (c & (1u << 11));
+}
+#endif
+
 static int detect_max_level(void) {
 #if defined(DREDFX_HAVE_AVX2)
   /* __builtin_cpu_supports("avx2") also checks that the OS saves the YMM registers. */
@@ -49,7 +65,12 @@ static int detect_max_level(void) {
   /* AVX-VNNI: CPUID leaf 7, sub-leaf 1, EAX bit 4 (not every compiler's __builtin_cpu_supports
    * knows the name). */
   unsigned int a, b, c, d;
-  if (__get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 4))) return 2;
+  if (__get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 4))) {
+#if defined(DREDFX_HAVE_AVX512VNNI)
+    if (has_avx512vnni()) return 3;
+#endif
+    return 2;
+  }
 #endif
   return 1;
 #elif defined(__aarch64__)

@@ -14,6 +14,9 @@ static const dredfx_nn_kernels *const level_kernels[DREDFX_CPU_NB_LEVELS] = {
 #elif defined(DREDFX_HAVE_DOTPROD)
     &dredfx_nn_kernels_dotprod,
 #endif
+#if defined(DREDFX_HAVE_AVX512VNNI)
+    &dredfx_nn_kernels_avx512vnni,
+#endif
 };
 
 const dredfx_nn_kernels *dredfx_nn_kernels_for_level(int level) {

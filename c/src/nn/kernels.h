@@ -1,8 +1,10 @@
-/* Matrix-vector kernels: the only SIMD-specialised code of the NN engine.
+/* Matrix-vector kernels, input quantization and requantization: the only SIMD-specialised code of
+ * the NN engine.
  *
  * kernels_c.c is the specification; every other level (x86/kernels_avx2.c,
- * x86/kernels_avxvnni.c, arm/kernels_neon.c, arm/kernels_dotprod.c) returns exactly the same
- * integers for every input, the full int8 / int16 ranges included (c/tests/checkasm.c checks this).
+ * x86/kernels_avxvnni.c, x86/kernels_avx512vnni.c, arm/kernels_neon.c, arm/kernels_dotprod.c)
+ * returns exactly the same integers for every input its contract allows, the full int8 / int16
+ * ranges included (c/tests/checkasm.c checks this).
  *
  * int8 block layout (libopus dense 8x4): the matrix is cut into blocks of 8 rows x 4 columns; the
  * blocks of rows 8b..8b+7 come one after the other (columns 0..3, then 4..7, ...), the blocks of
@@ -13,7 +15,17 @@
  * The kernels trust the index: dredfx_nn_sparse_check() validates it once, at load time.
  *
  * Accumulators: the int8 sums are int32 (exact while cols * 2^14 < 2^31, i.e. cols <= 131071);
- * the int16 sums are int64 (exact for any realistic size). */
+ * the int16 sums are int64 (exact for any realistic size).
+ *
+ * Offset ("_u") kernels: the input arrives as xu = x8 + 127 in [0, 254] (x8 in [-127, 127], the
+ * engine's quantized activations) and the layer carries wsum_i = sum_j w_ij per padded row,
+ * computed and checked once at load by dredfx_nn_i8_row_sums(). They return the same sum_j w_ij x8_j
+ * as the signed kernels. x86 computes sum_j w_ij xu_j - 127 wsum_i with unsigned x signed byte
+ * products: maddubs (int16 pair sums, saturating) is exact when every pair of adjacent weights
+ * (columns 2c, 2c + 1 of a row) has its positive part and its negative part at most 129 in
+ * magnitude, since then |w xu + w' xu'| <= 254 * 129 = 32766 (proof and the measured weights:
+ * docs/fixed-point.md section 3.2); vpdpbusd (int32 sums) is exact for any weights. The
+ * difference is computed modulo 2^32 and is exact because the true sum fits int32. */
 #ifndef DREDFX_NN_KERNELS_H
 #define DREDFX_NN_KERNELS_H
 
@@ -26,9 +38,27 @@ typedef struct {
   void (*dense_i8)(int32_t *acc, const int8_t *w, const int8_t *x, int rows, int cols);
   /* acc[i] = sum over the blocks of row group i / 8; rows % 8 == 0. */
   void (*sparse_i8)(int32_t *acc, const int8_t *w, const int32_t *idx, const int8_t *x, int rows);
+  /* acc[i] = sum_j w_ij (xu_j - 127): dense_i8 on offset inputs, xu_j in [0, 254]; wsum as
+   * accepted by dredfx_nn_i8_row_sums() for these weights (the pair bound holds). */
+  void (*dense_i8_u)(int32_t *acc, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows, int cols);
+  void (*sparse_i8_u)(int32_t *acc, const int8_t *w, const int32_t *wsum, const int32_t *idx, const uint8_t *xu,
+                      int rows);
   /* acc[i] = sum_j w[i * cols + j] x_j; row-major, rows, cols >= 1; w in [-32767, 32767]. */
   void (*dense_i16)(int64_t *acc, const int16_t *w, const int16_t *x, int rows, int cols);
+  /* xu_j = PSHR32(127 a15_j, 15) + 127, in [0, 254]; n >= 0. */
+  void (*quantize_u8)(uint8_t *xu, const int16_t *a15, int n);
+  /* p16_i = SAT32(PSHR64(acc_i * mult_i, shift_i)), then SAT32(p16_i + bias_i) when bias is not
+   * NULL; n >= 0. Returns 0, or -1 when a shift_i lies outside [1, 62] (p16 is then unspecified):
+   * the layer's check of its shifts rides on this pass instead of a loop of its own. */
+  int (*requantize)(int32_t *p16, const int32_t *acc, const int32_t *mult, const int32_t *shift,
+                    const int32_t *bias, int n);
 } dredfx_nn_kernels;
+
+/* wsum[i] = sum_j w_ij for the rows (padded, % 8 == 0) of a dense (idx NULL, cols % 4 == 0) or
+ * sparse (idx validated by dredfx_nn_sparse_check) int8 matrix. Returns 1 when every adjacent
+ * weight pair satisfies the offset kernels' bound (positive and negative parts <= 129), so that
+ * the "_u" kernels may be used with this wsum; 0 otherwise (the signed kernels then serve). */
+int dredfx_nn_i8_row_sums(int32_t *wsum, const int8_t *w, const int32_t *idx, int rows, int cols);
 
 /* Kernels of a CPU level (common/cpu.h), NULL if this CPU or build does not have it. A model's
  * state keeps the pointer it got at init (libopus passes `arch`, dav1d keeps a DSP context), so no
@@ -38,16 +68,26 @@ const dredfx_nn_kernels *dredfx_nn_kernels_for_level(int level);
 const dredfx_nn_kernels *dredfx_nn_get_kernels(void);
 
 extern const dredfx_nn_kernels dredfx_nn_kernels_c;
+/* The scalar requantization: SIMD levels without a twin of their own share it. */
+int dredfx_nn_requantize_c(int32_t *p16, const int32_t *acc, const int32_t *mult, const int32_t *shift,
+                            const int32_t *bias, int n);
 #if defined(DREDFX_HAVE_AVX2)
 extern const dredfx_nn_kernels dredfx_nn_kernels_avx2;
 void dredfx_nn_dense_i16_avx2(int64_t *acc, const int16_t *w, const int16_t *x, int rows, int cols);
+void dredfx_nn_quantize_u8_avx2(uint8_t *xu, const int16_t *a15, int n);
+int dredfx_nn_requantize_avx2(int32_t *p16, const int32_t *acc, const int32_t *mult, const int32_t *shift,
+                              const int32_t *bias, int n);
 #endif
 #if defined(DREDFX_HAVE_AVXVNNI)
 extern const dredfx_nn_kernels dredfx_nn_kernels_avxvnni;
 #endif
+#if defined(DREDFX_HAVE_AVX512VNNI)
+extern const dredfx_nn_kernels dredfx_nn_kernels_avx512vnni;
+#endif
 #if defined(DREDFX_HAVE_NEON)
 extern const dredfx_nn_kernels dredfx_nn_kernels_neon;
 void dredfx_nn_dense_i16_neon(int64_t *acc, const int16_t *w, const int16_t *x, int rows, int cols);
+void dredfx_nn_quantize_u8_neon(uint8_t *xu, const int16_t *a15, int n);
 #endif
 #if defined(DREDFX_HAVE_DOTPROD)
 extern const dredfx_nn_kernels dredfx_nn_kernels_dotprod;

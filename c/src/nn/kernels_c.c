@@ -4,6 +4,8 @@
  * functions (GCC: optimize("no-tree-vectorize"); clang: loop pragmas) so that level 0 really is
  * scalar code on every target: it is the baseline the benchmarks compare against, and the
  * fallback that must run on a CPU without any SIMD extension. */
+#include <stddef.h>
+
 #include "nn/kernels.h"
 #include "common/fixed.h"
 
@@ -63,4 +65,79 @@ DFX_SCALAR static void dense_i16_c(int64_t *acc, const int16_t *w, const int16_t
   }
 }
 
-const dredfx_nn_kernels dredfx_nn_kernels_c = {dense_i8_c, sparse_i8_c, dense_i16_c};
+DFX_SCALAR static void dense_i8_u_c(int32_t *acc, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
+                                    int cols) {
+  for (int i = 0; i < rows; i += 8) {
+    int32_t *y = &acc[i];
+    DFX_NOVEC
+    for (int r = 0; r < 8; r++) y[r] = 0;
+    for (int j = 0; j < cols; j += 4) {
+      DFX_NOVEC
+      for (int r = 0; r < 8; r++) {
+        DFX_NOVEC
+        for (int c = 0; c < 4; c++) y[r] = DFX_ADD32(y[r], DFX_MULT16_16(w[r * 4 + c], xu[j + c] - 127));
+      }
+      w += 32;
+    }
+  }
+}
+
+DFX_SCALAR static void sparse_i8_u_c(int32_t *acc, const int8_t *w, const int32_t *wsum, const int32_t *idx,
+                                     const uint8_t *xu, int rows) {
+  for (int i = 0; i < rows; i += 8) {
+    int32_t *y = &acc[i];
+    int nblocks = *idx++;
+    DFX_NOVEC
+    for (int r = 0; r < 8; r++) y[r] = 0;
+    for (int b = 0; b < nblocks; b++) {
+      const uint8_t *xb = &xu[*idx++];
+      DFX_NOVEC
+      for (int r = 0; r < 8; r++) {
+        DFX_NOVEC
+        for (int c = 0; c < 4; c++) y[r] = DFX_ADD32(y[r], DFX_MULT16_16(w[r * 4 + c], xb[c] - 127));
+      }
+      w += 32;
+    }
+  }
+}
+
+DFX_SCALAR static void quantize_u8_c(uint8_t *xu, const int16_t *a15, int n) {
+  DFX_NOVEC
+  for (int j = 0; j < n; j++) xu[j] = (uint8_t)(DFX_PSHR32(DFX_MULT16_16(127, a15[j]), 15) + 127);
+}
+
+DFX_SCALAR int dredfx_nn_requantize_c(int32_t *p16, const int32_t *acc, const int32_t *mult, const int32_t *shift,
+                                      const int32_t *bias, int n) {
+  DFX_NOVEC
+  for (int i = 0; i < n; i++) {
+    if (shift[i] < 1 || shift[i] > 62) return -1;
+    const int32_t p = DFX_SAT32(DFX_PSHR64(DFX_MULT32_32_64(acc[i], mult[i]), shift[i]));
+    p16[i] = bias != NULL ? DFX_ADD_SAT32(p, bias[i]) : p;
+  }
+  return 0;
+}
+
+/* Positive and negative parts of a weight pair, each at most 129 in magnitude. */
+static int pair_ok(int a, int b) {
+  const int pos = (a > 0 ? a : 0) + (b > 0 ? b : 0), neg = (a < 0 ? -a : 0) + (b < 0 ? -b : 0);
+  return pos <= 129 && neg <= 129;
+}
+
+int dredfx_nn_i8_row_sums(int32_t *wsum, const int8_t *w, const int32_t *idx, int rows, int cols) {
+  int ok = 1;
+  for (int i = 0; i < rows; i += 8) {
+    const int nblocks = idx != NULL ? *idx++ : cols / 4;
+    for (int r = 0; r < 8; r++) wsum[i + r] = 0;
+    for (int b = 0; b < nblocks; b++, w += 32)
+      for (int r = 0; r < 8; r++) {
+        const int8_t *q = &w[r * 4];
+        wsum[i + r] += q[0] + q[1] + q[2] + q[3]; /* |wsum| <= 128 * cols: exact */
+        ok &= pair_ok(q[0], q[1]) & pair_ok(q[2], q[3]);
+      }
+    if (idx != NULL) idx += nblocks;
+  }
+  return ok;
+}
+
+const dredfx_nn_kernels dredfx_nn_kernels_c = {dense_i8_c,  sparse_i8_c,   dense_i8_u_c,          sparse_i8_u_c,
+                                               dense_i16_c, quantize_u8_c, dredfx_nn_requantize_c};

@@ -22,22 +22,28 @@ static int linear_i8(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int3
                      const int16_t *a15_in) {
   const int cols = ROUND_UP(l->nb_inputs, 4);
   const int rows = ROUND_UP(l->nb_outputs, 8);
-  int8_t x8[DREDFX_NN_MAX_INPUTS];
   int32_t acc[DREDFX_NN_MAX_OUTPUTS];
   if (l->mult == NULL || l->shift == NULL) return DREDFX_ERR_BAD_ARG;
-  for (int i = 0; i < l->nb_outputs; i++)
-    if (l->shift[i] < 1 || l->shift[i] > 62) return DREDFX_ERR_BAD_ARG;
-  /* x8 = round(127 a) with a = a15 / 32768: always in [-127, 127]. */
-  for (int j = 0; j < l->nb_inputs; j++) x8[j] = (int8_t)DFX_PSHR32(DFX_MULT16_16(127, a15_in[j]), 15);
-  for (int j = l->nb_inputs; j < cols; j++) x8[j] = 0;
-  if (l->idx != NULL)
-    k->sparse_i8(acc, l->w8, l->idx, x8, rows);
-  else
-    k->dense_i8(acc, l->w8, x8, rows, cols);
-  for (int i = 0; i < l->nb_outputs; i++)
-    p16_out[i] = DFX_SAT32(DFX_PSHR64(DFX_MULT32_32_64(acc[i], l->mult[i]), l->shift[i]));
-  add_bias(l, p16_out);
-  return DREDFX_OK;
+  if (l->wsum != NULL) {
+    /* x8 = round(127 a) with a = a15 / 32768, in [-127, 127], fed as xu = x8 + 127 (kernels.h). */
+    uint8_t xu[DREDFX_NN_MAX_INPUTS];
+    k->quantize_u8(xu, a15_in, l->nb_inputs);
+    for (int j = l->nb_inputs; j < cols; j++) xu[j] = 127;
+    if (l->idx != NULL)
+      k->sparse_i8_u(acc, l->w8, l->wsum, l->idx, xu, rows);
+    else
+      k->dense_i8_u(acc, l->w8, l->wsum, xu, rows, cols);
+  } else {
+    int8_t x8[DREDFX_NN_MAX_INPUTS];
+    for (int j = 0; j < l->nb_inputs; j++) x8[j] = (int8_t)DFX_PSHR32(DFX_MULT16_16(127, a15_in[j]), 15);
+    for (int j = l->nb_inputs; j < cols; j++) x8[j] = 0;
+    if (l->idx != NULL)
+      k->sparse_i8(acc, l->w8, l->idx, x8, rows);
+    else
+      k->dense_i8(acc, l->w8, x8, rows, cols);
+  }
+  /* also checks every shift is in [1, 62] */
+  return k->requantize(p16_out, acc, l->mult, l->shift, l->bias, l->nb_outputs) == 0 ? DREDFX_OK : DREDFX_ERR_BAD_ARG;
 }
 
 /* SAT32(v * 2^n) for 0 <= n <= 16 and |v| < 2^46. */

@@ -66,6 +66,9 @@ typedef struct {
   const int16_t *w16; const int32_t *wexp; /* wide layer, 16-bit weights (w8 NULL) */
   const int32_t *w32; const int32_t *wexp32; /* wide layer, 32-bit weights (w8 NULL) */
   const int32_t *bias;                   /* p16, may be NULL */
+  /* int8 layer: per padded row sum_j w_ij, set at load only where dredfx_nn_i8_row_sums() accepts
+   * the weights (kernels.h); then the offset kernels serve the layer. NULL: the signed kernels. */
+  const int32_t *wsum;
 } dredfx_nn_linear;
 
 /* p16_out[nb_outputs] = W x + b.

@@ -1,8 +1,13 @@
 /* AVX2 twins of kernels_c.c, bit-exact with it.
  *
- * int8: weights and inputs are sign-extended to int16 (_mm256_cvtepi8_epi16) and multiplied with
- * _mm256_madd_epi16, whose pair sums are exact for any int8 (and any int16 pair but
- * (-32768)^2 * 2). _mm256_maddubs_epi16 is not used: its int16 pair sums saturate.
+ * Offset int8 kernels (dense_i8_u, sparse_i8_u; the engine's path for every model layer):
+ * libopus' own instruction sequence, _mm256_maddubs_epi16(xu, w) then _mm256_madd_epi16(., 1):
+ * one maddubs per 8x4 block. maddubs saturates its int16 pair sums, but with xu in [0, 254] and
+ * each adjacent weight pair's positive and negative parts at most 129 (checked at load by
+ * dredfx_nn_i8_row_sums) every pair sum lies in [-32766, 32766]: no saturation, exact. The offset
+ * is removed at the end, acc = sum w xu - 127 wsum (kernels.h; docs/fixed-point.md 3.2).
+ * Signed int8 kernels (layers that fail the pair bound): weights and inputs are sign-extended to
+ * int16 (_mm256_cvtepi8_epi16) and multiplied with _mm256_madd_epi16, exact for any int8.
  * int16: _mm256_madd_epi16 pair sums are exact because weights are never -32768; each pair sum is
  * widened to int64 before it is accumulated.
  * Compiled with a target attribute, so no per-file flags are needed and the rest of the library
@@ -56,6 +61,62 @@ DFX_AVX2_INLINE void dense_groups(int32_t *acc, const int8_t *w, const int8_t *x
     _mm256_storeu_si256((__m256i *)(void *)(acc + 8 * k), reduce_rows(lo[k], hi[k]));
 }
 
+/* ------------------------------------------------------------------ offset (maddubs) kernels */
+/* The 4 offset inputs at xu repeated in every 32-bit lane. */
+DFX_AVX2_INLINE __m256i bcast_u4(const uint8_t *xu) {
+  int32_t v;
+  memcpy(&v, xu, 4);
+  return _mm256_set1_epi32(v);
+}
+
+/* The 8 row sums of one 8x4 block (lane r = row r) times the 4 broadcast offset inputs. */
+DFX_AVX2_INLINE __m256i maddubs_block(const int8_t *w, __m256i xv) {
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(xv, _mm256_loadu_si256((const __m256i *)(const void *)w)),
+                           _mm256_set1_epi16(1));
+}
+
+/* s - 127 wsum for 8 rows, wrapping (the true result fits int32). */
+DFX_AVX2_INLINE __m256i remove_offset(__m256i s, const int32_t *wsum) {
+  const __m256i ws = _mm256_loadu_si256((const __m256i *)(const void *)wsum);
+  return _mm256_sub_epi32(s, _mm256_sub_epi32(_mm256_slli_epi32(ws, 7), ws));
+}
+
+/* One group of 8 rows at a time, its blocks streamed in memory order, unrolled by 4 as libopus'
+ * cgemv8x4: faster here than sharing each input broadcast between several groups. */
+DFX_AVX2 static void dense_i8_u_avx2(int32_t *acc, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
+                                     int cols) {
+  for (int i = 0; i < rows; i += 8) {
+    __m256i s0 = _mm256_setzero_si256();
+    int j = 0;
+    for (; j + 16 <= cols; j += 16, w += 128) {
+      s0 = _mm256_add_epi32(s0, maddubs_block(w, bcast_u4(xu + j)));
+      s0 = _mm256_add_epi32(s0, maddubs_block(w + 32, bcast_u4(xu + j + 4)));
+      s0 = _mm256_add_epi32(s0, maddubs_block(w + 64, bcast_u4(xu + j + 8)));
+      s0 = _mm256_add_epi32(s0, maddubs_block(w + 96, bcast_u4(xu + j + 12)));
+    }
+    for (; j < cols; j += 4, w += 32) s0 = _mm256_add_epi32(s0, maddubs_block(w, bcast_u4(xu + j)));
+    _mm256_storeu_si256((__m256i *)(void *)(acc + i), remove_offset(s0, wsum + i));
+  }
+}
+
+DFX_AVX2 static void sparse_i8_u_avx2(int32_t *acc, const int8_t *w, const int32_t *wsum, const int32_t *idx,
+                                      const uint8_t *xu, int rows) {
+  for (int i = 0; i < rows; i += 8) {
+    int nblocks = *idx++;
+    __m256i s0 = _mm256_setzero_si256(), s1 = s0;
+    int b = 0;
+    for (; b + 4 <= nblocks; b += 4, idx += 4, w += 128) {
+      s0 = _mm256_add_epi32(s0, maddubs_block(w, bcast_u4(xu + idx[0])));
+      s1 = _mm256_add_epi32(s1, maddubs_block(w + 32, bcast_u4(xu + idx[1])));
+      s0 = _mm256_add_epi32(s0, maddubs_block(w + 64, bcast_u4(xu + idx[2])));
+      s1 = _mm256_add_epi32(s1, maddubs_block(w + 96, bcast_u4(xu + idx[3])));
+    }
+    for (; b < nblocks; b++, w += 32) s0 = _mm256_add_epi32(s0, maddubs_block(w, bcast_u4(xu + *idx++)));
+    _mm256_storeu_si256((__m256i *)(void *)(acc + i), remove_offset(_mm256_add_epi32(s0, s1), wsum + i));
+  }
+}
+
+/* ------------------------------------------------------------------ signed kernels */
 DFX_AVX2 static void dense_i8_avx2(int32_t *acc, const int8_t *w, const int8_t *x, int rows, int cols) {
   const size_t stride = (size_t)cols * 8;
   int i = 0;
@@ -117,6 +178,87 @@ DFX_AVX2 void dredfx_nn_dense_i16_avx2(int64_t *acc, const int16_t *w, const int
   }
 }
 
-const dredfx_nn_kernels dredfx_nn_kernels_avx2 = {dense_i8_avx2, sparse_i8_avx2, dredfx_nn_dense_i16_avx2};
+/* ------------------------------------------------------------------ quantization, requantization */
+/* _mm256_mulhrs_epi16(a, 127) = ((127 a >> 14) + 1) >> 1 = (127 a + 2^14) >> 15 = PSHR32(127 a, 15)
+ * (with 127 a = 2^15 q + r: both are q + (r >= 2^14)); +127 stays in int16, packus is exact. */
+DFX_AVX2 void dredfx_nn_quantize_u8_avx2(uint8_t *xu, const int16_t *a15, int n) {
+  const __m256i k127 = _mm256_set1_epi16(127);
+  int j = 0;
+  for (; j + 32 <= n; j += 32) {
+    const __m256i a0 = _mm256_loadu_si256((const __m256i *)(const void *)(a15 + j));
+    const __m256i a1 = _mm256_loadu_si256((const __m256i *)(const void *)(a15 + j + 16));
+    const __m256i u0 = _mm256_add_epi16(_mm256_mulhrs_epi16(a0, k127), k127);
+    const __m256i u1 = _mm256_add_epi16(_mm256_mulhrs_epi16(a1, k127), k127);
+    const __m256i p = _mm256_permute4x64_epi64(_mm256_packus_epi16(u0, u1), 0xd8);
+    _mm256_storeu_si256((__m256i *)(void *)(xu + j), p);
+  }
+  for (; j + 8 <= n; j += 8) {
+    const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(a15 + j));
+    const __m128i u = _mm_add_epi16(_mm_mulhrs_epi16(a, _mm256_castsi256_si128(k127)), _mm256_castsi256_si128(k127));
+    _mm_storel_epi64((__m128i *)(void *)(xu + j), _mm_packus_epi16(u, u));
+  }
+  for (; j < n; j++) xu[j] = (uint8_t)(((127 * a15[j] + 16384) >> 15) + 127);
+}
+
+/* PSHR64(v, s) per 64-bit lane, s in [1, 62], |v| <= 2^62 (a product of two int32). AVX2 has no
+ * variable arithmetic 64-bit shift: v + 2^(s-1) + 2^62 lies in [0, 2^64), so its logical shift is
+ * floor((v + 2^(s-1)) / 2^s) + 2^(62-s) exactly, and the offset is subtracted. */
+DFX_AVX2_INLINE __m256i pshr64(__m256i v, __m256i s) {
+  const __m256i one = _mm256_set1_epi64x(1), big = _mm256_set1_epi64x((int64_t)1 << 62);
+  const __m256i r = _mm256_add_epi64(_mm256_sllv_epi64(one, _mm256_sub_epi64(s, one)), big);
+  return _mm256_sub_epi64(_mm256_srlv_epi64(_mm256_add_epi64(v, r), s), _mm256_srlv_epi64(big, s));
+}
+
+/* SAT32 of the int64 lanes of we (outputs 0, 2, 4, 6) and wo (outputs 1, 3, 5, 7), in output
+ * order: a value fits int32 when its high half is the sign extension of its low half. */
+DFX_AVX2_INLINE __m256i sat32_pairs(__m256i we, __m256i wo) {
+  const __m256i lo = _mm256_blend_epi32(we, _mm256_slli_epi64(wo, 32), 0xaa);
+  const __m256i hi = _mm256_blend_epi32(_mm256_srli_epi64(we, 32), wo, 0xaa);
+  const __m256i fits = _mm256_cmpeq_epi32(hi, _mm256_srai_epi32(lo, 31));
+  const __m256i lim = _mm256_xor_si256(_mm256_srai_epi32(hi, 31), _mm256_set1_epi32(INT32_MAX));
+  return _mm256_castps_si256(
+      _mm256_blendv_ps(_mm256_castsi256_ps(lim), _mm256_castsi256_ps(lo), _mm256_castsi256_ps(fits)));
+}
+
+/* SAT32(a + b) per lane: on overflow (operands of one sign, sum of the other) the limit of a's sign. */
+DFX_AVX2_INLINE __m256i add_sat32(__m256i a, __m256i b) {
+  const __m256i sum = _mm256_add_epi32(a, b);
+  const __m256i ov = _mm256_andnot_si256(_mm256_xor_si256(a, b), _mm256_xor_si256(a, sum));
+  const __m256i lim = _mm256_xor_si256(_mm256_srai_epi32(a, 31), _mm256_set1_epi32(INT32_MAX));
+  return _mm256_castps_si256(
+      _mm256_blendv_ps(_mm256_castsi256_ps(sum), _mm256_castsi256_ps(lim), _mm256_castsi256_ps(ov)));
+}
+
+/* Shifts outside [1, 62] give hardware-defined garbage here (no UB) and are reported at the end. */
+DFX_AVX2 int dredfx_nn_requantize_avx2(int32_t *p16, const int32_t *acc, const int32_t *mult, const int32_t *shift,
+                                       const int32_t *bias, int n) {
+  const __m256i lo32 = _mm256_set1_epi64x(0xffffffff);
+  __m256i smin = _mm256_set1_epi32(1), smax = smin;
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(acc + i));
+    const __m256i m = _mm256_loadu_si256((const __m256i *)(const void *)(mult + i));
+    const __m256i s = _mm256_loadu_si256((const __m256i *)(const void *)(shift + i));
+    smin = _mm256_min_epi32(smin, s);
+    smax = _mm256_max_epi32(smax, s);
+    /* even lanes in place, odd lanes moved down; _mm256_mul_epi32 is the exact signed product */
+    const __m256i pe = pshr64(_mm256_mul_epi32(a, m), _mm256_and_si256(s, lo32));
+    const __m256i po = pshr64(_mm256_mul_epi32(_mm256_srli_epi64(a, 32), _mm256_srli_epi64(m, 32)),
+                              _mm256_srli_epi64(s, 32));
+    __m256i p = sat32_pairs(pe, po);
+    if (bias != NULL) p = add_sat32(p, _mm256_loadu_si256((const __m256i *)(const void *)(bias + i)));
+    _mm256_storeu_si256((__m256i *)(void *)(p16 + i), p);
+  }
+  const int bad = !_mm256_testz_si256(_mm256_or_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(1), smin),
+                                                      _mm256_cmpgt_epi32(smax, _mm256_set1_epi32(62))),
+                                      _mm256_set1_epi32(-1));
+  const int tail = dredfx_nn_requantize_c(p16 + i, acc + i, mult + i, shift + i, bias != NULL ? bias + i : NULL, n - i);
+  return bad ? -1 : tail;
+}
+
+const dredfx_nn_kernels dredfx_nn_kernels_avx2 = {dense_i8_avx2,            sparse_i8_avx2,
+                                                  dense_i8_u_avx2,          sparse_i8_u_avx2,
+                                                  dredfx_nn_dense_i16_avx2, dredfx_nn_quantize_u8_avx2,
+                                                  dredfx_nn_requantize_avx2};
 
 #endif

@@ -11,7 +11,12 @@
  * The accumulation wraps modulo 2^32, so the difference is exact whenever the true result fits in
  * int32, which kernels.h requires of every level (cols <= 131071). Each group of 4 products is at
  * most 4 * 255 * 128 in magnitude, far from int32's limits.
- * The int16 kernel is AVX2's (vpdpwssd would accumulate pair sums in int32 and could wrap).
+ * Offset kernels (dense_i8_u, sparse_i8_u; the engine's path for every model layer): the inputs
+ * arrive unsigned, xu = x + 127, and the layer's precomputed row sums remove the offset once per
+ * row, acc = sum w xu - 127 wsum: one vpdpbusd per block and nothing else (no per-block XOR, no
+ * second vpdpbusd), exact for any int8 weights (vpdpbusd does not saturate).
+ * The int16 kernel, quantization and requantization are AVX2's (vpdpwssd would accumulate pair
+ * sums in int32 and could wrap).
  * Compiled with target attributes; cpu.c selects these only when CPUID reports AVX-VNNI and the
  * CPU (and OS) have AVX2. */
 #include "nn/kernels.h"
@@ -24,8 +29,8 @@
 #define DFX_VNNI __attribute__((target("avx2,avxvnni")))
 #define DFX_VNNI_INLINE __attribute__((target("avx2,avxvnni"), always_inline)) static inline
 
-/* The 4 inputs at x (signed bytes) repeated in every lane. */
-DFX_VNNI_INLINE __m256i bcast_x4(const int8_t *x) {
+/* The 4 bytes at x (signed inputs or offset ones) repeated in every lane. */
+DFX_VNNI_INLINE __m256i bcast_x4(const void *x) {
   int32_t v;
   memcpy(&v, x, 4);
   return _mm256_set1_epi32(v);
@@ -93,7 +98,52 @@ DFX_VNNI static void sparse_i8_avxvnni(int32_t *acc, const int8_t *w, const int3
   }
 }
 
-const dredfx_nn_kernels dredfx_nn_kernels_avxvnni = {dense_i8_avxvnni, sparse_i8_avxvnni,
-                                                     dredfx_nn_dense_i16_avx2};
+/* s - 127 wsum for 8 rows, wrapping (the true result fits int32). */
+DFX_VNNI_INLINE __m256i remove_offset(__m256i s, const int32_t *wsum) {
+  const __m256i ws = _mm256_loadu_si256((const __m256i *)(const void *)wsum);
+  return _mm256_sub_epi32(s, _mm256_sub_epi32(_mm256_slli_epi32(ws, 7), ws));
+}
+
+/* One group of 8 rows at a time, its blocks streamed in memory order; four accumulators hide
+ * vpdpbusd's latency. */
+DFX_VNNI static void dense_i8_u_avxvnni(int32_t *acc, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
+                                        int rows, int cols) {
+  for (int i = 0; i < rows; i += 8) {
+    __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
+    int j = 0;
+    for (; j + 16 <= cols; j += 16, w += 128) {
+      s0 = _mm256_dpbusd_avx_epi32(s0, bcast_x4(xu + j), load_block(w));
+      s1 = _mm256_dpbusd_avx_epi32(s1, bcast_x4(xu + j + 4), load_block(w + 32));
+      s2 = _mm256_dpbusd_avx_epi32(s2, bcast_x4(xu + j + 8), load_block(w + 64));
+      s3 = _mm256_dpbusd_avx_epi32(s3, bcast_x4(xu + j + 12), load_block(w + 96));
+    }
+    for (; j < cols; j += 4, w += 32) s0 = _mm256_dpbusd_avx_epi32(s0, bcast_x4(xu + j), load_block(w));
+    const __m256i s = _mm256_add_epi32(_mm256_add_epi32(s0, s1), _mm256_add_epi32(s2, s3));
+    _mm256_storeu_si256((__m256i *)(void *)(acc + i), remove_offset(s, wsum + i));
+  }
+}
+
+DFX_VNNI static void sparse_i8_u_avxvnni(int32_t *acc, const int8_t *w, const int32_t *wsum, const int32_t *idx,
+                                         const uint8_t *xu, int rows) {
+  for (int i = 0; i < rows; i += 8) {
+    int nblocks = *idx++;
+    __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
+    int b = 0;
+    for (; b + 4 <= nblocks; b += 4, idx += 4, w += 128) {
+      s0 = _mm256_dpbusd_avx_epi32(s0, bcast_x4(xu + idx[0]), load_block(w));
+      s1 = _mm256_dpbusd_avx_epi32(s1, bcast_x4(xu + idx[1]), load_block(w + 32));
+      s2 = _mm256_dpbusd_avx_epi32(s2, bcast_x4(xu + idx[2]), load_block(w + 64));
+      s3 = _mm256_dpbusd_avx_epi32(s3, bcast_x4(xu + idx[3]), load_block(w + 96));
+    }
+    for (; b < nblocks; b++, w += 32) s0 = _mm256_dpbusd_avx_epi32(s0, bcast_x4(xu + *idx++), load_block(w));
+    const __m256i s = _mm256_add_epi32(_mm256_add_epi32(s0, s1), _mm256_add_epi32(s2, s3));
+    _mm256_storeu_si256((__m256i *)(void *)(acc + i), remove_offset(s, wsum + i));
+  }
+}
+
+const dredfx_nn_kernels dredfx_nn_kernels_avxvnni = {dense_i8_avxvnni,         sparse_i8_avxvnni,
+                                                     dense_i8_u_avxvnni,       sparse_i8_u_avxvnni,
+                                                     dredfx_nn_dense_i16_avx2, dredfx_nn_quantize_u8_avx2,
+                                                     dredfx_nn_requantize_avx2};
 
 #endif
