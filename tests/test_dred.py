@@ -336,7 +336,7 @@ def test_public_api():
     assert api.parse_dred(pkt, weights=STATS[1]).samples == 8400
     no_dred = refpacket.build_packet(15, 0, [bytes(10)])
     assert api.parse_dred(no_dred, weights=STATS[1]) is None
-    assert ref.parse_dred(no_dred, stats=STATS[1]) is None
+    assert ref.parse_dred(no_dred, weights=STATS[1]) is None
     with pytest.raises(InvalidPacketError):
         api.parse_dred(b"", weights=STATS[1])
 

@@ -3,7 +3,7 @@
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from dredfx import _ec
+from dredfx import ec as _ec
 from dredfx.errors import InvalidArgumentError
 from dredfx.ref import ec as ref
 

@@ -79,13 +79,14 @@ def stats():
     weights blob in Python, so that this file tests the payload layer and not the blob loader
     (imported from the libopus tree that interop-data.sh fetched when this machine has none)."""
     from dredfx import weights
+    from dredfx.ref import weights as refweights
     path = weights.default_path()
     if not os.path.exists(path):
         src = subprocess.run([os.path.join(ROOT, "scripts", "get-libopus.sh")],
                              stdout=subprocess.PIPE, text=True, check=True).stdout.strip()
         path = weights.import_weights(src)
     with open(path, "rb") as f:
-        return weights.unpack(f.read())
+        return refweights.unpack(f.read())
 
 
 def _f32(hexstr):

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dredfx import _packet as C
+from dredfx import packet as C
 from dredfx.errors import BufferTooSmallError, InvalidArgumentError, InvalidPacketError
 from dredfx.ref import packet as P
 
