@@ -233,6 +233,7 @@ def parse_dred(packet, max_dred_samples=48000, sampling_rate=48000, weights=None
     if not 0 < sampling_rate <= MAX_SAMPLING_RATE:
         raise InvalidArgumentError("sampling_rate must be in 1..%d, got %r"
                                    % (MAX_SAMPLING_RATE, sampling_rate), ERR_BAD_ARG)
+    packet = as_bytes(packet, "packet")
     st = stats_arrays(weights)
     payload, frame_offset = find_dred(packet)
     if payload is None:
