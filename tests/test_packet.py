@@ -191,8 +191,9 @@ def dred_exts():
 
 
 @pytest.mark.parametrize("mod", [C, P])
-def test_facts_sheet_repeat_form(mod):
-    # facts sheet 1.2: FD 12 <18> 04 12 <18> <20 bytes to the end>, made by libopus 1.6.1
+def test_libopus_repeat_form(mod):
+    # FD 12 <18> 04 12 <18> <20 bytes to the end>, made by libopus 1.6.1's
+    # opus_packet_extensions_generate
     exts = dred_exts()
     assert mod.generate_extensions(exts, 3) == FACTS_PADDING
     assert mod.parse_extensions(FACTS_PADDING, 3) == exts

@@ -29,7 +29,7 @@ def blob(source):
     return weights.build_blob(weights._read_source_files(source))
 
 
-# Per model: (arrays, payload bytes) measured on libopus 1.6.1 (facts sheet section 7.1).
+# Per model: (arrays, payload bytes) measured on libopus 1.6.1 (dnn/*_data.c, its dump_weights_blob).
 LIBOPUS_COUNTS = {"pitchdnn": (28, 74548), "fargan": (66, 872164), "plcmodel": (20, 478288),
                   "rdovaeenc": (105, 233960), "rdovaedec": (124, 315724), "lossgen": (20, 9444),
                   "stats": (8, 4800)}
@@ -60,7 +60,7 @@ def test_layer_table_matches_the_facts_sheet(blob):
     assert w.layers["dec_hidden_init"]["weights_int8"] is None
     assert (w.layers["dec_output"]["nb_inputs"], w.layers["dec_output"]["nb_outputs"]) == (576, 80)
     assert w.layers["conv2d_1"]["kind"] == "conv2d"
-    # FARGAN's GRUs ship a subias and no bias (facts sheet 6.2).
+    # FARGAN's GRUs ship a subias and no bias (dnn/fargan_data.c init_fargan).
     gru = [l for l in w.meta["layers"] if l["model"] == "fargan" and "gru" in l["name"]
            and l["weights_int8"] and l["bias"] is None]
     assert gru and all(l["subias"] for l in gru)
