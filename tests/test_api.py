@@ -359,3 +359,21 @@ def test_apt_mirror_is_read_from_the_sources(tmp_path):
 def test_opus_source_needs_no_apt_and_no_root():
     text = open(os.path.join(PKG, "opus_source.py")).read()
     assert "apt-get" not in text and "sudo" not in text and "subprocess" not in text
+
+
+def test_readme_python_snippet_runs(tmp_path, monkeypatch):
+    try:
+        __import__("dredfx.weights").weights.default()
+    except errors.WeightsError as e:
+        pytest.skip(str(e))
+    p = dred.DredPayload(q0=6, dq=3, qmax=15, dred_offset=4, nb_latents=3,
+                         latents_q=np.zeros((3, 25), np.int32))
+    bare = packet.build_packet(15, 0, [bytes(40)])
+    cbr = dred.attach_dred(bare, dred.encode_dred(p), length=120)
+    packet.write_opus_demo(str(tmp_path / "speech.bit"), [bare, b"", cbr, cbr])
+    text = open(os.path.join(ROOT, "README.md")).read().split("\n## Python\n")[1].split("\n## ")[0]
+    code = re.search(r"\n\n((?:    .*\n|\n)+?)\n[^ \n]", text).group(1)
+    monkeypatch.chdir(tmp_path)
+    scope = {}
+    exec("\n".join(l[4:] for l in code.splitlines()), scope)
+    assert len(scope["with_dred"]) == 2 and scope["again"] == scope["packet"] == cbr
