@@ -6,7 +6,6 @@ dredfx._weights.Weights, a mapping of libopus' stats arrays (dnn/dred_rdovae_sta
 or make_stats() of one of these for repeated calls."""
 cimport cython
 from libc.stdint cimport int32_t, uint8_t, INT32_MAX
-from libc.stdlib cimport free, malloc
 from libc.string cimport memset
 
 from cdredfx_dred cimport *
@@ -20,9 +19,6 @@ from dredfx._types import DredPayload
 EXTENSION_ID = DREDFX_DRED_EXTENSION_ID
 VERSION = DREDFX_DRED_VERSION
 PREFIX = bytes((ord("D"), DREDFX_DRED_VERSION))
-LATENT_DIM = DREDFX_DRED_LATENT_DIM
-STATE_DIM = DREDFX_DRED_STATE_DIM
-MAX_LATENTS = DREDFX_DRED_MAX_LATENTS
 
 # libopus' stats array name and size, per table of dredfx_dred_stats (in struct order).
 cdef tuple _STATS_NAMES = (
@@ -133,12 +129,9 @@ cdef int _from_payload(payload, dredfx_dred_payload *p) except -1:
         raise _errors.ArgumentTypeError("payload must be a DredPayload, not %s"
                                         % type(payload).__name__)
     memset(p, 0, sizeof(dredfx_dred_payload))
-    p.q0 = int_in(payload.q0, "payload.q0", -2**31, INT32_MAX)
-    p.dq = int_in(payload.dq, "payload.dq", -2**31, INT32_MAX)
-    p.qmax = int_in(payload.qmax, "payload.qmax", -2**31, INT32_MAX)
-    p.dred_offset = int_in(payload.dred_offset, "payload.dred_offset", -2**31, INT32_MAX)
-    p.dred_frame_offset = int_in(payload.dred_frame_offset, "payload.dred_frame_offset",
-                                 -2**31, INT32_MAX)
+    p.q0, p.dq, p.qmax, p.dred_offset, p.dred_frame_offset = [
+        int_in(getattr(payload, f), "payload." + f, -2**31, INT32_MAX)
+        for f in ("q0", "dq", "qmax", "dred_offset", "dred_frame_offset")]
     p.nb_latents = int_in(payload.nb_latents, "payload.nb_latents", 0, DREDFX_DRED_MAX_LATENTS)
     state = np.asarray(payload.state_q).reshape(-1)
     latents = np.asarray(payload.latents_q).reshape(-1, DREDFX_DRED_LATENT_DIM)
@@ -164,10 +157,8 @@ cdef int _from_payload(payload, dredfx_dred_payload *p) except -1:
 
 def level(q0, dq, qmax, i):
     """Quantizer level of chunk i (0 = newest)."""
-    return check(dredfx_dred_level(int_in(q0, "q0", -2**31, INT32_MAX),
-                                   int_in(dq, "dq", -2**31, INT32_MAX),
-                                   int_in(qmax, "qmax", -2**31, INT32_MAX),
-                                   int_in(i, "i", -2**31, INT32_MAX)), "level(q0, dq, qmax, i)")
+    a = [int_in(v, n, -2**31, INT32_MAX) for v, n in ((q0, "q0"), (dq, "dq"), (qmax, "qmax"), (i, "i"))]
+    return check(dredfx_dred_level(a[0], a[1], a[2], a[3]), "level(q0, dq, qmax, i)")
 
 
 def decode_payload(data, min_feature_frames=104, dred_frame_offset=0, weights=None):
@@ -274,16 +265,12 @@ def encode_payload(payload, weights=None, maxlen=None):
     cdef unsigned char *buf
     cdef int rc
     while True:
-        buf = <unsigned char *>malloc(size if size > 0 else 1)
-        if buf == NULL:
-            raise MemoryError()
-        try:
-            with nogil:
-                rc = dredfx_dred_encode(buf, size, &p, &st.c)
-            if rc >= 0:
-                return bytes(buf[:rc])
-        finally:
-            free(buf)
+        out = bytearray(max(size, 1))
+        buf = out
+        with nogil:
+            rc = dredfx_dred_encode(buf, size, &p, &st.c)
+        if rc >= 0:
+            return bytes(out[:rc])
         if rc != DREDFX_ERR_BUFFER_TOO_SMALL or maxlen is not None or size >= (1 << 30):
             check(rc, "encode_payload(payload, maxlen)")
         size *= 8
