@@ -210,7 +210,7 @@ def find_dred(packet):
     cdef int frame_offset, rc
     with nogil:
         rc = dredfx_dred_find(ptr, n, &payload, &payload_len, &frame_offset)
-    if check(rc, "find_dred") == 0:
+    if check(rc, "packet") == 0:
         return None, 0
     return raw[payload - ptr:payload - ptr + payload_len], frame_offset
 
@@ -241,7 +241,7 @@ def parse_dred(packet, max_dred_samples=48000, sampling_rate=48000, weights=None
     with nogil:
         rc = dredfx_dred_parse(ptr, n, mds, fs, &st.c, &p, &dred_end)
         found = dredfx_dred_find(ptr, n, &payload, &payload_len, &frame_offset) if rc >= 0 else 0
-    check(rc, "parse_dred(max_dred_samples, sampling_rate)")
+    check(rc, "packet")  # the arguments are checked above
     if found <= 0:
         return None
     data = raw[payload - ptr:payload - ptr + payload_len]

@@ -26,9 +26,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PKG = os.path.join(ROOT, "dredfx")
 
 
+# The dredfx under test (a build in the clone, or an install), for the subprocesses.
+PYTHONPATH = os.path.dirname(os.path.dirname(os.path.abspath(dredfx.__file__)))
+
+
 def run_python(code, **env):
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                       env={**os.environ, "PYTHONPATH": ROOT, **env})
+                       env={**os.environ, "PYTHONPATH": PYTHONPATH, **env})
     assert r.returncode == 0, r.stderr
     return r.stdout
 
@@ -36,12 +40,31 @@ def run_python(code, **env):
 # ---------------------------------------------------------------- independent twins
 
 REF_ALONE = r"""
-import glob, os, sys
+import importlib, importlib.machinery, os, sys
 import numpy as np
-compiled = sorted(os.path.basename(p).split(".")[0] for p in glob.glob("dredfx/_*.so"))
-assert {"_dred", "_ec", "_nn", "_packet", "_weights"} <= set(compiled), compiled
-for name in compiled:
+
+
+class NoExtensions:
+    # Refuses every compiled dredfx module, also one added after this test was written.
+    def find_spec(self, name, path, target=None):
+        if name.startswith("dredfx."):
+            for finder in sys.meta_path[1:]:
+                spec = finder.find_spec(name, path, target) if hasattr(finder, "find_spec") else None
+                if spec is not None:
+                    if isinstance(spec.loader, importlib.machinery.ExtensionFileLoader):
+                        raise ImportError("compiled module %s blocked" % name)
+                    return None
+        return None
+
+
+sys.meta_path.insert(0, NoExtensions())
+for name in ("_dred", "_ec", "_nn", "_packet", "_weights"):
     sys.modules["dredfx." + name] = None   # importing any of them now fails
+    try:
+        importlib.import_module("dredfx." + name)
+        raise AssertionError(name + " was not blocked")
+    except ImportError:
+        pass
 from dredfx.ref import dred, ec, nn, packet, weights
 # Range coder: values and raw bits round trip.
 enc = ec.Encoder(64)
@@ -258,7 +281,7 @@ def test_help_lists_every_subcommand_with_a_line():
 def test_demo_refuses_a_loss_outside_0_to_100(loss):
     r = subprocess.run([sys.executable, "-m", "dredfx", "demo", "--opus-build", "/nonexistent",
                         "--loss", loss], cwd=ROOT, capture_output=True, text=True,
-                       env={**os.environ, "PYTHONPATH": ROOT})
+                       env={**os.environ, "PYTHONPATH": PYTHONPATH})
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "argument --loss:" in r.stderr
 
@@ -274,7 +297,7 @@ def test_weights_import_of_a_file_that_is_no_tarball_is_one_clear_line(tmp_path)
     bad.write_bytes(b"not a tarball\n" * 10)
     r = subprocess.run([sys.executable, "-m", "dredfx", "weights", "import", "--source", str(bad),
                         "--dest", str(tmp_path / "w.bin")], cwd=ROOT, capture_output=True,
-                       text=True, env={**os.environ, "PYTHONPATH": ROOT})
+                       text=True, env={**os.environ, "PYTHONPATH": PYTHONPATH})
     assert r.returncode == 1 and "Traceback" not in r.stderr
     err = [l for l in r.stderr.splitlines() if "error" in l]
     assert len(err) == 1 and "neither a tar archive nor an opus 1.6.1 source tree" in err[0]
@@ -324,7 +347,7 @@ def test_weights_import_from_a_fake_pool_fails_cleanly(pool, tmp_path):
     (folder / opus_source.DSC).write_bytes(b"wrong")
     r = subprocess.run([sys.executable, "-m", "dredfx", "weights", "import"], cwd=ROOT,
                        capture_output=True, text=True,
-                       env={**os.environ, "PYTHONPATH": ROOT, "DREDFX_DEBIAN_MIRROR": mirror,
+                       env={**os.environ, "PYTHONPATH": PYTHONPATH, "DREDFX_DEBIAN_MIRROR": mirror,
                             "DREDFX_CACHE": str(tmp_path / "cache")})
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert "%s/%s/%s has SHA-256" % (mirror, opus_source.POOL, opus_source.DSC) in r.stderr
