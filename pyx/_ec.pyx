@@ -57,10 +57,31 @@ cdef const uint16_t *_u16(object t):
     return &view[0]
 
 
-cdef class Encoder:
+cdef tuple _interval(fl, fh, ft):
+    """(fl, fh, ft) checked: 1 <= ft <= 2^16, fl < fh <= ft."""
+    ft = int_in(ft, "ft", 1, MAX_FT)
+    fh = int_in(fh, "fh", 1, ft)
+    return int_in(fl, "fl", 0, fh - 1), fh, ft
+
+
+cdef class _Coder:
+    """What the encoder and the decoder share: the C state, its error flag and bit counts."""
+    cdef dredfx_ec ec
+
+    @property
+    def error(self):
+        return self.ec.error
+
+    def tell(self):
+        return dredfx_ec_tell(&self.ec)
+
+    def tell_frac(self):
+        return dredfx_ec_tell_frac(&self.ec)
+
+
+cdef class Encoder(_Coder):
     """Range encoder over a buffer of `size` bytes: range-coded bytes from the front, raw bits
     (enc_bits) from the back, merged by done()."""
-    cdef dredfx_ec ec
     cdef unsigned char *buf
     cdef uint32_t size
 
@@ -89,23 +110,11 @@ cdef class Encoder:
         return self.buf[:self.ec.storage]
 
     @property
-    def error(self):
-        return self.ec.error
-
-    @property
     def storage(self):
         return self.ec.storage
 
-    def tell(self):
-        return dredfx_ec_tell(&self.ec)
-
-    def tell_frac(self):
-        return dredfx_ec_tell_frac(&self.ec)
-
     def encode(self, fl, fh, ft):
-        ft = int_in(ft, "ft", 1, MAX_FT)
-        fh = int_in(fh, "fh", 1, ft)
-        fl = int_in(fl, "fl", 0, fh - 1)
+        fl, fh, ft = _interval(fl, fh, ft)
         dredfx_ec_encode(&self.ec, fl, fh, ft)
 
     def encode_bin(self, fl, fh, bits):
@@ -149,24 +158,13 @@ cdef class Encoder:
         dredfx_ec_enc_done(&self.ec)
 
 
-cdef class Decoder:
+cdef class Decoder(_Coder):
     """Range decoder over `data`; reads past either end give zero bytes."""
-    cdef dredfx_ec ec
     cdef bytes data
 
     def __cinit__(self, data):
         self.data = bytes_in(data, "data")
         dredfx_ec_dec_init(&self.ec, <const unsigned char *>self.data, len(self.data))
-
-    @property
-    def error(self):
-        return self.ec.error
-
-    def tell(self):
-        return dredfx_ec_tell(&self.ec)
-
-    def tell_frac(self):
-        return dredfx_ec_tell_frac(&self.ec)
 
     def decode(self, ft):
         return dredfx_ec_decode(&self.ec, int_in(ft, "ft", 1, MAX_FT))
@@ -175,9 +173,7 @@ cdef class Decoder:
         return dredfx_ec_decode_bin(&self.ec, int_in(bits, "bits", 0, MAX_FTB))
 
     def update(self, fl, fh, ft):
-        ft = int_in(ft, "ft", 1, MAX_FT)
-        fh = int_in(fh, "fh", 1, ft)
-        fl = int_in(fl, "fl", 0, fh - 1)
+        fl, fh, ft = _interval(fl, fh, ft)
         dredfx_ec_dec_update(&self.ec, fl, fh, ft)
 
     def dec_bit_logp(self, logp):
