@@ -1,6 +1,7 @@
 """Pure-Python reader of the dredfx weight blob (docs/weights-blob.md), twin of the C loader
 (c/src/weights/weights.c): the same checks, the arrays as read-only NumPy views. The reference
 models get their arrays here, with NumPy alone."""
+import functools
 import os
 import struct
 import zlib
@@ -64,12 +65,7 @@ def load(path=None):
         return unpack(f.read())
 
 
-_default = None
-
-
+@functools.lru_cache(maxsize=None)
 def default():
     """The imported blob's arrays, read once per process."""
-    global _default
-    if _default is None:
-        _default = load()
-    return _default
+    return load()
