@@ -1,18 +1,23 @@
 """dredfx: bit-exact fixed-point Opus DRED (libopus 1.6.1 model and bitstream).
 
-The C library does the work (dredfx._core); dredfx.ref holds the pure-Python/NumPy reference.
+Public modules: dredfx.ec (range coder), dredfx.packet (Opus packets and padding extensions),
+dredfx.dred (DRED payloads), dredfx.weights (the libopus 1.6.1 weights); dredfx.ref holds the
+pure-Python / NumPy reference of each layer, which runs without the compiled modules.
 """
-from .errors import (BufferTooSmallError, CpuLevelError, DredfxError, InvalidArgumentError,
-                     InvalidPacketError, WeightsError)
+from .errors import (ArgumentTypeError, BufferTooSmallError, CpuLevelError, DredfxError,
+                     InvalidArgumentError, InvalidPacketError, WeightsError)
 
-__all__ = ["BufferTooSmallError", "CpuLevelError", "DredfxError", "InvalidArgumentError",
-           "InvalidPacketError", "WeightsError", "parse_dred"]
+__all__ = ["ArgumentTypeError", "BufferTooSmallError", "CpuLevelError", "DredfxError",
+           "InvalidArgumentError", "InvalidPacketError", "WeightsError", "parse_dred"]
 
 __version__ = "0.1.0"
 LIBOPUS_VERSION = "1.6.1"
 
 
-def parse_dred(packet, max_dred_samples=48000, sampling_rate=48000, weights=None):
-    """The DRED of an Opus packet, as libopus 1.6.1's opus_dred_parse reads it (dredfx.dred)."""
-    from .dred import parse_dred as _parse
-    return _parse(packet, max_dred_samples, sampling_rate, weights)
+def __getattr__(name):
+    # dredfx.parse_dred is dredfx.dred.parse_dred, loaded on first use so that `import dredfx`
+    # (and dredfx.ref) loads no compiled module.
+    if name == "parse_dred":
+        from .dred import parse_dred
+        return parse_dred
+    raise AttributeError("module 'dredfx' has no attribute %r" % name)

@@ -5,14 +5,14 @@ dredfx parses the DRED every packet carries and plots it; the same stream with t
 removed by dredfx's packet layer is the no-DRED baseline; both are decoded (by libopus' receiver
 for now: dredfx's fixed-point receiver comes with the models) and scored with PESQ-WB.
 """
+import argparse
 import os
-import struct
 import subprocess
-import sys
 
 import numpy as np
 
-from . import cli, errors
+from . import errors, report
+from .packet import build_packet, parse_packet, read_opus_demo, write_opus_demo
 
 DEFAULT_CLIP = "/usr/share/asterisk/sounds/en_US_f_Allison/demo-congrats.g722"
 ENCODER_DELAY = 104  # samples at 16 kHz that opus_demo -d keeps at the start (no look-ahead removal)
@@ -34,23 +34,15 @@ def load_clip(path, out_sw):
     return np.fromfile(out_sw, dtype=np.int16)
 
 
-def write_opus_demo_bitstream(path, packets):
-    with open(path, "wb") as f:
-        for p in packets:
-            f.write(struct.pack(">II", len(p), 0))
-            f.write(p)
-
-
 def strip_dred(packets):
     """The same packets without their padding (and so without DRED), rebuilt by dredfx."""
-    from . import _packet
     out = []
     for p in packets:
         if not p:
             out.append(p)
             continue
-        info = _packet.parse_packet(p)
-        out.append(_packet.build_packet(info.config, info.stereo, info.frames) if info.padding else p)
+        info = parse_packet(p)
+        out.append(build_packet(info.config, info.stereo, info.frames) if info.padding else p)
     return out
 
 
@@ -64,6 +56,9 @@ def pesq_wb(ref, deg):
 
 
 def run(opus_build, clip=DEFAULT_CLIP, bitrate=32000, loss=20, outdir="out"):
+    """Runs the job and returns the PESQ-WB scores {"with DRED": .., "without DRED": ..}."""
+    if not 0 <= loss < 100:
+        raise errors.InvalidArgumentError("loss must be a percentage in [0, 100), got %r" % loss)
     os.makedirs(outdir, exist_ok=True)
     opus_demo = os.path.join(opus_build, "opus_demo")
     if not os.access(opus_demo, os.X_OK):
@@ -76,9 +71,9 @@ def run(opus_build, clip=DEFAULT_CLIP, bitrate=32000, loss=20, outdir="out"):
     bit = os.path.join(outdir, "dred.bit")
     _run([opus_demo, "-e", "voip", "16000", "1", str(bitrate), "-loss", str(loss), "-dred", "100",
           "-enc_loss", sw, bit])
-    packets = cli.read_opus_demo_bitstream(bit)
-    rows = cli.inspect_packets(packets, 16000)
-    s = cli.summarize(rows)
+    packets = read_opus_demo(bit)
+    rows = report.inspect_packets(packets, 16000)
+    s = report.summarize(rows)
     print("libopus 1.6.1 encoder: %d packets at %d b/s, %d dropped (%.1f %% loss), %d carry DRED"
           % (s["packets"], bitrate, s["lost_marked"], 100.0 * s["lost_marked"] / max(1, s["packets"]),
              s["with_dred"]))
@@ -86,7 +81,7 @@ def run(opus_build, clip=DEFAULT_CLIP, bitrate=32000, loss=20, outdir="out"):
         print("dredfx parse: DRED %.1f bytes per packet, reach %.0f ms on average (max %.0f), q0 %s"
               % (s["mean_dred_bytes"], s["mean_covered_ms"], s["max_covered_ms"], s["q0_values"]))
     nodred = os.path.join(outdir, "nodred.bit")
-    write_opus_demo_bitstream(nodred, strip_dred(packets))
+    write_opus_demo(nodred, strip_dred(packets))
     scores = {}
     for name, stream in (("with DRED", bit), ("without DRED", nodred)):
         out = os.path.join(outdir, name.replace(" ", "_") + ".sw")
@@ -100,25 +95,34 @@ def run(opus_build, clip=DEFAULT_CLIP, bitrate=32000, loss=20, outdir="out"):
         os.path.basename(clip), bitrate, loss,
         *("%.2f" % scores[k] if scores[k] is not None else "n/a" for k in ("with DRED", "without DRED")))
     try:
-        cli.plot(rows, png, title)
+        report.plot(rows, png, title)
         print("plot: %s" % png)
     except ImportError:
         print("plot skipped: pip install matplotlib")
     return scores
 
 
-def main(argv=None):
-    import argparse
-    p = argparse.ArgumentParser(prog="dredfx demo", description=__doc__.split("\n")[0])
-    p.add_argument("--opus-build", required=True, help="libopus 1.6.1 build folder (opus_demo)")
-    p.add_argument("--clip", default=DEFAULT_CLIP)
-    p.add_argument("--bitrate", type=int, default=32000)
-    p.add_argument("--loss", type=int, default=20, help="packet loss in percent")
-    p.add_argument("--out", default="out")
-    a = p.parse_args(argv)
+def _loss(text):
+    """argparse type of --loss: a percentage in [0, 100)."""
     try:
-        run(a.opus_build, a.clip, a.bitrate, a.loss, a.out)
-    except errors.DredfxError as e:
-        print("dredfx demo: error: %s" % e, file=sys.stderr)
-        return 1
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("not an integer: %r" % text) from None
+    if not 0 <= v < 100:
+        raise argparse.ArgumentTypeError("must be in [0, 100) percent, got %d" % v)
+    return v
+
+
+def add_arguments(p):
+    """The options of `dredfx demo` (dredfx.cli)."""
+    p.add_argument("--opus-build", required=True, help="libopus 1.6.1 build folder (opus_demo)")
+    p.add_argument("--clip", default=DEFAULT_CLIP, help="speech clip (any format ffmpeg reads)")
+    p.add_argument("--bitrate", type=int, default=32000, help="bits per second (default 32000)")
+    p.add_argument("--loss", type=_loss, default=20,
+                   help="packets dropped, in percent, 0 <= loss < 100 (default 20)")
+    p.add_argument("--out", default="out", help="output folder (default out)")
+
+
+def cmd_demo(a):
+    run(a.opus_build, a.clip, a.bitrate, a.loss, a.out)
     return 0

@@ -1,43 +1,38 @@
-"""DRED payload API (C library through dredfx._dred; dredfx.ref.dred is the pure-Python twin).
+"""DRED payloads of Opus packets, as libopus 1.6.1 reads and writes them (the C library; the
+pure-Python twin is dredfx.ref.dred).
 
-parse_dred finds and decodes the DRED extension of an Opus packet as libopus 1.6.1's
-opus_dred_parse does; encode_dred range-codes a DredPayload as libopus' encoder does;
-build_dred_extension adds the 'D', 12 prefix of the padding extension (ID 126); attach_dred
-puts it into an Opus packet as libopus' encoder does.
+parse_dred finds and decodes the DRED extension of an Opus packet as libopus' opus_dred_parse
+does; encode_dred range-codes a DredPayload as libopus' encoder does (dnn/dred_encoder.c);
+build_dred_extension adds the 'D', 12 prefix of the padding extension (ID 126); attach_dred puts
+it into an Opus packet as libopus' encoder does.
+
+weights, in every function: None (the imported blob, `dredfx weights import`), a
+dredfx.weights.Weights, a mapping of libopus' stats arrays (dnn/dred_rdovae_stats_data.c names),
+or make_stats(...) of one of these, converted once for many calls.
 """
-from . import _dred
-from .ref.dred import EXTENSION_ID, PREFIX, DredPayload
+import numpy as _np
 
-__all__ = ["DredPayload", "EXTENSION_ID", "parse_dred", "decode_payload", "decode_coded",
-           "encode_dred",
-           "build_dred_extension", "attach_dred", "dequantize", "dequantize_q16", "level",
-           "Encoder", "compute_dred_bitrate"]
+from . import _dred, _packet, _rdoenc
+from .errors import ERR_BAD_ARG, InvalidArgumentError
+from ._types import DredPayload, as_bytes
 
+EXTENSION_ID = _dred.EXTENSION_ID
+VERSION = _dred.VERSION
+PREFIX = _dred.PREFIX
 
-def parse_dred(packet, max_dred_samples=48000, sampling_rate=48000, weights=None,
-               coded_chunks=False):
-    """The packet's DredPayload, or None when it carries no DRED.
+__all__ = ["DredPayload", "EXTENSION_ID", "PREFIX", "VERSION", "parse_dred", "decode_payload",
+           "decode_coded", "encode_dred", "build_dred_extension", "attach_dred", "dequantize",
+           "dequantize_q16", "level", "make_stats", "Encoder", "compute_dred_bitrate"]
 
-    payload.samples is opus_dred_parse's return value (audio covered, in samples at
-    sampling_rate) and payload.dred_end its dred_end. Raises InvalidPacketError where libopus
-    returns OPUS_INVALID_PACKET (a malformed packet, or a malformed extension before the DRED
-    one). weights: a dredfx.weights object, a mapping of the libopus stats arrays, or None for
-    dredfx.weights.default().
-
-    coded_chunks: the latents are every chunk the encoder coded (see decode_coded), also those
-    that libopus' stop rule or max_dred_samples leave out; nb_latents, levels, ec_bits and
-    reproduced follow them, while samples and dred_end stay what opus_dred_parse returns."""
-    p = _dred.parse_dred(packet, max_dred_samples, sampling_rate, weights)
-    if p is None or not coded_chunks:
-        return p
-    _, c = _dred.decode_coded(p.payload, p.dred_frame_offset, weights)
-    for name in ("nb_latents", "ec_bits", "latents_q", "levels", "latents", "reproduced"):
-        setattr(p, name, getattr(c, name))
-    return p
+parse_dred = _dred.parse_dred
+make_stats = _dred.make_stats
+level = _dred.level
+dequantize_q16 = _dred.dequantize_q16
 
 
 def decode_payload(data, min_feature_frames=104, dred_frame_offset=0, weights=None):
-    """Decodes range-coded payload bytes (after 'D', 12) into a DredPayload."""
+    """Decodes range-coded payload bytes (after 'D', 12) into a DredPayload, as libopus'
+    dred_ec_decode does for min_feature_frames."""
     return _dred.decode_payload(data, min_feature_frames, dred_frame_offset, weights)
 
 
@@ -52,7 +47,7 @@ def decode_coded(data, dred_frame_offset=0, weights=None):
 
 def encode_dred(payload, weights=None, maxlen=None):
     """The range-coded payload (without the 'D', 12 prefix), byte-identical to libopus' encoder
-    for the same values."""
+    for the same values. maxlen: at most that many bytes (BufferTooSmallError past it)."""
     return _dred.encode_payload(payload, weights, maxlen)
 
 
@@ -60,8 +55,8 @@ def build_dred_extension(payload, weights=None):
     """The ID-126 extension payload: 'D', 12 and the range-coded bytes. payload: a DredPayload
     or already encoded bytes."""
     if isinstance(payload, DredPayload):
-        payload = encode_dred(payload, weights)
-    return PREFIX + bytes(payload)
+        return PREFIX + encode_dred(payload, weights)
+    return PREFIX + as_bytes(payload, "payload")
 
 
 def attach_dred(packet, payload, length=None, weights=None):
@@ -69,7 +64,6 @@ def attach_dred(packet, payload, length=None, weights=None):
     as libopus 1.6.1's encoder places it (opus_packet_pad_impl): before the packet's own
     extensions; with length, padded to exactly that many bytes (libopus' CBR packets), else the
     shortest packet. payload: a DredPayload or encoded bytes (without 'D', 12)."""
-    from . import _packet
     ext = build_dred_extension(payload, weights)
     return _packet.pad_packet(packet, [(EXTENSION_ID, 0, ext)], length=length)
 
@@ -79,30 +73,13 @@ def dequantize(payload, weights=None):
     return _dred.dequantize(payload, weights)
 
 
-def dequantize_q16(payload, weights=None):
-    """The C library's Q16 values: (state int32[50], latents int32[26, 26]), saturated at
-    +-(2^31 - 1) where |q * 256 / scale| reaches 32768 (the Q16 format's range)."""
-    return _dred.dequantize_q16(payload, weights)
-
-
-def level(q0, dq, qmax, i):
-    """Quantizer level of chunk i (0 = newest)."""
-    return _dred.level(q0, dq, qmax, i)
-
-
 # ---------------------------------------------------------------- encoder (dredfx._rdoenc)
-import numpy as _np
-
-from . import _rdoenc
-from .errors import InvalidArgumentError
-
-
 def compute_dred_bitrate(sampling_rate, bitrate, loss_perc, frame_ms=20, duration_ms=1040,
                          inband_fec=False):
     """libopus 1.6.1 compute_dred_bitrate's decisions for these encoder settings:
     dict(q0, dq, qmax, target_chunks, dred_bitrate), its float arithmetic reproduced exactly."""
     if duration_ms % 10:
-        raise InvalidArgumentError("duration_ms must be a multiple of 10", -1)
+        raise InvalidArgumentError("duration_ms must be a multiple of 10", ERR_BAD_ARG)
     frame_size = sampling_rate * frame_ms // 1000
     return _rdoenc.compute_bitrate(sampling_rate, bitrate, loss_perc, inband_fec, frame_size,
                                    duration_ms // 10)
@@ -156,11 +133,12 @@ class Encoder:
         """The packet's DRED payload bytes (without 'D', 12), or None."""
         f = _np.asarray(features, dtype=_np.float64)
         if f.shape != (self.frames, 20):
-            raise InvalidArgumentError("features: shape %s, expected (%d, 20)" % (f.shape, self.frames), -1)
+            raise InvalidArgumentError("features: shape %s, expected (%d, 20)" % (f.shape, self.frames),
+                                       ERR_BAD_ARG)
         if not _np.isfinite(f).all():
-            raise InvalidArgumentError("features: NaN or infinite values", -1)
+            raise InvalidArgumentError("features: NaN or infinite values", ERR_BAD_ARG)
         if active not in (0, 1, True, False):
-            raise InvalidArgumentError("active must be 0 or 1", -1)
+            raise InvalidArgumentError("active must be 0 or 1", ERR_BAD_ARG)
         q16 = _np.round(_np.clip(f, -32767.0, 32767.0) * 65536).astype(_np.int32)
         data, fields = self._enc.packet_q16(q16, bool(active), room)
         self.last_payload = None if data is None else DredPayload(payload=data, **fields)

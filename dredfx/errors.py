@@ -1,4 +1,19 @@
-"""dredfx's exception family. The C error codes (c/include/dredfx.h) map onto these classes."""
+"""dredfx's exception family and the C error codes (c/include/dredfx.h, enum dredfx_error) as the
+pure-Python twins raise them. The compiled modules map the C enum onto these classes by name
+(pyx/common.pxi); tests/test_errors.py checks that the values below are the header's."""
+
+ERR_BAD_ARG = -1
+ERR_BUFFER_TOO_SMALL = -2
+ERR_PACKET_EMPTY = -40
+ERR_PACKET_CBR_SIZE = -41
+ERR_PACKET_LENGTH = -42
+ERR_PACKET_FRAME_SIZE = -43
+ERR_PACKET_FRAME_COUNT = -44
+ERR_PACKET_PADDING = -45
+ERR_EXT_FRAME_INDEX = -46
+ERR_EXT_OVERRUN = -47
+ERR_WEIGHTS_MISSING = -63
+ERR_WEIGHTS_SHAPE = -64
 
 
 class DredfxError(Exception):
@@ -10,7 +25,15 @@ class DredfxError(Exception):
 
 
 class InvalidArgumentError(DredfxError, ValueError):
-    """A parameter is out of range (C: DREDFX_ERR_BAD_ARG)."""
+    """A parameter is out of range (C: DREDFX_ERR_BAD_ARG). The message names the parameter."""
+
+
+class ArgumentTypeError(InvalidArgumentError, TypeError):
+    """A parameter of the wrong type, e.g. an int where packet bytes are expected (C:
+    DREDFX_ERR_BAD_ARG). Also a TypeError."""
+
+    def __init__(self, message, code=ERR_BAD_ARG):
+        super().__init__(message, code)
 
 
 class BufferTooSmallError(DredfxError):
@@ -18,29 +41,14 @@ class BufferTooSmallError(DredfxError):
 
 
 class InvalidPacketError(DredfxError, ValueError):
-    """A malformed Opus packet or padding extension (RFC 6716 section 3.4; C: -4, -40..-47)."""
+    """A malformed Opus packet or padding extension (RFC 6716 section 3.4; C:
+    DREDFX_ERR_INVALID_PACKET and every DREDFX_ERR_PACKET_* / DREDFX_ERR_EXT_* code)."""
 
 
 class WeightsError(DredfxError):
-    """Weights missing, corrupt, of the wrong version or of another model (C: -60..-64)."""
+    """Weights missing, corrupt, of the wrong version or of another model (C:
+    DREDFX_ERR_WEIGHTS_*)."""
 
 
 class CpuLevelError(DredfxError):
     """A forced CPU level is not available on this machine (C: DREDFX_ERR_CPU_UNSUPPORTED)."""
-
-
-def from_code(code, message):
-    """The exception instance for a negative C error code."""
-    if code == -1:
-        cls = InvalidArgumentError
-    elif code == -2:
-        cls = BufferTooSmallError
-    elif code == -4 or -47 <= code <= -40:
-        cls = InvalidPacketError
-    elif -64 <= code <= -60:
-        cls = WeightsError
-    elif code == -80:
-        cls = CpuLevelError
-    else:
-        cls = DredfxError
-    return cls(message, code)

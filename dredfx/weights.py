@@ -1,10 +1,12 @@
-"""libopus 1.6.1 weights -> dredfx weight blob (format: docs/weights-blob.md).
+"""libopus 1.6.1 weights -> dredfx weight blob (format: docs/weights-blob.md), and the blob for
+the compiled modules.
 
 Import: the model data files (dnn/*_data.c) are read from the libopus 1.6.1 source (Debian's
 source package, or a release tarball / source tree the user names), checked against their known
 SHA-256 sums, parsed with our own parser, and written, deterministically, as one blob in the
 per-user cache folder. Loading checks the blob's SHA-256 against the one recorded at import and
-hands it to the C loader, which checks every bound.
+hands it to the C loader, which checks every bound (dredfx.ref.weights is the pure-Python
+reader, for the reference).
 """
 import hashlib
 import io
@@ -29,8 +31,6 @@ NAME_LEN = 44
 META_NAME = "dredfx.meta"
 
 # Element types of the blob (c/include/dredfx.h DREDFX_WT_*).
-TYPES = {1: np.dtype("<f4"), 2: np.dtype("<i4"), 3: np.dtype("i1"), 4: np.dtype("u1"),
-         5: np.dtype("<i2")}
 TYPE_OF = {np.dtype("<f4"): 1, np.dtype("<i4"): 2, np.dtype("i1"): 3, np.dtype("u1"): 4,
            np.dtype("<i2"): 5}
 
@@ -191,11 +191,17 @@ def _read_source_files(source):
             with open(p, "rb") as f:
                 out[rel] = f.read()
         return out
-    with tarfile.open(source) as tf:
-        for member in tf.getmembers():
-            rel = member.name.split("/", 1)[-1]
-            if rel in MODEL_FILES and member.isfile():
-                out[rel] = tf.extractfile(member).read()
+    try:
+        with tarfile.open(source) as tf:
+            for member in tf.getmembers():
+                rel = member.name.split("/", 1)[-1]
+                if rel in MODEL_FILES and member.isfile():
+                    out[rel] = tf.extractfile(member).read()
+    except tarfile.TarError:
+        raise WeightsError("%s is neither a tar archive nor an opus %s source tree: name the "
+                           "release tarball (opus-%s.tar.gz, or Debian's %s) or its unpacked "
+                           "folder" % (source, opus_source.VERSION, opus_source.VERSION,
+                                       opus_source.ORIG_TARBALL)) from None
     missing = sorted(set(MODEL_FILES) - set(out))
     if missing:
         raise WeightsError("%s is missing %s" % (source, ", ".join(missing)))
@@ -271,45 +277,8 @@ def pack(records):
     return header + payload
 
 
-def unpack(blob):
-    """Blob bytes -> {name: numpy array (read-only view)}; raises WeightsError on any fault.
-    The C loader (dredfx._weights) applies the same checks; this twin serves the float reference."""
-    if len(blob) < HEADER_SIZE or blob[:8] != MAGIC:
-        raise WeightsError("not a dredfx weights blob (bad magic)")
-    version, n, total, crc = struct.unpack_from("<IIII", blob, 8)
-    if version != FORMAT_VERSION:
-        raise WeightsError("weights blob format version %d, this dredfx reads %d: re-run "
-                           "`dredfx weights import`" % (version, FORMAT_VERSION))
-    if total > len(blob):
-        raise WeightsError("weights blob truncated (%d of %d bytes)" % (len(blob), total))
-    if total != len(blob):
-        raise WeightsError("weights blob has %d bytes after its end" % (len(blob) - total))
-    mv = memoryview(blob)
-    if zlib.crc32(mv[24:total]) != crc:
-        raise WeightsError("weights blob checksum mismatch (corrupt file)")
-    out, pos = {}, HEADER_SIZE
-    for _ in range(n):
-        if pos + 64 > total:
-            raise WeightsError("weights blob truncated in a record header")
-        rawname = bytes(mv[pos:pos + NAME_LEN])
-        typ, count, nbytes, r0, r1 = struct.unpack_from("<IIIII", blob, pos + NAME_LEN)
-        name = rawname.split(b"\0", 1)[0].decode("ascii", "replace")
-        printable = all(33 <= c <= 126 for c in rawname.split(b"\0", 1)[0])
-        if typ not in TYPES or r0 or r1 or not name or b"\0" not in rawname or not printable:
-            raise WeightsError("weights blob: bad record header at offset %d" % pos)
-        if nbytes != count * TYPES[typ].itemsize or pos + 64 + nbytes > total:
-            raise WeightsError("weights blob: record %s runs past the end" % name)
-        if name in out:
-            raise WeightsError("weights blob: duplicate array %s" % name)
-        out[name] = np.frombuffer(blob, dtype=TYPES[typ], count=count, offset=pos + 64)
-        pos += 64 + nbytes + (-nbytes % 64)
-    if pos != total:
-        raise WeightsError("weights blob: %d bytes after the last record" % (total - pos))
-    return out
-
-
 def default_path():
-    return os.path.join(opus_source.cache_dir(), "weights", "dredfx-weights-libopus-1.6.1.bin")
+    return opus_source.weights_blob_path()
 
 
 def import_weights(source=None, dest=None):
@@ -345,8 +314,9 @@ def import_weights(source=None, dest=None):
 
 
 class Weights:
-    """A loaded blob: .arrays (name -> read-only numpy array), .meta (layers, source),
-    .core (the C-side view, dredfx._weights.Weights), .path, .sha256."""
+    """A loaded blob, parsed once by the C loader: .core (dredfx._weights.Weights, what the
+    compiled modules use), .arrays (name -> read-only NumPy view into it), .meta (layers, source),
+    .path, .sha256."""
 
     def __init__(self, blob, path=None):
         from . import _weights
@@ -354,7 +324,7 @@ class Weights:
         self.path = path
         self.sha256 = hashlib.sha256(self.blob).hexdigest()
         self.core = _weights.Weights(self.blob)
-        self.arrays = unpack(self.blob)
+        self.arrays = self.core.as_dict()
         self.meta = json.loads(self.arrays[META_NAME].tobytes().decode())
         self.layers = {l["name"]: l for l in self.meta["layers"]}
 

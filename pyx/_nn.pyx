@@ -2,7 +2,7 @@
 # (for equality tests between levels), and the primitives on layers given as the converted integer
 # arrays of dredfx.fixedpoint. Arrays in must have the exact dtype (no silent casts); arrays out are
 # new NumPy arrays. Q formats: docs/fixed-point.md.
-include "errors.pxi"
+include "common.pxi"
 
 import numpy as np
 
@@ -46,18 +46,7 @@ def cpu_level_name(int level):
 
 
 cdef object _bad(msg):
-    return _errors.InvalidArgumentError(msg, -1)
-
-
-cdef object _array(object a, object dtype, Py_ssize_t size, str name):
-    """a as a contiguous 1-D array of exactly `dtype` and `size` elements."""
-    a = np.asarray(a)
-    if a.dtype != dtype:
-        raise _bad("%s: dtype %s, expected %s" % (name, a.dtype, np.dtype(dtype)))
-    a = np.ascontiguousarray(a).reshape(-1)
-    if size >= 0 and a.size != size:
-        raise _bad("%s: %d values, expected %d" % (name, a.size, size))
-    return a
+    return _errors.InvalidArgumentError(msg, DREDFX_ERR_BAD_ARG)
 
 
 cdef const int8_t *_p8(object a):
@@ -109,15 +98,15 @@ cdef class Linear:
         self.c.wsum = NULL
         cdef int rows = _round_up(nb_outputs, 8), cols = _round_up(nb_inputs, 4)
         if w8 is not None:
-            mult = _array(mult, np.int32, nb_outputs, "mult")
-            shift = _array(shift, np.int32, nb_outputs, "shift")
+            mult = array_in(mult, np.int32, nb_outputs, "mult")
+            shift = array_in(shift, np.int32, nb_outputs, "shift")
             if shift.min() < 1 or shift.max() > 62:
                 raise _bad("shift outside [1, 62]")
             if idx is None:
-                w8 = _array(w8, np.int8, rows * cols, "w8")
+                w8 = array_in(w8, np.int8, rows * cols, "w8")
             else:
-                w8 = _array(w8, np.int8, -1, "w8")
-                idx = _array(idx, np.int32, -1, "idx")
+                w8 = array_in(w8, np.int8, -1, "w8")
+                idx = array_in(idx, np.int32, -1, "idx")
                 if idx.size == 0:
                     raise _bad("empty sparse index")
                 check(dredfx_nn_sparse_check(_p32(idx), idx.size, w8.size, rows, cols))
@@ -132,8 +121,8 @@ cdef class Linear:
                 self.c.wsum = _p32(wsum)
                 self._keep.append(wsum)
         if w16 is not None:
-            w16 = _array(w16, np.int16, nb_outputs * nb_inputs, "w16")
-            wexp = _array(wexp, np.int32, nb_outputs, "wexp")
+            w16 = array_in(w16, np.int16, nb_outputs * nb_inputs, "w16")
+            wexp = array_in(wexp, np.int32, nb_outputs, "wexp")
             if w16.min() == -32768:
                 raise _bad("w16 holds -32768")
             if wexp.min() < 0 or wexp.max() > 40:
@@ -150,7 +139,7 @@ cdef class Linear:
             self.c.w32, self.c.wexp32 = _p32(w32), _p32(wexp32)
             self._keep += [w32, wexp32]
         if bias is not None:
-            bias = _array(bias, np.int32, nb_outputs, "bias")
+            bias = array_in(bias, np.int32, nb_outputs, "bias")
             self.c.bias = _p32(bias)
             self._keep.append(bias)
 
@@ -176,7 +165,7 @@ cdef class Linear:
 
 
 cdef object _in16(object x, Py_ssize_t n, str name):
-    x = _array(x, np.int16, n, name)
+    x = array_in(x, np.int16, n, name)
     return x
 
 
@@ -221,7 +210,7 @@ def linear_i32(Linear layer, x, int in_q):
 
 def activation(p16, int act):
     """a15 (int16) = act(p16) element-wise (ACT_* ids)."""
-    p16 = _array(p16, np.int32, -1, "p16")
+    p16 = array_in(p16, np.int32, -1, "p16")
     out = np.empty(p16.size, dtype=np.int16)
     if p16.size == 0:
         if not 0 <= act <= DREDFX_NN_ACT_SOFTMAX:
@@ -240,7 +229,7 @@ ctypedef void (*_act_fn)(int16_t *out, const int32_t *p16, int n) noexcept nogil
 
 
 cdef _elementwise(p16, _act_fn fn):
-    p16 = _array(p16, np.int32, -1, "p16")
+    p16 = array_in(p16, np.int32, -1, "p16")
     out = np.empty(p16.size, dtype=np.int16)
     if p16.size == 0:
         return out
@@ -401,7 +390,7 @@ def conv2d(Linear layer, int in_channels, int ktime, int kheight, int act, mem, 
 
 def exp2(p16):
     """2^x in Q16 (int32) for p16 values x."""
-    p16 = _array(p16, np.int32, -1, "p16")
+    p16 = array_in(p16, np.int32, -1, "p16")
     out = np.empty(p16.size, dtype=np.int32)
     cdef const int32_t[::1] i = p16
     cdef int32_t[::1] o = out
@@ -414,7 +403,7 @@ def exp2(p16):
 
 def log2(x, int q):
     """log2(x / 2^q) in p16 (int32) for positive int32 values x; INT32_MIN for x <= 0."""
-    x = _array(x, np.int32, -1, "x")
+    x = array_in(x, np.int32, -1, "x")
     out = np.empty(x.size, dtype=np.int32)
     cdef const int32_t[::1] i = x
     cdef int32_t[::1] o = out
@@ -428,7 +417,8 @@ def log2(x, int q):
 cdef const dredfx_nn_kernels *_kernels(int level) except NULL:
     cdef const dredfx_nn_kernels *k = dredfx_nn_kernels_for_level(level)
     if k == NULL:
-        raise _errors.CpuLevelError("CPU level %d is not available here" % level, -80)
+        raise _errors.CpuLevelError("CPU level %d is not available here" % level,
+                                    DREDFX_ERR_CPU_UNSUPPORTED)
     return k
 
 
@@ -436,8 +426,8 @@ def dense_i8(w, x, int rows, int cols, int level):
     """int32 acc[rows] = W x with the dense int8 kernel of `level` (w in 8x4-block layout)."""
     if rows < 8 or cols < 4 or rows % 8 or cols % 4:
         raise _bad("dense_i8 needs rows % 8 == 0 and cols % 4 == 0")
-    w = _array(w, np.int8, <Py_ssize_t>rows * cols, "w")
-    x = _array(x, np.int8, cols, "x")
+    w = array_in(w, np.int8, <Py_ssize_t>rows * cols, "w")
+    x = array_in(x, np.int8, cols, "x")
     cdef const dredfx_nn_kernels *k = _kernels(level)
     out = np.empty(rows, dtype=np.int32)
     cdef int32_t[::1] o = out
@@ -450,9 +440,9 @@ def dense_i8(w, x, int rows, int cols, int level):
 
 def sparse_i8(w, idx, x, int rows, int level):
     """int32 acc[rows] with the sparse int8 kernel of `level`; the columns are len(x)."""
-    x = _array(x, np.int8, -1, "x")
-    w = _array(w, np.int8, -1, "w")
-    idx = _array(idx, np.int32, -1, "idx")
+    x = array_in(x, np.int8, -1, "x")
+    w = array_in(w, np.int8, -1, "w")
+    idx = array_in(idx, np.int32, -1, "idx")
     if rows < 8 or rows % 8 or x.size < 4 or x.size % 4 or idx.size == 0:
         raise _bad("sparse_i8 needs rows % 8 == 0, len(x) % 4 == 0 and an index")
     check(dredfx_nn_sparse_check(_p32(idx), idx.size, w.size, rows, x.size))
@@ -471,8 +461,8 @@ def dense_i16(w, x, int rows, int cols, int level):
     """int64 acc[rows] = W x with the int16 kernel of `level` (w row-major, no -32768)."""
     if rows < 1 or cols < 1:
         raise _bad("dense_i16 needs rows, cols >= 1")
-    w = _array(w, np.int16, <Py_ssize_t>rows * cols, "w")
-    x = _array(x, np.int16, cols, "x")
+    w = array_in(w, np.int16, <Py_ssize_t>rows * cols, "w")
+    x = array_in(x, np.int16, cols, "x")
     if w.min() == -32768:
         raise _bad("w holds -32768")
     cdef const dredfx_nn_kernels *k = _kernels(level)

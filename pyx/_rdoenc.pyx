@@ -1,7 +1,7 @@
 # dredfx._rdoenc: the fixed-point RDO-VAE encoder, the dead-zone quantizer and the DRED encoder
 # (c/src/rdovae/rdovae_enc.c, c/src/dred/dred_enc.c). Values cross in Q16 int32; dredfx.dred
 # converts float features.
-include "errors.pxi"
+include "common.pxi"
 
 from libc.stdint cimport int32_t, uint8_t, INT32_MAX
 from libc.stdlib cimport free, malloc

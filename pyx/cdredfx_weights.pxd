@@ -1,6 +1,13 @@
+# C declarations of the weights blob loader (c/include/dredfx.h, "weights").
 from libc.stdint cimport uint8_t, uint32_t
 
 cdef extern from "dredfx.h" nogil:
+    enum:
+        DREDFX_WT_F32
+        DREDFX_WT_I32
+        DREDFX_WT_I8
+        DREDFX_WT_U8
+        DREDFX_WT_I16
     ctypedef struct dredfx_weight_array:
         const char *name
         int type

@@ -5,7 +5,8 @@ import struct
 import numpy as np
 import pytest
 
-from dredfx import _packet, cli, dred, weights
+from dredfx import cli, dred, weights
+from dredfx import packet as _packet
 from dredfx.errors import WeightsError
 
 

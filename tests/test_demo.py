@@ -5,7 +5,8 @@ import subprocess
 
 import pytest
 
-from dredfx import _packet, cli, demo
+from dredfx import demo
+from dredfx import packet as _packet
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 pytestmark = pytest.mark.interop
@@ -36,9 +37,9 @@ def test_dred_beats_no_dred_under_loss(opus_build, clip, tmp_path):
     with_dred, without = scores["with DRED"], scores["without DRED"]
     assert 1.0 < without < with_dred <= 4.65
     assert with_dred - without > 0.3, scores
-    packets = cli.read_opus_demo_bitstream(str(tmp_path / "dred.bit"))
+    packets = _packet.read_opus_demo(str(tmp_path / "dred.bit"))
     assert len(packets) == 401  # 8 s of 20 ms packets, plus the one opus_demo adds to flush its delay
-    stripped = cli.read_opus_demo_bitstream(str(tmp_path / "nodred.bit"))
+    stripped = _packet.read_opus_demo(str(tmp_path / "nodred.bit"))
     for p, s in zip(packets, stripped):
         if p:
             assert _packet.parse_packet(s).frames == _packet.parse_packet(p).frames

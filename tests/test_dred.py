@@ -1,5 +1,6 @@
 """DRED payload layer: the C library (dredfx._dred) against the pure-Python twin (dredfx.ref.dred),
-round trips, hostile input, dequantization and the libopus 1.6.1 facts (facts sheet 1.4, 2, 4)."""
+round trips, hostile input, dequantization and what libopus 1.6.1 does (src/opus_decoder.c
+opus_dred_parse, dnn/dred_decoder.c, dnn/dred_rdovae_stats_data.c)."""
 import copy
 
 import numpy as np
@@ -300,7 +301,7 @@ def test_level_schedule():
 
 
 def measured_example_packet(stats, q0=6, dq=5, offset=10, nb=5):
-    """Like the facts sheet's packet #100: TOC 0x7B, one frame, 0xFC 'D' 12 payload."""
+    """Like packet #100 of a libopus 1.6.1 encoding: TOC 0x7B, one frame, 0xFC 'D' 12 payload."""
     p = ref.DredPayload(q0=q0, dq=dq, qmax=15, dred_offset=offset, nb_latents=nb)
     # every coded dim non-zero: each chunk costs more than a byte
     p.latents_q = np.array([np.where(coded(stats, "latent", ref.level(q0, dq, 15, c)), 7, 0)
@@ -336,7 +337,7 @@ def test_public_api():
     assert api.parse_dred(pkt, weights=STATS[1]).samples == 8400
     no_dred = refpacket.build_packet(15, 0, [bytes(10)])
     assert api.parse_dred(no_dred, weights=STATS[1]) is None
-    assert ref.parse_dred(no_dred, stats=STATS[1]) is None
+    assert ref.parse_dred(no_dred, weights=STATS[1]) is None
     with pytest.raises(InvalidPacketError):
         api.parse_dred(b"", weights=STATS[1])
 
@@ -442,7 +443,7 @@ def test_encode_rejects_uncodable_payloads():
 
 def test_escapes_past_int16_are_kept():
     """A crafted payload with more escapes than an int16 holds decodes to libopus' int values in
-    C and Python, and both encoders give back the same bytes (facts sheet 2.3)."""
+    C and Python, and both encoders give back the same bytes (celt/laplace.c escapes)."""
     from dredfx.ref import ec
     stats = synthetic_stats(5)
     stats["dred_state_r_q8"][:] = 255

@@ -3,7 +3,7 @@
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from dredfx import _ec
+from dredfx import ec as _ec
 from dredfx.errors import InvalidArgumentError
 from dredfx.ref import ec as ref
 
@@ -338,10 +338,12 @@ def test_laplace_p0_round_trip(items):
     """DRED ranges: p0 = p0_q8 << 7 (0..254), decay = r_q8 << 7 (1..255); C == Python bytes."""
     out = []
     for mod in (_ec, ref):
-        enc = mod.Encoder(1024)
+        # 4096 bytes hold 30 values of 300 at the smallest decay (about 650 bits each).
+        enc = mod.Encoder(4096)
         for v, p0, r in items:
             mod.laplace_encode_p0(enc, v, p0 << 7, r << 7)
         enc.done()
+        assert enc.error == 0
         dec = mod.Decoder(enc.buffer)
         assert [mod.laplace_decode_p0(dec, p0 << 7, r << 7) for _, p0, r in items] == \
             [v for v, _, _ in items]

@@ -158,7 +158,7 @@ def test_lossgen_follows_libopus_lossgen_demo(pct):
     lossgen on the same draws: the same decisions until a draw falls within the two models' tiny
     probability difference, then the same loss rate and burstiness (30,000 packets; measured: rates
     within 0.008, 96-99.5 % of decisions equal, mean bursts within 9.5 %)."""
-    tool = os.path.join(_libopus_build("c"), "lossgen_demo")
+    tool = os.path.join(_libopus_build("x86"), "lossgen_demo")
     out = subprocess.run([tool, str(pct), "30000"], stdout=subprocess.PIPE, text=True, check=True).stdout
     theirs = np.array(out.split(), dtype=np.int64).astype(bool)
     ours = loss.LossGen(pct).pattern(30000)

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dredfx import _packet as C
+from dredfx import packet as C
 from dredfx.errors import BufferTooSmallError, InvalidArgumentError, InvalidPacketError
 from dredfx.ref import packet as P
 
@@ -96,7 +96,7 @@ def test_extensions_generate_parse_round_trip(case):
         short = len(data) - 1
         assert outcome(C.generate_extensions, exts, nb_frames, False, short) == \
             outcome(P.generate_extensions, exts, nb_frames, False, short) == \
-            ("error", "BufferTooSmallError", -2)
+            ("error", "BufferTooSmallError", P.ERR_BUFFER_TOO_SMALL)
 
 
 @EXAMPLES
@@ -116,7 +116,7 @@ def test_packet_build_parse_round_trip(case):
     if want_code == 3:
         assert pkt.vbr == int(vbr or len({len(f) for f in frames}) > 1)
     assert outcome(C.build_packet, config, stereo, frames, padding, force, vbr, len(data) - 1) == \
-        ("error", "BufferTooSmallError", -2)
+        ("error", "BufferTooSmallError", P.ERR_BUFFER_TOO_SMALL)
 
 
 def mutate(data, draw):
@@ -191,8 +191,9 @@ def dred_exts():
 
 
 @pytest.mark.parametrize("mod", [C, P])
-def test_facts_sheet_repeat_form(mod):
-    # facts sheet 1.2: FD 12 <18> 04 12 <18> <20 bytes to the end>, made by libopus 1.6.1
+def test_libopus_repeat_form(mod):
+    # FD 12 <18> 04 12 <18> <20 bytes to the end>, made by libopus 1.6.1's
+    # opus_packet_extensions_generate
     exts = dred_exts()
     assert mod.generate_extensions(exts, 3) == FACTS_PADDING
     assert mod.parse_extensions(FACTS_PADDING, 3) == exts
@@ -264,7 +265,7 @@ def test_libopus_basic_and_errors(mod):
     assert outcome(mod.parse_extensions, bytes(bad), 11)[2] == P.ERR_EXT_OVERRUN
     assert outcome(mod.parse_extensions, want, 5)[2] == P.ERR_EXT_FRAME_INDEX
     for ext in [(2, 0, b"a"), (128, 0, b"a"), (33, 11, b"a"), (33, -1, b"a"), (3, 0, b"ab")]:
-        assert outcome(mod.generate_extensions, [ext], 11) == ("error", "InvalidArgumentError", -1)
+        assert outcome(mod.generate_extensions, [ext], 11) == ("error", "InvalidArgumentError", P.ERR_BAD_ARG)
 
 
 @pytest.mark.parametrize("mod", [C, P])
@@ -312,8 +313,8 @@ def test_libopus_packet_pad_known_answers(mod):
     assert out == bytes.fromhex("7bc20603414243" "0b0102fc4403")
     # as it is when already that long and nothing is added; errors as libopus'
     assert mod.pad_packet(small, length=3) == small
-    assert outcome(mod.pad_packet, small, dred, 2)[1:] == ("InvalidArgumentError", -1)
-    assert outcome(mod.pad_packet, small, dred, 5)[1:] == ("BufferTooSmallError", -2)
+    assert outcome(mod.pad_packet, small, dred, 2)[1:] == ("InvalidArgumentError", P.ERR_BAD_ARG)
+    assert outcome(mod.pad_packet, small, dred, 5)[1:] == ("BufferTooSmallError", P.ERR_BUFFER_TOO_SMALL)
     assert outcome(mod.pad_packet, b"\x0b\x41\x42", (), 100)[1:] == ("InvalidPacketError", P.ERR_PACKET_PADDING)
 
 

@@ -4,8 +4,8 @@ dredfx.dred.Encoder) against the float reference (dredfx/ref/rdovae_enc.py) and 
 dumps libopus' own features, latents, states, quantized indices and per-packet payloads.
 
 libopus builds: "generic" (its NO_OPTIMIZATIONS C path, the one dredfx.ref mirrors operation by
-operation; tests that need it are skipped when the cache has no such build) and "c" (x86 C path,
-built by scripts/build-libopus.sh). Speech: the interop clips of scripts/interop-data.sh.
+operation) and "x86" (libopus' default build, what users run), both built by
+scripts/build-libopus.sh. Speech: the interop clips of scripts/interop-data.sh.
 
 Measured (7 clips, 2,190 packets per setting, 20 % pseudo-random inactivity, one packet in five
 with little room): the float reference gives libopus generic's payloads byte for byte; dredfx's
@@ -142,7 +142,7 @@ def test_reference_payloads_are_libopus(w, dump, frame_ms):
     assert with_dred >= len(rows) // 4 and skipped > 0, (with_dred, skipped)
 
 
-@pytest.mark.parametrize("variant", ["generic", "c"])
+@pytest.mark.parametrize("variant", ["generic", "x86"])
 def test_indices_agree_with_libopus(w, dump, variant):
     """Issue 9 item 7: dredfx's coded indices against libopus', same features, same activity."""
     exe = dump(variant)
@@ -185,7 +185,7 @@ def test_libopus_decodes_dredfx_payloads_as_its_own(w, dump):
     (packets whose covered second was all active, so no skipped latent) the coding distortion is
     within 3 % of libopus' own (measured ratio 0.994-1.009 over q0 4, 6, 9 and both builds); the
     two decodes differ by tot 0.37-0.43, as libopus generic's and x86-C's payloads do (0.39-0.43)."""
-    exe = dump("c")
+    exe = dump("x86")
     dec_lib, dec_fx, orig = [], [], []
     between = []
     for clip in CLIPS:
@@ -245,7 +245,7 @@ def test_fixed_vs_reference_on_real_features(w, dump):
     near-tie, in a dimension where libopus' own x86 and generic builds differ by up to 28.6);
     state max 2.3 (|state| up to 286)."""
     for clip in CLIPS[:3]:
-        rows = _run(dump("c"), clip)
+        rows = _run(dump("x86"), clip)
         fx, fl = _rdoenc.RdovaeEncoder(w.core), ref.Encoder(w.arrays)
         el, es = [], []
         for r in rows:
@@ -277,7 +277,7 @@ def test_fixed_vs_reference_one_step(w, seed):
 def test_every_cpu_level_same_integers(w, dump):
     """The encoder's integers do not depend on the CPU level (kernel table chosen at init)."""
     from dredfx import _nn
-    rows = _run(dump("c"), CLIPS[0])[:100]
+    rows = _run(dump("x86"), CLIPS[0])[:100]
     saved = _nn.cpu_level()
     outs = []
     try:

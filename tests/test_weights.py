@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from dredfx import _weights, opus_source, weights
-from dredfx.errors import WeightsError
+from dredfx.errors import ERR_WEIGHTS_MISSING, ERR_WEIGHTS_SHAPE, WeightsError
+from dredfx.ref import weights as refweights
 
 pytestmark = pytest.mark.weights
 
@@ -28,7 +29,7 @@ def blob(source):
     return weights.build_blob(weights._read_source_files(source))
 
 
-# Per model: (arrays, payload bytes) measured on libopus 1.6.1 (facts sheet section 7.1).
+# Per model: (arrays, payload bytes) measured on libopus 1.6.1 (dnn/*_data.c, its dump_weights_blob).
 LIBOPUS_COUNTS = {"pitchdnn": (28, 74548), "fargan": (66, 872164), "plcmodel": (20, 478288),
                   "rdovaeenc": (105, 233960), "rdovaedec": (124, 315724), "lossgen": (20, 9444),
                   "stats": (8, 4800)}
@@ -59,7 +60,7 @@ def test_layer_table_matches_the_facts_sheet(blob):
     assert w.layers["dec_hidden_init"]["weights_int8"] is None
     assert (w.layers["dec_output"]["nb_inputs"], w.layers["dec_output"]["nb_outputs"]) == (576, 80)
     assert w.layers["conv2d_1"]["kind"] == "conv2d"
-    # FARGAN's GRUs ship a subias and no bias (facts sheet 6.2).
+    # FARGAN's GRUs ship a subias and no bias (dnn/fargan_data.c init_fargan).
     gru = [l for l in w.meta["layers"] if l["model"] == "fargan" and "gru" in l["name"]
            and l["weights_int8"] and l["bias"] is None]
     assert gru and all(l["subias"] for l in gru)
@@ -83,8 +84,13 @@ def test_float_values_are_the_c_compilers_float32(source, blob):
 
 def test_c_and_python_loaders_agree(blob):
     core = _weights.Weights(blob)
-    py = weights.unpack(blob)
+    py = refweights.unpack(blob)
     assert core.names() == list(py)
+    arrays = weights.Weights(blob).arrays  # views into the one C-parsed copy
+    assert list(arrays) == list(py)
+    for name, a in py.items():
+        assert arrays[name].dtype == a.dtype and np.array_equal(arrays[name], a), name
+        assert not arrays[name].flags.writeable
     assert core.has("dec_output_weights_int8", 3, py["dec_output_weights_int8"].size)
     assert not core.has("dec_output_weights_int8", 3, 1)
     assert not core.has("no_such_array", 3, 1)
@@ -110,7 +116,7 @@ def test_default_blob_from_another_dredfx_version_is_refused(tmp_path, monkeypat
     monkeypatch.setenv("DREDFX_CACHE", str(tmp_path))
     dest = weights.default_path()
     os.makedirs(os.path.dirname(dest))
-    old = weights.pack({k: v for k, v in weights.unpack(blob).items() if not k.startswith("conv2d_1.")})
+    old = weights.pack({k: v for k, v in refweights.unpack(blob).items() if not k.startswith("conv2d_1.")})
     with open(dest, "wb") as f:
         f.write(old)
     with open(dest + ".sha256", "w") as f:
@@ -162,7 +168,7 @@ def both_reject(data, cls=WeightsError):
     with pytest.raises(cls):
         _weights.Weights(data)
     with pytest.raises(cls):
-        weights.unpack(data)
+        refweights.unpack(data)
 
 
 def test_truncated_blobs_are_rejected(blob):
@@ -201,7 +207,7 @@ def test_structural_faults_with_valid_checksum(blob):
 
 def test_blob_without_stats_tables_is_refused_by_c():
     w = weights.pack({"x": np.zeros(3, np.float32)})
-    assert list(weights.unpack(w)) == ["x"]
+    assert list(refweights.unpack(w)) == ["x"]
     with pytest.raises(WeightsError, match="missing"):
         _weights.Weights(w)
 
@@ -209,7 +215,7 @@ def test_blob_without_stats_tables_is_refused_by_c():
 @pytest.fixture(scope="module")
 def small_blob(blob):
     """A valid blob holding only the eight DRED statistics tables."""
-    arrays = weights.unpack(blob)
+    arrays = refweights.unpack(blob)
     return weights.pack({n: a for n, a in arrays.items() if n.startswith("dred_") and n.endswith("_q8")})
 
 
@@ -224,7 +230,7 @@ def test_random_corruption_c_and_python_agree(small_blob, data):
     if data.draw(st.booleans()) and len(b) >= 64:
         b = resign(b)
     try:
-        py = list(weights.unpack(bytes(b)))
+        py = list(refweights.unpack(bytes(b)))
     except WeightsError:
         py = None
     try:
@@ -232,6 +238,6 @@ def test_random_corruption_c_and_python_agree(small_blob, data):
     except WeightsError as e:
         c = None
         # The C loader also requires the statistics tables, by name.
-        assert py is None or e.code in (-63, -64)
+        assert py is None or e.code in (ERR_WEIGHTS_MISSING, ERR_WEIGHTS_SHAPE)
     if c is not None:
         assert c == py

@@ -2,24 +2,24 @@
 
 Finding the DRED extension in a packet (src/opus_decoder.c dred_find_payload), the range-coded
 payload (dnn/dred_decoder.c dred_ec_decode, dnn/dred_encoder.c dred_encode_silk_frame), quantizer
-levels (dnn/dred_coding.c compute_quantizer) and dequantization. Facts sheet sections 1.3, 1.4, 2.
+levels (dnn/dred_coding.c compute_quantizer) and dequantization (dnn/dred_decoder.c
+dred_decode_latents). The quantizer tables come from the weights: a mapping of libopus' array
+names (dnn/dred_rdovae_stats_data.c), or the imported blob read by dredfx.ref.weights.
 """
 import copy
-from dataclasses import dataclass, field
-from typing import Optional
 
 import numpy as np
 
-from ..errors import BufferTooSmallError, InvalidArgumentError
+from .._types import LATENT_DIM, MAX_LATENTS, STATE_DIM, DredPayload, as_bytes
+from ..errors import (ERR_BAD_ARG, ERR_BUFFER_TOO_SMALL, ArgumentTypeError, BufferTooSmallError,
+                      InvalidArgumentError)
 from . import ec as _ec
 from . import packet as _packet
+from . import weights as _weights
 
 EXTENSION_ID = 126
 VERSION = 12
 PREFIX = bytes((ord("D"), VERSION))
-LATENT_DIM = 25
-STATE_DIM = 50
-MAX_LATENTS = 26
 NUM_LEVELS = 16
 NUM_REDUNDANCY_FRAMES = 52
 MAX_TOTAL_OFFSET = 32 * 255 + 31
@@ -41,57 +41,25 @@ STATS_NAMES = {
 }
 
 
-@dataclass(eq=False)
-class DredPayload:
-    """Quantized content of a DRED payload, plus what parsing found around it.
-
-    dred_offset: 2.5 ms units, libopus meaning (16 - low - extra + dred_frame_offset).
-    samples, dred_end: opus_dred_parse's return value and dred_end (None outside a parse).
-    state_q int32[50], latents_q int32[nb_latents, 25] (newest chunk first): libopus' int values,
-    which a crafted payload can push past int16; levels uint8[nb_latents]; state float32[50] and
-    latents float32[nb_latents, 26] are libopus' dequantized values (26th column: the q-feature
-    level / 8 - 1), None when not computed.
-    payload: the range-coded bytes after 'D', 12 (None when built by hand).
-    reproduced: set by decode_coded: True when the chunks are every chunk the encoder coded (their
-    encoding is the payload, byte for byte), False when they are only the stop rule's; else None.
-    """
-    q0: int
-    dq: int
-    qmax: int = 15
-    dred_offset: int = 0
-    dred_frame_offset: int = 0
-    nb_latents: int = 0
-    ec_bits: int = 0
-    samples: Optional[int] = None
-    dred_end: Optional[int] = None
-    state_q: np.ndarray = field(default_factory=lambda: np.zeros(STATE_DIM, np.int32))
-    latents_q: np.ndarray = field(default_factory=lambda: np.zeros((0, LATENT_DIM), np.int32))
-    levels: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
-    state: Optional[np.ndarray] = None
-    latents: Optional[np.ndarray] = None
-    payload: Optional[bytes] = None
-    reproduced: Optional[bool] = None
-
-
-def stats_arrays(stats):
+def stats_arrays(weights):
     """The eight quantizer tables as flat uint8 arrays, keyed as STATS_NAMES.
 
-    stats: a weights object (with .arrays), a mapping of libopus array names, or None for
-    dredfx.weights.default()."""
-    if stats is None:
-        from .. import weights
-        stats = weights.default()
-    if isinstance(stats, dict) and "state_scale" in stats:
-        return stats  # already converted
-    arrays = getattr(stats, "arrays", stats)
+    weights: a mapping of libopus array names (e.g. dredfx.ref.weights.load()), an object with
+    such a mapping as .arrays, or None for the imported blob (dredfx.ref.weights.default())."""
+    if weights is None:
+        weights = _weights.default()
+    if isinstance(weights, dict) and "state_scale" in weights:
+        return weights  # already converted
+    arrays = getattr(weights, "arrays", weights)
     out = {}
     for key, (name, size) in STATS_NAMES.items():
         try:
             a = np.ascontiguousarray(arrays[name], dtype=np.uint8).reshape(-1)
-        except (KeyError, TypeError) as e:
-            raise InvalidArgumentError(f"stats: missing array {name}") from e
+        except (KeyError, TypeError, IndexError) as e:
+            raise InvalidArgumentError(f"weights has no array {name}", ERR_BAD_ARG) from e
         if a.size != size:
-            raise InvalidArgumentError(f"stats: {name} has {a.size} entries, expected {size}")
+            raise InvalidArgumentError(f"weights: {name} has {a.size} entries, expected {size}",
+                                       ERR_BAD_ARG)
         out[key] = a
     return out
 
@@ -118,7 +86,8 @@ def level(q0, dq, qmax, i):
     """Quantizer level of chunk i (0 = newest)."""
     if not (0 <= q0 < NUM_LEVELS and 0 <= dq <= 7 and 0 <= qmax < NUM_LEVELS
             and 0 <= i < MAX_LATENTS):
-        raise InvalidArgumentError("level: argument out of range", -1)
+        raise InvalidArgumentError("level: q0, dq, qmax or i out of range (q0 %r, dq %r, qmax %r, i %r)"
+                                   % (q0, dq, qmax, i), ERR_BAD_ARG)
     return _level(q0, dq, qmax, i)
 
 
@@ -172,13 +141,21 @@ def _with_chunks(p, latents, ec_bits, data, st):
     return p
 
 
-def decode_payload(data, min_feature_frames=104, dred_frame_offset=0, stats=None):
+def _frame_offset_ok(dred_frame_offset):
+    if not 0 <= dred_frame_offset <= MAX_FRAME_OFFSET:
+        raise InvalidArgumentError("dred_frame_offset must be in 0..%d, got %r"
+                                   % (MAX_FRAME_OFFSET, dred_frame_offset), ERR_BAD_ARG)
+
+
+def decode_payload(data, min_feature_frames=104, dred_frame_offset=0, weights=None):
     """Decodes the range-coded bytes after 'D', 12 as dred_ec_decode does. Never fails on short
     input: fewer chunks are decoded."""
-    if min_feature_frames < 0 or not 0 <= dred_frame_offset <= MAX_FRAME_OFFSET:
-        raise InvalidArgumentError("decode_payload: argument out of range", -1)
-    data = bytes(data)
-    st = stats_arrays(stats)
+    if min_feature_frames < 0:
+        raise InvalidArgumentError("min_feature_frames must be >= 0, got %r" % min_feature_frames,
+                                   ERR_BAD_ARG)
+    _frame_offset_ok(dred_frame_offset)
+    data = as_bytes(data, "data")
+    st = stats_arrays(weights)
     dec = _ec.Decoder(data)
     p = _decode_header(dec, dred_frame_offset, st)
     latents = []
@@ -189,16 +166,15 @@ def decode_payload(data, min_feature_frames=104, dred_frame_offset=0, stats=None
     return _with_chunks(p, latents, dec.tell(), data, st)
 
 
-def decode_coded(data, dred_frame_offset=0, stats=None):
+def decode_coded(data, dred_frame_offset=0, weights=None):
     """(reproduced, DredPayload): every chunk the encoder coded, including the last ones of under
     8 bits that libopus 1.6.1's stop rule never reads. Decodes past that rule while bits remain
     and keeps the smallest chunk count (>= the stop rule's) whose encode_payload is the input;
     when none is (bytes not from a libopus-style encoder, or over CODED_MAX_BYTES: not tried),
     reproduced is False and the chunks are the stop rule's (decode_payload with 104)."""
-    if not 0 <= dred_frame_offset <= MAX_FRAME_OFFSET:
-        raise InvalidArgumentError("decode_coded: argument out of range", -1)
-    data = bytes(data)
-    st = stats_arrays(stats)
+    _frame_offset_ok(dred_frame_offset)
+    data = as_bytes(data, "data")
+    st = stats_arrays(weights)
     dec = _ec.Decoder(data)
     p = _decode_header(dec, dred_frame_offset, st)
     latents, tell, stop = [], [dec.tell()], None
@@ -237,7 +213,7 @@ def find_dred(packet):
     """(payload bytes after 'D', 12, dred_frame_offset) of the first DRED extension, or
     (None, 0). Raises InvalidPacketError for a packet error, or an extension error that comes
     before the DRED extension."""
-    info = _packet.parse_packet(bytes(packet))
+    info = _packet.parse_packet(packet)
     if not info.padding:
         return None, 0
     ext = _packet.find_extension(info.padding, info.nb_frames, EXTENSION_ID,
@@ -248,12 +224,17 @@ def find_dred(packet):
     return bytes(data[2:]), frame * info.samples_per_frame // 120
 
 
-def parse_dred(packet, max_dred_samples=48000, sampling_rate=48000, stats=None):
+def parse_dred(packet, max_dred_samples=48000, sampling_rate=48000, weights=None):
     """opus_dred_parse: the DredPayload (samples = return value, dred_end set) or None when the
     packet carries no DRED."""
-    if max_dred_samples < 0 or not 0 < sampling_rate <= MAX_SAMPLING_RATE:
-        raise InvalidArgumentError("parse_dred: argument out of range", -1)
-    st = stats_arrays(stats)
+    if max_dred_samples < 0:
+        raise InvalidArgumentError("max_dred_samples must be >= 0, got %r" % max_dred_samples,
+                                   ERR_BAD_ARG)
+    if not 0 < sampling_rate <= MAX_SAMPLING_RATE:
+        raise InvalidArgumentError("sampling_rate must be in 1..%d, got %r"
+                                   % (MAX_SAMPLING_RATE, sampling_rate), ERR_BAD_ARG)
+    packet = as_bytes(packet, "packet")
+    st = stats_arrays(weights)
     payload, frame_offset = find_dred(packet)
     if payload is None:
         return None
@@ -309,23 +290,24 @@ def _encode_values(enc, values, r, p0):
             _ec.laplace_encode_p0(enc, int(values[k]), int(p0[k]) << 7, int(r[k]) << 7)
 
 
-def encode_payload(payload, stats=None, maxlen=None):
+def encode_payload(payload, weights=None, maxlen=None):
     """Range-codes the fields and the first nb_latents chunks as libopus' encoder does (bytes
     after 'D', 12; the bytes are ceil(ec_tell / 8) long). maxlen None: no limit."""
-    p = payload
+    p = check_payload(payload)
     if not (0 <= p.q0 < NUM_LEVELS and 0 <= p.dq <= 7 and 0 <= p.nb_latents <= MAX_LATENTS
             and 0 <= p.dred_frame_offset <= MAX_FRAME_OFFSET):
-        raise InvalidArgumentError("encode_payload: field out of range", -1)
+        raise InvalidArgumentError("payload: q0, dq, nb_latents or dred_frame_offset out of range",
+                                   ERR_BAD_ARG)
     if (not p.q0 < p.qmax <= 15) if _qmax_coded(p.q0, p.dq) else p.qmax != 15:
-        raise InvalidArgumentError("encode_payload: qmax is not what a decoder reconstructs", -1)
+        raise InvalidArgumentError("payload: qmax is not what a decoder reconstructs", ERR_BAD_ARG)
     total_offset = 16 - (p.dred_offset - p.dred_frame_offset)
     if not 0 <= total_offset <= MAX_TOTAL_OFFSET:
-        raise InvalidArgumentError("encode_payload: dred_offset out of range", -1)
-    st = stats_arrays(stats)
+        raise InvalidArgumentError("payload: dred_offset out of range", ERR_BAD_ARG)
+    st = stats_arrays(weights)
     state_q = np.asarray(p.state_q).reshape(-1)
     latents_q = np.asarray(p.latents_q).reshape(-1, LATENT_DIM)
     if state_q.size != STATE_DIM or latents_q.shape[0] < p.nb_latents:
-        raise InvalidArgumentError("encode_payload: state_q or latents_q too short", -1)
+        raise InvalidArgumentError("payload: state_q or latents_q too short", ERR_BAD_ARG)
     so = p.q0 * STATE_DIM
     ok = _check_values(state_q, st["state_r"][so:so + STATE_DIM], st["state_p0"][so:so + STATE_DIM])
     for c in range(p.nb_latents):
@@ -333,7 +315,8 @@ def encode_payload(payload, stats=None, maxlen=None):
         ok = ok and _check_values(latents_q[c], st["latent_r"][lo:lo + LATENT_DIM],
                                   st["latent_p0"][lo:lo + LATENT_DIM])
     if not ok:
-        raise InvalidArgumentError("encode_payload: a value cannot be coded at its level", -1)
+        raise InvalidArgumentError("payload: a value of state_q or latents_q cannot be coded at "
+                                   "its level", ERR_BAD_ARG)
     size = 4096 if maxlen is None else maxlen
     while True:
         enc = _ec.Encoder(size)
@@ -341,7 +324,7 @@ def encode_payload(payload, stats=None, maxlen=None):
         if enc.tell() <= 8 * size:
             break
         if maxlen is not None:
-            raise BufferTooSmallError("encode_payload: payload does not fit in maxlen", -2)
+            raise BufferTooSmallError("payload does not fit in maxlen bytes", ERR_BUFFER_TOO_SMALL)
         size = (enc.tell() + 7) // 8
     # libopus cuts the coder back to whole bytes at its last kept chunk, then flushes.
     fill = (enc.tell() + 7) // 8
@@ -350,11 +333,11 @@ def encode_payload(payload, stats=None, maxlen=None):
     return bytes(enc.buffer[:fill])
 
 
-def dequantize(payload, stats=None):
+def dequantize(payload, weights=None):
     """libopus' float values: (state float32[50], latents float32[nb_latents, 26]) with
     x = (float)q * 256 / (float)s (s = 0 -> 1) and the q-feature level * 0.125 - 1 last."""
-    st = stats_arrays(stats)
-    p = payload
+    st = stats_arrays(weights)
+    p = check_payload(payload)
     f256 = np.float32(256)
     s = st["state_scale"][p.q0 * STATE_DIM:(p.q0 + 1) * STATE_DIM].astype(np.float32)
     s[s == 0] = 1
@@ -378,12 +361,12 @@ def _q16(q, s):
     return -v if q < 0 else v
 
 
-def dequantize_q16(payload, stats=None):
+def dequantize_q16(payload, weights=None):
     """The C library's dequantization: (state int32[50], latents int32[26, 26]) in Q16,
     q * 256 / s rounded half away from zero, saturated at +-(2^31 - 1) (the range of the Q16
     format, not a change of q); q-feature level * 8192 - 65536; rows past nb_latents are zero."""
-    st = stats_arrays(stats)
-    p = payload
+    st = stats_arrays(weights)
+    p = check_payload(payload)
     ss = st["state_scale"][p.q0 * STATE_DIM:(p.q0 + 1) * STATE_DIM]
     state = np.array([_q16(int(q), int(s)) for q, s in zip(p.state_q, ss)], np.int32)
     latents = np.zeros((MAX_LATENTS, LATENT_DIM + 1), np.int32)
@@ -396,6 +379,13 @@ def dequantize_q16(payload, stats=None):
     return state, latents
 
 
-def build_extension(payload_bytes):
+def build_extension(data):
     """The extension payload: 'D', 12 followed by the range-coded bytes."""
-    return PREFIX + bytes(payload_bytes)
+    return PREFIX + as_bytes(data, "data")
+
+
+def check_payload(payload):
+    """payload if it is a DredPayload, else an error naming the argument."""
+    if not isinstance(payload, DredPayload):
+        raise ArgumentTypeError("payload must be a DredPayload, not %s" % type(payload).__name__)
+    return payload

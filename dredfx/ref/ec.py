@@ -8,7 +8,8 @@ calls. Decoding never fails: bytes past either end read as zero.
 """
 import operator
 
-from ..errors import InvalidArgumentError
+from .._types import as_bytes
+from ..errors import ERR_BAD_ARG, ArgumentTypeError, InvalidArgumentError
 
 M32 = 0xFFFFFFFF
 SYM_BITS = 8
@@ -41,7 +42,7 @@ def _ilog(x):
 
 
 def _bad(msg):
-    raise InvalidArgumentError(msg, -1)
+    raise InvalidArgumentError(msg, ERR_BAD_ARG)
 
 
 def _check_int(name, v, lo, hi):
@@ -49,7 +50,7 @@ def _check_int(name, v, lo, hi):
     try:
         v = operator.index(v)
     except TypeError:
-        _bad(f"{name} must be an integer, got {v!r}")
+        raise ArgumentTypeError(f"{name} must be an integer, not {type(v).__name__}") from None
     if not lo <= v <= hi:
         _bad(f"{name} must be in {lo}..{hi}, got {v}")
     return v
@@ -314,7 +315,7 @@ class Decoder:
     """Range decoder over `data`; reads past either end give zero bytes."""
 
     def __init__(self, data):
-        self._buf = bytes(data)
+        self._buf = as_bytes(data, "data")
         if len(self._buf) > M32:
             _bad("data longer than 2^32 - 1 bytes")
         self.storage = len(self._buf)

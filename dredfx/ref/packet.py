@@ -1,39 +1,15 @@
 """Opus packet framing (RFC 6716 section 3) and padding extensions (libopus 1.6.1
 src/extensions.c), in pure Python. Twin of c/src/packet/: same results, same error codes."""
-from dataclasses import dataclass, field
-
-from dredfx.errors import BufferTooSmallError, InvalidArgumentError, InvalidPacketError
-
-# C error codes (c/include/dredfx.h)
-ERR_BAD_ARG = -1
-ERR_BUFFER_TOO_SMALL = -2
-ERR_PACKET_EMPTY = -40
-ERR_PACKET_CBR_SIZE = -41
-ERR_PACKET_LENGTH = -42
-ERR_PACKET_FRAME_SIZE = -43
-ERR_PACKET_FRAME_COUNT = -44
-ERR_PACKET_PADDING = -45
-ERR_EXT_FRAME_INDEX = -46
-ERR_EXT_OVERRUN = -47
+from .._types import Packet, as_bytes
+from ..errors import (ERR_BAD_ARG, ERR_BUFFER_TOO_SMALL, ERR_EXT_FRAME_INDEX, ERR_EXT_OVERRUN,
+                      ERR_PACKET_CBR_SIZE, ERR_PACKET_EMPTY, ERR_PACKET_FRAME_COUNT,
+                      ERR_PACKET_FRAME_SIZE, ERR_PACKET_LENGTH, ERR_PACKET_PADDING,
+                      BufferTooSmallError, InvalidArgumentError, InvalidPacketError)
 
 MAX_FRAMES = 48
 MAX_FRAME_BYTES = 1275
 MAX_PACKET_SAMPLES = 5760  # 120 ms at 48 kHz
 ID_SEPARATOR, ID_REPEAT, ID_FIRST, ID_FIRST_LONG, ID_LAST = 1, 2, 3, 32, 127
-
-
-@dataclass
-class Packet:
-    """A parsed Opus packet. frames and padding are copies of the packet's bytes."""
-    toc: int
-    config: int
-    stereo: int
-    code: int
-    vbr: int
-    nb_frames: int
-    samples_per_frame: int
-    frames: list = field(default_factory=list)
-    padding: bytes = b""
 
 
 def _bad(message, code):
@@ -43,7 +19,7 @@ def _bad(message, code):
 def samples_per_frame(toc):
     """Samples per frame at 48 kHz for a TOC byte."""
     if not 0 <= toc <= 255:
-        raise InvalidArgumentError("TOC byte out of range", ERR_BAD_ARG)
+        raise InvalidArgumentError("toc must be in 0..255, got %r" % toc, ERR_BAD_ARG)
     if toc & 0x80:
         return 120 << ((toc >> 3) & 3)
     if toc & 0x60 == 0x60:
@@ -63,9 +39,9 @@ def _parse_size(data, pos, rem):
     return 2, 4 * data[pos + 1] + data[pos]
 
 
-def parse_packet(data):
+def parse_packet(packet):
     """Parses a whole (undelimited) Opus packet; raises InvalidPacketError naming the rule."""
-    data = bytes(data)
+    data = as_bytes(packet, "packet")
     if not data:
         raise _bad("empty packet (R1)", ERR_PACKET_EMPTY)
     toc = data[0]
@@ -141,6 +117,26 @@ def parse_packet(data):
     return Packet(toc, toc >> 3, (toc >> 2) & 1, code, vbr, count, spf, frames, data[pos:pos + pad])
 
 
+def _frames(frames):
+    return [as_bytes(f, "frames[%d]" % i) for i, f in enumerate(frames)]
+
+
+def _frames_fit(frames, toc):
+    if not 0 <= toc <= 255:
+        raise InvalidArgumentError("toc must be in 0..255, got %r" % toc, ERR_BAD_ARG)
+    if not 1 <= len(frames) <= MAX_FRAMES:
+        raise InvalidArgumentError("frames must hold 1..%d frames, got %d"
+                                   % (MAX_FRAMES, len(frames)), ERR_BAD_ARG)
+    if samples_per_frame(toc) * len(frames) > MAX_PACKET_SAMPLES:
+        raise InvalidArgumentError("frames hold more than 120 ms", ERR_BAD_ARG)
+    if any(len(f) > MAX_FRAME_BYTES for f in frames):
+        raise InvalidArgumentError("frames: a frame is longer than 1275 bytes", ERR_BAD_ARG)
+
+
+def _extensions(exts):
+    return [(int(i), int(f), as_bytes(p, "exts payload")) for i, f, p in exts]
+
+
 def _size_field(size):
     if size < 252:
         return bytes([size])
@@ -151,15 +147,13 @@ def _size_field(size):
 def build_packet(config, stereo, frames, padding=b"", force_code3=False, vbr=False, maxlen=None):
     """Builds a packet as libopus' repacketizer does: code 0/1/2 when possible, code 3 for more
     frames, padding or force_code3; padding-length bytes are the fewest 255s then 1..254."""
-    frames = [bytes(f) for f in frames]
-    padding = bytes(padding)
+    frames = _frames(frames)
+    padding = as_bytes(padding, "padding")
     n = len(frames)
-    if not (0 <= config <= 31 and stereo in (0, 1) and 1 <= n <= MAX_FRAMES):
-        raise InvalidArgumentError("bad config, stereo flag or frame count", ERR_BAD_ARG)
-    if samples_per_frame(config << 3) * n > MAX_PACKET_SAMPLES:
-        raise InvalidArgumentError("more than 120 ms of frames", ERR_BAD_ARG)
-    if any(len(f) > MAX_FRAME_BYTES for f in frames):
-        raise InvalidArgumentError("frame longer than 1275 bytes", ERR_BAD_ARG)
+    if not (0 <= config <= 31 and stereo in (0, 1)):
+        raise InvalidArgumentError("config must be in 0..31 and stereo 0 or 1, got %r, %r"
+                                   % (config, stereo), ERR_BAD_ARG)
+    _frames_fit(frames, config << 3)
     lens = [len(f) for f in frames]
     equal = all(x == lens[0] for x in lens)
     toc = config << 3 | stereo << 2
@@ -233,9 +227,10 @@ def _skip_extension(data, pos, end):
 def iter_extensions(padding, nb_frames):
     """Yields (id, frame, payload) in bitstream order; raises InvalidPacketError where the C
     iterator returns an error (after yielding what came before)."""
-    data = bytes(padding)
+    data = as_bytes(padding, "padding")
     if not 0 <= nb_frames <= MAX_FRAMES:
-        raise InvalidArgumentError("nb_frames out of range", ERR_BAD_ARG)
+        raise InvalidArgumentError("nb_frames must be in 0..%d, got %r" % (MAX_FRAMES, nb_frames),
+                                   ERR_BAD_ARG)
     end = len(data)
     pos = group_start = 0
     last_long, trailing, frame = -1, 0, 0
@@ -312,16 +307,22 @@ def generate_extensions(exts, nb_frames, pad=False, length=None):
     """Writes (id, frame, payload) extensions as libopus' opus_packet_extensions_generate does.
     length bounds the output (BufferTooSmallError past it); with pad, 0x01 filler bytes come
     first so the result is exactly length bytes."""
-    exts = [(int(i), int(f), bytes(p)) for i, f, p in exts]
+    exts = _extensions(exts)
     n = len(exts)
-    if not 0 <= nb_frames <= MAX_FRAMES or (pad and length is None):
-        raise InvalidArgumentError("bad nb_frames, or pad without length", ERR_BAD_ARG)
+    if not 0 <= nb_frames <= MAX_FRAMES:
+        raise InvalidArgumentError("nb_frames must be in 0..%d, got %r" % (MAX_FRAMES, nb_frames),
+                                   ERR_BAD_ARG)
+    if pad and length is None:
+        raise InvalidArgumentError("length must be given with pad", ERR_BAD_ARG)
     if length is not None and length < 0:
-        raise InvalidArgumentError("negative length", ERR_BAD_ARG)
+        raise InvalidArgumentError("length must be >= 0, got %r" % length, ERR_BAD_ARG)
     for ext_id, frame, payload in exts:
         if not (0 <= frame < nb_frames and ID_FIRST <= ext_id <= ID_LAST) or (
                 ext_id < ID_FIRST_LONG and len(payload) > 1):
-            raise InvalidArgumentError("bad extension id, frame or length", ERR_BAD_ARG)
+            raise InvalidArgumentError("exts: extension (%d, %d, %d bytes) has an id outside "
+                                       "3..127, a frame outside 0..nb_frames - 1 or a short id "
+                                       "with over 1 byte" % (ext_id, frame, len(payload)),
+                                       ERR_BAD_ARG)
     fmin = [n] * nb_frames
     fmax = [0] * nb_frames
     for i, (_, f, _) in enumerate(exts):
@@ -401,22 +402,17 @@ def repacketize(toc, frames, exts=(), length=None, maxlen=None):
     length: exactly that many bytes (libopus' CBR padding: its padding-length form for that total,
     0x01 before the extensions, zeros without extensions); else the shortest packet, at most
     maxlen bytes (unbounded if None)."""
-    frames = [bytes(f) for f in frames]
-    exts = [(int(i), int(f), bytes(p)) for i, f, p in exts]
+    frames = _frames(frames)
+    exts = _extensions(exts)
     n = len(frames)
-    if not (0 <= toc <= 255 and 1 <= n <= MAX_FRAMES):
-        raise InvalidArgumentError("bad TOC or frame count", ERR_BAD_ARG)
-    if samples_per_frame(toc) * n > MAX_PACKET_SAMPLES:
-        raise InvalidArgumentError("more than 120 ms of frames", ERR_BAD_ARG)
-    if any(len(f) > MAX_FRAME_BYTES for f in frames):
-        raise InvalidArgumentError("frame longer than 1275 bytes", ERR_BAD_ARG)
+    _frames_fit(frames, toc)
     pad = length is not None
     if pad:
         maxlen = length
     if maxlen is None:
         maxlen = 2**31 - 1
     if maxlen < 0:
-        raise InvalidArgumentError("negative length", ERR_BAD_ARG)
+        raise InvalidArgumentError("length and maxlen must be >= 0", ERR_BAD_ARG)
     too_small = BufferTooSmallError("packet does not fit", ERR_BUFFER_TOO_SMALL)
     lens = [len(f) for f in frames]
     vbr = any(x != lens[0] for x in lens)
@@ -471,11 +467,14 @@ def pad_packet(packet, exts=(), length=None, maxlen=None):
     exts followed by its own extensions, through repacketize (length: exactly that many bytes,
     CBR; else the shortest packet, at most maxlen). A packet already `length` bytes long with no
     new extension comes back as it is, as in libopus."""
-    packet = bytes(packet)
-    exts = [(int(i), int(f), bytes(p)) for i, f, p in exts]
+    packet = as_bytes(packet, "packet")
+    exts = _extensions(exts)
     limit = length if length is not None else maxlen
-    if not packet or (limit is not None and (limit < 0 or len(packet) > limit)):
-        raise InvalidArgumentError("empty packet, or longer than the length asked for", ERR_BAD_ARG)
+    if not packet:
+        raise InvalidArgumentError("packet is empty", ERR_BAD_ARG)
+    if limit is not None and (limit < 0 or len(packet) > limit):
+        raise InvalidArgumentError("length or maxlen (%d) is below the packet's %d bytes"
+                                   % (limit, len(packet)), ERR_BAD_ARG)
     if limit is not None and len(packet) == limit and not exts:
         return packet
     if len(exts) > MAX_PAD_EXTENSIONS:

@@ -1,7 +1,7 @@
 /* DRED payload layer: locating the DRED extension, range-coded payload syntax, quantizer levels
  * and dequantization. Bit-exact with libopus 1.6.1 (dnn/dred_decoder.c dred_ec_decode,
  * dnn/dred_encoder.c dred_encode_silk_frame, dnn/dred_coding.c compute_quantizer,
- * src/opus_decoder.c dred_find_payload / opus_dred_parse). Facts sheet sections 1.3, 1.4, 2. */
+ * src/opus_decoder.c dred_find_payload / opus_dred_parse, src/opus_encoder.c for the placement). */
 #include <string.h>
 
 #include "common/common.h"

@@ -1,6 +1,7 @@
 /* Opus padding extensions as libopus 1.6.1 (src/extensions.c) reads and writes them:
  * short (ID 3..31) and long (ID 32..127) forms, frame separators (ID 1), padding (ID 0) and
- * "repeat these extensions" indicators (ID 2). Syntax: facts sheet section 1.2. */
+ * "repeat these extensions" indicators (ID 2), as opus_packet_extensions_parse and
+ * opus_packet_extensions_generate read and write them. */
 #include <string.h>
 
 #include "packet/packet.h"

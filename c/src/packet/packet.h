@@ -6,7 +6,7 @@
 #include "common/common.h"
 
 /* Walks a padding area in bitstream order. Offsets, not pointers, so every access is checked
- * against len. The fields mirror the parser state of the facts sheet (section 1.2). */
+ * against len. The fields mirror libopus' OpusExtensionIterator (src/opus_private.h). */
 typedef struct {
   const unsigned char *data;
   int32_t len;
