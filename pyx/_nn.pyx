@@ -130,8 +130,8 @@ cdef class Linear:
             self.c.w16, self.c.wexp = _p16(w16), _p32(wexp)
             self._keep += [w16, wexp]
         if w32 is not None:
-            w32 = _array(w32, np.int32, nb_outputs * nb_inputs, "w32")
-            wexp32 = _array(wexp32, np.int32, nb_outputs, "wexp32")
+            w32 = array_in(w32, np.int32, nb_outputs * nb_inputs, "w32")
+            wexp32 = array_in(wexp32, np.int32, nb_outputs, "wexp32")
             if w32.min() == -2**31:
                 raise _bad("w32 holds INT32_MIN")
             if wexp32.min() < 0 or wexp32.max() > 62:
@@ -197,7 +197,7 @@ def linear_i16(Linear layer, x, int in_q):
 
 def linear_i32(Linear layer, x, int in_q):
     """p16 outputs (int32) of a 32-bit wide layer (w32) for an int32 input in Q in_q."""
-    x = _array(x, np.int32, layer.nb_inputs, "x")
+    x = array_in(x, np.int32, layer.nb_inputs, "x")
     out = np.empty(layer.nb_outputs, dtype=np.int32)
     cdef int32_t[::1] o = out
     cdef const int32_t *px = _p32(x)
@@ -253,7 +253,7 @@ def sigmoid(p16):
 
 def sigmoid_g15(p16):
     """The gates of GRU and GLU: sigmoid of p16 values as int32 in [0, 32768] (0 and 1.0 exact)."""
-    p16 = _array(p16, np.int32, -1, "p16")
+    p16 = array_in(p16, np.int32, -1, "p16")
     out = np.empty(p16.size, dtype=np.int32)
     if p16.size == 0:
         return out
@@ -293,7 +293,7 @@ def dense_wide(Linear layer, int act, x, int in_q):
 
 def dense_wide32(Linear layer, int act, x, int in_q):
     """a15 outputs of act(W x + b) for a 32-bit wide layer fed an int32 input in Q in_q."""
-    x = _array(x, np.int32, layer.nb_inputs, "x")
+    x = array_in(x, np.int32, layer.nb_inputs, "x")
     out = np.empty(layer.nb_outputs, dtype=np.int16)
     cdef int16_t[::1] o = out
     cdef const int32_t *px = _p32(x)
