@@ -13,6 +13,7 @@
 #define XC DREDFX_ANALYSIS_NB_XCORR
 #define IFB DREDFX_ANALYSIS_IF_BINS
 #define RES_MAX ((1 << 26) - 1)
+#define FFT_MAX_SHIFT 8 /* 2 fs <= 18 keeps the Q40 floor constant a right shift */
 
 /* Band edges in 5 ms bins (times 4 for the 320-point FFT), libopus eband5ms. */
 static const uint8_t eband5ms[NB] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 34, 40};
@@ -52,7 +53,7 @@ int32_t dredfx_an_log2_q24(uint64_t v, int q) {
   int64_t t = DFX_PSHR64((int64_t)m * log2_c_q31[k], 31) - 1140850688; /* - 1.0625 */
   int64_t p = log2_a_q30[4];
   for (int i = 3; i >= 0; i--) p = log2_a_q30[i] + DFX_PSHR64(p * t, 30);
-  int64_t r = ((int64_t)(e - q) << 30) + p + log2_l_q30[k];
+  int64_t r = (int64_t)(e - q) * (1 << 30) + p + log2_l_q30[k];
   return (int32_t)DFX_PSHR64(r, 6);
 }
 
@@ -243,51 +244,60 @@ static int16_t xcorr_feature(int64_t xc, int64_t den) {
   return (int16_t)(q > 16384 ? 16384 : q < -16384 ? -16384 : q);
 }
 
-/* clamp((10 log10(1e-15 + e) - 6) / 64, -1, 1) in a15, e = |X|^2 in Q28. */
-static int16_t if_log_feature(uint64_t e_q28) {
-  if (e_q28 == 0) return -32768;
-  int64_t v = DFX_PSHR64(10 * (int64_t)log10_q24(e_q28, 28) - (6 << 24), 15); /* Q24 / 64 -> Q15 */
+/* clamp((10 log10(1e-15 + e) - 6) / 64, -1, 1) in a15, e = |X|^2 in Q q. */
+static int16_t if_log_feature(uint64_t e, int q) {
+  if (e == 0) return -32768;
+  int64_t v = DFX_PSHR64(10 * (int64_t)log10_q24(e, q) - (6 << 24), 15); /* Q24 / 64 -> Q15 */
   return (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
 }
 
 void dredfx_analysis_frame(dredfx_analysis_state *st, const int32_t *x_q4, int32_t *features_q16) {
   int32_t y[N], aligned[N];
-  /* pre-emphasis y = x - 0.85 x[-1], 0.85 in Q20 */
+  /* pre-emphasis y = x - 0.85 x[-1] in Q8 (0.85 in Q20); the pitch path takes it rounded to Q4 */
   for (int i = 0; i < N; i++) {
-    y[i] = x_q4[i] - (int32_t)DFX_PSHR64((int64_t)891290 * st->preemph_prev_q4, 20);
+    y[i] = x_q4[i] * 16 - (int32_t)DFX_PSHR64((int64_t)891290 * st->preemph_prev_q4, 16);
     st->preemph_prev_q4 = x_q4[i];
   }
-  memcpy(aligned, &st->analysis_mem_q4[N - 80], 80 * sizeof(int32_t));
-  memcpy(&aligned[80], y, 80 * sizeof(int32_t));
-  /* window [previous 160 | current 160] (the 1/320 of libopus' FFT is in the table), FFT */
+  for (int i = 0; i < 80; i++) {
+    aligned[i] = DFX_PSHR32(st->analysis_mem_q8[N - 80 + i], 4);
+    aligned[80 + i] = DFX_PSHR32(y[i], 4);
+  }
+  /* window [previous 160 | current 160] (the 1/320 of libopus' FFT is in the table), FFT.
+   * Block scaling: quiet frames are shifted up by fs bits (|y| 2^fs < 2^25 in Q8 keeps the FFT
+   * bound of docs/fixed-point.md 8.1), so the spectrum is in Q(14 + fs). */
   int32_t re[WIN], im[WIN];
+  int32_t peak = 0;
   for (int i = 0; i < N; i++) {
-    re[i] = (int32_t)DFX_PSHR64((int64_t)st->analysis_mem_q4[i] * dredfx_an_window_q30[i], 20);
-    re[WIN - 1 - i] = (int32_t)DFX_PSHR64((int64_t)y[N - 1 - i] * dredfx_an_window_q30[i], 20);
+    peak = DREDFX_MAX(peak, st->analysis_mem_q8[i] < 0 ? -st->analysis_mem_q8[i] : st->analysis_mem_q8[i]);
+    peak = DREDFX_MAX(peak, y[i] < 0 ? -y[i] : y[i]);
+  }
+  int fs = DREDFX_MAX(0, DREDFX_MIN(FFT_MAX_SHIFT, 25 - bits64((uint64_t)peak)));
+  for (int i = 0; i < N; i++) {
+    re[i] = (int32_t)DFX_PSHR64((int64_t)st->analysis_mem_q8[i] * dredfx_an_window_q30[i], 24 - fs);
+    re[WIN - 1 - i] = (int32_t)DFX_PSHR64((int64_t)y[N - 1 - i] * dredfx_an_window_q30[i], 24 - fs);
   }
   memset(im, 0, sizeof(im));
-  memcpy(st->analysis_mem_q4, y, sizeof(y));
+  memcpy(st->analysis_mem_q8, y, sizeof(y));
   dredfx_an_fft320(re, im);
 
-  /* IF features */
+  /* IF features (the phasors do not depend on the two frames' scalings) */
   int16_t if_a15[DREDFX_ANALYSIS_NB_IF];
-  if_a15[0] = if_log_feature((uint64_t)((int64_t)re[0] * re[0]));
+  if_a15[0] = if_log_feature((uint64_t)((int64_t)re[0] * re[0]), 28 + 2 * fs);
   for (int i = 1; i < IFB; i++) {
-    int64_t pr = (int64_t)re[i] * st->prev_if_re_q14[i] + (int64_t)im[i] * st->prev_if_im_q14[i];
-    int64_t pi = (int64_t)im[i] * st->prev_if_re_q14[i] - (int64_t)re[i] * st->prev_if_im_q14[i];
+    int64_t pr = (int64_t)re[i] * st->prev_if_re[i] + (int64_t)im[i] * st->prev_if_im[i];
+    int64_t pi = (int64_t)im[i] * st->prev_if_re[i] - (int64_t)re[i] * st->prev_if_im[i];
     int s = DREDFX_MAX(0, DREDFX_MAX(bits64((uint64_t)abs64(pr)), bits64((uint64_t)abs64(pi))) - 30);
     int64_t sr = s ? DFX_PSHR64(pr, s) : pr, si = s ? DFX_PSHR64(pi, s) : pi;
-    /* 1e-15 in Q56 is 72 (only visible when nothing was shifted) */
-    uint32_t nrm = dredfx_an_isqrt64((uint64_t)(sr * sr + si * si) + (s ? 0 : 72));
-    int64_t cr = nrm ? (sr << 15) / nrm : 0, ci = nrm ? (si << 15) / nrm : 0;
+    uint32_t nrm = dredfx_an_isqrt64((uint64_t)(sr * sr + si * si));
+    int64_t cr = nrm ? sr * 32768 / nrm : 0, ci = nrm ? si * 32768 / nrm : 0;
     if_a15[3 * i - 2] = (int16_t)DREDFX_MAX(-32768, DREDFX_MIN(32767, cr));
     if_a15[3 * i - 1] = (int16_t)DREDFX_MAX(-32768, DREDFX_MIN(32767, ci));
-    if_a15[3 * i] = if_log_feature((uint64_t)((int64_t)re[i] * re[i] + (int64_t)im[i] * im[i]));
+    if_a15[3 * i] = if_log_feature((uint64_t)((int64_t)re[i] * re[i] + (int64_t)im[i] * im[i]), 28 + 2 * fs);
   }
-  memcpy(st->prev_if_re_q14, re, IFB * sizeof(int32_t));
-  memcpy(st->prev_if_im_q14, im, IFB * sizeof(int32_t));
+  memcpy(st->prev_if_re, re, IFB * sizeof(int32_t));
+  memcpy(st->prev_if_im, im, IFB * sizeof(int32_t));
 
-  /* band energies, Q20 times 48 (triangle weights (bs - j)/bs = (48/bs)(bs - j)/48) */
+  /* band energies, Q(20 + 2 fs) times 48 (triangle weights (bs - j)/bs = (48/bs)(bs - j)/48) */
   int64_t ex[NB];
   memset(ex, 0, sizeof(ex));
   for (int i = 0; i < NB - 1; i++) {
@@ -300,11 +310,12 @@ void dredfx_analysis_frame(dredfx_analysis_state *st, const int32_t *x_q4, int32
   }
   ex[0] *= 2;
   ex[NB - 1] *= 2;
-  /* log10(0.01 + E) with libopus' floors */
+  /* log10(0.01 + E) with libopus' floors; 0.01 in Q40 shifted to Q(22 + 2 fs) */
+  int64_t floor_q = DFX_PSHR64(10995116278LL, 18 - 2 * fs);
   int32_t ly[NB], log_max = -(2 << 24), follow = -(2 << 24);
   for (int i = 0; i < NB; i++) {
-    uint64_t e22 = (uint64_t)((4 * ex[i] + 24) / 48) + 41943; /* Q22, 0.01 in Q22 */
-    int32_t l = log10_q24(e22, 22);
+    uint64_t e22 = (uint64_t)((4 * ex[i] + 24) / 48 + floor_q);
+    int32_t l = log10_q24(e22, 22 + 2 * fs);
     l = DREDFX_MAX(log_max - (8 << 24), DREDFX_MAX(follow - (5 << 23), l));
     log_max = DREDFX_MAX(log_max, l);
     follow = DREDFX_MAX(follow - (5 << 23), l);
@@ -470,10 +481,10 @@ static int64_t resample_filter(dredfx_analysis_state *st, int32_t x) {
   const int32_t *b = st->rs_b_q31, *a = st->rs_a_q27;
   int64_t *m = st->rs_mem_q38;
   /* b x in Q31 -> Q38: << 7; a y: Q27 * Q14 = Q41 -> Q38 */
-  int64_t y = DFX_PSHR64(((int64_t)b[0] * x << 7) + m[0], 24);
+  int64_t y = DFX_PSHR64((int64_t)b[0] * x * 128 + m[0], 24);
   for (int j = 0; j < DREDFX_ANALYSIS_RESAMPLE_ORDER - 1; j++)
-    m[j] = m[j + 1] + ((int64_t)b[j + 1] * x << 7) - DFX_PSHR64((int64_t)a[j] * y, 3);
-  m[DREDFX_ANALYSIS_RESAMPLE_ORDER - 1] = ((int64_t)b[7] * x << 7) - DFX_PSHR64((int64_t)a[6] * y, 3);
+    m[j] = m[j + 1] + (int64_t)b[j + 1] * x * 128 - DFX_PSHR64((int64_t)a[j] * y, 3);
+  m[DREDFX_ANALYSIS_RESAMPLE_ORDER - 1] = (int64_t)b[7] * x * 128 - DFX_PSHR64((int64_t)a[6] * y, 3);
   return y;
 }
 
