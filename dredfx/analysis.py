@@ -13,6 +13,7 @@ from . import errors, weights as _weights
 
 FRAME = 160
 NB_FEATURES = 20
+DRED_ENCODER_DELAY16K = 11   # libopus DRED_SILK_ENCODER_DELAY: zeros before the first sample
 RATES = (8000, 12000, 16000, 24000, 48000)
 
 
@@ -27,16 +28,22 @@ def _pcm(pcm):
 
 
 class Analyzer:
-    """Streaming analysis at one input rate: feed() returns the feature rows its samples complete."""
+    """Streaming analysis at one input rate: feed() returns the feature rows its samples complete.
+    delay16k zero 16 kHz samples come first (DRED_ENCODER_DELAY16K frames the signal as libopus'
+    DRED encoder does; 0, the default, as fargan_demo -features)."""
 
-    def __init__(self, sampling_rate=16000, weights=None):
+    def __init__(self, sampling_rate=16000, weights=None, delay16k=0):
         from . import _analysis
         if sampling_rate not in RATES:
             raise errors.InvalidArgumentError(
                 "sampling_rate %r: dredfx analyses 8000, 12000, 16000, 24000 or 48000 Hz" % (sampling_rate,), -1)
         w = weights or _weights.default()
+        if not 0 <= delay16k < FRAME:
+            raise errors.InvalidArgumentError("delay16k %r: 0 to %d samples" % (delay16k, FRAME - 1), -1)
         self._core = _analysis.Analyzer(w.core, int(sampling_rate))
+        self._core.delay16k(int(delay16k))
         self.sampling_rate = int(sampling_rate)
+        self.delay16k = int(delay16k)
 
     def feed(self, pcm):
         """int16 mono samples -> float32 (frames, 20)."""
@@ -48,6 +55,7 @@ class Analyzer:
 
     def reset(self):
         self._core.reset()
+        self._core.delay16k(self.delay16k)
 
     @property
     def saturations(self):

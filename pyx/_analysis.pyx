@@ -33,6 +33,9 @@ cdef class Analyzer:
     def reset(self):
         check(dredfx_analysis_set_rate(self.st, self.st.rate))
 
+    def delay16k(self, int n):
+        check(dredfx_analysis_delay16k(self.st, n))
+
     @property
     def sampling_rate(self):
         return self.st.rate

@@ -15,6 +15,7 @@ cdef extern from "analysis/analysis.h" nogil:
     size_t dredfx_analysis_get_size()
     int dredfx_analysis_init(dredfx_analysis_state *st, const dredfx_weight_array *arrays, int n)
     int dredfx_analysis_set_rate(dredfx_analysis_state *st, int sampling_rate)
+    int dredfx_analysis_delay16k(dredfx_analysis_state *st, int n)
     int dredfx_analysis_process(dredfx_analysis_state *st, const int16_t *pcm, int n, int32_t *features_q16,
                                 int max_frames)
     int dredfx_analysis_frames_for(const dredfx_analysis_state *st, int n)

@@ -88,6 +88,19 @@ def test_streaming_equals_one_shot(weights):
         np.testing.assert_array_equal(an.feed_q16(y), whole)
 
 
+def test_dred_encoder_delay(weights):
+    """delay16k = 11 frames the signal as libopus' DRED encoder: the same as 11 zeros in front at
+    16 kHz, and at 48 kHz (33 zeros pass the filter as zeros, the decimation phase unchanged)."""
+    x = speechlike(16000)
+    for rate, pad in ((16000, 11), (48000, 33)):
+        y = np.resize(x, len(x) * rate // 16000)
+        a = analysis.Analyzer(rate, weights, delay16k=analysis.DRED_ENCODER_DELAY16K).feed_q16(y)
+        b = analysis.Analyzer(rate, weights).feed_q16(np.concatenate([np.zeros(pad, np.int16), y]))
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(errors.InvalidArgumentError, match="delay16k"):
+        analysis.Analyzer(16000, weights, delay16k=160)
+
+
 def test_errors(weights):
     x = speechlike(320)
     with pytest.raises(errors.InvalidArgumentError, match="dtype float64"):

@@ -396,9 +396,9 @@ void dredfx_analysis_frame(dredfx_analysis_state *st, const int32_t *x_q4, int32
   int16_t xcorr_q14[XC];
   {
     int16_t v[PMAX + N];
-    int32_t peak = 0;
-    for (int n = 0; n < PMAX + N; n++) peak = DREDFX_MAX(peak, st->exc_q4[n] < 0 ? -st->exc_q4[n] : st->exc_q4[n]);
-    int xs = DREDFX_MAX(0, bits64((uint64_t)peak) - 13);
+    int32_t xpeak = 0;
+    for (int n = 0; n < PMAX + N; n++) xpeak = DREDFX_MAX(xpeak, st->exc_q4[n] < 0 ? -st->exc_q4[n] : st->exc_q4[n]);
+    int xs = DREDFX_MAX(0, bits64((uint64_t)xpeak) - 13);
     for (int n = 0; n < PMAX + N; n++)
       v[n] = (int16_t)(xs ? DREDFX_MIN(8191, DREDFX_MAX(-8191, DFX_PSHR32(st->exc_q4[n], xs))) : st->exc_q4[n]);
     int64_t e0 = dot16(&v[PMAX], &v[PMAX]), e1 = dot16(v, v);
@@ -500,6 +500,13 @@ static int64_t resample_filter(dredfx_analysis_state *st, int32_t x) {
     m[j] = m[j + 1] + (int64_t)b[j + 1] * x * 128 - DFX_PSHR64((int64_t)a[j] * y, 3);
   m[DREDFX_ANALYSIS_RESAMPLE_ORDER - 1] = (int64_t)b[7] * x * 128 - DFX_PSHR64((int64_t)a[6] * y, 3);
   return y;
+}
+
+int dredfx_analysis_delay16k(dredfx_analysis_state *st, int n) {
+  if (!st || n < 0 || st->in_fill + n >= N) return DREDFX_ERR_BAD_ARG;
+  memset(&st->in_q4[st->in_fill], 0, (size_t)n * sizeof(int32_t));
+  st->in_fill += n;
+  return DREDFX_OK;
 }
 
 int dredfx_analysis_frames_for(const dredfx_analysis_state *st, int n) {

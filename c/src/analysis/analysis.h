@@ -5,6 +5,7 @@
  *   size_t dredfx_analysis_get_size(void)
  *   int    dredfx_analysis_init(st, arrays, n)        16 kHz, pitch DNN from the weights blob
  *   int    dredfx_analysis_set_rate(st, sampling_rate) 8000, 12000, 16000, 24000 or 48000; resets
+ *   int    dredfx_analysis_delay16k(st, n)            zero 16 kHz samples first (DRED encoder: 11)
  *   int    dredfx_analysis_process(st, pcm, n, features_q16, max_frames)
  *
  * The state keeps pointers into the weights arrays: they must outlive it. The kernel table of the
@@ -68,6 +69,10 @@ int dredfx_analysis_init(dredfx_analysis_state *st, const dredfx_weight_array *a
 /* Sets the input rate and clears every signal state (the model stays). DREDFX_ERR_BAD_ARG for
  * another rate. */
 int dredfx_analysis_set_rate(dredfx_analysis_state *st, int sampling_rate);
+/* Inserts n zero 16 kHz samples before the next input (n + the samples waiting for a frame must
+ * stay below 160): libopus' DRED encoder starts its 16 kHz buffer with DRED_SILK_ENCODER_DELAY = 11
+ * zeros, which no input-rate padding reproduces at 8, 12 and 24 kHz. DREDFX_ERR_BAD_ARG otherwise. */
+int dredfx_analysis_delay16k(dredfx_analysis_state *st, int n);
 /* Feeds n mono int16 samples at the input rate; writes one row of 20 features (Q16) per completed
  * 160-sample 16 kHz frame, at most max_frames rows (a call that would complete more returns
  * DREDFX_ERR_BUFFER_TOO_SMALL and consumes nothing). Returns the number of rows written. At 16 kHz
