@@ -236,17 +236,6 @@ static void lpc_from_log_bands(dredfx_analysis_state *st, const int32_t *ex_log_
 
 /* ---------------------------------------------------------------- one frame */
 
-/* sum of a[n] b[n] over one frame, |a|, |b| < 2^13: int32 partial sums of 32 products. */
-static int64_t dot16(const int16_t *a, const int16_t *b) {
-  int64_t s = 0;
-  for (int blk = 0; blk < N; blk += 32) {
-    int32_t p = 0;
-    for (int n = blk; n < blk + 32; n++) p += (int32_t)a[n] * b[n];
-    s += p;
-  }
-  return s;
-}
-
 /* 2 xc / (1 + e0 + e1) in Q14; |result| <= 1 since 2|xc| <= e0 + e1 (energies Q8, 1 = 256). */
 static int16_t xcorr_feature(int64_t xc, int64_t den) {
   int s = DREDFX_MAX(0, bits64((uint64_t)den) - 47);
@@ -391,22 +380,20 @@ void dredfx_analysis_frame(dredfx_analysis_state *st, const int32_t *x_q4, int32
     st->lp_mem_q8[0] = m0;
     st->lp_mem_q8[1] = m1;
   }
-  /* cross-correlation features on the excitation, block-scaled to 14-bit samples (|v| < 2^13):
-   * a product is < 2^26 and 32 of them fit an int32 (what SIMD units add), 160 an int64 */
+  /* cross-correlation features on the excitation (Q8 sums) */
   int16_t xcorr_q14[XC];
   {
-    int16_t v[PMAX + N];
-    int32_t xpeak = 0;
-    for (int n = 0; n < PMAX + N; n++) xpeak = DREDFX_MAX(xpeak, st->exc_q4[n] < 0 ? -st->exc_q4[n] : st->exc_q4[n]);
-    int xs = DREDFX_MAX(0, bits64((uint64_t)xpeak) - 13);
-    for (int n = 0; n < PMAX + N; n++)
-      v[n] = (int16_t)(xs ? DREDFX_MIN(8191, DREDFX_MAX(-8191, DFX_PSHR32(st->exc_q4[n], xs))) : st->exc_q4[n]);
-    int64_t e0 = dot16(&v[PMAX], &v[PMAX]), e1 = dot16(v, v);
-    /* 1 (real) is 256 in Q8, 256 / 2^(2 xs) in the scaled unit */
-    int64_t one = 2 * xs >= 9 ? 0 : DFX_PSHR64(256 << 1, 2 * xs + 1);
+    const int32_t *buf = st->exc_q4;
+    int64_t e0 = 0, e1 = 0;
+    for (int n = 0; n < N; n++) {
+      e0 += (int64_t)buf[PMAX + n] * buf[PMAX + n];
+      e1 += (int64_t)buf[n] * buf[n];
+    }
     for (int i = 0; i < XC; i++) {
-      xcorr_q14[i] = xcorr_feature(dot16(&v[PMAX], &v[i]), one + e0 + e1);
-      e1 += (int32_t)v[i + N] * v[i + N] - (int32_t)v[i] * v[i];
+      int64_t xc = 0;
+      for (int n = 0; n < N; n++) xc += (int64_t)buf[PMAX + n] * buf[i + n];
+      xcorr_q14[i] = xcorr_feature(xc, 256 + e0 + e1);
+      e1 += (int64_t)buf[i + N] * buf[i + N] - (int64_t)buf[i] * buf[i];
     }
   }
   int32_t f18 = dredfx_pitchdnn_compute(st->k, &st->dnn, if_a15, xcorr_q14);
