@@ -156,8 +156,9 @@ static void test_analysis(const char *path) {
           pos += piece;
         }
         CHECK_EQ(frames, want);
-        CHECKF(st->sat_lpc == 0 && st->sat_residual == 0, "kind %d rate %d: saturations %u %u", kind,
-               rates[r], st->sat_lpc, st->sat_residual);
+        CHECKF(st->sat_lpc == 0 && st->sat_residual == 0 && st->sat_resample == 0,
+               "kind %d rate %d: saturations %u %u %u", kind, rates[r], st->sat_lpc, st->sat_residual,
+               st->sat_resample);
         if (level) CHECKF(memcmp(feat[0], feat[level], (size_t)frames * 20 * sizeof(int32_t)) == 0,
                           "kind %d rate %d: level %d differs from scalar", kind, rates[r], level);
       }

@@ -13,6 +13,7 @@
 #define XC DREDFX_ANALYSIS_NB_XCORR
 #define IFB DREDFX_ANALYSIS_IF_BINS
 #define RES_MAX ((1 << 26) - 1)
+#define IN_MAX ((1 << 24) - 1) /* input clamp, Q8: |x| < 2^16 real */
 #define FFT_MAX_SHIFT 8 /* 2 fs <= 18 keeps the Q40 floor constant a right shift */
 
 /* Band edges in 5 ms bins (times 4 for the 320-point FFT), libopus eband5ms. */
@@ -252,12 +253,12 @@ static int16_t if_log_feature(uint64_t e, int q) {
   return (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
 }
 
-void dredfx_analysis_frame(dredfx_analysis_state *st, const int32_t *x_q4, int32_t *features_q16) {
+void dredfx_analysis_frame(dredfx_analysis_state *st, const int32_t *x_q8, int32_t *features_q16) {
   int32_t y[N], aligned[N];
   /* pre-emphasis y = x - 0.85 x[-1] in Q8 (0.85 in Q20); the pitch path takes it rounded to Q4 */
   for (int i = 0; i < N; i++) {
-    y[i] = x_q4[i] * 16 - (int32_t)DFX_PSHR64((int64_t)891290 * st->preemph_prev_q4, 16);
-    st->preemph_prev_q4 = x_q4[i];
+    y[i] = x_q8[i] - (int32_t)DFX_PSHR64((int64_t)891290 * st->preemph_prev_q8, 20);
+    st->preemph_prev_q8 = x_q8[i];
   }
   for (int i = 0; i < 80; i++) {
     aligned[i] = DFX_PSHR32(st->analysis_mem_q8[N - 80 + i], 4);
@@ -457,7 +458,7 @@ int dredfx_analysis_set_rate(dredfx_analysis_state *st, int sampling_rate) {
   memset(dnn->gru_a15, 0, sizeof(dnn->gru_a15));
   memset(dnn->conv1_mem, 0, sizeof(dnn->conv1_mem));
   memset(dnn->conv2_mem, 0, sizeof(dnn->conv2_mem));
-  size_t off = offsetof(dredfx_analysis_state, preemph_prev_q4);
+  size_t off = offsetof(dredfx_analysis_state, preemph_prev_q8);
   memset((char *)st + off, 0, sizeof(*st) - off);
   st->rate = sampling_rate;
   st->up = up;
@@ -491,7 +492,7 @@ static int64_t resample_filter(dredfx_analysis_state *st, int32_t x) {
 
 int dredfx_analysis_delay16k(dredfx_analysis_state *st, int n) {
   if (!st || n < 0 || st->in_fill + n >= N) return DREDFX_ERR_BAD_ARG;
-  memset(&st->in_q4[st->in_fill], 0, (size_t)n * sizeof(int32_t));
+  memset(&st->in_q8[st->in_fill], 0, (size_t)n * sizeof(int32_t));
   st->in_fill += n;
   return DREDFX_OK;
 }
@@ -515,7 +516,7 @@ int dredfx_analysis_process(dredfx_analysis_state *st, const int16_t *pcm, int n
     for (int u = 0; u < st->up; u++) {
       int32_t v;
       if (st->rate == 16000) {
-        v = (int32_t)pcm[i] * 16;
+        v = (int32_t)pcm[i] * 256;
       } else {
         int32_t x = u ? 0 : DREDFX_MAX(-32768, DREDFX_MIN(32767, st->up * (int32_t)pcm[i]));
         int64_t y = resample_filter(st, x);
@@ -524,16 +525,16 @@ int dredfx_analysis_process(dredfx_analysis_state *st, const int16_t *pcm, int n
           continue;
         }
         st->phase = st->decim - 1;
-        int64_t q4 = DFX_PSHR64(y, 10);
-        if (q4 > 1048575 || q4 < -1048575) {
+        int64_t q8 = DFX_PSHR64(y, 6);
+        if (q8 > IN_MAX || q8 < -IN_MAX) {
           st->sat_resample++;
-          q4 = q4 > 0 ? 1048575 : -1048575;
+          q8 = q8 > 0 ? IN_MAX : -IN_MAX;
         }
-        v = (int32_t)q4;
+        v = (int32_t)q8;
       }
-      st->in_q4[st->in_fill++] = v;
+      st->in_q8[st->in_fill++] = v;
       if (st->in_fill == N) {
-        dredfx_analysis_frame(st, st->in_q4, features_q16 + (size_t)out * DREDFX_ANALYSIS_NB_FEATURES);
+        dredfx_analysis_frame(st, st->in_q8, features_q16 + (size_t)out * DREDFX_ANALYSIS_NB_FEATURES);
         out++;
         st->in_fill = 0;
       }

@@ -41,8 +41,8 @@ typedef struct {
 typedef struct {
   const dredfx_nn_kernels *k;
   dredfx_pitchdnn dnn;
-  /* compute_frame_features state (libopus LPCNetEncState), signals in Q4 */
-  int32_t preemph_prev_q4;               /* previous input sample */
+  /* compute_frame_features state (libopus LPCNetEncState); input Q8, pitch-path signals Q4 */
+  int32_t preemph_prev_q8;               /* previous input sample */
   int32_t analysis_mem_q8[DREDFX_ANALYSIS_FRAME]; /* pre-emphasized previous frame */
   /* previous spectrum bins 0..29, in that frame's Q(14 + fs) (docs/fixed-point.md 8.1) */
   int32_t prev_if_re[DREDFX_ANALYSIS_IF_BINS], prev_if_im[DREDFX_ANALYSIS_IF_BINS];
@@ -55,7 +55,7 @@ typedef struct {
   int rate, up, decim, phase;
   int64_t rs_mem_q38[DREDFX_ANALYSIS_RESAMPLE_ORDER];
   const int32_t *rs_b_q31, *rs_a_q27;
-  int32_t in_q4[DREDFX_ANALYSIS_FRAME];
+  int32_t in_q8[DREDFX_ANALYSIS_FRAME];
   int in_fill;
   /* saturation counters (docs/fixed-point.md 8): LPC coefficients, residual and low-passed
    * residual, resampler outputs */
@@ -83,8 +83,8 @@ int dredfx_analysis_process(dredfx_analysis_state *st, const int16_t *pcm, int n
 /* The number of rows dredfx_analysis_process would write for n more samples. */
 int dredfx_analysis_frames_for(const dredfx_analysis_state *st, int n);
 
-/* One frame: 160 16 kHz samples in Q4 (|x| < 2^20) -> 20 features in Q16. */
-void dredfx_analysis_frame(dredfx_analysis_state *st, const int32_t *x_q4, int32_t *features_q16);
+/* One frame: 160 16 kHz samples in Q8 (|x| < 2^24) -> 20 features in Q16. */
+void dredfx_analysis_frame(dredfx_analysis_state *st, const int32_t *x_q8, int32_t *features_q16);
 
 /* Helpers (exposed for the tests). */
 /* libopus 1.6.1 celt_log2 of v / 2^q (v > 0), Q24. */
