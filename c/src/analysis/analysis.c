@@ -4,6 +4,7 @@
 
 #include "analysis/analysis.h"
 #include "common/common.h"
+#include "common/cpu.h"
 
 #define N 160
 #define WIN 320
@@ -237,6 +238,16 @@ static void lpc_from_log_bands(dredfx_analysis_state *st, const int32_t *ex_log_
 
 /* ---------------------------------------------------------------- one frame */
 
+/* xc[i] = sum_{n < 160} x[n] y[i + n], i < 224, exact (|x|, |y| < 2^27: the sums stay < 2^61).
+ * The scalar specification of dredfx_an_xcorr_avx2. */
+static void xcorr_c(const int32_t *x, const int32_t *y, int64_t *xc) {
+  for (int i = 0; i < XC; i++) {
+    int64_t s = 0;
+    for (int n = 0; n < N; n++) s += (int64_t)x[n] * y[i + n];
+    xc[i] = s;
+  }
+}
+
 /* 2 xc / (1 + e0 + e1) in Q14; |result| <= 1 since 2|xc| <= e0 + e1 (energies Q8, 1 = 256). */
 static int16_t xcorr_feature(int64_t xc, int64_t den) {
   int s = DREDFX_MAX(0, bits64((uint64_t)den) - 47);
@@ -381,19 +392,18 @@ void dredfx_analysis_frame(dredfx_analysis_state *st, const int32_t *x_q8, int32
     st->lp_mem_q8[0] = m0;
     st->lp_mem_q8[1] = m1;
   }
-  /* cross-correlation features on the excitation (Q8 sums) */
+  /* cross-correlation features on the excitation (exact Q8 sums) */
   int16_t xcorr_q14[XC];
   {
     const int32_t *buf = st->exc_q4;
-    int64_t e0 = 0, e1 = 0;
+    int64_t xc[XC], e0 = 0, e1 = 0;
     for (int n = 0; n < N; n++) {
       e0 += (int64_t)buf[PMAX + n] * buf[PMAX + n];
       e1 += (int64_t)buf[n] * buf[n];
     }
+    st->xcorr(&buf[PMAX], buf, xc);
     for (int i = 0; i < XC; i++) {
-      int64_t xc = 0;
-      for (int n = 0; n < N; n++) xc += (int64_t)buf[PMAX + n] * buf[i + n];
-      xcorr_q14[i] = xcorr_feature(xc, 256 + e0 + e1);
+      xcorr_q14[i] = xcorr_feature(xc[i], 256 + e0 + e1);
       e1 += (int64_t)buf[i + N] * buf[i + N] - (int64_t)buf[i] * buf[i];
     }
   }
@@ -474,6 +484,10 @@ int dredfx_analysis_init(dredfx_analysis_state *st, const dredfx_weight_array *a
   int rc = dredfx_pitchdnn_init(&st->dnn, arrays, n);
   if (rc < 0) return rc;
   st->k = dredfx_nn_get_kernels();
+  st->xcorr = xcorr_c;
+#if defined(DREDFX_HAVE_AVX2)
+  if (dredfx_cpu_level() >= 1) st->xcorr = dredfx_an_xcorr_avx2;
+#endif
   return dredfx_analysis_set_rate(st, 16000);
 }
 

@@ -40,6 +40,8 @@ typedef struct {
 
 typedef struct {
   const dredfx_nn_kernels *k;
+  /* cross-correlation kernel of the CPU level (scalar or AVX2, identical integers) */
+  void (*xcorr)(const int32_t *x, const int32_t *y, int64_t *xc);
   dredfx_pitchdnn dnn;
   /* compute_frame_features state (libopus LPCNetEncState); input Q8, pitch-path signals Q4 */
   int32_t preemph_prev_q8;               /* previous input sample */
@@ -93,6 +95,8 @@ int32_t dredfx_an_log2_q24(uint64_t v, int q);
 uint32_t dredfx_an_isqrt64(uint64_t v);
 /* 320-point forward FFT, Q14 in and out (radices 4, 4, 4, 5). */
 void dredfx_an_fft320(int32_t *re, int32_t *im);
+
+void dredfx_an_xcorr_avx2(const int32_t *x, const int32_t *y, int64_t *xc);
 
 /* Pitch DNN: IF features (88, a15) and xcorr features (224, Q14) -> f18 (dnn_pitch) in Q16. */
 int32_t dredfx_pitchdnn_compute(const dredfx_nn_kernels *k, dredfx_pitchdnn *p, const int16_t *if_a15,
