@@ -1,0 +1,187 @@
+/* Feature analysis (c/src/analysis): the integer helpers against double-precision math, and, with
+ * a weights blob ($DREDFX_WEIGHTS), the whole analysis on hard inputs: identical integers at every
+ * CPU level, no saturation, features in range, bad arguments refused. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/analysis.h"
+#include "check.h"
+#include "common/common.h"
+#include "common/cpu.h"
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+static uint64_t next64(void) {
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return rng;
+}
+
+/* libopus 1.6.1 celt_log2 in double (its float32 constants), for the comparison. */
+static double celt_log2_ref(double x) {
+  static const double c[8] = {1.0, 8.88888895511627197265625e-01, 8.0e-01, 7.27272748947143554687500e-01,
+                              6.66666686534881591796875e-01, 6.15384638309478759765625e-01,
+                              5.71428596973419189453125e-01, 5.33333361148834228515625e-01};
+  static const double l[8] = {0.0, 1.699250042438507080078125e-01, 3.219280838966369628906250e-01,
+                              4.594316184520721435546875e-01, 5.849624872207641601562500e-01,
+                              7.004396915435791015625000e-01, 8.073549270629882812500000e-01,
+                              9.068905711174011230468750e-01};
+  int e;
+  double m = frexp(x, &e) * 2;
+  e -= 1;
+  int k = (int)((m - 1) * 8);
+  double t = m * c[k] - 1.0625;
+  double p = 8.74628424644470214843750000e-02 +
+             t * (1.357829570770263671875 + t * (-6.3897705078125e-01 +
+             t * (4.01971250772476196289062500e-01 + t * -2.8415444493293762207031250e-01)));
+  return e + p + l[k];
+}
+
+static void test_log2(void) {
+  double worst = 0;
+  for (int i = 0; i < 200000; i++) {
+    uint64_t v = next64() >> (next64() % 63);
+    if (!v) continue;
+    int q = (int)(next64() % 60);
+    double got = dredfx_an_log2_q24(v, q) / 16777216.0;
+    double want = celt_log2_ref(ldexp((double)v, -q));
+    worst = fmax(worst, fabs(got - want));
+  }
+  /* docs/fixed-point.md 8.2: < 2e-8 + 3e-8 (Q24 rounding) */
+  CHECKF(worst < 5e-8, "log2 worst %.3g", worst);
+  CHECK_EQ(dredfx_an_log2_q24(1, 0), 0);
+  CHECK_EQ(dredfx_an_log2_q24((uint64_t)1 << 40, 20), 20 << 24);
+}
+
+static void test_isqrt(void) {
+  for (int i = 0; i < 100000; i++) {
+    uint64_t v = next64() >> (next64() % 64);
+    uint64_t r = dredfx_an_isqrt64(v);
+    CHECKF(r * r <= v && (r + 1) * (r + 1) > v, "isqrt(%llu) = %llu", (unsigned long long)v,
+           (unsigned long long)r);
+  }
+  CHECK_EQ(dredfx_an_isqrt64(UINT64_MAX), 4294967295u);
+}
+
+static void test_fft(void) {
+  int32_t re[320], im[320];
+  double xr[320], xi[320], worst = 0;
+  for (int trial = 0; trial < 20; trial++) {
+    /* full-scale inputs of the analysis: |x| < 2^21 * 2^-6 (Q4 times the window over 320, Q14) */
+    int amp = trial < 10 ? 3700000 : 1000;
+    for (int n = 0; n < 320; n++) {
+      re[n] = (int32_t)(next64() % (2 * amp + 1)) - amp;
+      im[n] = trial % 2 ? (int32_t)(next64() % (2 * amp + 1)) - amp : 0;
+      xr[n] = re[n];
+      xi[n] = im[n];
+    }
+    dredfx_an_fft320(re, im);
+    for (int k = 0; k < 320; k++) {
+      double sr = 0, si = 0;
+      for (int n = 0; n < 320; n++) {
+        double a = -2 * M_PI * (double)((k * n) % 320) / 320;
+        sr += xr[n] * cos(a) - xi[n] * sin(a);
+        si += xr[n] * sin(a) + xi[n] * cos(a);
+      }
+      worst = fmax(worst, fmax(fabs(sr - re[k]), fabs(si - im[k])));
+    }
+  }
+  /* rounding of every twiddle product, carried through the later stages: measured 16.5 LSB Q14
+   * (1e-3 real) on full-range random inputs (docs/fixed-point.md 8.2) */
+  CHECKF(worst < 24, "fft worst %.3f LSB", worst);
+}
+
+/* The hard inputs: returns a pointer to n samples of signal `kind`. */
+static void make_signal(int16_t *x, int n, int kind) {
+  for (int i = 0; i < n; i++) {
+    double t = i / 16000.0;
+    switch (kind) {
+      case 0: x[i] = 0; break;                                                 /* silence */
+      case 1: x[i] = 32767; break;                                             /* DC */
+      case 2: x[i] = (i / 40) % 2 ? 32767 : -32768; break;                     /* 200 Hz square */
+      case 3: x[i] = (int16_t)(next64() & 0xffff); break;                      /* white, 0 dBFS */
+      case 4: x[i] = (int16_t)lrint(1.04 * sin(2 * M_PI * 1000 * t)); break;   /* 1 kHz, -90 dBFS */
+      default: {                                                               /* clipped "speech" */
+        double v = 90000 * sin(2 * M_PI * 140 * t) * sin(2 * M_PI * 3 * t) + 20000 * sin(2 * M_PI * 1700 * t);
+        x[i] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+      }
+    }
+  }
+}
+
+static void test_analysis(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "test_analysis: cannot open %s\n", path);
+    failed++;
+    return;
+  }
+  fseek(f, 0, SEEK_END);
+  long len = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  unsigned char *blob = aligned_alloc(64, (size_t)(len + 63) / 64 * 64);
+  CHECK(fread(blob, 1, (size_t)len, f) == (size_t)len);
+  fclose(f);
+  static dredfx_weight_array arrays[4096];
+  int n = dredfx_weights_parse(blob, (size_t)len, arrays, 4096);
+  CHECK(n > 0);
+  dredfx_analysis_state *st = malloc(dredfx_analysis_get_size());
+  CHECK_EQ(dredfx_analysis_init(st, arrays, 3), DREDFX_ERR_WEIGHTS_MISSING);
+  CHECK_EQ(dredfx_analysis_init(st, arrays, n), DREDFX_OK);
+  CHECK_EQ(dredfx_analysis_set_rate(st, 44100), DREDFX_ERR_BAD_ARG);
+  enum { LEN = 16000 };
+  static int16_t x[LEN];
+  /* 8 kHz input is upsampled 2x: 2 LEN / 160 frames at most */
+  static int32_t feat[DREDFX_CPU_NB_LEVELS][2 * LEN / 160 * 20];
+  const int rates[5] = {16000, 48000, 24000, 12000, 8000};
+  for (int kind = 0; kind < 6; kind++) {
+    make_signal(x, LEN, kind);
+    for (int r = 0; r < 5; r++) {
+      int frames = 0;
+      for (int level = 0; level < DREDFX_CPU_NB_LEVELS; level++) {
+        if (dredfx_cpu_set_level(level) != DREDFX_OK) continue;
+        CHECK_EQ(dredfx_analysis_init(st, arrays, n), DREDFX_OK);
+        CHECK_EQ(dredfx_analysis_set_rate(st, rates[r]), DREDFX_OK);
+        int want = dredfx_analysis_frames_for(st, LEN);
+        CHECK_EQ(dredfx_analysis_process(st, x, LEN, feat[level], want - 1), DREDFX_ERR_BUFFER_TOO_SMALL);
+        /* odd piece lengths */
+        frames = 0;
+        for (int pos = 0; pos < LEN;) {
+          int piece = 1 + (int)(next64() % 997);
+          piece = DREDFX_MIN(LEN - pos, piece);
+          int got = dredfx_analysis_process(st, x + pos, piece, feat[level] + frames * 20, want - frames);
+          CHECKF(got >= 0, "got %d piece %d pos %d frames %d want %d rate %d", got, piece, pos, frames, want, rates[r]);
+          frames += got;
+          pos += piece;
+        }
+        CHECK_EQ(frames, want);
+        CHECKF(st->sat_lpc == 0 && st->sat_residual == 0 && st->sat_resample == 0,
+               "kind %d rate %d: saturations %u %u %u", kind, rates[r], st->sat_lpc, st->sat_residual,
+               st->sat_resample);
+        if (level) CHECKF(memcmp(feat[0], feat[level], (size_t)frames * 20 * sizeof(int32_t)) == 0,
+                          "kind %d rate %d: level %d differs from scalar", kind, rates[r], level);
+      }
+      for (int i = 0; i < frames; i++) {
+        int32_t f18 = feat[0][i * 20 + 18], f19 = feat[0][i * 20 + 19];
+        CHECKF(f18 >= -98304 && f18 <= 98304 && f19 >= -32768 && f19 <= 32768 && feat[0][i * 20] < 41 << 16,
+               "kind %d rate %d frame %d: f0 %d f18 %d f19 %d", kind, rates[r], i, feat[0][i * 20], f18, f19);
+      }
+    }
+  }
+  dredfx_cpu_set_level(dredfx_cpu_max_level());
+  CHECK_EQ(dredfx_analysis_process(st, NULL, 5, feat[0], 10), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_analysis_process(st, x, -1, feat[0], 10), DREDFX_ERR_BAD_ARG);
+  free(st);
+  free(blob);
+}
+
+int main(void) {
+  test_log2();
+  test_isqrt();
+  test_fft();
+  const char *w = getenv("DREDFX_WEIGHTS");
+  if (w && *w) test_analysis(w);
+  else printf("test_analysis: DREDFX_WEIGHTS not set, whole-analysis checks skipped\n");
+  return check_report("test_analysis");
+}
