@@ -1,0 +1,21 @@
+/* Engine layers (nn.h dredfx_nn_linear) from a parsed weights blob. */
+#ifndef DREDFX_NN_LAYER_H
+#define DREDFX_NN_LAYER_H
+
+#include "dredfx.h"
+#include "nn/nn.h"
+
+/* Loads layer `name` of nb_inputs x nb_outputs from the records dredfx's importer writes
+ * (dredfx/weights.py, docs/fixed-point.md):
+ *   int8 layer: <name>_weights_int8 (libopus' 8x4 blocks), <name>_weights_idx if sparse,
+ *               <name>.mult, <name>.shift;
+ *   wide layer: <name>.w16, <name>.wexp;
+ *   both:       <name>.bias if the layer has one.
+ * `wide` says which kind the caller expects (a model knows its layers). Every bound the engine
+ * trusts is checked here, once: sizes, the sparse index, shift in [1, 62], wexp in [0, 40], no
+ * w16 of -32768. *l is cleared first, so fields this loader does not know stay zero.
+ * DREDFX_ERR_WEIGHTS_MISSING / _SHAPE on a bad blob, DREDFX_ERR_BAD_ARG on bad arguments. */
+int dredfx_nn_linear_init(dredfx_nn_linear *l, const dredfx_weight_array *arrays, int n,
+                          const char *name, int nb_inputs, int nb_outputs, int wide);
+
+#endif
