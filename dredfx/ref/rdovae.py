@@ -22,12 +22,22 @@ BUFFER = DENSE1 + STAGES * (GRU + CONV)  # 576
 F32 = np.float32
 
 
+def _unsparse(layer):
+    """The same layer with its sparse int8 matrix stored dense (zero blocks added): identical
+    results, since the int8 sums are exact, without unpacking the index at every call."""
+    if layer.weights_idx is None:
+        return layer
+    w = nn.int8_matrix(layer)
+    blocks = w.reshape(layer.nb_outputs // 8, 8, layer.nb_inputs // 4, 4).transpose(0, 2, 1, 3)
+    return layer._replace(weights_int8=blocks.reshape(-1), weights_idx=None)
+
+
 class Decoder:
     """The decoder's 29 layers (dred_rdovae_dec_data.c init_rdovaedec)."""
 
     def __init__(self, arrays):
         def layer(name, nin, nout):
-            return nn.linear_from_arrays(arrays, name, nin, nout)
+            return _unsparse(nn.linear_from_arrays(arrays, name, nin, nout))
         self.hidden_init = layer("dec_hidden_init", STATE_DIM, HIDDEN)
         self.gru_init = layer("dec_gru_init", HIDDEN, STAGES * GRU)
         self.dense1 = layer("dec_dense1", LATENT_STRIDE, DENSE1)
