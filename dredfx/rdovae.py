@@ -11,6 +11,11 @@ STATE_SIZE = _rdovae.STATE_SIZE  # bytes of the C state (dredfx_rdovae_dec_get_s
 _Q16 = 65536.0
 
 
+def _from_q16(f_q16):
+    """Q16 int32 features -> float32 (exact while |f| < 256, far above every real feature)."""
+    return f_q16.astype(np.float32) / np.float32(_Q16)
+
+
 def _to_q16(x):
     """float values -> int32 Q16, rounded half away from zero and saturated as the C
     dequantization does."""
@@ -34,7 +39,7 @@ class Decoder:
         """state: 50 dequantized values; latents: [n][26] (25 values, then the q-feature q/8 - 1),
         n <= 26, newest first (what dredfx.dred.dequantize returns). Returns float32 [4 n][20]."""
         latents = np.asarray(latents).reshape(-1, _rdovae.LATENT_STRIDE)
-        return self.decode_q16(_to_q16(state), _to_q16(latents)) / np.float32(_Q16)
+        return _from_q16(self.decode_q16(_to_q16(state), _to_q16(latents)))
 
     def decode_q16(self, state_q16, latents_q16):
         """The same in the C formats: int32 Q16 in (dredfx.dred.dequantize_q16), int32 Q16 out."""
@@ -44,4 +49,4 @@ class Decoder:
         """The packet's DRED features as opus_dred_parse + opus_dred_process give them: float32
         [4 nb_latents][20], or None for a packet without DRED."""
         f = self._c.decode_packet(packet, max_dred_samples, sampling_rate)
-        return None if f is None else f / np.float32(_Q16)
+        return None if f is None else _from_q16(f)
