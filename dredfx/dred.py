@@ -96,7 +96,8 @@ def decode_features(packet, max_dred_samples=48000, sampling_rate=48000):
     """The DRED features of an Opus packet, as libopus 1.6.1's opus_dred_parse and
     opus_dred_process produce them: float32 [4 * nb_latents][20] in OpusDRED.fec_features order
     (row 4 c + j: frame j of latent c, newest first), or None for a packet without DRED. Uses
-    the fixed-point decoder (dredfx.rdovae) over dredfx.weights.default()."""
+    one fixed-point decoder (dredfx.rdovae) over dredfx.weights.default(), made at the first
+    call with the CPU level in use then."""
     global _feature_decoder
     if _feature_decoder is None:
         from .rdovae import Decoder

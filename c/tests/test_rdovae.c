@@ -270,6 +270,32 @@ static void test_synthetic_model(void) {
   check_levels("synthetic model", arrays, nb_arrays, CRC_SYNTH_REAL_RANGE, CRC_SYNTH_EXTREME);
 }
 
+/* decode_payload = dredfx_dred_dequantize + decode_all, on a payload with escapes. */
+static void check_payload(const dredfx_weight_array *a, int n) {
+  static dredfx_dred_payload p;
+  static int32_t want[NB_FEATURES];
+  dredfx_dred_stats stats;
+  dredfx_rdovae_dec *st = malloc(dredfx_rdovae_dec_get_size());
+  CHECK_EQ(dredfx_dred_stats_init(&stats, a, n), DREDFX_OK);
+  CHECK_EQ(dredfx_rdovae_dec_init(st, a, n), DREDFX_OK);
+  memset(&p, 0, sizeof(p));
+  p.q0 = 6;
+  p.dq = 5;
+  p.qmax = 15;
+  p.nb_latents = MAX_LAT;
+  rng_state = 99;
+  for (int k = 0; k < STATE_DIM; k++) p.state[k] = rnd_sym(k == 7 ? 100000 : 20);
+  for (int c = 0; c < MAX_LAT; c++)
+    for (int k = 0; k < DREDFX_DRED_LATENT_DIM; k++) p.latents[c][k] = rnd_sym(c == 3 ? 5000 : 10);
+  CHECK_EQ(dredfx_dred_dequantize(&p, &stats, state_q16, latents_q16), DREDFX_OK);
+  CHECK_EQ(dredfx_rdovae_decode_all(st, state_q16, latents_q16, MAX_LAT, want), 4 * MAX_LAT);
+  CHECK_EQ(dredfx_rdovae_decode_payload(st, &p, &stats, features_q16), 4 * MAX_LAT);
+  CHECK(memcmp(want, features_q16, sizeof(want)) == 0);
+  p.nb_latents = MAX_LAT + 1;
+  CHECK_EQ(dredfx_rdovae_decode_payload(st, &p, &stats, features_q16), DREDFX_ERR_BAD_ARG);
+  free(st);
+}
+
 static unsigned char *read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
   unsigned char *buf = NULL;
@@ -305,7 +331,10 @@ static void test_real_weights(void) {
   static dredfx_weight_array real[4096];
   const int n = dredfx_weights_parse(blob, len, real, 4096);
   CHECKF(n > 0, "%s: parse error %d", path, n);
-  if (n > 0) check_levels("libopus 1.6.1 weights", real, n, CRC_BLOB_REAL_RANGE, CRC_BLOB_EXTREME);
+  if (n > 0) {
+    check_levels("libopus 1.6.1 weights", real, n, CRC_BLOB_REAL_RANGE, CRC_BLOB_EXTREME);
+    check_payload(real, n);
+  }
   free(blob);
 }
 
