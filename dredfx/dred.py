@@ -22,7 +22,8 @@ PREFIX = _dred.PREFIX
 
 __all__ = ["DredPayload", "EXTENSION_ID", "PREFIX", "VERSION", "parse_dred", "decode_payload",
            "decode_coded", "encode_dred", "build_dred_extension", "attach_dred", "dequantize",
-           "dequantize_q16", "level", "make_stats", "Encoder", "compute_dred_bitrate"]
+           "dequantize_q16", "level", "make_stats", "decode_features", "Encoder",
+           "compute_dred_bitrate"]
 
 parse_dred = _dred.parse_dred
 make_stats = _dred.make_stats
@@ -83,6 +84,22 @@ def compute_dred_bitrate(sampling_rate, bitrate, loss_perc, frame_ms=20, duratio
     frame_size = sampling_rate * frame_ms // 1000
     return _rdoenc.compute_bitrate(sampling_rate, bitrate, loss_perc, inband_fec, frame_size,
                                    duration_ms // 10)
+
+
+_feature_decoder = None
+
+
+def decode_features(packet, max_dred_samples=48000, sampling_rate=48000):
+    """The DRED features of an Opus packet, as libopus 1.6.1's opus_dred_parse and
+    opus_dred_process produce them: float32 [4 * nb_latents][20] in OpusDRED.fec_features order
+    (row 4 c + j: frame j of latent c, newest first), or None for a packet without DRED. Uses
+    one fixed-point decoder (dredfx.rdovae) over dredfx.weights.default(), made at the first
+    call with the CPU level in use then."""
+    global _feature_decoder
+    if _feature_decoder is None:
+        from .rdovae import Decoder
+        _feature_decoder = Decoder()
+    return _feature_decoder.decode_packet(packet, max_dred_samples, sampling_rate)
 
 
 class Encoder:

@@ -21,6 +21,10 @@
  *   dred_dump ext < LINES > OUT.jsonl
  *       Each input line "NB_FRAMES HEX_PADDING"; prints libopus' opus_packet_extensions_parse
  *       (bitstream order) and opus_packet_extensions_count of that padding content.
+ *   dred_dump features < LINES > OUT.jsonl
+ *       Each input line "MAX_DRED_SAMPLES SAMPLING_RATE HEX_PACKET"; prints opus_dred_parse's ret
+ *       (processing not deferred, so libopus' RDO-VAE decoder runs), nb_latents and features
+ *       (hex of the little-endian float32 OpusDRED.fec_features, 4 * nb_latents frames of 20).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -65,7 +69,7 @@ static void put_hex(const unsigned char *p, long n)
 /* float32 arrays go out as the hex of their little-endian bytes: exact, and quick to load. */
 static void put_f32_hex(const float *x, int n)
 {
-    unsigned char buf[4 * DRED_NUM_REDUNDANCY_FRAMES / 2 * (DRED_LATENT_DIM + 1)];
+    unsigned char buf[4 * DRED_MAX_FRAMES * DRED_NUM_FEATURES]; /* fec_features, the largest */
     for (int i = 0; i < n; i++) {
         opus_uint32 u;
         memcpy(&u, &x[i], 4);
@@ -478,11 +482,39 @@ static int do_pad(void)
     return 0;
 }
 
+static int do_features(void)
+{
+    static char line[1 << 20];
+    static unsigned char pkt[1 << 17];
+    int err;
+    OpusDREDDecoder *dd = opus_dred_decoder_create(&err);
+    if (err != OPUS_OK) die("opus_dred_decoder_create failed");
+    OpusDRED *dred = opus_dred_alloc(&err);
+    if (err != OPUS_OK) die("opus_dred_alloc failed");
+    while (fgets(line, sizeof(line), stdin)) {
+        char *p = line;
+        opus_int32 max_samples = (opus_int32)strtol(p, &p, 10), fs = (opus_int32)strtol(p, &p, 10);
+        opus_int32 len, dred_end = 0;
+        while (*p == ' ') p++;
+        len = read_hex(&p, pkt, (opus_int32)sizeof(pkt));
+        memset(dred, 0, sizeof(*dred));
+        int ret = opus_dred_parse(dd, dred, pkt, len, max_samples, fs, &dred_end, 0);
+        int nb = ret >= 0 ? dred->nb_latents : 0;
+        printf("{\"ret\":%d,\"nb_latents\":%d,\"features\":", ret, nb);
+        put_f32_hex(dred->fec_features, 4 * nb * DRED_NUM_FEATURES);
+        printf("}\n");
+    }
+    opus_dred_free(dred);
+    opus_dred_decoder_destroy(dd);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "encode")) return do_encode(argc - 2, argv + 2);
     if (argc >= 2 && !strcmp(argv[1], "ext")) return do_ext();
     if (argc >= 2 && !strcmp(argv[1], "pad")) return do_pad();
-    die("usage: dred_dump encode [options] IN.raw | dred_dump ext < LINES | dred_dump pad < LINES");
+    if (argc >= 2 && !strcmp(argv[1], "features")) return do_features();
+    die("usage: dred_dump encode [options] IN.raw | dred_dump ext|pad|features < LINES");
     return 2;
 }

@@ -1,6 +1,6 @@
 # The feature analysis (c/src/analysis) from Python: a streaming analyzer over the C state, and the
 # integer helpers for the tests. Formats: docs/fixed-point.md section 8.
-include "errors.pxi"
+include "common.pxi"
 
 import numpy as np
 

@@ -354,6 +354,27 @@ int dredfx_cpu_max_level(void);               /* highest level this CPU supports
 int dredfx_cpu_set_level(int level);          /* force a level <= max; error if unsupported */
 const char *dredfx_cpu_level_name(int level); /* "scalar", "avx2", "avxvnni", "neon", "dotprod" */
 
+/* ---------------------------------------------------------------- RDO-VAE decoder (rdovae/)
+ * libopus 1.6.1's DRED_rdovae_decode_all in fixed point: dequantized initial state and latents
+ * (Q16, as dredfx_dred_dequantize gives them) -> 20 features per 10 ms frame (Q16), 4 frames per
+ * latent, newest first: exactly libopus' OpusDRED.fec_features order. The state holds the model
+ * (layers pointing into the caller's weights blob, which must outlive it) and the kernel table of
+ * the CPU level in use at init; a decode call only reads it, so threads may share one state. */
+#define DREDFX_RDOVAE_LATENT_STRIDE 26 /* 25 latent values, then the q-feature q/8 - 1 */
+typedef struct dredfx_rdovae_dec dredfx_rdovae_dec;
+
+size_t dredfx_rdovae_dec_get_size(void);
+/* st: dredfx_rdovae_dec_get_size() bytes, aligned for a pointer. DREDFX_ERR_WEIGHTS_MISSING /
+ * _SHAPE when the blob lacks a decoder layer or has a wrong one. */
+int dredfx_rdovae_dec_init(dredfx_rdovae_dec *st, const dredfx_weight_array *arrays, int n);
+/* state_q16[50], latents_q16[nb_latents * 26], nb_latents in 0..26 (newest first);
+ * features_q16[nb_latents * 4 * 20]. Returns the number of frames written (4 * nb_latents). */
+int dredfx_rdovae_decode_all(const dredfx_rdovae_dec *st, const int32_t *state_q16,
+                             const int32_t *latents_q16, int nb_latents, int32_t *features_q16);
+/* Dequantizes a parsed payload and decodes its p->nb_latents latents (same result). */
+int dredfx_rdovae_decode_payload(const dredfx_rdovae_dec *st, const dredfx_dred_payload *p,
+                                 const dredfx_dred_stats *stats, int32_t *features_q16);
+
 #ifdef __cplusplus
 }
 #endif
