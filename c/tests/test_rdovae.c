@@ -18,9 +18,9 @@
 
 /* Pinned CRC-32s of the features (int32 little-endian) of decode_inputs() on the synthetic model
  * (realistic and extreme inputs) and on the real weights (blob SHA-256 be716cad...). */
-#define CRC_SYNTH_REAL_RANGE 0x852d8ab0u
-#define CRC_SYNTH_EXTREME 0xbcdaeaa1u
-#define CRC_BLOB_REAL_RANGE 0x8e9326a3u
+#define CRC_SYNTH_REAL_RANGE 0xa56e52d6u
+#define CRC_SYNTH_EXTREME 0xd0ae6787u
+#define CRC_BLOB_REAL_RANGE 0xd9f61999u
 #define CRC_BLOB_EXTREME 0x80afb217u
 
 static uint32_t rng_state;
@@ -90,13 +90,22 @@ static void add_int8(const char *name, int nin, int nout, int sparse) {
   add_bias(name, nout);
 }
 
-/* w16 in [-32767, 32767] with wexp 23: weights up to 1/256, pre-activations of a few units. */
+/* w32 of 31 bits with wexp32 39: weights up to 1/256, pre-activations of a few units (the
+ * importer's 32-bit form of a float-weight layer). */
 static void add_wide(const char *name, int nin, int nout) {
+  int32_t *w = add_array(name, ".w32", DREDFX_WT_I32, (uint32_t)(nin * nout), 4);
+  for (int i = 0; i < nin * nout; i++) w[i] = (int32_t)rnd_sym(32767) * 65536 + (int32_t)(rnd() % 65536);
+  int32_t *e = add_array(name, ".wexp32", DREDFX_WT_I32, (uint32_t)nout, 4);
+  for (int i = 0; i < nout; i++) e[i] = 39;
+  add_bias(name, nout);
+}
+
+/* The 16-bit form (w16 with wexp 23), which the loader takes when a layer has no w32. */
+static void add_wide16(const char *name, int nin, int nout) {
   int16_t *w = add_array(name, ".w16", DREDFX_WT_I16, (uint32_t)(nin * nout), 2);
   for (int i = 0; i < nin * nout; i++) w[i] = (int16_t)rnd_sym(32767);
   int32_t *e = add_array(name, ".wexp", DREDFX_WT_I32, (uint32_t)nout, 4);
   for (int i = 0; i < nout; i++) e[i] = 23;
-  add_bias(name, nout);
 }
 
 static void build_model(void) {
@@ -107,6 +116,7 @@ static void build_model(void) {
   add_wide("dec_hidden_init", STATE_DIM, 128);
   add_int8("dec_gru_init", 128, 320, 1);
   add_wide("dec_dense1", STRIDE, 96);
+  add_wide16("wide16_only", 8, 4);
   add_int8("dec_output", 576, 80, 1);
   for (int s = 1; s <= 5; s++) {
     const int gru_in = 96 * s;
@@ -218,7 +228,9 @@ static void test_layer_loader(void) {
   CHECK_EQ(dredfx_nn_linear_init(&l, arrays, nb_arrays, "dec_output", 576, 80, 0), DREDFX_OK);
   CHECK(l.w8 != NULL && l.idx != NULL);
   CHECK_EQ(dredfx_nn_linear_init(&l, arrays, nb_arrays, "dec_dense1", STRIDE, 96, 1), DREDFX_OK);
-  CHECK(l.w16 != NULL && l.wexp != NULL && l.w8 == NULL);
+  CHECK(l.w32 != NULL && l.wexp32 != NULL && l.w16 == NULL && l.w8 == NULL);
+  CHECK_EQ(dredfx_nn_linear_init(&l, arrays, nb_arrays, "wide16_only", 8, 4, 1), DREDFX_OK);
+  CHECK(l.w16 != NULL && l.wexp != NULL && l.w32 == NULL && l.bias == NULL);
   /* Wrong kind, wrong sizes, unknown layer, a name too long for the blob. */
   CHECK_EQ(dredfx_nn_linear_init(&l, arrays, nb_arrays, "dec_dense1", STRIDE, 96, 0), DREDFX_ERR_WEIGHTS_MISSING);
   CHECK_EQ(dredfx_nn_linear_init(&l, arrays, nb_arrays, "dec_glu1", 64, 64, 1), DREDFX_ERR_WEIGHTS_MISSING);
@@ -238,12 +250,18 @@ static void test_layer_loader(void) {
   shift[5] = 63;
   CHECK_EQ(dredfx_rdovae_dec_init(st, arrays, nb_arrays), DREDFX_ERR_WEIGHTS_SHAPE);
   build_model();
-  int32_t *wexp = (int32_t *)find(arrays, nb_arrays, "dec_hidden_init.wexp")->data;
-  wexp[0] = 41;
+  int32_t *wexp = (int32_t *)find(arrays, nb_arrays, "dec_hidden_init.wexp32")->data;
+  wexp[0] = 63;
   CHECK_EQ(dredfx_rdovae_dec_init(st, arrays, nb_arrays), DREDFX_ERR_WEIGHTS_SHAPE);
   build_model();
-  ((int16_t *)find(arrays, nb_arrays, "dec_dense1.w16")->data)[7] = INT16_MIN;
+  ((int32_t *)find(arrays, nb_arrays, "dec_dense1.w32")->data)[7] = INT32_MIN;
   CHECK_EQ(dredfx_rdovae_dec_init(st, arrays, nb_arrays), DREDFX_ERR_WEIGHTS_SHAPE);
+  build_model();
+  ((int32_t *)find(arrays, nb_arrays, "wide16_only.wexp")->data)[1] = 41;
+  CHECK_EQ(dredfx_nn_linear_init(&l, arrays, nb_arrays, "wide16_only", 8, 4, 1), DREDFX_ERR_WEIGHTS_SHAPE);
+  build_model();
+  ((int16_t *)find(arrays, nb_arrays, "wide16_only.w16")->data)[3] = INT16_MIN;
+  CHECK_EQ(dredfx_nn_linear_init(&l, arrays, nb_arrays, "wide16_only", 8, 4, 1), DREDFX_ERR_WEIGHTS_SHAPE);
   build_model();
   int32_t *idx = (int32_t *)find(arrays, nb_arrays, "dec_gru2_input_weights_idx")->data;
   idx[1] = 190; /* column past the 192 inputs minus 4 */

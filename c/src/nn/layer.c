@@ -58,17 +58,30 @@ static int load_int8(dredfx_nn_linear *l, const dredfx_weight_array *arrays, int
   return DREDFX_OK;
 }
 
+/* The 32-bit form (w32, wexp32) where the importer wrote it (every float-weight dense layer),
+ * else the 16-bit form (w16, wexp: the pitch DNN's conv2d layers). */
 static int load_wide(dredfx_nn_linear *l, const dredfx_weight_array *arrays, int n, const char *name) {
   const uint32_t count = (uint32_t)l->nb_inputs * (uint32_t)l->nb_outputs;
-  const void *w16, *wexp;
-  int rc;
-  if ((rc = get_array(arrays, n, name, ".w16", DREDFX_WT_I16, count, &w16, NULL)) < 0 ||
+  const void *w, *wexp;
+  int rc = get_array(arrays, n, name, ".w32", DREDFX_WT_I32, count, &w, NULL);
+  if (rc == DREDFX_OK) {
+    if ((rc = get_array(arrays, n, name, ".wexp32", DREDFX_WT_I32, (uint32_t)l->nb_outputs, &wexp, NULL)) < 0)
+      return rc;
+    if (!values_in(wexp, l->nb_outputs, 0, 62)) return DREDFX_ERR_WEIGHTS_SHAPE;
+    for (uint32_t i = 0; i < count; i++)
+      if (((const int32_t *)w)[i] == INT32_MIN) return DREDFX_ERR_WEIGHTS_SHAPE;
+    l->w32 = w;
+    l->wexp32 = wexp;
+    return DREDFX_OK;
+  }
+  if (rc != DREDFX_ERR_WEIGHTS_MISSING) return rc;
+  if ((rc = get_array(arrays, n, name, ".w16", DREDFX_WT_I16, count, &w, NULL)) < 0 ||
       (rc = get_array(arrays, n, name, ".wexp", DREDFX_WT_I32, (uint32_t)l->nb_outputs, &wexp, NULL)) < 0)
     return rc;
   if (!values_in(wexp, l->nb_outputs, 0, 40)) return DREDFX_ERR_WEIGHTS_SHAPE;
   for (uint32_t i = 0; i < count; i++)
-    if (((const int16_t *)w16)[i] == INT16_MIN) return DREDFX_ERR_WEIGHTS_SHAPE;
-  l->w16 = w16;
+    if (((const int16_t *)w)[i] == INT16_MIN) return DREDFX_ERR_WEIGHTS_SHAPE;
+  l->w16 = w;
   l->wexp = wexp;
   return DREDFX_OK;
 }

@@ -9,11 +9,12 @@
  * (dredfx/weights.py, docs/fixed-point.md):
  *   int8 layer: <name>_weights_int8 (libopus' 8x4 blocks), <name>_weights_idx if sparse,
  *               <name>.mult, <name>.shift;
- *   wide layer: <name>.w16, <name>.wexp;
+ *   wide layer: <name>.w32, <name>.wexp32 (every float-weight dense layer), else <name>.w16,
+ *               <name>.wexp (the pitch DNN's conv2d layers);
  *   both:       <name>.bias if the layer has one.
  * `wide` says which kind the caller expects (a model knows its layers). Every bound the engine
- * trusts is checked here, once: sizes, the sparse index, shift in [1, 62], wexp in [0, 40], no
- * w16 of -32768. *l is cleared first, so fields this loader does not know stay zero.
+ * trusts is checked here, once: sizes, the sparse index, shift in [1, 62], wexp in [0, 40], wexp32 in
+ * [0, 62], no w16 of -32768, no w32 of -2^31. *l is cleared first, so fields this loader does not know stay zero.
  * DREDFX_ERR_WEIGHTS_MISSING / _SHAPE on a bad blob, DREDFX_ERR_BAD_ARG on bad arguments. */
 int dredfx_nn_linear_init(dredfx_nn_linear *l, const dredfx_weight_array *arrays, int n,
                           const char *name, int nb_inputs, int nb_outputs, int wide);

@@ -21,9 +21,9 @@
 
 /* The dequantized inputs of the two float-weight layers are Q16 int32 (dredfx_dred_dequantize):
  * real payloads reach |state| 261 and |latent| 128 (measured on the interop data), and the
- * encoder network bounds them only by ~900, so no int16 Q fits both range and precision. The
- * wide int16 path takes them in two exact parts instead: rdovae_wide(). */
-#define RDOVAE_HI_MAX_Q16 (INT16_MAX * 65536 + INT16_MAX) /* the largest x with both parts int16 */
+ * encoder network bounds them only by ~900, so no int16 Q fits both range and precision: they go
+ * through the engine's 32-bit wide path as they are (dredfx_nn_dense_i32, Q16 in, 31-bit weights,
+ * exact sums). */
 
 struct dredfx_rdovae_dec {
   uint32_t magic;
@@ -76,37 +76,10 @@ int dredfx_rdovae_dec_init(dredfx_rdovae_dec *st, const dredfx_weight_array *arr
   return DREDFX_OK;
 }
 
-/* A float-weight layer + tanh on dequantized Q16 values, on the engine's wide int16 path:
- * x = hi + lo / 2^16 with hi = round(x) (Q0) and lo in [-32768, 32767] (Q16), both int16, so
- * W x = W hi + W lo / 2^16 loses nothing on the input side (x is clamped to +-32767.5, the top of
- * Q16); each product rounds to p16 once (1 LSB p16 in all) and the bias is added once. The
- * engine's 32-bit wide path (issue 8 item 3) will take x_q16 in one call: this is the one place
- * to change. */
-static int rdovae_wide(const dredfx_rdovae_dec *st, const dredfx_nn_linear *l, int16_t *out_a15,
-                       const int32_t *x_q16) {
-  int16_t hi[DREDFX_DRED_STATE_DIM], lo[DREDFX_DRED_STATE_DIM]; /* the wider of the two inputs */
-  int32_t p16[RDOVAE_HIDDEN], lo_p16[RDOVAE_HIDDEN];            /* the wider of the two outputs */
-  dredfx_nn_linear part = *l;
-  part.bias = NULL;
-  for (int j = 0; j < l->nb_inputs; j++) {
-    const int32_t x = x_q16[j] > RDOVAE_HI_MAX_Q16 ? RDOVAE_HI_MAX_Q16 : x_q16[j];
-    const int32_t h = (int32_t)(((int64_t)x + 32768) >> 16);
-    hi[j] = (int16_t)h;
-    lo[j] = (int16_t)(x - h * 65536);
-  }
-  int rc = dredfx_nn_linear_i16(st->k, &part, p16, hi, 0);
-  if (rc < 0 || (rc = dredfx_nn_linear_i16(st->k, &part, lo_p16, lo, 16)) < 0) return rc;
-  for (int i = 0; i < l->nb_outputs; i++) {
-    p16[i] = DFX_ADD_SAT32(p16[i], lo_p16[i]);
-    if (l->bias != NULL) p16[i] = DFX_ADD_SAT32(p16[i], l->bias[i]);
-  }
-  return dredfx_nn_activation(out_a15, p16, l->nb_outputs, DREDFX_NN_ACT_TANH);
-}
-
 /* dred_rdovae_dec_init_states: GRU states from the initial state, conv memories zero. */
 static int rdovae_init_states(const dredfx_rdovae_dec *st, rdovae_dec_state *h, const int32_t *state_q16) {
   int16_t hidden[RDOVAE_HIDDEN];
-  int rc = rdovae_wide(st, &st->hidden_init, hidden, state_q16);
+  int rc = dredfx_nn_dense_i32(st->k, &st->hidden_init, DREDFX_NN_ACT_TANH, hidden, state_q16, 16);
   if (rc < 0) return rc;
   memset(h, 0, sizeof(*h));
   return dredfx_nn_dense(st->k, &st->gru_init, DREDFX_NN_ACT_TANH, &h->gru_a15[0][0], hidden);
@@ -117,7 +90,7 @@ static int rdovae_decode_qframe(const dredfx_rdovae_dec *st, rdovae_dec_state *h
                                 const int32_t *latent_q16) {
   int16_t buffer[RDOVAE_BUFFER], conv_in[RDOVAE_CONV];
   int pos = RDOVAE_DENSE1, rc;
-  if ((rc = rdovae_wide(st, &st->dense1, buffer, latent_q16)) < 0) return rc;
+  if ((rc = dredfx_nn_dense_i32(st->k, &st->dense1, DREDFX_NN_ACT_TANH, buffer, latent_q16, 16)) < 0) return rc;
   for (int s = 0; s < RDOVAE_STAGES; s++) {
     /* The GRU reads the buffer so far; its GLU-gated state, not the state, extends the buffer. */
     if ((rc = dredfx_nn_gru(st->k, &st->gru_input[s], &st->gru_recurrent[s], h->gru_a15[s], buffer)) < 0 ||

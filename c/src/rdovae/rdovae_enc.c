@@ -16,14 +16,8 @@
 #define RDOVAE_ENC_PADDED_STATE 56                              /* gdense2 outputs */
 #define RDOVAE_ENC_MAGIC 0x52564e45u                            /* "ENVR" */
 
-/* enc_dense1 has float weights in libopus; the engine's wide path takes int16 in a Q of our
- * choice. The Q16 features are split exactly, x = 2^6 hi + lo with hi in Q10 (|x| < 32; larger
- * features saturate there, a defined output) and lo in [0, 64) in Q16, and the two products are
- * added: W x keeps the features' full Q16 precision (rounding them to Q10 alone doubles the int8
- * input flips of the next layer, measured on real speech). rdovae_enc_dense1() is the one place
- * to change for a 32-bit input path. */
-#define RDOVAE_ENC_FEATURE_Q 10
-#define RDOVAE_ENC_LO_SHIFT (16 - RDOVAE_ENC_FEATURE_Q)
+/* enc_dense1 has float weights in libopus: the Q16 features go through the engine's 32-bit wide
+ * path as they are (dredfx_nn_dense_i32: 31-bit weights, exact sums, no input rounding). */
 
 size_t dredfx_rdovae_enc_get_size(void) {
   return sizeof(dredfx_rdovae_enc);
@@ -78,22 +72,6 @@ int dredfx_rdovae_enc_init(dredfx_rdovae_enc *st, const dredfx_weight_array *arr
   return DREDFX_OK;
 }
 
-static void rdovae_enc_dense1(const dredfx_rdovae_enc *st, int16_t *out_a15, const int32_t *features_q16) {
-  int16_t hi[RDOVAE_ENC_INPUT], lo[RDOVAE_ENC_INPUT];
-  int32_t p_hi[RDOVAE_ENC_DENSE1], p_lo[RDOVAE_ENC_DENSE1];
-  for (int i = 0; i < RDOVAE_ENC_INPUT; i++) {
-    const int32_t h = features_q16[i] >> RDOVAE_ENC_LO_SHIFT; /* floor */
-    hi[i] = DFX_SAT16(h);
-    lo[i] = hi[i] == h ? (int16_t)(features_q16[i] - h * (1 << RDOVAE_ENC_LO_SHIFT)) : 0;
-  }
-  dredfx_nn_linear_i16(st->k, &st->dense1, p_hi, hi, RDOVAE_ENC_FEATURE_Q);
-  dredfx_nn_linear_i16(st->k, &st->dense1, p_lo, lo, 16);
-  /* Both products carry the bias: count it once. */
-  for (int i = 0; i < RDOVAE_ENC_DENSE1; i++)
-    p_hi[i] = DFX_SAT32((int64_t)p_hi[i] + p_lo[i] - (st->dense1.bias ? st->dense1.bias[i] : 0));
-  dredfx_nn_tanh(out_a15, p_hi, RDOVAE_ENC_DENSE1);
-}
-
 int dredfx_rdovae_encode_dframe(dredfx_rdovae_enc *st, const int32_t *features_q16, int32_t *latent_q16,
                                 int32_t *state_q16) {
   int16_t buffer[RDOVAE_ENC_BUFFER], conv_in[RDOVAE_ENC_CONV], hidden[RDOVAE_ENC_HIDDEN];
@@ -102,7 +80,7 @@ int dredfx_rdovae_encode_dframe(dredfx_rdovae_enc *st, const int32_t *features_q
   if (st == NULL || st->magic != RDOVAE_ENC_MAGIC || features_q16 == NULL || latent_q16 == NULL ||
       state_q16 == NULL)
     return DREDFX_ERR_BAD_ARG;
-  rdovae_enc_dense1(st, buffer, features_q16);
+  dredfx_nn_dense_i32(st->k, &st->dense1, DREDFX_NN_ACT_TANH, buffer, features_q16, 16);
   for (int s = 0; s < RDOVAE_ENC_STAGES; s++) {
     /* libopus' order: GRU on the buffer so far, its state appended; conv-dense on the buffer
      * including it; the conv (dilation 1 for the first, 2 after) appended. */
