@@ -128,8 +128,9 @@ class Encoder:
     completed in this packet for 10 and 20 ms packets, frame_ms / 20 - 1 steps earlier for 40 and
     60 ms. dred_offset (2.5 ms units) is 10 for 20, 40, 60 ms packets and 6 / 2 for 10 ms packets
     (6 when the packet completes a step); leading inactive latents are skipped, 8 units each. The
-    state sent is the one of the newest chunk. Features are converted to Q16; the C encoder uses
-    them in Q16 split at Q10, so |feature| >= 32 saturates; NaN or infinite features are refused."""
+    state sent is the one of the newest chunk. Features are converted to Q16 (clipped to +-32767, the
+    format's range) and go into the encoder's first layer as they are (the engine's 32-bit wide
+    path); NaN or infinite features are refused."""
 
     def __init__(self, sampling_rate=16000, bitrate=32000, loss_perc=20, duration_ms=1040,
                  frame_ms=20, vbr=True, inband_fec=False, weights=None):

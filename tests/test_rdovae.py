@@ -170,15 +170,8 @@ def engine_decode(weights, state_q16, latents_q16):
         return _nn.Linear.from_arrays(a, name, nin, nout)
 
     def wide(name, nin, nout, x_q16):
-        # x = hi + lo / 2^16, both int16; bias added once; saturating sums
-        part = _nn.Linear(nin, nout, w16=a[name + ".w16"], wexp=a[name + ".wexp"])
-        x = np.minimum(np.asarray(x_q16, np.int64), 32767 * 65536 + 32767)
-        hi = (x + 32768) >> 16
-        lo = x - hi * 65536
-        p = _nn.linear_i16(part, hi.astype(np.int16), 0).astype(np.int64)
-        p = np.clip(p + _nn.linear_i16(part, lo.astype(np.int16), 16), -2**31, 2**31 - 1)
-        p = np.clip(p + a[name + ".bias"], -2**31, 2**31 - 1)
-        return _nn.activation(p.astype(np.int32), _nn.ACT_TANH)
+        # the 32-bit wide path on the Q16 inputs as they are
+        return _nn.dense_wide32(layer(name, nin, nout), _nn.ACT_TANH, np.asarray(x_q16, np.int32), 16)
 
     hidden = wide("dec_hidden_init", 50, 128, state_q16)
     grus = _nn.dense(layer("dec_gru_init", 128, 320), _nn.ACT_TANH, hidden).reshape(5, 64).copy()

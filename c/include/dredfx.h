@@ -273,8 +273,8 @@ size_t dredfx_rdovae_enc_get_size(void);
 int dredfx_rdovae_enc_init(dredfx_rdovae_enc *st, const dredfx_weight_array *arrays, int n);
 /* Clears the GRU states and conv memories (libopus' encoder reset). */
 void dredfx_rdovae_enc_reset(dredfx_rdovae_enc *st);
-/* One step: features_q16[40] -> latent_q16[25], state_q16[50]. Features are used in Q10 and
- * saturate at +-32. */
+/* One step: features_q16[40] -> latent_q16[25], state_q16[50]. Features are used in Q16 as they
+ * are (the engine's 32-bit wide path for enc_dense1). */
 int dredfx_rdovae_encode_dframe(dredfx_rdovae_enc *st, const int32_t *features_q16, int32_t *latent_q16,
                                 int32_t *state_q16);
 
