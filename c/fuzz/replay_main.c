@@ -3,7 +3,9 @@
  * build compiles the targets and ctest replays their seeds. Each input lies in a buffer of exactly
  * its size, as libFuzzer gives it, so sanitizer builds catch reads past the end. Fails when an
  * argument cannot be read or no input was run. */
+#define _FILE_OFFSET_BITS 64 /* 32-bit builds: readdir and stat fail on 64-bit inode numbers */
 #include <dirent.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +46,7 @@ static int run_dir(const char *dir) {
     fprintf(stderr, "replay: cannot open %s\n", dir);
     return -1;
   }
-  while ((e = readdir(d)) != NULL) {
+  while ((errno = 0, e = readdir(d)) != NULL) {
     char path[4096];
     struct stat st;
     if (e->d_name[0] == '.') continue;
@@ -60,6 +62,10 @@ static int run_dir(const char *dir) {
       return -1;
     }
     n++;
+  }
+  if (errno != 0) {
+    fprintf(stderr, "replay: cannot list %s\n", dir);
+    n = -1;
   }
   closedir(d);
   return n;
