@@ -65,6 +65,13 @@ class BuildExtWithCMake(build_ext):
         cmake_library(self.parallel or os.cpu_count() or 1)
         super().run()
 
+    def build_extension(self, ext):
+        # setuptools relinks only when a source is newer; the library counts too.
+        out = Path(self.get_ext_fullpath(ext.name))
+        if out.exists() and out.stat().st_mtime < LIBRARY.stat().st_mtime:
+            out.unlink()
+        super().build_extension(ext)
+
 
 extensions = [
     Extension(
@@ -73,7 +80,6 @@ extensions = [
         include_dirs=["c/include", "c/src", "pyx", numpy.get_include()],
         define_macros=MACROS + [("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         extra_objects=[str(LIBRARY)],
-        depends=[str(LIBRARY)],  # relink when the library changes
         libraries=["m"],
     )
     for pyx in sorted(glob.glob(os.path.join("pyx", "_*.pyx")))
