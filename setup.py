@@ -41,15 +41,28 @@ if header_version() != pyproject_version():
              % (pyproject_version(), header_version()))
 
 
+def cmake_cache_usable(cmake):
+    """False for a build folder configured for another source path (a copied or moved tree) or by
+    another CMake version (another cmake first on PATH): it is started afresh, as
+    scripts/cmake-dir.sh does. True when there is none yet."""
+    cache = CMAKE_BUILD / "CMakeCache.txt"
+    if not cache.exists():
+        return True
+    text = cache.read_text()
+    version = [re.search(r"^CMAKE_CACHE_%s_VERSION:INTERNAL=(\d+)$" % part, text, re.M)
+               for part in ("MAJOR", "MINOR", "PATCH")]
+    current = subprocess.run([cmake, "--version"], capture_output=True, text=True).stdout
+    return (all(version) and "CMAKE_HOME_DIRECTORY:INTERNAL=%s\n" % (ROOT / "c") in text
+            and current.startswith("cmake version %s\n" % ".".join(m.group(1) for m in version)))
+
+
 def cmake_library(jobs):
     """Configures and builds the static library in CMAKE_BUILD (incremental)."""
     cmake = shutil.which("cmake")
     if cmake is None:
         sys.exit("setup.py: cmake not found on PATH; install it (Debian: apt install cmake)")
-    cache = CMAKE_BUILD / "CMakeCache.txt"
-    # A build folder configured for another source path (a copied or moved tree) cannot be reused.
-    if cache.exists() and "CMAKE_HOME_DIRECTORY:INTERNAL=%s" % (ROOT / "c") not in cache.read_text():
-        shutil.rmtree(CMAKE_BUILD)
+    if not cmake_cache_usable(cmake):
+        shutil.rmtree(CMAKE_BUILD, ignore_errors=True)
     subprocess.check_call([cmake, "-S", str(ROOT / "c"), "-B", str(CMAKE_BUILD),
                            "-DCMAKE_BUILD_TYPE=Release", "-DCMAKE_POSITION_INDEPENDENT_CODE=ON",
                            "-DDREDFX_TESTS=OFF",
