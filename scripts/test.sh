@@ -7,7 +7,8 @@
 #   targets under qemu (aarch64, armv7), fuzz targets briefly, pytest (Hypothesis, interop with
 #   libopus 1.6.1).
 # Each stage has a time budget in seconds (2 cores); a stage over it prints a warning, and a
-# table of stage, seconds and budget closes the run. The whole run stays under 15 minutes.
+# table of stage, seconds, budget and CPU seconds closes the run (also after a failure). The
+# budgets add up to 15 minutes.
 # Options (environment): DREDFX_FUZZ_SECONDS (default 20 per target), DREDFX_SKIP_CROSS=1,
 # PYTHON (the interpreter that creates .venv), DREDFX_CACHE (default ~/.cache/dredfx).
 set -euo pipefail
@@ -18,12 +19,25 @@ CACHE="${DREDFX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dredfx}"; mkdir -p "$CACH
 . scripts/venv.sh
 t0=$(date +%s)
 
-stage_names=(); stage_secs=(); stage_budgets=()
+stage_names=(); stage_secs=(); stage_cpu=(); stage_budgets=()
 cur_name=""
+# CPU seconds (user + system) of the finished child processes so far, into CPU: with the wall
+# time it shows whether a slow stage worked more or waited for a busy machine. Called directly,
+# never in $(...), whose subshell would count only its own children.
+cpu_secs() {
+  local f; f=$(mktemp)
+  times > "$f"
+  CPU=$(tail -1 "$f" | awk '{ s = 0
+    for (i = 1; i <= 2; i++) { split($i, a, "m"); s += a[1] * 60 + a[2] }
+    printf "%d", s + 0.5 }')
+  rm -f "$f"
+}
 stage_end() {
   [ -n "$cur_name" ] || return 0
   local secs=$(( $(date +%s) - cur_t0 ))
   stage_names+=("$cur_name"); stage_secs+=("$secs"); stage_budgets+=("$cur_budget")
+  cpu_secs
+  stage_cpu+=("$(( CPU - cur_cpu0 ))")
   if [ "$secs" -gt "$cur_budget" ]; then
     echo "WARNING: stage '$cur_name' took $secs s, over its budget of $cur_budget s"
   fi
@@ -32,28 +46,31 @@ stage_end() {
 stage() { # BUDGET_SECONDS NAME...
   stage_end
   cur_budget=$1; shift
-  cur_name="$*"; cur_t0=$(date +%s)
+  cpu_secs
+  cur_name="$*"; cur_t0=$(date +%s); cur_cpu0=$CPU
   echo; echo "=== $cur_name ($(( cur_t0 - t0 )) s; budget $cur_budget s)"
 }
 report() {
   local status=$? i
   stage_end
   echo
-  printf '%-58s %7s %7s\n' stage seconds budget
+  printf '%-66s %7s %7s %7s\n' stage seconds budget "cpu s"
   for i in "${!stage_names[@]}"; do
-    printf '%-58s %7s %7s%s\n' "${stage_names[$i]}" "${stage_secs[$i]}" "${stage_budgets[$i]}" \
+    printf '%-66s %7s %7s %7s%s\n' "${stage_names[$i]}" "${stage_secs[$i]}" \
+      "${stage_budgets[$i]}" "${stage_cpu[$i]}" \
       "$([ "${stage_secs[$i]}" -gt "${stage_budgets[$i]}" ] && echo "  over budget")"
   done
-  printf '%-58s %7s %7s\n' total $(( $(date +%s) - t0 )) 900
+  cpu_secs
+  printf '%-66s %7s %7s %7s\n' total $(( $(date +%s) - t0 )) 900 "$CPU"
   if [ "$status" = 0 ]; then echo "all stages passed"; else echo "FAILED (status $status)"; fi
 }
 trap report EXIT
 
 stage 15 "install: Debian packages"
 bash scripts/install-deps.sh $(venv_debian_packages)
-stage 90 "install: .venv with dredfx (editable) and test dependencies"
+stage 120 "install: .venv with dredfx (editable) and test dependencies"
 venv_install test
-stage 15 "install: libopus 1.6.1 weights"
+stage 10 "install: libopus 1.6.1 weights"
 "$PY" -m dredfx weights import
 
 stage 45 "C: build and ctest (shared library, every CPU level, fuzz seeds)"
@@ -87,7 +104,7 @@ done
 stage 30 "C: FIXED_DEBUG (overflow-checking) build"
 bash scripts/fixed-debug-test.sh
 if [ "${DREDFX_SKIP_CROSS:-0}" != 1 ]; then
-  stage 200 "C: cross targets under qemu (aarch64, armv7)"
+  stage 180 "C: cross targets under qemu (aarch64, armv7)"
   bash scripts/cross-test.sh
 fi
 stage 110 "C: fuzz targets"

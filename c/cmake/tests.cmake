@@ -99,7 +99,8 @@ foreach(src ${DREDFX_FUZZ_SOURCES})
   endif()
   target_include_directories(${name} PRIVATE ${DREDFX_SRC})
   target_link_libraries(${name} PRIVATE dredfx m)
-  add_test(NAME ${name}.seeds COMMAND ${name} ${replay} ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/seeds/${name})
+  add_test(NAME ${name}.seeds
+           COMMAND ${name} ${replay} ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/seeds/${name})
   set_tests_properties(${name}.seeds PROPERTIES LABELS fuzz)
 endforeach()
 
