@@ -8,7 +8,7 @@
 #   libopus 1.6.1).
 # Each stage has a time budget in seconds (2 cores); a stage over it prints a warning, and a
 # table of stage, seconds, budget and CPU seconds closes the run (also after a failure). The
-# budgets add up to 15 minutes.
+# budgets add up to 880 s, under the 15 minutes the whole run may take.
 # Options (environment): DREDFX_FUZZ_SECONDS (default 20 per target), DREDFX_SKIP_CROSS=1,
 # PYTHON (the interpreter that creates .venv), DREDFX_CACHE (default ~/.cache/dredfx).
 set -euo pipefail
