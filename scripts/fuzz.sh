@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
-# Builds every libFuzzer target in c/fuzz/ (clang, ASan + UBSan) and runs each for a while.
+# Builds the fuzz targets (c/fuzz/fuzz_*.c) as libFuzzer programs with ASan + UBSan through CMake
+# (clang, -DDREDFX_FUZZ=ON, build/cmake/fuzz) and runs each for a while, starting from the
+# committed seeds (c/fuzz/seeds/<target>/) and the corpus of earlier runs.
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]   (default 30; CI's long run: DREDFX_FUZZ_SECONDS=600)
-# Corpora live in $DREDFX_CACHE/fuzz/<target>/ so later runs continue from them.
+# Corpora, logs and crash inputs live in $DREDFX_CACHE/fuzz/ (<target>.corpus/, <target>.log,
+# <target>-crash-*), so later runs continue from them.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+root=$(cd "$(dirname "$0")/.." && pwd -P)
+. "$root/scripts/cmake-dir.sh"
 secs="${1:-${DREDFX_FUZZ_SECONDS:-30}}"
 CACHE="${DREDFX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dredfx}"
 out="$CACHE/fuzz"; mkdir -p "$out"
-srcs=$(find c/src -name '*.c' | sort)
+build=$(cmake_dir "$root" fuzz)
+cmake -S "$root/c" -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g" -DDREDFX_FUZZ=ON >/dev/null
+targets=$(cd "$root/c/fuzz" && ls fuzz_*.c | sed 's/\.c$//')
+# shellcheck disable=SC2086
+cmake --build "$build" -j2 --target $targets >/dev/null
 status=0
-for t in c/fuzz/fuzz_*.c; do
-  name=$(basename "$t" .c)
-  clang -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-    -Ic/include -Ic/src "$t" $srcs -o "$out/$name"
+for name in $targets; do
   mkdir -p "$out/$name.corpus"
   echo "fuzz: $name for ${secs}s"
-  if ! "$out/$name" -max_total_time="$secs" -print_final_stats=0 -artifact_prefix="$out/$name-" \
-      "$out/$name.corpus" >"$out/$name.log" 2>&1; then
+  if ! "$build/$name" -max_total_time="$secs" -print_final_stats=0 -artifact_prefix="$out/$name-" \
+      "$out/$name.corpus" "$root/c/fuzz/seeds/$name" >"$out/$name.log" 2>&1; then
     echo "fuzz: $name FOUND A CRASH (log: $out/$name.log)"; tail -30 "$out/$name.log"; status=1
   else
     grep -E "^Done [0-9]+ runs" "$out/$name.log" | sed "s/^/fuzz: $name: /"

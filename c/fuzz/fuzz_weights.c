@@ -23,6 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       size_t bytes = arrays[i].count * (arrays[i].type == DREDFX_WT_I16 ? 2 : arrays[i].type <= 2 ? 4 : 1);
       for (size_t k = 0; k < bytes; k++) sum += ((const unsigned char *)arrays[i].data)[k];
     }
+    (void)sum;
   }
   free(blob);
   return 0;

@@ -14,6 +14,17 @@
 extern "C" {
 #endif
 
+/* Marks the public functions. The library is compiled with hidden visibility, so a shared
+ * libdredfx exports these and nothing else (docs/abi.md). */
+#if defined(__GNUC__)
+#define DREDFX_EXPORT __attribute__((visibility("default")))
+#else
+#define DREDFX_EXPORT
+#endif
+
+/* "dredfx X.Y.Z" for the library actually linked (DREDFX_VERSION_STRING is the header's). */
+DREDFX_EXPORT const char *dredfx_version_string(void);
+
 /* ---------------------------------------------------------------- errors */
 typedef enum {
   DREDFX_OK = 0,
@@ -42,9 +53,9 @@ typedef enum {
 } dredfx_error;
 
 /* Short English description of an error code (never NULL). */
-const char *dredfx_strerror(int err);
+DREDFX_EXPORT const char *dredfx_strerror(int err);
 /* Non-zero for DREDFX_ERR_INVALID_PACKET and every DREDFX_ERR_PACKET_* / DREDFX_ERR_EXT_* code. */
-int dredfx_is_invalid_packet(int err);
+DREDFX_EXPORT int dredfx_is_invalid_packet(int err);
 
 /* ---------------------------------------------------------------- range coder (ec/)
  * Bit-identical to libopus' entropy coder (celt/entenc.c, entdec.c, laplace.c) for valid calls.
@@ -65,33 +76,35 @@ typedef struct {
   int error;            /* non-zero after a write past the buffer (encoder) */
 } dredfx_ec;
 
-void dredfx_ec_enc_init(dredfx_ec *ec, unsigned char *buf, uint32_t size);
-void dredfx_ec_encode(dredfx_ec *ec, unsigned fl, unsigned fh, unsigned ft);
-void dredfx_ec_encode_bin(dredfx_ec *ec, unsigned fl, unsigned fh, unsigned bits);
-void dredfx_ec_enc_bit_logp(dredfx_ec *ec, int val, unsigned logp);
-void dredfx_ec_enc_icdf(dredfx_ec *ec, int s, const unsigned char *icdf, unsigned ftb);
-void dredfx_ec_enc_icdf16(dredfx_ec *ec, int s, const uint16_t *icdf, unsigned ftb);
-void dredfx_ec_enc_uint(dredfx_ec *ec, uint32_t fl, uint32_t ft);
-void dredfx_ec_enc_bits(dredfx_ec *ec, uint32_t fl, unsigned bits);
-void dredfx_ec_enc_shrink(dredfx_ec *ec, uint32_t size);
-void dredfx_ec_enc_done(dredfx_ec *ec);
+DREDFX_EXPORT void dredfx_ec_enc_init(dredfx_ec *ec, unsigned char *buf, uint32_t size);
+DREDFX_EXPORT void dredfx_ec_encode(dredfx_ec *ec, unsigned fl, unsigned fh, unsigned ft);
+DREDFX_EXPORT void dredfx_ec_encode_bin(dredfx_ec *ec, unsigned fl, unsigned fh, unsigned bits);
+DREDFX_EXPORT void dredfx_ec_enc_bit_logp(dredfx_ec *ec, int val, unsigned logp);
+DREDFX_EXPORT void dredfx_ec_enc_icdf(dredfx_ec *ec, int s, const unsigned char *icdf,
+                                      unsigned ftb);
+DREDFX_EXPORT void dredfx_ec_enc_icdf16(dredfx_ec *ec, int s, const uint16_t *icdf, unsigned ftb);
+DREDFX_EXPORT void dredfx_ec_enc_uint(dredfx_ec *ec, uint32_t fl, uint32_t ft);
+DREDFX_EXPORT void dredfx_ec_enc_bits(dredfx_ec *ec, uint32_t fl, unsigned bits);
+DREDFX_EXPORT void dredfx_ec_enc_shrink(dredfx_ec *ec, uint32_t size);
+DREDFX_EXPORT void dredfx_ec_enc_done(dredfx_ec *ec);
 
-void dredfx_ec_dec_init(dredfx_ec *ec, const unsigned char *buf, uint32_t size);
-unsigned dredfx_ec_decode(dredfx_ec *ec, unsigned ft);
-unsigned dredfx_ec_decode_bin(dredfx_ec *ec, unsigned bits);
-void dredfx_ec_dec_update(dredfx_ec *ec, unsigned fl, unsigned fh, unsigned ft);
-int dredfx_ec_dec_bit_logp(dredfx_ec *ec, unsigned logp);
-int dredfx_ec_dec_icdf(dredfx_ec *ec, const unsigned char *icdf, unsigned ftb);
-int dredfx_ec_dec_icdf16(dredfx_ec *ec, const uint16_t *icdf, unsigned ftb);
-uint32_t dredfx_ec_dec_uint(dredfx_ec *ec, uint32_t ft);
-uint32_t dredfx_ec_dec_bits(dredfx_ec *ec, unsigned bits);
+DREDFX_EXPORT void dredfx_ec_dec_init(dredfx_ec *ec, const unsigned char *buf, uint32_t size);
+DREDFX_EXPORT unsigned dredfx_ec_decode(dredfx_ec *ec, unsigned ft);
+DREDFX_EXPORT unsigned dredfx_ec_decode_bin(dredfx_ec *ec, unsigned bits);
+DREDFX_EXPORT void dredfx_ec_dec_update(dredfx_ec *ec, unsigned fl, unsigned fh, unsigned ft);
+DREDFX_EXPORT int dredfx_ec_dec_bit_logp(dredfx_ec *ec, unsigned logp);
+DREDFX_EXPORT int dredfx_ec_dec_icdf(dredfx_ec *ec, const unsigned char *icdf, unsigned ftb);
+DREDFX_EXPORT int dredfx_ec_dec_icdf16(dredfx_ec *ec, const uint16_t *icdf, unsigned ftb);
+DREDFX_EXPORT uint32_t dredfx_ec_dec_uint(dredfx_ec *ec, uint32_t ft);
+DREDFX_EXPORT uint32_t dredfx_ec_dec_bits(dredfx_ec *ec, unsigned bits);
 
-int dredfx_ec_tell(const dredfx_ec *ec);            /* whole bits used, rounded up */
-uint32_t dredfx_ec_tell_frac(const dredfx_ec *ec);  /* in 1/8 bits */
+DREDFX_EXPORT int dredfx_ec_tell(const dredfx_ec *ec);            /* whole bits used, rounded up */
+DREDFX_EXPORT uint32_t dredfx_ec_tell_frac(const dredfx_ec *ec);  /* in 1/8 bits */
 
 /* Laplace "p0" coding of one DRED value: p0 = P(0) in Q15, decay = geometric ratio in Q15. */
-void dredfx_ec_laplace_encode_p0(dredfx_ec *ec, int value, uint16_t p0, uint16_t decay);
-int dredfx_ec_laplace_decode_p0(dredfx_ec *ec, uint16_t p0, uint16_t decay);
+DREDFX_EXPORT void dredfx_ec_laplace_encode_p0(dredfx_ec *ec, int value, uint16_t p0,
+                                               uint16_t decay);
+DREDFX_EXPORT int dredfx_ec_laplace_decode_p0(dredfx_ec *ec, uint16_t p0, uint16_t decay);
 
 /* ---------------------------------------------------------------- Opus packet (packet/)
  * RFC 6716 section 3: TOC byte, framing codes 0..3, padding. Pointers point into the packet. */
@@ -113,17 +126,19 @@ typedef struct {
 } dredfx_packet_info;
 
 /* Parses a whole Opus packet (self-delimiting framing is not supported). */
-int dredfx_packet_parse(const unsigned char *data, int32_t len, dredfx_packet_info *info);
+DREDFX_EXPORT int dredfx_packet_parse(const unsigned char *data, int32_t len,
+                                      dredfx_packet_info *info);
 /* Samples per frame at 48 kHz for a TOC byte. */
-int dredfx_packet_samples_per_frame(int toc);
+DREDFX_EXPORT int dredfx_packet_samples_per_frame(int toc);
 
 /* Builds a packet from nb_frames frames with the given TOC config/stereo. The smallest code
  * (0, 1, 2) is used unless padding is given or code 3 is needed; force_code3 forces code 3.
  * padding (may be NULL when padding_len is 0) becomes the padding content. vbr selects code 3 VBR
  * when frame sizes are equal. Returns the packet length. */
-int dredfx_packet_build(unsigned char *out, int32_t maxlen, int config, int stereo,
-                        const unsigned char *const *frames, const int16_t *frame_len, int nb_frames,
-                        const unsigned char *padding, int32_t padding_len, int force_code3, int vbr);
+DREDFX_EXPORT int dredfx_packet_build(unsigned char *out, int32_t maxlen, int config, int stereo,
+                                      const unsigned char *const *frames, const int16_t *frame_len,
+                                      int nb_frames, const unsigned char *padding,
+                                      int32_t padding_len, int force_code3, int vbr);
 
 /* ---------------------------------------------------------------- padding extensions (packet/)
  * libopus 1.6.1 src/extensions.c semantics: short/long forms, separators, repeat indicators. */
@@ -136,15 +151,15 @@ typedef struct {
 
 /* Parses all extensions of a padding area in bitstream order. Returns the count (<= max_exts)
  * or an error; DREDFX_ERR_BUFFER_TOO_SMALL if more than max_exts are present. */
-int dredfx_ext_parse(const unsigned char *padding, int32_t len, int nb_frames,
-                     dredfx_extension *exts, int max_exts);
+DREDFX_EXPORT int dredfx_ext_parse(const unsigned char *padding, int32_t len, int nb_frames,
+                                   dredfx_extension *exts, int max_exts);
 /* Number of extensions in a padding area, or an error. */
-int dredfx_ext_count(const unsigned char *padding, int32_t len, int nb_frames);
+DREDFX_EXPORT int dredfx_ext_count(const unsigned char *padding, int32_t len, int nb_frames);
 /* Writes the extensions (any order of frames) as libopus' opus_packet_extensions_generate does.
  * With out == NULL only the length is computed. pad != 0 fills the first bytes up to len with 0x01
  * so the extensions end exactly at out + len. Returns the length written. */
-int dredfx_ext_generate(unsigned char *out, int32_t len, const dredfx_extension *exts, int n,
-                        int nb_frames, int pad);
+DREDFX_EXPORT int dredfx_ext_generate(unsigned char *out, int32_t len, const dredfx_extension *exts,
+                                      int n, int nb_frames, int pad);
 
 /* ---------------------------------------------------------------- repacketizer (packet/)
  * libopus 1.6.1 opus_repacketizer_out_range_impl (self_delimited 0), byte for byte: frames of one
@@ -156,9 +171,10 @@ int dredfx_ext_generate(unsigned char *out, int32_t len, const dredfx_extension 
  *             [255] * k + [0] included), 0x01 bytes fill the room before the extensions, and
  *             zeros fill it when there is no extension.
  * Returns the packet length or DREDFX_ERR_BUFFER_TOO_SMALL / DREDFX_ERR_BAD_ARG. */
-int dredfx_packet_repacketize(unsigned char *out, int32_t maxlen, int toc, const unsigned char *const *frames,
-                              const int16_t *frame_len, int nb_frames, const dredfx_extension *exts,
-                              int nb_exts, int pad);
+DREDFX_EXPORT int dredfx_packet_repacketize(unsigned char *out, int32_t maxlen, int toc,
+                                            const unsigned char *const *frames,
+                                            const int16_t *frame_len, int nb_frames,
+                                            const dredfx_extension *exts, int nb_exts, int pad);
 
 /* libopus 1.6.1 opus_packet_pad_impl, the encoder's way of attaching DRED (pad = CBR): the frames
  * of packet `in` with exts followed by the packet's own extensions, through
@@ -168,8 +184,9 @@ int dredfx_packet_repacketize(unsigned char *out, int32_t maxlen, int toc, const
  * DREDFX_ERR_BAD_ARG; a malformed packet gives its parse error. out must not overlap in unless
  * out == in and nothing changes. At most DREDFX_MAX_PAD_EXTENSIONS extensions in all. */
 #define DREDFX_MAX_PAD_EXTENSIONS 256
-int dredfx_packet_pad(unsigned char *out, int32_t maxlen, const unsigned char *in, int32_t len,
-                      const dredfx_extension *exts, int nb_exts, int pad);
+DREDFX_EXPORT int dredfx_packet_pad(unsigned char *out, int32_t maxlen, const unsigned char *in,
+                                    int32_t len, const dredfx_extension *exts, int nb_exts,
+                                    int pad);
 
 /* ---------------------------------------------------------------- DRED payload (dred/) */
 #define DREDFX_DRED_EXTENSION_ID 126
@@ -201,38 +218,42 @@ typedef struct {
 } dredfx_dred_payload;
 
 /* Quantizer level of chunk i. */
-int dredfx_dred_level(int q0, int dq, int qmax, int i);
+DREDFX_EXPORT int dredfx_dred_level(int q0, int dq, int qmax, int i);
 /* Decodes a range-coded payload (the bytes after 'D', 12). min_feature_frames bounds the chunk
  * count as in libopus (chunks < (min_feature_frames + 1) / 2, at most 26). Never fails on short
  * input: fewer latents are decoded. */
-int dredfx_dred_decode(const unsigned char *bytes, int32_t len, int min_feature_frames,
-                       int dred_frame_offset, const dredfx_dred_stats *stats,
-                       dredfx_dred_payload *out);
+DREDFX_EXPORT int dredfx_dred_decode(const unsigned char *bytes, int32_t len,
+                                     int min_feature_frames, int dred_frame_offset,
+                                     const dredfx_dred_stats *stats, dredfx_dred_payload *out);
 /* Finds the DRED extension of a packet as libopus' dred_find_payload does. Returns 1 and sets
    *payload, *payload_len (after the two version bytes) and *frame_offset, 0 if none, or an error. */
-int dredfx_dred_find(const unsigned char *packet, int32_t len, const unsigned char **payload,
-                     int32_t *payload_len, int *frame_offset);
+DREDFX_EXPORT int dredfx_dred_find(const unsigned char *packet, int32_t len,
+                                   const unsigned char **payload, int32_t *payload_len,
+                                   int *frame_offset);
 /* opus_dred_parse equivalent: returns the samples of audio covered at sampling_rate (>= 0) and
  * sets *dred_end, or an error. No DRED: returns 0, out->nb_latents = 0. */
-int dredfx_dred_parse(const unsigned char *packet, int32_t len, int32_t max_dred_samples,
-                      int32_t sampling_rate, const dredfx_dred_stats *stats,
-                      dredfx_dred_payload *out, int32_t *dred_end);
+DREDFX_EXPORT int dredfx_dred_parse(const unsigned char *packet, int32_t len,
+                                    int32_t max_dred_samples, int32_t sampling_rate,
+                                    const dredfx_dred_stats *stats, dredfx_dred_payload *out,
+                                    int32_t *dred_end);
 /* Range-codes a payload (fields and nb_latents chunks of p) as libopus' encoder does; returns the
  * byte count (ceil(ec_tell/8)) or DREDFX_ERR_BUFFER_TOO_SMALL. The 'D', 12 prefix is not written. */
-int dredfx_dred_encode(unsigned char *out, int32_t maxlen, const dredfx_dred_payload *p,
-                       const dredfx_dred_stats *stats);
+DREDFX_EXPORT int dredfx_dred_encode(unsigned char *out, int32_t maxlen,
+                                     const dredfx_dred_payload *p, const dredfx_dred_stats *stats);
 /* Every chunk the encoder coded, including the last ones of under 8 bits that libopus 1.6.1's
  * stop rule never reads: decodes past that rule while bits remain and keeps the smallest chunk
  * count (>= the stop rule's) whose dredfx_dred_encode is the input, byte for byte. Returns 1 with
  * those chunks in out; 0 with the stop rule's chunks (as dredfx_dred_decode with
  * min_feature_frames 104) when no count reproduces the input, e.g. bytes not written by a
  * libopus-style encoder, or input over 2048 bytes (not tried); or an error. */
-int dredfx_dred_decode_coded(const unsigned char *bytes, int32_t len, int dred_frame_offset,
-                             const dredfx_dred_stats *stats, dredfx_dred_payload *out);
+DREDFX_EXPORT int dredfx_dred_decode_coded(const unsigned char *bytes, int32_t len,
+                                           int dred_frame_offset, const dredfx_dred_stats *stats,
+                                           dredfx_dred_payload *out);
 /* Dequantizes into Q16 (value = q * 256 / scale, rounded half away from zero; scale 0 -> 1).
  * state_q16[50]; latents_q16[26 * 26] with stride 26: 25 values, then the q-feature q/8 - 1. */
-int dredfx_dred_dequantize(const dredfx_dred_payload *p, const dredfx_dred_stats *stats,
-                           int32_t *state_q16, int32_t *latents_q16);
+DREDFX_EXPORT int dredfx_dred_dequantize(const dredfx_dred_payload *p,
+                                         const dredfx_dred_stats *stats, int32_t *state_q16,
+                                         int32_t *latents_q16);
 
 /* ---------------------------------------------------------------- weights (weights/)
  * dredfx weight blob, format in docs/weights-blob.md. The loader indexes the blob in place. */
@@ -251,13 +272,15 @@ typedef struct {
 /* Checks and indexes a blob (bounds, version, CRC-32, names). Fills up to max_arrays entries and
  * returns the number of arrays, or an error (a blob with more than max_arrays arrays:
  * DREDFX_ERR_BUFFER_TOO_SMALL). */
-int dredfx_weights_parse(const unsigned char *blob, size_t len, dredfx_weight_array *arrays,
-                         int max_arrays);
+DREDFX_EXPORT int dredfx_weights_parse(const unsigned char *blob, size_t len,
+                                       dredfx_weight_array *arrays, int max_arrays);
 /* The array with that exact name, type and count, or NULL. */
-const dredfx_weight_array *dredfx_weights_find(const dredfx_weight_array *arrays, int n,
-                                               const char *name, int type, uint32_t count);
+DREDFX_EXPORT const dredfx_weight_array *dredfx_weights_find(const dredfx_weight_array *arrays,
+                                                             int n, const char *name, int type,
+                                                             uint32_t count);
 /* Sets the stats tables from a parsed blob; DREDFX_ERR_WEIGHTS_MISSING/_SHAPE on failure. */
-int dredfx_dred_stats_init(dredfx_dred_stats *stats, const dredfx_weight_array *arrays, int n);
+DREDFX_EXPORT int dredfx_dred_stats_init(dredfx_dred_stats *stats,
+                                         const dredfx_weight_array *arrays, int n);
 
 /* ---------------------------------------------------------------- RDO-VAE encoder (rdovae/)
  * libopus 1.6.1's dred_rdovae_encode_dframe in fixed point: every 20 ms, two 10 ms frames of
@@ -267,23 +290,23 @@ int dredfx_dred_stats_init(dredfx_dred_stats *stats, const dredfx_weight_array *
  * it), the kernel table of the CPU level in use at init, and the recurrent memories. */
 typedef struct dredfx_rdovae_enc dredfx_rdovae_enc;
 
-size_t dredfx_rdovae_enc_get_size(void);
+DREDFX_EXPORT size_t dredfx_rdovae_enc_get_size(void);
 /* st: dredfx_rdovae_enc_get_size() bytes, aligned for a pointer; starts with cleared memories.
  * DREDFX_ERR_WEIGHTS_MISSING / _SHAPE when the blob lacks an encoder layer or has a wrong one. */
-int dredfx_rdovae_enc_init(dredfx_rdovae_enc *st, const dredfx_weight_array *arrays, int n);
+DREDFX_EXPORT int dredfx_rdovae_enc_init(dredfx_rdovae_enc *st, const dredfx_weight_array *arrays, int n);
 /* Clears the GRU states and conv memories (libopus' encoder reset). */
-void dredfx_rdovae_enc_reset(dredfx_rdovae_enc *st);
+DREDFX_EXPORT void dredfx_rdovae_enc_reset(dredfx_rdovae_enc *st);
 /* One step: features_q16[40] -> latent_q16[25], state_q16[50]. Features are used in Q16 as they
  * are (the engine's 32-bit wide path for enc_dense1). */
-int dredfx_rdovae_encode_dframe(dredfx_rdovae_enc *st, const int32_t *features_q16, int32_t *latent_q16,
-                                int32_t *state_q16);
+DREDFX_EXPORT int dredfx_rdovae_encode_dframe(dredfx_rdovae_enc *st, const int32_t *features_q16,
+                                              int32_t *latent_q16, int32_t *state_q16);
 
 /* libopus' dead-zone quantizer (dred_encode_latents) on dim values in Q16 with one level's
  * tables: q = floor(1/2 + y - d tanh(y / (d + 0.1))), y = x scale / 256, d = dead_zone / 256,
  * in integers (c/src/dred/dred_enc.c states the rounding); 0 for skipped dimensions
  * (r = 0 or p0 = 255). */
-int dredfx_dred_quantize(int32_t *q, const int32_t *x_q16, int dim, const uint8_t *scale_q8,
-                         const uint8_t *dead_zone_q8, const uint8_t *r_q8, const uint8_t *p0_q8);
+DREDFX_EXPORT int dredfx_dred_quantize(int32_t *q, const int32_t *x_q16, int dim, const uint8_t *scale_q8,
+                                       const uint8_t *dead_zone_q8, const uint8_t *r_q8, const uint8_t *p0_q8);
 
 /* ---------------------------------------------------------------- DRED encoder (dred/)
  * The DRED payload libopus 1.6.1's encoder attaches to each packet, from the features of the
@@ -307,20 +330,21 @@ typedef struct {
   int32_t dred_bitrate;  /* b/s taken from the codec (0 when fewer than 2 chunks are affordable) */
 } dredfx_dred_rate;
 /* frame_size in samples at sampling_rate; duration_frames in 10 ms units (0..104). */
-int dredfx_dred_compute_bitrate(int32_t sampling_rate, int32_t bitrate, int loss_perc, int inband_fec,
-                                int frame_size, int duration_frames, dredfx_dred_rate *out);
+DREDFX_EXPORT int dredfx_dred_compute_bitrate(int32_t sampling_rate, int32_t bitrate, int loss_perc,
+                                              int inband_fec, int frame_size, int duration_frames,
+                                              dredfx_dred_rate *out);
 
 typedef struct dredfx_dred_enc dredfx_dred_enc;
-size_t dredfx_dred_enc_get_size(void);
+DREDFX_EXPORT size_t dredfx_dred_enc_get_size(void);
 /* st: dredfx_dred_enc_get_size() bytes, aligned for a pointer. CBR (vbr = 0) rounds the bitrate
  * to whole bytes per packet first, as libopus does (its cap at the caller's max_data_bytes is not
  * modelled). */
-int dredfx_dred_enc_init(dredfx_dred_enc *st, const dredfx_weight_array *arrays, int n,
-                         const dredfx_dred_enc_config *cfg);
+DREDFX_EXPORT int dredfx_dred_enc_init(dredfx_dred_enc *st, const dredfx_weight_array *arrays, int n,
+                                       const dredfx_dred_enc_config *cfg);
 /* The configuration's rate decisions. */
-int dredfx_dred_enc_rate(const dredfx_dred_enc *st, dredfx_dred_rate *out);
+DREDFX_EXPORT int dredfx_dred_enc_rate(const dredfx_dred_enc *st, dredfx_dred_rate *out);
 /* Back to the state after init (libopus' OPUS_RESET_STATE). */
-void dredfx_dred_enc_reset(dredfx_dred_enc *st);
+DREDFX_EXPORT void dredfx_dred_enc_reset(dredfx_dred_enc *st);
 /* One packet: features_q16[frame_ms / 10 * 20] (its 10 ms frames, oldest first, Q16), active =
  * its voice activity (0 or 1: what libopus leaves in activity_mem for it), room = bytes left in
  * the packet buffer after the codec frame (libopus' max_data_bytes - ret; pass 1276 or more in
@@ -336,8 +360,9 @@ void dredfx_dred_enc_reset(dredfx_dred_enc *st);
  * packets, 2 and 6 alternately for 10 ms packets (6 when the packet completes a step), 8 less per
  * skipped latent. */
 #define DREDFX_DRED_ENC_MAX_BYTES 995
-int dredfx_dred_enc_packet(dredfx_dred_enc *st, const int32_t *features_q16, int active, int32_t room,
-                           unsigned char *out, int32_t maxlen, dredfx_dred_payload *payload);
+DREDFX_EXPORT int dredfx_dred_enc_packet(dredfx_dred_enc *st, const int32_t *features_q16, int active,
+                                         int32_t room, unsigned char *out, int32_t maxlen,
+                                         dredfx_dred_payload *payload);
 
 /* ---------------------------------------------------------------- CPU dispatch (common/cpu.c)
  * Levels: 0 scalar; x86: 1 AVX2, 2 AVX-VNNI; ARM: 1 NEON, 2 NEON+dotprod. The environment variable
@@ -349,10 +374,14 @@ enum {
   DREDFX_CPU_NEON = 1,    /* aarch64, armv7 */
   DREDFX_CPU_DOTPROD = 2  /* aarch64 */
 };
-int dredfx_cpu_level(void);                   /* level in use */
-int dredfx_cpu_max_level(void);               /* highest level this CPU supports */
-int dredfx_cpu_set_level(int level);          /* force a level <= max; error if unsupported */
-const char *dredfx_cpu_level_name(int level); /* "scalar", "avx2", "avxvnni", "neon", "dotprod" */
+/* Level in use. */
+DREDFX_EXPORT int dredfx_cpu_level(void);
+/* Highest level this CPU supports. */
+DREDFX_EXPORT int dredfx_cpu_max_level(void);
+/* Forces a level <= max; error if unsupported. */
+DREDFX_EXPORT int dredfx_cpu_set_level(int level);
+/* "scalar", "avx2", "avxvnni", "neon", "dotprod". */
+DREDFX_EXPORT const char *dredfx_cpu_level_name(int level);
 
 /* ---------------------------------------------------------------- RDO-VAE decoder (rdovae/)
  * libopus 1.6.1's DRED_rdovae_decode_all in fixed point: dequantized initial state and latents
@@ -363,17 +392,17 @@ const char *dredfx_cpu_level_name(int level); /* "scalar", "avx2", "avxvnni", "n
 #define DREDFX_RDOVAE_LATENT_STRIDE 26 /* 25 latent values, then the q-feature q/8 - 1 */
 typedef struct dredfx_rdovae_dec dredfx_rdovae_dec;
 
-size_t dredfx_rdovae_dec_get_size(void);
+DREDFX_EXPORT size_t dredfx_rdovae_dec_get_size(void);
 /* st: dredfx_rdovae_dec_get_size() bytes, aligned for a pointer. DREDFX_ERR_WEIGHTS_MISSING /
  * _SHAPE when the blob lacks a decoder layer or has a wrong one. */
-int dredfx_rdovae_dec_init(dredfx_rdovae_dec *st, const dredfx_weight_array *arrays, int n);
+DREDFX_EXPORT int dredfx_rdovae_dec_init(dredfx_rdovae_dec *st, const dredfx_weight_array *arrays, int n);
 /* state_q16[50], latents_q16[nb_latents * 26], nb_latents in 0..26 (newest first);
  * features_q16[nb_latents * 4 * 20]. Returns the number of frames written (4 * nb_latents). */
-int dredfx_rdovae_decode_all(const dredfx_rdovae_dec *st, const int32_t *state_q16,
-                             const int32_t *latents_q16, int nb_latents, int32_t *features_q16);
+DREDFX_EXPORT int dredfx_rdovae_decode_all(const dredfx_rdovae_dec *st, const int32_t *state_q16,
+                                           const int32_t *latents_q16, int nb_latents, int32_t *features_q16);
 /* Dequantizes a parsed payload and decodes its p->nb_latents latents (same result). */
-int dredfx_rdovae_decode_payload(const dredfx_rdovae_dec *st, const dredfx_dred_payload *p,
-                                 const dredfx_dred_stats *stats, int32_t *features_q16);
+DREDFX_EXPORT int dredfx_rdovae_decode_payload(const dredfx_rdovae_dec *st, const dredfx_dred_payload *p,
+                                               const dredfx_dred_stats *stats, int32_t *features_q16);
 
 #ifdef __cplusplus
 }
