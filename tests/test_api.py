@@ -394,9 +394,17 @@ def test_readme_python_snippet_runs(tmp_path, monkeypatch):
     bare = packet.build_packet(15, 0, [bytes(40)])
     cbr = dred.attach_dred(bare, dred.encode_dred(p), length=120)
     packet.write_opus_demo(str(tmp_path / "speech.bit"), [bare, b"", cbr, cbr])
+    t = np.arange(16000)
+    (0.3 * 32767 * np.sin(2 * np.pi * 150 * t / 16000) * (1 + np.sin(2 * np.pi * 3 * t / 16000))
+     / 2).astype(np.int16).tofile(str(tmp_path / "speech.s16"))
     text = open(os.path.join(ROOT, "README.md")).read().split("\n## Python\n")[1].split("\n## ")[0]
-    code = re.search(r"\n\n((?:    .*\n|\n)+?)\n[^ \n]", text).group(1)
+    blocks = re.findall(r"\n\n((?:    .*\n|\n)+?)\n[^ \n]", text)
+    assert len(blocks) == 2
     monkeypatch.chdir(tmp_path)
     scope = {}
-    exec("\n".join(l[4:] for l in code.splitlines()), scope)
+    for code in blocks:  # the second block goes on from the first
+        exec("\n".join(l[4:] for l in code.splitlines()), scope)
     assert len(scope["with_dred"]) == 2 and scope["again"] == scope["packet"] == cbr
+    assert scope["feats"].shape == (12, 20) and scope["f"].shape == (100, 20)
+    assert scope["payload"] is None or isinstance(scope["payload"], bytes)
+    assert scope["lost"].dtype == bool and scope["lost"].size == 1000
