@@ -194,8 +194,9 @@ def dred_decode_rows(dred_offset, nb_latents, position, frame_size, sampling_rat
 
     position: the call's dred_offset argument (samples before the start of the packet that
     carried the payload where the audio to rebuild begins); frame_size: the samples it decodes
-    (a multiple of 2.5 ms); first_loss: the decoder's last PLC call was an update (lpcnet.blend 0:
-    the first loss after received audio), when libopus queues two older frames first. Returns a
+    (a multiple of 2.5 ms); first_loss: the decoder's PLC was last updated, not run (lpcnet.blend
+    0: the first loss after received audio, or after a call that fed it no row), when libopus
+    queues two older frames first. Returns a
     list of row indices, None where the row lies past the covered past (libopus queues NULL: the
     PLC predicts that frame itself); frames after the newest row are not queued at all."""
     f10, c = _check_timing_args(dred_offset, nb_latents, sampling_rate)

@@ -1,7 +1,10 @@
 """Frame timing of libopus 1.6.1's DRED decoding (docs/dred-timing.md): dredfx.dred.feature_frame_times
-and dred_decode_rows against the expression of src/opus_decoder.c (opus_decode_native), compiled
-here as C over a grid of arguments (float floor and int truncation as libopus evaluates them), and
-worked cases checked by hand."""
+and dred_decode_rows against libopus itself (interop/dred_rows.c records the rows that
+opus_decoder_dred_decode queues, on real packets of the interop data), against the expression of
+src/opus_decoder.c (opus_decode_native) compiled here as C over a grid of arguments (float floor
+and int truncation as libopus evaluates them), and worked cases checked by hand."""
+import glob
+import json
 import os
 import shutil
 import subprocess
@@ -103,3 +106,57 @@ def test_equals_libopus_expression(tmp_path):
     # The grid reaches every branch: rows, NULLs and empty queues.
     assert "N" in r.stdout and sum(any(x.isdigit() for x in l.split()) for l in lines) > len(cases) // 8
     assert any(not l.split() for l in lines[:len(cases)])
+
+
+CACHE = os.environ.get("DREDFX_CACHE", os.path.expanduser("~/.cache/dredfx"))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.mark.interop
+def test_rows_equal_libopus_decoder(tmp_path):
+    """Real payloads (20, 10 and 60 ms packets), decoders at 48 and 16 kHz, one decoder per
+    payload making a series of calls: the first after a received packet, or after a call that
+    fed the PLC no row, queues two older rows first; the others do not."""
+    b = os.path.join(CACHE, "libopus-build", "x86")
+    src = subprocess.run([os.path.join(ROOT, "scripts", "get-libopus.sh")], capture_output=True,
+                         text=True).stdout.strip().splitlines()
+    if not os.path.exists(os.path.join(b, ".libs", "libopus.a")) or not src:
+        pytest.skip("no libopus 1.6.1 x86 build (scripts/build-libopus.sh x86)")
+    exe = str(tmp_path / "dred_rows")
+    inc = [b] + [os.path.join(src[-1], d) for d in ("include", "src", "celt", "silk", "dnn", "")]
+    subprocess.run(["cc", "-std=gnu11", "-O1", "-Wno-cpp", "-DHAVE_CONFIG_H"] + ["-I" + d for d in inc] +
+                   [os.path.join(ROOT, "interop", "dred_rows.c"), os.path.join(b, ".libs", "libopus.a"),
+                    "-lm", "-Wl,--wrap=lpcnet_plc_fec_add", "-o", exe], check=True)
+    packets = []
+    for name in ("vm-intro.16k.b32000.l20.f20", "agent-alreadyon.16k.b32000.l20.f10",
+                 "vm-intro.16k.b32000.l20.f60"):
+        files = glob.glob(os.path.join(CACHE, "interop", "data", name + ".jsonl"))
+        if not files:
+            pytest.skip("no interop data %s (scripts/interop-data.sh)" % name)
+        with open(files[0]) as f:
+            rows = [json.loads(x) for x in f]
+        packets += [(rows[k - 1]["packet"], rows[k]["packet"]) for k in range(40, len(rows), 37)
+                    if "dred" in rows[k]][:6]
+    calls = [(0, 960), (960, 960), (1920, 480), (4800, 960), (-960, 960), (120, 120), (30000, 1920)]
+    cases, text = [], ""
+    for fs in (48000, 16000):
+        for prime, pkt in packets:
+            scaled = [(p * fs // 48000, n * fs // 48000) for p, n in calls]
+            cases.append((fs, pkt, scaled))
+            text += "%d %s %s %s -\n" % (fs, pkt, prime, " ".join("%d %d" % c for c in scaled))
+    out = subprocess.run([exe], input=text, capture_output=True, text=True, check=True).stdout.splitlines()
+    seen = set()
+    for fs, pkt, scaled in cases:
+        d, nb = map(int, out.pop(0).split())
+        p = dred.parse_dred(bytes.fromhex(pkt), fs, fs)
+        assert (p.dred_offset, p.nb_latents) == (d, nb)
+        seen.add(d)
+        first = True
+        for pos, n in scaled:
+            got = out.pop(0).split()[1:]
+            want = dred.dred_decode_rows(d, nb, pos, n, fs, first_loss=first)
+            assert [None if x == "N" else int(x) for x in got] == want, (fs, d, nb, pos, n, first)
+            # A call that fed the PLC no row conceals without it (default complexity 0), which
+            # leaves the PLC updated (blend 0) as after received audio.
+            first = not any(r is not None for r in want)
+    assert len(seen) >= 2, seen
