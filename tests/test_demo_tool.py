@@ -106,7 +106,7 @@ def record(p, st, max_latents=25):
 
 
 def _interop_files():
-    d = os.path.join(CACHE, "interop", "data")
+    d = os.environ.get("DREDFX_INTEROP_DIR") or os.path.join(CACHE, "interop", "data")
     if not os.path.exists(os.path.join(d, "manifest.tsv")):
         pytest.skip("no interop data in %s (scripts/interop-data.sh)" % d)
     with open(os.path.join(d, "manifest.tsv")) as f:

@@ -370,7 +370,7 @@ def test_real_payloads_vs_libopus(real_payloads, reference_runs):
     """dredfx against libopus 1.6.1's own fec_features (interop/dred_dump features) on every
     payload: dred_compare's metrics, within the official limits (0.5 / 0.15 / 0.02) with a wide
     margin and at most 1.25x libopus x86 vs the float reference (libopus' own spread).
-    Measured: dredfx vs libopus tot 0.0802, max 0.0438, pitch 0.00198 (test_accuracy_table)."""
+    Measured: dredfx vs libopus tot 0.0806, max 0.0440, pitch 0.00199 (test_accuracy_table)."""
     d, pk = real_payloads
     lib = _libopus_features(d, pk)
     if lib is None:
@@ -432,10 +432,11 @@ def test_accuracy_table(real_payloads, reference_runs):
     against the float reference on the sampled payloads. Bars of issue 9: every pair within the
     official limits on every clip; over the set dredfx vs x86 at most 1.25x libopus' own spread
     (generic vs x86) on every metric, and tot <= 0.1, max <= 0.05, pitch <= 0.005.
-    Measured (14,985 payloads, 412,000 frames): dredfx vs x86 tot 0.0802, max 0.0438, pitch 0.00198;
-    generic vs x86 0.0789 / 0.0432 / 0.00193 (ratios 1.016 / 1.013 / 1.023); dredfx vs the float
-    reference (1,464 sampled payloads, 55,660 frames) 0.0776 / 0.0422 / 0.00219: dredfx sits as far
-    from the float reference as libopus x86 does; the float reference equals libopus generic."""
+    Measured (19,157 payloads, 572,388 frames: 24/32/48/64 kb/s): dredfx vs x86 tot 0.0806, max
+    0.0440, pitch 0.00199; generic vs x86 0.0792 / 0.0434 / 0.00195 (ratios 1.017 / 1.014 / 1.024);
+    dredfx vs the float reference (1,812 sampled payloads) 0.0775 / 0.0420 / 0.00214: dredfx sits
+    as far from the float reference as libopus x86 does; the float reference equals libopus
+    generic. (24/32/64 kb/s only, 14,985 payloads: 0.0802 / 0.0438 / 0.00198.)"""
     d, pk = real_payloads
     x86 = _libopus_features(d, pk)
     gen = _libopus_features(d, pk, "_generic")
