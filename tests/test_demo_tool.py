@@ -141,6 +141,11 @@ def test_errors_are_clear(demo, weights, tmp_path):
     assert r.returncode == 1 and "DREDFX_WEIGHTS" in r.stdout
     r = _run([demo, "--weights", str(tmp_path / "missing.bin"), "-dred-decoding", src, dst])
     assert r.returncode == 1 and "cannot read the weights blob" in r.stdout
+    junk = str(tmp_path / "junk.bin")
+    with open(junk, "wb") as f:
+        f.write(b"not a blob" * 10)
+    r = _run([demo, "--weights", junk, "-dred-decoding", src, dst])
+    assert r.returncode == 1 and "weights blob: bad magic" in r.stdout
     assert _run([demo, "-synthesis", src, dst]).returncode == 2
     w = ["--weights", weights.path]
     assert _run([demo] + w + ["-dred-decoding", src, dst]).returncode == 0 and os.path.getsize(dst) == 0

@@ -102,7 +102,7 @@ static int dred_decoding(FILE *in, FILE *out, const dredfx_weight_array *arrays,
     rc = dredfx_rdovae_dec_init(dec, arrays, n);
   if (rc < 0) {
     free(dec);
-    return fail("weights: %s", dredfx_strerror(rc));
+    return fail("%s", dredfx_strerror(rc));
   }
   rc = 0;
   for (long record = 0;; record++) {
@@ -159,7 +159,7 @@ static int features(FILE *in, FILE *out, const dredfx_weight_array *arrays, int 
   int rc = st ? dredfx_analysis_init(st, arrays, n) : DREDFX_ERR_INTERNAL;
   if (rc < 0) {
     free(st);
-    return fail("weights: %s", dredfx_strerror(rc));
+    return fail("%s", dredfx_strerror(rc));
   }
   /* fargan_demo stops at the first incomplete frame. */
   while (fread(pcm, sizeof(pcm), 1, in) == 1) {
@@ -204,7 +204,7 @@ int main(int argc, char **argv) {
   n = dredfx_weights_parse(blob, len, arrays, MAX_WEIGHT_ARRAYS);
   if (n < 0) {
     free(blob);
-    return fail("weights blob: %s", dredfx_strerror(n));
+    return fail("%s", dredfx_strerror(n));
   }
   in = fopen(argv[i + 1], "rb");
   if (!in) {
