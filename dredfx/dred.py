@@ -23,7 +23,7 @@ PREFIX = _dred.PREFIX
 __all__ = ["DredPayload", "EXTENSION_ID", "PREFIX", "VERSION", "parse_dred", "decode_payload",
            "decode_coded", "encode_dred", "build_dred_extension", "attach_dred", "dequantize",
            "dequantize_q16", "level", "make_stats", "decode_features", "Encoder",
-           "compute_dred_bitrate"]
+           "compute_dred_bitrate", "feature_frame_times", "dred_decode_rows"]
 
 parse_dred = _dred.parse_dred
 make_stats = _dred.make_stats
@@ -161,3 +161,55 @@ class Encoder:
         data, fields = self._enc.packet_q16(q16, bool(active), room)
         self.last_payload = None if data is None else DredPayload(payload=data, **fields)
         return data
+
+
+# ---------------------------------------------------------------- frame timing (docs/dred-timing.md)
+def _check_timing_args(dred_offset, nb_latents, sampling_rate):
+    if sampling_rate not in (8000, 12000, 16000, 24000, 48000):
+        raise InvalidArgumentError("sampling_rate must be 8000, 12000, 16000, 24000 or 48000", ERR_BAD_ARG)
+    if not 0 <= nb_latents <= 26:
+        raise InvalidArgumentError("nb_latents must be in 0..26", ERR_BAD_ARG)
+    f10 = sampling_rate // 100
+    # C's int division (toward zero): dred_offset is negative when the payload's extra offset is large.
+    c = abs(dred_offset * f10) // 4
+    return f10, (c if dred_offset * f10 >= 0 else -c)
+
+
+def feature_frame_times(dred_offset, nb_latents, sampling_rate=48000):
+    """Where each row of fec_features lies in time for libopus 1.6.1's decoder.
+
+    dred_offset: the payload's dred_offset (2.5 ms units, DredPayload.dred_offset, libopus'
+    OpusDRED.dred_offset); nb_latents: its latent count (4 rows each). Returns int64
+    [4 * nb_latents]: start[r], in samples at sampling_rate relative to the start of the packet
+    that carried the payload (negative: before it), such that opus_decoder_dred_decode feeds row r
+    to the PLC for every 10 ms output frame starting in (start[r] - Fs/100, start[r]]:
+    start[r] = trunc(dred_offset * F10 / 4) - (r + 2) * F10 with F10 = Fs / 100. Row 0 (the
+    newest) is the latest frame, each next row 10 ms earlier."""
+    f10, c = _check_timing_args(dred_offset, nb_latents, sampling_rate)
+    return c - (_np.arange(4 * nb_latents, dtype=_np.int64) + 2) * f10
+
+
+def dred_decode_rows(dred_offset, nb_latents, position, frame_size, sampling_rate=48000, first_loss=False):
+    """The fec_features rows one opus_decoder_dred_decode call queues for the PLC, in order.
+
+    position: the call's dred_offset argument (samples before the start of the packet that
+    carried the payload where the audio to rebuild begins); frame_size: the samples it decodes
+    (a multiple of 2.5 ms); first_loss: the decoder's PLC was last updated, not run (lpcnet.blend
+    0: the first loss after received audio, or after a call that fed it no row), when libopus
+    queues two older frames first. Returns a
+    list of row indices, None where the row lies past the covered past (libopus queues NULL: the
+    PLC predicts that frame itself); frames after the newest row are not queued at all."""
+    f10, c = _check_timing_args(dred_offset, nb_latents, sampling_rate)
+    if frame_size <= 0 or frame_size % (sampling_rate // 400):
+        raise InvalidArgumentError("frame_size must be a positive multiple of 2.5 ms", ERR_BAD_ARG)
+    init = 2 if first_loss else 0
+    # libopus computes (float)position + c, divides by F10 in float and floors.
+    base = int(_np.floor(_np.float32(_np.float32(position) + _np.float32(c)) / _np.float32(f10)))
+    rows = []
+    for i in range(init + max(1, frame_size // f10)):
+        r = init - i - 2 + base
+        if 0 <= r <= 4 * nb_latents - 1:
+            rows.append(r)
+        elif r >= 0:
+            rows.append(None)
+    return rows

@@ -31,7 +31,7 @@ command -v ffmpeg >/dev/null || { log "error: ffmpeg missing; run scripts/instal
 # Six different prompts of 4-6 s; the last two are also resampled to 48 kHz.
 clips16=(vm-intro demo-thanks agent-alreadyon ss-noservice vm-mismatch queue-youarenext)
 clips48=(vm-mismatch queue-youarenext)
-bitrates=(24000 32000 64000)
+bitrates=(24000 32000 48000 64000)
 losses=(10 20)
 
 key=$( { cat "$root/interop/dred_dump.c" "$0"; sha256sum "$B/.libs/libopus.a" | cut -d' ' -f1;
