@@ -2,6 +2,7 @@
 # Interop data: real speech encoded with DRED by libopus 1.6.1, and libopus' own parse of every
 # packet, as JSON lines for tests/test_interop.py. Everything is written to the cache folder:
 #   $DREDFX_CACHE/interop/dred_dump          interop/dred_dump.c built against libopus 1.6.1 ("x86")
+#   $DREDFX_CACHE/interop/dred_dump_generic  the same against libopus' generic C build
 #   $DREDFX_CACHE/interop/clips/*.raw        speech prompts (asterisk-core-sounds-en-g722), s16le
 #   $DREDFX_CACHE/interop/data/*.jsonl       one line per packet (fields: interop/dred_dump.c)
 #   $DREDFX_CACHE/interop/data/manifest.tsv  file, clip, rate, bitrate, loss, frame_ms, cbr
@@ -19,6 +20,7 @@ t0=$(date +%s)
 
 SRC="$("$here/get-libopus.sh")"
 B="$("$here/build-libopus.sh" x86)"
+G="$("$here/build-libopus.sh" generic)"
 
 # Sounds: Debian installs them under en/ or en_US_f_Allison/ depending on the release.
 SND=""
@@ -34,7 +36,7 @@ clips48=(vm-mismatch queue-youarenext)
 bitrates=(24000 32000 48000 64000)
 losses=(10 20)
 
-key=$( { cat "$root/interop/dred_dump.c" "$0"; sha256sum "$B/.libs/libopus.a" | cut -d' ' -f1;
+key=$( { cat "$root/interop/dred_dump.c" "$0"; sha256sum "$B/.libs/libopus.a" "$G/.libs/libopus.a" | cut -d' ' -f1;
          for c in "${clips16[@]}"; do sha256sum "$SND/$c.g722" | cut -d' ' -f1; done;
          ffmpeg -version 2>/dev/null | head -1; } | sha256sum | cut -d' ' -f1)
 if [ -f "$OUT/.key" ] && [ "$(cat "$OUT/.key")" = "$key" ] && [ -f "$OUT/manifest.tsv" ]; then
@@ -48,6 +50,11 @@ gcc -std=gnu11 -O2 -Wall -Wno-cpp -DHAVE_CONFIG_H -I"$B" -I"$SRC/include" -I"$SR
     -I"$SRC/celt" -I"$SRC/silk" -I"$SRC/dnn" -I"$SRC" "$root/interop/dred_dump.c" \
     "$B/.libs/libopus.a" -lm -o "$W/dred_dump.tmp"
 mv "$W/dred_dump.tmp" "$W/dred_dump"
+# The same tool on libopus' generic C build (-U__SSE2__, as it was configured): libopus' own spread.
+gcc -std=gnu11 -O2 -Wall -Wno-cpp -U__SSE2__ -DHAVE_CONFIG_H -I"$G" -I"$SRC/include" -I"$SRC/src" \
+    -I"$SRC/celt" -I"$SRC/silk" -I"$SRC/dnn" -I"$SRC" "$root/interop/dred_dump.c" \
+    "$G/.libs/libopus.a" -lm -o "$W/dred_dump_generic.tmp"
+mv "$W/dred_dump_generic.tmp" "$W/dred_dump_generic"
 
 log "decoding ${#clips16[@]} prompts from $SND"
 for c in "${clips16[@]}"; do

@@ -3,8 +3,8 @@
  * first input bytes; whatever decodes is re-encoded and must decode to the same values.
  * dredfx_dred_decode_coded on the raw payload: 1 exactly when its chunks re-encode to the input,
  * else the stop rule's payload; the stop rule's chunks always a prefix of its chunks.
- * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -Ic/include -Ic/src c/fuzz/fuzz_dred.c
- *        c/src/(all layers)/(all).c -o fuzz_dred */
+ * Built by c/CMakeLists.txt: a libFuzzer program with -DDREDFX_FUZZ=ON (clang), else a replay
+ * program (c/fuzz/replay_main.c) that ctest runs on c/fuzz/seeds/fuzz_dred/. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -4,8 +4,8 @@
  * on the dequantized values. The decoder needs the libopus weights: with DREDFX_WEIGHTS naming
  * the blob, payloads decode with its tables and model; without it, parsing runs with synthetic
  * tables and the decode is skipped.
- * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -Ic/include -Ic/src c/fuzz/fuzz_rdovae.c
- *        c/src/(all layers)/(all).c -o fuzz_rdovae */
+ * Built by c/CMakeLists.txt: a libFuzzer program with -DDREDFX_FUZZ=ON (clang), else a replay
+ * program (c/fuzz/replay_main.c) that ctest runs on c/fuzz/seeds/fuzz_rdovae/. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
