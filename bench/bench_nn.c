@@ -85,6 +85,9 @@ static dredfx_nn_linear make_layer(int in, int out, int sparse, long *macs) {
   l.mult = mult;
   l.shift = shift;
   l.bias = bias;
+  int64_t *rq = malloc(sizeof(int64_t) * DREDFX_NN_RQ_LEN(out));
+  if (dredfx_nn_requant_prep(rq, w, idx, out, in, mult, shift, bias, out)) l.rq = rq;
+  else free(rq);
   return l;
 }
 
@@ -92,6 +95,7 @@ static void free_layer(dredfx_nn_linear *l) {
   free((void *)l->w8);
   free((void *)l->idx);
   free((void *)l->wsum);
+  free((void *)l->rq);
   free((void *)l->mult);
   free((void *)l->shift);
   free((void *)l->bias);

@@ -42,6 +42,10 @@ static int linear_i8(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int3
     else
       k->dense_i8(acc, l->w8, x8, rows, cols);
   }
+  if (l->rq != NULL) {
+    k->requantize_rq(p16_out, acc, l->rq, l->nb_outputs);
+    return DREDFX_OK;
+  }
   /* also checks every shift is in [1, 62] */
   return k->requantize(p16_out, acc, l->mult, l->shift, l->bias, l->nb_outputs) == 0 ? DREDFX_OK : DREDFX_ERR_BAD_ARG;
 }

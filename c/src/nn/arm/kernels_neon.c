@@ -160,6 +160,6 @@ void dredfx_nn_dense_i16_neon(int64_t *acc, const int16_t *w, const int16_t *x, 
 const dredfx_nn_kernels dredfx_nn_kernels_neon = {dense_i8_neon,            sparse_i8_neon,
                                                   dense_i8_u_neon,          sparse_i8_u_neon,
                                                   dredfx_nn_dense_i16_neon, dredfx_nn_quantize_u8_neon,
-                                                  dredfx_nn_requantize_c};
+                                                  dredfx_nn_requantize_c,   dredfx_nn_requantize_rq_c};
 
 #endif

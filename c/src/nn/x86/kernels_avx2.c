@@ -256,9 +256,34 @@ DFX_AVX2 int dredfx_nn_requantize_avx2(int32_t *p16, const int32_t *acc, const i
   return bad ? -1 : tail;
 }
 
+/* 8 outputs of the non-saturating requantization (kernels.h): even outputs in the low halves of the
+ * 64-bit lanes as loaded, odd ones moved down; vpmuldq reads only the low halves. */
+DFX_AVX2_INLINE __m256i requant_rq8(const int32_t *acc, const int64_t *rq) {
+  const __m256i *q = (const __m256i *)(const void *)rq;
+  const __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)acc);
+  __m256i pe = _mm256_mul_epi32(a, _mm256_loadu_si256(q));
+  __m256i po = _mm256_mul_epi32(_mm256_srli_epi64(a, 32), _mm256_loadu_si256(q + 1));
+  pe = _mm256_srlv_epi64(_mm256_add_epi64(pe, _mm256_loadu_si256(q + 2)), _mm256_loadu_si256(q + 4));
+  po = _mm256_srlv_epi64(_mm256_add_epi64(po, _mm256_loadu_si256(q + 3)), _mm256_loadu_si256(q + 5));
+  pe = _mm256_add_epi64(pe, _mm256_loadu_si256(q + 6));
+  po = _mm256_add_epi64(po, _mm256_loadu_si256(q + 7));
+  return _mm256_blend_epi32(pe, _mm256_slli_epi64(po, 32), 0xaa);
+}
+
+DFX_AVX2 void dredfx_nn_requantize_rq_avx2(int32_t *p16, const int32_t *acc, const int64_t *rq, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8, rq += 32)
+    _mm256_storeu_si256((__m256i *)(void *)(p16 + i), requant_rq8(acc + i, rq));
+  if (i < n) { /* the padded rows of acc are readable, p16 ends at n */
+    int32_t last[8];
+    _mm256_storeu_si256((__m256i *)(void *)last, requant_rq8(acc + i, rq));
+    memcpy(p16 + i, last, sizeof(int32_t) * (size_t)(n - i));
+  }
+}
+
 const dredfx_nn_kernels dredfx_nn_kernels_avx2 = {dense_i8_avx2,            sparse_i8_avx2,
                                                   dense_i8_u_avx2,          sparse_i8_u_avx2,
                                                   dredfx_nn_dense_i16_avx2, dredfx_nn_quantize_u8_avx2,
-                                                  dredfx_nn_requantize_avx2};
+                                                  dredfx_nn_requantize_avx2,        dredfx_nn_requantize_rq_avx2};
 
 #endif
