@@ -108,7 +108,7 @@ static void fill_bounded(int8_t *v, size_t n, int mode) {
   }
 }
 
-enum { K_DENSE_I8, K_SPARSE_I8, K_DENSE_I8_U, K_SPARSE_I8_U, K_DENSE_I16, K_QUANTIZE, K_REQUANTIZE, K_REQUANT_RQ, K_LINEAR, K_NB };
+enum { K_DENSE_I8, K_SPARSE_I8, K_DENSE_I8_U, K_SPARSE_I8_U, K_DENSE_I16, K_QUANTIZE, K_REQUANTIZE, K_REQUANT_RQ, K_TANH, K_SIGMOID, K_LINEAR, K_NB };
 
 typedef struct {
   const char *name;
@@ -118,7 +118,7 @@ typedef struct {
 static stats st_all[K_NB] = {{"dense_i8", {0}, {0}},   {"sparse_i8", {0}, {0}},   {"dense_i8_u", {0}, {0}},
                              {"sparse_i8_u", {0}, {0}}, {"dense_i16", {0}, {0}},   {"quantize_u8", {0}, {0}},
                              {"requantize", {0}, {0}},  {"requant_rq", {0}, {0}},
-                             {"linear_a15", {0}, {0}}};
+                             {"tanh", {0}, {0}},        {"sigmoid_gate", {0}, {0}}, {"linear_a15", {0}, {0}}};
 
 static const dredfx_nn_kernels *levels[MAX_LEVELS];
 static int nb_levels;
@@ -612,6 +612,58 @@ static void run_requant_rq(long ncases) {
                     (int)(c % 3));
 }
 
+/* ------------------------------------------------------------------ tanh, sigmoid_gate */
+/* One call of each activation on p16[n] at every level against the scalar one. */
+static void activation_case(const int32_t *p16, int n) {
+  int16_t *a_ref = xmalloc(sizeof(int16_t) * ((size_t)n + 1)), *a_out = xmalloc(sizeof(int16_t) * ((size_t)n + 1));
+  int32_t *g_ref = xmalloc(sizeof(int32_t) * ((size_t)n + 1)), *g_out = xmalloc(sizeof(int32_t) * ((size_t)n + 1));
+  levels[0]->tanh(a_ref, p16, n);
+  levels[0]->sigmoid_gate(g_ref, p16, n);
+  for (int l = 1; l < nb_levels; l++) {
+    a_out[n] = (int16_t)CANARY;
+    g_out[n] = CANARY;
+    levels[l]->tanh(a_out, p16, n);
+    levels[l]->sigmoid_gate(g_out, p16, n);
+    int bad = a_out[n] != (int16_t)CANARY;
+    for (int i = 0; i < n && !bad; i++)
+      if (a_out[i] != a_ref[i]) {
+        report_mismatch("tanh", l, n, 1, i, a_ref[i], a_out[i]);
+        bad = 1;
+      }
+    st_all[K_TANH].cases[l]++;
+    st_all[K_TANH].failed[l] += bad;
+    tally(&st_all[K_SIGMOID], "sigmoid_gate", l, n, 1, g_ref, g_out, 0);
+  }
+  free(a_ref);
+  free(a_out);
+  free(g_ref);
+  free(g_out);
+}
+
+/* Every p16 input of the interpolated ranges (|x| < 2^21 covers tanh's |x| < 8 and sigmoid's
+ * |x| < 682280), in calls of 1000 (a tail at every level), then random lengths of inputs from
+ * the ends, the limits and the full int32 range. */
+static void run_activations(long ncases) {
+  static const int32_t edge[] = {INT32_MIN, INT32_MIN + 1, -682281, -682280, -682279, -(8 << 16) - 1, -(8 << 16),
+                                 -(8 << 16) + 1, -1, 0, 1, (8 << 16) - 1, 8 << 16, (8 << 16) + 1, 682279, 682280,
+                                 682281, INT32_MAX - 1, INT32_MAX};
+  int32_t *x = xmalloc(sizeof(int32_t) * 1000);
+  for (int32_t start = -(1 << 21); start < (1 << 21); start += 1000) {
+    for (int i = 0; i < 1000; i++) x[i] = start + i;
+    activation_case(x, 1000);
+  }
+  for (long c = 0; c < ncases; c++) {
+    const int n = rng_int(0, 100);
+    for (int i = 0; i < n; i++) {
+      const int pick = (int)(rng_next() % 3);
+      x[i] = pick == 0 ? edge[rng_next() % (sizeof(edge) / sizeof(edge[0]))]
+                       : pick == 1 ? (int32_t)(rng_next() & 0xffffffffu) : rng_int(-(1 << 21), 1 << 21);
+    }
+    activation_case(x, n);
+  }
+  free(x);
+}
+
 /* ------------------------------------------------------------------ whole int8 layers */
 /* dredfx_nn_linear_a15 at the models' int8 shapes, every level against the scalar one: the
  * quantization, kernel choice (wsum set as a loader would), requantization and bias together. */
@@ -839,6 +891,8 @@ int main(int argc, char **argv) {
   run_linear();
   rng_state = seed + 6;
   run_requant_rq(ncases / 10 + 1);
+  rng_state = seed + 7;
+  run_activations(ncases / 10 + 1);
   long failed = check_pair_bound(), passed = 0;
 
   if (nb_levels == 1) printf("  only the scalar level is available: nothing to compare\n");

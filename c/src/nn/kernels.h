@@ -56,6 +56,10 @@ typedef struct {
    * dredfx_nn_requant_prep() accepted for this layer, for |acc_i| <= 127 sum_j |w_ij| (what any
    * x8 in [-127, 127] gives); acc holds ROUND_UP(n, 8) values (the padded rows); n >= 0. */
   void (*requantize_rq)(int32_t *p16, const int32_t *acc, const int64_t *rq, int n);
+  /* a15_i = dredfx_nn_tanh_a15(p16_i) and g15_i = dredfx_nn_sigmoid_g15(p16_i) (nn.h, whose
+   * dredfx_nn_tanh and dredfx_nn_sigmoid_gate are the scalar level's); n >= 0. */
+  void (*tanh)(int16_t *a15, const int32_t *p16, int n);
+  void (*sigmoid_gate)(int32_t *g15, const int32_t *p16, int n);
 } dredfx_nn_kernels;
 
 /* wsum[i] = sum_j w_ij for the rows (padded, % 8 == 0) of a dense (idx NULL, cols % 4 == 0) or
@@ -101,6 +105,8 @@ void dredfx_nn_quantize_u8_avx2(uint8_t *xu, const int16_t *a15, int n);
 int dredfx_nn_requantize_avx2(int32_t *p16, const int32_t *acc, const int32_t *mult, const int32_t *shift,
                               const int32_t *bias, int n);
 void dredfx_nn_requantize_rq_avx2(int32_t *p16, const int32_t *acc, const int64_t *rq, int n);
+void dredfx_nn_tanh_avx2(int16_t *a15, const int32_t *p16, int n);
+void dredfx_nn_sigmoid_gate_avx2(int32_t *g15, const int32_t *p16, int n);
 #endif
 #if defined(DREDFX_HAVE_AVXVNNI)
 extern const dredfx_nn_kernels dredfx_nn_kernels_avxvnni;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "nn/kernels.h"
+#include "nn/nn.h"
 #include "common/fixed.h"
 
 #if defined(__clang__)
@@ -186,4 +187,6 @@ int dredfx_nn_i8_row_sums(int32_t *wsum, const int8_t *w, const int32_t *idx, in
 
 const dredfx_nn_kernels dredfx_nn_kernels_c = {dense_i8_c,  sparse_i8_c,   dense_i8_u_c,          sparse_i8_u_c,
                                                dense_i16_c, quantize_u8_c, dredfx_nn_requantize_c,
-                                               dredfx_nn_requantize_rq_c};
+                                               dredfx_nn_requantize_rq_c,
+                                               dredfx_nn_tanh,
+                                               dredfx_nn_sigmoid_gate};

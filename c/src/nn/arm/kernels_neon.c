@@ -12,6 +12,7 @@
  * Quantization: vqrdmulhq_n_s16(a, 127) = (2 * 127 a + 2^15) >> 16 = PSHR32(127 a, 15) (it
  * saturates only for -32768 * -32768). Requantization: the scalar code. */
 #include "nn/kernels.h"
+#include "nn/nn.h"
 
 #if defined(__aarch64__) || defined(__arm__)
 
@@ -160,6 +161,7 @@ void dredfx_nn_dense_i16_neon(int64_t *acc, const int16_t *w, const int16_t *x, 
 const dredfx_nn_kernels dredfx_nn_kernels_neon = {dense_i8_neon,            sparse_i8_neon,
                                                   dense_i8_u_neon,          sparse_i8_u_neon,
                                                   dredfx_nn_dense_i16_neon, dredfx_nn_quantize_u8_neon,
-                                                  dredfx_nn_requantize_c,   dredfx_nn_requantize_rq_c};
+                                                  dredfx_nn_requantize_c,   dredfx_nn_requantize_rq_c,
+                                                  dredfx_nn_tanh,           dredfx_nn_sigmoid_gate};
 
 #endif

@@ -13,6 +13,7 @@
  * Compiled with a target attribute, so no per-file flags are needed and the rest of the library
  * stays baseline x86-64; cpu.c selects these only when the CPU has AVX2. */
 #include "nn/kernels.h"
+#include "nn/nn.h"
 
 #if defined(__x86_64__)
 
@@ -281,9 +282,57 @@ DFX_AVX2 void dredfx_nn_requantize_rq_avx2(int32_t *p16, const int32_t *acc, con
   }
 }
 
+/* ------------------------------------------------------------------ tanh, sigmoid (activations.c) */
+/* The table interpolation of activations.c tanh_mag_q19 for lanes a < 512 << (10 + extra): one
+ * 32-bit gather at byte 2 i reads T[i] (low half) and T[i + 1] (high half), i <= 511 stays inside
+ * the 513 entries; 0 <= T[i + 1] - T[i] < 2^10 and f < 2^11, so vpmaddwd forms d f exactly. */
+DFX_AVX2_INLINE __m256i tanh_mag_q19(__m256i a, int extra) {
+  const int fbits = 10 + extra;
+  const __m256i i = _mm256_srli_epi32(a, fbits), f = _mm256_and_si256(a, _mm256_set1_epi32((1 << fbits) - 1));
+  const __m256i g = _mm256_i32gather_epi32((const int *)(const void *)dredfx_nn_tanh_table, i, 2);
+  const __m256i t0 = _mm256_srai_epi32(_mm256_slli_epi32(g, 16), 16);
+  const __m256i df = _mm256_madd_epi16(_mm256_sub_epi32(_mm256_srai_epi32(g, 16), t0), f);
+  return _mm256_add_epi32(_mm256_slli_epi32(t0, 4),
+                          _mm256_srai_epi32(_mm256_add_epi32(df, _mm256_set1_epi32(1 << (fbits - 5))), fbits - 4));
+}
+
+/* |x| >= 8 (|x| as unsigned: INT32_MIN included) gives sign(x) 32767, as activations.c. */
+DFX_AVX2 void dredfx_nn_tanh_avx2(int16_t *a15, const int32_t *p16, int n) {
+  const __m256i last = _mm256_set1_epi32((8 << 16) - 1);
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(p16 + i));
+    const __m256i a = _mm256_abs_epi32(x), in = _mm256_min_epu32(a, last);
+    const __m256i big = _mm256_cmpeq_epi32(_mm256_cmpeq_epi32(in, a), _mm256_setzero_si256());
+    const __m256i y = _mm256_blendv_epi8(tanh_mag_q19(in, 0), _mm256_set1_epi32(32767 << 4), big);
+    const __m256i m = _mm256_sign_epi32(_mm256_srai_epi32(_mm256_add_epi32(y, _mm256_set1_epi32(8)), 4), x);
+    const __m256i p = _mm256_permute4x64_epi64(_mm256_packs_epi32(m, m), 0x08);
+    _mm_storeu_si128((__m128i *)(void *)(a15 + i), _mm256_castsi256_si128(p));
+  }
+  dredfx_nn_tanh(a15 + i, p16 + i, n - i);
+}
+
+/* |x| >= 682280: 32768 or 0 (activations.c SIGMOID_ONE_P16); below, the table at x / 2. */
+DFX_AVX2 void dredfx_nn_sigmoid_gate_avx2(int32_t *g15, const int32_t *p16, int n) {
+  const __m256i last = _mm256_set1_epi32(682279), half_one = _mm256_set1_epi32(16384);
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(p16 + i));
+    const __m256i in = _mm256_min_epu32(_mm256_abs_epi32(x), last);
+    const __m256i half = _mm256_srai_epi32(_mm256_add_epi32(tanh_mag_q19(in, 1), _mm256_set1_epi32(16)), 5);
+    __m256i g = _mm256_add_epi32(half_one, _mm256_sign_epi32(half, x));
+    g = _mm256_min_epi32(_mm256_max_epi32(g, _mm256_set1_epi32(1)), _mm256_set1_epi32(32767));
+    g = _mm256_blendv_epi8(g, _mm256_set1_epi32(32768), _mm256_cmpgt_epi32(x, last));
+    g = _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_sub_epi32(_mm256_setzero_si256(), last), x), g);
+    _mm256_storeu_si256((__m256i *)(void *)(g15 + i), g);
+  }
+  dredfx_nn_sigmoid_gate(g15 + i, p16 + i, n - i);
+}
+
 const dredfx_nn_kernels dredfx_nn_kernels_avx2 = {dense_i8_avx2,            sparse_i8_avx2,
                                                   dense_i8_u_avx2,          sparse_i8_u_avx2,
                                                   dredfx_nn_dense_i16_avx2, dredfx_nn_quantize_u8_avx2,
-                                                  dredfx_nn_requantize_avx2,        dredfx_nn_requantize_rq_avx2};
+                                                  dredfx_nn_requantize_avx2,        dredfx_nn_requantize_rq_avx2,
+                                                  dredfx_nn_tanh_avx2,              dredfx_nn_sigmoid_gate_avx2};
 
 #endif
