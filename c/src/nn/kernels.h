@@ -118,6 +118,7 @@ extern const dredfx_nn_kernels dredfx_nn_kernels_avx512vnni;
 extern const dredfx_nn_kernels dredfx_nn_kernels_neon;
 void dredfx_nn_dense_i16_neon(int64_t *acc, const int16_t *w, const int16_t *x, int rows, int cols);
 void dredfx_nn_quantize_u8_neon(uint8_t *xu, const int16_t *a15, int n);
+void dredfx_nn_requantize_rq_neon(int32_t *p16, const int32_t *acc, const int64_t *rq, int n);
 #endif
 #if defined(DREDFX_HAVE_DOTPROD)
 extern const dredfx_nn_kernels dredfx_nn_kernels_dotprod;

@@ -143,11 +143,11 @@ DFX_DOTPROD static void sparse_i8_dotprod(int32_t *acc, const int8_t *w, const i
 }
 
 /* Wide layers have no int8 dot product: the NEON kernel is already exact and as fast; so are
- * NEON's quantization and the scalar requantization. */
+ * NEON's quantization and requantization. */
 const dredfx_nn_kernels dredfx_nn_kernels_dotprod = {dense_i8_dotprod,         sparse_i8_dotprod,
                                                      dense_i8_u_dotprod,       sparse_i8_u_dotprod,
                                                      dredfx_nn_dense_i16_neon, dredfx_nn_quantize_u8_neon,
-                                                     dredfx_nn_requantize_c,   dredfx_nn_requantize_rq_c,
+                                                     dredfx_nn_requantize_c,   dredfx_nn_requantize_rq_neon,
                                                   dredfx_nn_tanh,           dredfx_nn_sigmoid_gate};
 
 #endif
