@@ -230,8 +230,8 @@ def main():
                 "at load), AVX-VNNI and AVX-512 VNNI with one `vpdpbusd` per 8x4 block (per two "
                 "blocks on 512 bits); the offset is removed once per row. The requantization runs "
                 "without saturation where a load-time bound proves none can occur (every int8 layer "
-                "of the models, and these layers): 13 AVX2 instructions per 8 outputs instead of "
-                "about 40. GRU steps include the activations: tanh and the sigmoid gates are table "
+                "of the models, and these layers): 14 AVX2 instructions per 8 outputs instead of "
+                "44. GRU steps include the activations: tanh and the sigmoid gates are table "
                 "interpolations on whole vectors in dredfx (one gather per 8 values on the x86 SIMD "
                 "levels, scalar code at the scalar level), vectorized rational approximations in "
                 "libopus; dredfx's element-wise state update is plain C.\n")
