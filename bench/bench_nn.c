@@ -9,7 +9,8 @@
  *   "<dredfx level name | libopus> <kind> <in> <out> <macs per call> <seconds per call>"
  * --scalar-only: dredfx's scalar level only (against libopus' generic C build).
  * Layers are set up as the loader sets up the models' layers: weights whose adjacent pairs keep the
- * offset kernels' bound (as every libopus 1.6.1 layer does) and their row sums. A sparse layer
+ * offset kernels' bound (as every libopus 1.6.1 layer does), their row sums and requantization
+ * constants (dredfx_nn_requant_prep accepts these layers, as every model layer). A sparse layer
  * keeps every other 8x4 block (bench_libopus_nn.c uses the same pattern). */
 #include <stdio.h>
 #include <stdlib.h>
