@@ -108,7 +108,7 @@ static void fill_bounded(int8_t *v, size_t n, int mode) {
   }
 }
 
-enum { K_DENSE_I8, K_SPARSE_I8, K_DENSE_I8_U, K_SPARSE_I8_U, K_DENSE_I16, K_QUANTIZE, K_REQUANTIZE, K_REQUANT_RQ, K_TANH, K_SIGMOID, K_LINEAR, K_NB };
+enum { K_DENSE_I8, K_SPARSE_I8, K_DENSE_I8_U, K_SPARSE_I8_U, K_DENSE_I16, K_QUANTIZE, K_REQUANTIZE, K_REQUANT_RQ, K_TANH, K_SIGMOID, K_GRU_UPDATE, K_LINEAR, K_NB };
 
 typedef struct {
   const char *name;
@@ -118,7 +118,8 @@ typedef struct {
 static stats st_all[K_NB] = {{"dense_i8", {0}, {0}},   {"sparse_i8", {0}, {0}},   {"dense_i8_u", {0}, {0}},
                              {"sparse_i8_u", {0}, {0}}, {"dense_i16", {0}, {0}},   {"quantize_u8", {0}, {0}},
                              {"requantize", {0}, {0}},  {"requant_rq", {0}, {0}},
-                             {"tanh", {0}, {0}},        {"sigmoid_gate", {0}, {0}}, {"linear_a15", {0}, {0}}};
+                             {"tanh", {0}, {0}},        {"sigmoid_gate", {0}, {0}}, {"gru_update", {0}, {0}},
+                             {"linear_a15", {0}, {0}}};
 
 static const dredfx_nn_kernels *levels[MAX_LEVELS];
 static int nb_levels;
@@ -664,6 +665,42 @@ static void run_activations(long ncases) {
   free(x);
 }
 
+/* gru_update at every level against the scalar one: the layers' p16 outputs from the limits,
+ * the full int32 range and the models' range, states anywhere in int16. */
+static void run_gru_update(long ncases) {
+  static const int32_t edge[] = {INT32_MIN, INT32_MIN + 1, -682280, -682279, -(8 << 16), -1, 0, 1,
+                                 (8 << 16) - 1, 682279, 682280, INT32_MAX};
+  static const int model_n[] = {16, 32, 48, 64, 96, 128, 160, 192, 384};
+  int32_t zrh[3 * 400], recur[3 * 400];
+  int16_t s0[400], ref[401], out[401];
+  for (long c = 0; c < ncases; c++) {
+    const int n = c % 4 == 0 ? model_n[rng_next() % (sizeof(model_n) / sizeof(model_n[0]))] : rng_int(0, 40);
+    const int mode = (int)(c % 3);
+    for (int i = 0; i < 3 * n; i++) {
+      zrh[i] = mode == 0 ? edge[rng_next() % (sizeof(edge) / sizeof(edge[0]))]
+               : mode == 1 ? (int32_t)(rng_next() & 0xffffffffu) : rng_int(-(6 << 16), 6 << 16);
+      recur[i] = mode == 0 ? edge[rng_next() % (sizeof(edge) / sizeof(edge[0]))]
+                 : mode == 1 ? (int32_t)(rng_next() & 0xffffffffu) : rng_int(-(6 << 16), 6 << 16);
+    }
+    for (int i = 0; i < n; i++) s0[i] = (int16_t)(rng_next() & 0xffff);
+    memcpy(ref, s0, sizeof(int16_t) * (size_t)n);
+    levels[0]->gru_update(ref, zrh, recur, n);
+    for (int l = 1; l < nb_levels; l++) {
+      memcpy(out, s0, sizeof(int16_t) * (size_t)n);
+      out[n] = (int16_t)CANARY;
+      levels[l]->gru_update(out, zrh, recur, n);
+      int bad = out[n] != (int16_t)CANARY;
+      for (int i = 0; i < n && !bad; i++)
+        if (out[i] != ref[i]) {
+          report_mismatch("gru_update", l, n, 1, i, ref[i], out[i]);
+          bad = 1;
+        }
+      st_all[K_GRU_UPDATE].cases[l]++;
+      st_all[K_GRU_UPDATE].failed[l] += bad;
+    }
+  }
+}
+
 /* ------------------------------------------------------------------ whole int8 layers */
 /* dredfx_nn_linear_a15 at the models' int8 shapes, every level against the scalar one: the
  * quantization, kernel choice (wsum set as a loader would), requantization and bias together. */
@@ -893,6 +930,8 @@ int main(int argc, char **argv) {
   run_requant_rq(ncases / 10 + 1);
   rng_state = seed + 7;
   run_activations(ncases / 10 + 1);
+  rng_state = seed + 8;
+  run_gru_update(ncases / 10 + 1);
   long failed = check_pair_bound(), passed = 0;
 
   if (nb_levels == 1) printf("  only the scalar level is available: nothing to compare\n");

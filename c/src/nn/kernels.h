@@ -60,6 +60,9 @@ typedef struct {
    * dredfx_nn_tanh and dredfx_nn_sigmoid_gate are the scalar level's); n >= 0. */
   void (*tanh)(int16_t *a15, const int32_t *p16, int n);
   void (*sigmoid_gate)(int32_t *g15, const int32_t *p16, int n);
+  /* The GRU step after its two layers (nn.h dredfx_nn_gru): zrh and recur are the input and
+   * recurrent layers' p16 outputs (z, r, h parts of n each); updates state_a15[n]; n >= 0. */
+  void (*gru_update)(int16_t *state_a15, const int32_t *zrh, const int32_t *recur, int n);
 } dredfx_nn_kernels;
 
 /* wsum[i] = sum_j w_ij for the rows (padded, % 8 == 0) of a dense (idx NULL, cols % 4 == 0) or
@@ -98,6 +101,9 @@ extern const dredfx_nn_kernels dredfx_nn_kernels_c;
 int dredfx_nn_requantize_c(int32_t *p16, const int32_t *acc, const int32_t *mult, const int32_t *shift,
                             const int32_t *bias, int n);
 void dredfx_nn_requantize_rq_c(int32_t *p16, const int32_t *acc, const int64_t *rq, int n);
+void dredfx_nn_gru_update_c(int16_t *state_a15, const int32_t *zrh, const int32_t *recur, int n);
+/* gru_update's specification for unit i alone: SIMD tails use it. */
+void dredfx_nn_gru_unit_c(int16_t *state_a15, const int32_t *zrh, const int32_t *recur, int n, int i);
 #if defined(DREDFX_HAVE_AVX2)
 extern const dredfx_nn_kernels dredfx_nn_kernels_avx2;
 void dredfx_nn_dense_i16_avx2(int64_t *acc, const int16_t *w, const int16_t *x, int rows, int cols);
@@ -107,6 +113,7 @@ int dredfx_nn_requantize_avx2(int32_t *p16, const int32_t *acc, const int32_t *m
 void dredfx_nn_requantize_rq_avx2(int32_t *p16, const int32_t *acc, const int64_t *rq, int n);
 void dredfx_nn_tanh_avx2(int16_t *a15, const int32_t *p16, int n);
 void dredfx_nn_sigmoid_gate_avx2(int32_t *g15, const int32_t *p16, int n);
+void dredfx_nn_gru_update_avx2(int16_t *state_a15, const int32_t *zrh, const int32_t *recur, int n);
 #endif
 #if defined(DREDFX_HAVE_AVXVNNI)
 extern const dredfx_nn_kernels dredfx_nn_kernels_avxvnni;

@@ -163,6 +163,22 @@ int dredfx_nn_requant_prep(int64_t *rq, const int8_t *w, const int32_t *idx, int
   return ok;
 }
 
+void dredfx_nn_gru_unit_c(int16_t *state_a15, const int32_t *zrh, const int32_t *recur, int n, int i) {
+  const int32_t z = dredfx_nn_sigmoid_g15(DFX_ADD_SAT32(zrh[i], recur[i]));
+  const int32_t r = dredfx_nn_sigmoid_g15(DFX_ADD_SAT32(zrh[n + i], recur[n + i]));
+  /* The reset gate scales the recurrent part, bias included (libopus); r = 1 keeps it exactly. */
+  const int32_t hh = dredfx_nn_tanh_a15(DFX_ADD_SAT32(zrh[2 * n + i], DFX_MULT32_32_Q15(r, recur[2 * n + i])));
+  /* z h + (1 - z) h~ in Q30, z in [0, 2^15]: a convex combination of int16 values, so
+   * -2^30 <= mix <= 2^30 - 2^15 and the result is an int16. */
+  const int32_t mix = DFX_ADD32(DFX_MULT32_32_32(z, state_a15[i]), DFX_MULT32_32_32(DFX_SUB32(DFX_G15_ONE, z), hh));
+  state_a15[i] = DFX_EXTRACT16(DFX_PSHR32(mix, 15));
+}
+
+DFX_SCALAR void dredfx_nn_gru_update_c(int16_t *state_a15, const int32_t *zrh, const int32_t *recur, int n) {
+  DFX_NOVEC
+  for (int i = 0; i < n; i++) dredfx_nn_gru_unit_c(state_a15, zrh, recur, n, i);
+}
+
 /* Positive and negative parts of a weight pair, each at most 129 in magnitude. */
 static int pair_ok(int a, int b) {
   const int pos = (a > 0 ? a : 0) + (b > 0 ? b : 0), neg = (a < 0 ? -a : 0) + (b < 0 ? -b : 0);
@@ -189,4 +205,5 @@ const dredfx_nn_kernels dredfx_nn_kernels_c = {dense_i8_c,  sparse_i8_c,   dense
                                                dense_i16_c, quantize_u8_c, dredfx_nn_requantize_c,
                                                dredfx_nn_requantize_rq_c,
                                                dredfx_nn_tanh,
-                                               dredfx_nn_sigmoid_gate};
+                                               dredfx_nn_sigmoid_gate,
+                                               dredfx_nn_gru_update_c};

@@ -175,7 +175,7 @@ int dredfx_nn_dense_i32(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, i
 int dredfx_nn_gru(const dredfx_nn_kernels *k, const dredfx_nn_linear *input_layer,
                   const dredfx_nn_linear *recurrent_layer,
                   int16_t *state_a15, const int16_t *in_a15) {
-  int32_t zrh[DREDFX_NN_MAX_OUTPUTS], recur[DREDFX_NN_MAX_OUTPUTS], zr[DREDFX_NN_MAX_OUTPUTS];
+  int32_t zrh[DREDFX_NN_MAX_OUTPUTS], recur[DREDFX_NN_MAX_OUTPUTS];
   if (input_layer == NULL || recurrent_layer == NULL || state_a15 == NULL) return DREDFX_ERR_BAD_ARG;
   const int n = recurrent_layer->nb_inputs;
   if (recurrent_layer->nb_outputs != 3 * n || input_layer->nb_outputs != 3 * n) return DREDFX_ERR_BAD_ARG;
@@ -183,21 +183,7 @@ int dredfx_nn_gru(const dredfx_nn_kernels *k, const dredfx_nn_linear *input_laye
   if (rc < 0) return rc;
   rc = dredfx_nn_linear_a15(k, recurrent_layer, recur, state_a15);
   if (rc < 0) return rc;
-  for (int i = 0; i < 2 * n; i++) zrh[i] = DFX_ADD_SAT32(zrh[i], recur[i]);
-  k->sigmoid_gate(zr, zrh, 2 * n);
-  const int32_t *z = zr, *r = zr + n;
-  int16_t hh[DREDFX_NN_MAX_OUTPUTS / 3];
-  /* The reset gate scales the recurrent part, bias included (libopus); r = 1 keeps it exactly.
-   * The candidate's pre-activation goes into zrh's free first part (z and r are in zr). */
-  for (int i = 0; i < n; i++) zrh[i] = DFX_ADD_SAT32(zrh[2 * n + i], DFX_MULT32_32_Q15(r[i], recur[2 * n + i]));
-  k->tanh(hh, zrh, n);
-  for (int i = 0; i < n; i++) {
-    /* z h + (1 - z) h~ in Q30, z in [0, 2^15]: a convex combination of int16 values, so
-     * -2^30 <= mix <= 2^30 - 2^15 and the result is an int16. */
-    const int32_t mix = DFX_ADD32(DFX_MULT32_32_32(z[i], state_a15[i]),
-                                  DFX_MULT32_32_32(DFX_SUB32(DFX_G15_ONE, z[i]), hh[i]));
-    state_a15[i] = DFX_EXTRACT16(DFX_PSHR32(mix, 15));
-  }
+  k->gru_update(state_a15, zrh, recur, n);
   return DREDFX_OK;
 }
 

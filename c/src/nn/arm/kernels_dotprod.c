@@ -148,6 +148,7 @@ const dredfx_nn_kernels dredfx_nn_kernels_dotprod = {dense_i8_dotprod,         s
                                                      dense_i8_u_dotprod,       sparse_i8_u_dotprod,
                                                      dredfx_nn_dense_i16_neon, dredfx_nn_quantize_u8_neon,
                                                      dredfx_nn_requantize_c,   dredfx_nn_requantize_rq_neon,
-                                                  dredfx_nn_tanh,           dredfx_nn_sigmoid_gate};
+                                                  dredfx_nn_tanh,           dredfx_nn_sigmoid_gate,
+                                                  dredfx_nn_gru_update_c};
 
 #endif

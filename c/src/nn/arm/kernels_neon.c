@@ -194,6 +194,7 @@ const dredfx_nn_kernels dredfx_nn_kernels_neon = {dense_i8_neon,            spar
                                                   dense_i8_u_neon,          sparse_i8_u_neon,
                                                   dredfx_nn_dense_i16_neon, dredfx_nn_quantize_u8_neon,
                                                   dredfx_nn_requantize_c,   dredfx_nn_requantize_rq_neon,
-                                                  dredfx_nn_tanh,           dredfx_nn_sigmoid_gate};
+                                                  dredfx_nn_tanh,           dredfx_nn_sigmoid_gate,
+                                                  dredfx_nn_gru_update_c};
 
 #endif
