@@ -233,8 +233,8 @@ def main():
                 "of the models, and these layers): 14 AVX2 instructions per 8 outputs instead of "
                 "44. GRU steps include the activations: tanh and the sigmoid gates are table "
                 "interpolations on whole vectors in dredfx (one gather per 8 values on the x86 SIMD "
-                "levels, scalar code at the scalar level), vectorized rational approximations in "
-                "libopus; dredfx's element-wise state update is plain C.\n")
+                "levels, with the rest of the GRU's element-wise step, 8 units at a time; scalar code "
+                "at the scalar level), vectorized rational approximations in libopus.\n")
     print("wrote %s (%s)" % (args.out, machine))
 
 
