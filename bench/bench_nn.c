@@ -9,7 +9,8 @@
  *   "<dredfx level name | libopus> <kind> <in> <out> <macs per call> <seconds per call>"
  * --scalar-only: dredfx's scalar level only (against libopus' generic C build).
  * Layers are set up as the loader sets up the models' layers: weights whose adjacent pairs keep the
- * offset kernels' bound (as every libopus 1.6.1 layer does) and their row sums. A sparse layer
+ * offset kernels' bound (as every libopus 1.6.1 layer does), their row sums and requantization
+ * constants (dredfx_nn_requant_prep accepts these layers, as every model layer). A sparse layer
  * keeps every other 8x4 block (bench_libopus_nn.c uses the same pattern). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,9 @@ static dredfx_nn_linear make_layer(int in, int out, int sparse, long *macs) {
   l.mult = mult;
   l.shift = shift;
   l.bias = bias;
+  int64_t *rq = malloc(sizeof(int64_t) * DREDFX_NN_RQ_LEN(out));
+  if (dredfx_nn_requant_prep(rq, w, idx, out, in, mult, shift, bias, out)) l.rq = rq;
+  else free(rq);
   return l;
 }
 
@@ -92,6 +96,7 @@ static void free_layer(dredfx_nn_linear *l) {
   free((void *)l->w8);
   free((void *)l->idx);
   free((void *)l->wsum);
+  free((void *)l->rq);
   free((void *)l->mult);
   free((void *)l->shift);
   free((void *)l->bias);

@@ -64,6 +64,11 @@ cdef const int32_t *_p32(object a):
     return &v[0]
 
 
+cdef const int64_t *_p64(object a):
+    cdef const int64_t[::1] v = a
+    return &v[0]
+
+
 cdef int _round_up(int n, int m):
     return (n + m - 1) // m * m
 
@@ -96,6 +101,7 @@ cdef class Linear:
         self.c.wexp32 = NULL
         self.c.bias = NULL
         self.c.wsum = NULL
+        self.c.rq = NULL
         cdef int rows = _round_up(nb_outputs, 8), cols = _round_up(nb_inputs, 4)
         if w8 is not None:
             mult = array_in(mult, np.int32, nb_outputs, "mult")
@@ -142,6 +148,13 @@ cdef class Linear:
             bias = array_in(bias, np.int32, nb_outputs, "bias")
             self.c.bias = _p32(bias)
             self._keep.append(bias)
+        if self.c.w8 != NULL:
+            # the requantization without saturation, where the weights prove it exact (kernels.h)
+            rq = np.zeros(DREDFX_NN_RQ_LEN(nb_outputs), np.int64)
+            if dredfx_nn_requant_prep(<int64_t *>_p64(rq), self.c.w8, self.c.idx, rows, cols, self.c.mult,
+                                      self.c.shift, self.c.bias, nb_outputs):
+                self.c.rq = _p64(rq)
+                self._keep.append(rq)
 
     @classmethod
     def from_arrays(cls, arrays, name, int nb_inputs, int nb_outputs):
@@ -157,6 +170,12 @@ cdef class Linear:
     @property
     def is_int8(self):
         return self.c.w8 != NULL
+
+    @property
+    def requant_proven(self):
+        """True when the load-time bound proves that this int8 layer's requantization never
+        saturates, so the engine runs it without saturation (kernels.h requantize_rq)."""
+        return self.c.rq != NULL
 
     def __repr__(self):
         kind = "int8-sparse" if self.c.idx != NULL else "int8" if self.c.w8 != NULL else \

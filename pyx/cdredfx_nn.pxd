@@ -10,6 +10,9 @@ cdef extern from "nn/kernels.h" nogil:
                           int rows) noexcept nogil
         void (*dense_i16)(int64_t *acc, const int16_t *w, const int16_t *x, int rows, int cols) noexcept nogil
     int dredfx_nn_i8_row_sums(int32_t *wsum, const int8_t *w, const int32_t *idx, int rows, int cols)
+    int DREDFX_NN_RQ_LEN(int n)
+    int dredfx_nn_requant_prep(int64_t *rq, const int8_t *w, const int32_t *idx, int rows, int cols,
+                               const int32_t *mult, const int32_t *shift, const int32_t *bias, int n)
     const dredfx_nn_kernels *dredfx_nn_kernels_for_level(int level)
     const dredfx_nn_kernels *dredfx_nn_get_kernels()
 
@@ -43,6 +46,7 @@ cdef extern from "nn/nn.h" nogil:
         const int32_t *wexp32
         const int32_t *bias
         const int32_t *wsum
+        const int64_t *rq
 
     int dredfx_nn_linear_a15(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int32_t *p16_out, const int16_t *a15_in)
     int dredfx_nn_linear_i16(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int32_t *p16_out, const int16_t *x, int in_q)

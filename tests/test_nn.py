@@ -931,6 +931,46 @@ def test_real_converted_records(weights):
 
 
 @pytest.mark.weights
+def test_real_layers_requantize_without_saturation(weights):
+    """Every int8 layer of the five models passes the load-time bound (kernels.h), so the engine
+    requantizes it without saturation, and its outputs at full-scale inputs agree across levels."""
+    names = sorted(n[:-len(".mult")] for n in weights.arrays if n.endswith(".mult"))
+    assert len(names) == 80
+    rng = np.random.default_rng(5)
+    old = _nn.cpu_level()
+    try:
+        for name in names:
+            meta = weights.layers[name]
+            fl = _nn.Linear.from_arrays(weights.arrays, name, meta["nb_inputs"], meta["nb_outputs"])
+            assert fl.requant_proven, name
+            x = np.where(rng.random(meta["nb_inputs"]) < 0.5, -32768, 32767).astype(np.int16)
+            outs = []
+            for level in LEVELS:
+                _nn.set_cpu_level(level)
+                outs.append(_nn.linear_a15(fl, x))
+            for o in outs[1:]:
+                np.testing.assert_array_equal(o, outs[0], err_msg=name)
+    finally:
+        _nn.set_cpu_level(old)
+
+
+def test_requant_saturating_layer_not_proven():
+    """A layer whose shifts let p16 saturate keeps the saturating requantization: full-scale
+    inputs reach INT32_MAX / INT32_MIN at every level."""
+    w = np.full((8, 4), 127, np.int8)
+    fl = _nn.Linear(4, 8, w8=to_blocks(w), mult=np.full(8, 2**31 - 1, np.int32), shift=np.full(8, 1, np.int32))
+    assert not fl.requant_proven
+    old = _nn.cpu_level()
+    try:
+        for level in LEVELS:
+            _nn.set_cpu_level(level)
+            np.testing.assert_array_equal(_nn.linear_a15(fl, np.full(4, 32767, np.int16)), np.full(8, 2**31 - 1))
+            np.testing.assert_array_equal(_nn.linear_a15(fl, np.full(4, -32768, np.int16)), np.full(8, -2**31))
+    finally:
+        _nn.set_cpu_level(old)
+
+
+@pytest.mark.weights
 def test_real_decoder_layers(weights):
     """RDO-VAE decoder layers, fixed point vs float reference on random a15 inputs, within the
     bounds derived as for the random layers; the measured maxima are in docs/fixed-point.md."""

@@ -108,7 +108,7 @@ static void fill_bounded(int8_t *v, size_t n, int mode) {
   }
 }
 
-enum { K_DENSE_I8, K_SPARSE_I8, K_DENSE_I8_U, K_SPARSE_I8_U, K_DENSE_I16, K_QUANTIZE, K_REQUANTIZE, K_LINEAR, K_NB };
+enum { K_DENSE_I8, K_SPARSE_I8, K_DENSE_I8_U, K_SPARSE_I8_U, K_DENSE_I16, K_QUANTIZE, K_REQUANTIZE, K_REQUANT_RQ, K_TANH, K_SIGMOID, K_GRU_UPDATE, K_LINEAR, K_NB };
 
 typedef struct {
   const char *name;
@@ -117,7 +117,9 @@ typedef struct {
 
 static stats st_all[K_NB] = {{"dense_i8", {0}, {0}},   {"sparse_i8", {0}, {0}},   {"dense_i8_u", {0}, {0}},
                              {"sparse_i8_u", {0}, {0}}, {"dense_i16", {0}, {0}},   {"quantize_u8", {0}, {0}},
-                             {"requantize", {0}, {0}},  {"linear_a15", {0}, {0}}};
+                             {"requantize", {0}, {0}},  {"requant_rq", {0}, {0}},
+                             {"tanh", {0}, {0}},        {"sigmoid_gate", {0}, {0}}, {"gru_update", {0}, {0}},
+                             {"linear_a15", {0}, {0}}};
 
 static const dredfx_nn_kernels *levels[MAX_LEVELS];
 static int nb_levels;
@@ -531,9 +533,179 @@ static void run_requantize(long ncases) {
   for (long c = 0; c < ncases; c++) requantize_case(c % 16 == 0 ? rng_int(0, 2048) : rng_int(0, 40), (int)(c % 3));
 }
 
+/* 127 sum_j |w_ij| per padded row of a dense 8x4-block matrix: the largest |acc_i| an x8 in
+ * [-127, 127] gives, reached by x8_j = +-127 sign(w_ij). */
+static void acc_bounds(int64_t *bound, const int8_t *w, int rows, int cols) {
+  for (int i = 0; i < rows; i++) {
+    bound[i] = 0;
+    for (int j = 0; j < cols; j++) {
+      const int v = w[(i / 8) * 8 * cols + (j / 4) * 32 + (i % 8) * 4 + j % 4];
+      bound[i] += 127 * (v < 0 ? -v : v);
+    }
+  }
+}
+
+/* Shift that puts PSHR64(bound |mult|, s) just below 2^(31 - slack): the layer's proof holds for
+ * slack >= 1 and a bias under 2^30, and may fail for slack <= 0. */
+static int32_t shift_for(int64_t bound, int32_t mult, int slack) {
+  const int64_t a = bound * (mult < 0 ? -(int64_t)mult : mult);
+  int s = 1;
+  while (s < 62 && (a >> s) >= ((int64_t)1 << (31 - slack))) s++;
+  return s;
+}
+
+/* requantize_rq at every level, the scalar one included, against the spec requantize, with acc
+ * anywhere in the proven range and at its ends; dredfx_nn_requant_prep's verdict is checked
+ * against the same bound computed here. */
+static void requant_rq_case(int n, int cols, int mode) {
+  const int rows = (n + 7) / 8 * 8;
+  int8_t *w = xmalloc((size_t)rows * (size_t)cols);
+  int64_t *bound = xmalloc(sizeof(int64_t) * (size_t)rows), *rq = xmalloc(sizeof(int64_t) * DREDFX_NN_RQ_LEN(n));
+  int32_t *acc = xmalloc(sizeof(int32_t) * (size_t)rows), *mult = xmalloc(sizeof(int32_t) * (size_t)rows);
+  int32_t *shift = xmalloc(sizeof(int32_t) * (size_t)rows), *bias = xmalloc(sizeof(int32_t) * (size_t)rows);
+  int32_t *ref = xmalloc(sizeof(int32_t) * ((size_t)n + 1)), *out = xmalloc(sizeof(int32_t) * ((size_t)n + 1));
+  fill_w(w, (size_t)rows * (size_t)cols, mode == 2 ? FILL_EXTREME : (int)(rng_next() % FILL_NB));
+  acc_bounds(bound, w, rows, cols);
+  const int with_bias = rng_next() % 4 != 0;
+  int expect_ok = 1;
+  for (int i = 0; i < n; i++) {
+    mult[i] = mode == 2 ? (rng_next() & 1 ? INT32_MAX : INT32_MIN) : rand_i32(1 + (int)(rng_next() % 2));
+    shift[i] = shift_for(bound[i], mult[i], mode == 0 ? rng_int(-1, 1) : 1);
+    bias[i] = mode == 0 ? rand_i32((int)(rng_next() % 3)) : rng_int(-(1 << 29), 1 << 29);
+    const int64_t a = bound[i] * (mult[i] < 0 ? -(int64_t)mult[i] : mult[i]), b = with_bias ? bias[i] : 0;
+    const int64_t hi = ((a + ((int64_t)1 << (shift[i] - 1))) >> shift[i]) + b;
+    const int64_t lo = ((-a + ((int64_t)1 << (shift[i] - 1))) >> shift[i]) + b;
+    expect_ok &= hi <= INT32_MAX && lo >= INT32_MIN;
+  }
+  const int ok = dredfx_nn_requant_prep(rq, w, NULL, rows, cols, mult, shift, with_bias ? bias : NULL, n);
+  if (ok != expect_ok) {
+    fprintf(stderr, "MISMATCH requant_prep n %d cols %d: returned %d, expected %d\n", n, cols, ok, expect_ok);
+    st_all[K_REQUANT_RQ].failed[0]++;
+    st_all[K_REQUANT_RQ].cases[0]++;
+  } else if (ok) {
+    for (int i = 0; i < rows; i++) {
+      const int64_t b = bound[i];
+      const int pick = (int)(rng_next() % 4);
+      acc[i] = (int32_t)(i >= n ? rng_int(-1000, 1000) : pick == 0 ? b : pick == 1 ? -b : pick == 2 ? 0 :
+                         (int64_t)rng_int(-(int)(b < INT32_MAX ? b : INT32_MAX), (int)(b < INT32_MAX ? b : INT32_MAX)));
+    }
+    levels[0]->requantize(ref, acc, mult, shift, with_bias ? bias : NULL, n);
+    for (int l = 0; l < nb_levels; l++) {
+      out[n] = CANARY;
+      levels[l]->requantize_rq(out, acc, rq, n);
+      tally(&st_all[K_REQUANT_RQ], "requant_rq", l, n, cols, ref, out, 0);
+    }
+  }
+  free(w);
+  free(bound);
+  free(rq);
+  free(acc);
+  free(mult);
+  free(shift);
+  free(bias);
+  free(ref);
+  free(out);
+}
+
+static void run_requant_rq(long ncases) {
+  for (long c = 0; c < ncases; c++)
+    requant_rq_case(c % 16 == 0 ? rng_int(1, 1024) : rng_int(1, 40), 4 * rng_int(1, c % 16 == 0 ? 512 : 64),
+                    (int)(c % 3));
+}
+
+/* ------------------------------------------------------------------ tanh, sigmoid_gate */
+/* One call of each activation on p16[n] at every level against the scalar one. */
+static void activation_case(const int32_t *p16, int n) {
+  int16_t *a_ref = xmalloc(sizeof(int16_t) * ((size_t)n + 1)), *a_out = xmalloc(sizeof(int16_t) * ((size_t)n + 1));
+  int32_t *g_ref = xmalloc(sizeof(int32_t) * ((size_t)n + 1)), *g_out = xmalloc(sizeof(int32_t) * ((size_t)n + 1));
+  levels[0]->tanh(a_ref, p16, n);
+  levels[0]->sigmoid_gate(g_ref, p16, n);
+  for (int l = 1; l < nb_levels; l++) {
+    a_out[n] = (int16_t)CANARY;
+    g_out[n] = CANARY;
+    levels[l]->tanh(a_out, p16, n);
+    levels[l]->sigmoid_gate(g_out, p16, n);
+    int bad = a_out[n] != (int16_t)CANARY;
+    for (int i = 0; i < n && !bad; i++)
+      if (a_out[i] != a_ref[i]) {
+        report_mismatch("tanh", l, n, 1, i, a_ref[i], a_out[i]);
+        bad = 1;
+      }
+    st_all[K_TANH].cases[l]++;
+    st_all[K_TANH].failed[l] += bad;
+    tally(&st_all[K_SIGMOID], "sigmoid_gate", l, n, 1, g_ref, g_out, 0);
+  }
+  free(a_ref);
+  free(a_out);
+  free(g_ref);
+  free(g_out);
+}
+
+/* Every p16 input of the interpolated ranges (|x| < 2^21 covers tanh's |x| < 8 and sigmoid's
+ * |x| < 682280), in calls of 1000 (a tail at every level), then random lengths of inputs from
+ * the ends, the limits and the full int32 range. */
+static void run_activations(long ncases) {
+  static const int32_t edge[] = {INT32_MIN, INT32_MIN + 1, -682281, -682280, -682279, -(8 << 16) - 1, -(8 << 16),
+                                 -(8 << 16) + 1, -1, 0, 1, (8 << 16) - 1, 8 << 16, (8 << 16) + 1, 682279, 682280,
+                                 682281, INT32_MAX - 1, INT32_MAX};
+  int32_t *x = xmalloc(sizeof(int32_t) * 1000);
+  for (int32_t start = -(1 << 21); start < (1 << 21); start += 1000) {
+    for (int i = 0; i < 1000; i++) x[i] = start + i;
+    activation_case(x, 1000);
+  }
+  for (long c = 0; c < ncases; c++) {
+    const int n = rng_int(0, 100);
+    for (int i = 0; i < n; i++) {
+      const int pick = (int)(rng_next() % 3);
+      x[i] = pick == 0 ? edge[rng_next() % (sizeof(edge) / sizeof(edge[0]))]
+                       : pick == 1 ? (int32_t)(rng_next() & 0xffffffffu) : rng_int(-(1 << 21), 1 << 21);
+    }
+    activation_case(x, n);
+  }
+  free(x);
+}
+
+/* gru_update at every level against the scalar one: the layers' p16 outputs from the limits,
+ * the full int32 range and the models' range, states anywhere in int16. */
+static void run_gru_update(long ncases) {
+  static const int32_t edge[] = {INT32_MIN, INT32_MIN + 1, -682280, -682279, -(8 << 16), -1, 0, 1,
+                                 (8 << 16) - 1, 682279, 682280, INT32_MAX};
+  static const int model_n[] = {16, 32, 48, 64, 96, 128, 160, 192, 384};
+  int32_t zrh[3 * 400], recur[3 * 400];
+  int16_t s0[400], ref[401], out[401];
+  for (long c = 0; c < ncases; c++) {
+    const int n = c % 4 == 0 ? model_n[rng_next() % (sizeof(model_n) / sizeof(model_n[0]))] : rng_int(0, 40);
+    const int mode = (int)(c % 3);
+    for (int i = 0; i < 3 * n; i++) {
+      zrh[i] = mode == 0 ? edge[rng_next() % (sizeof(edge) / sizeof(edge[0]))]
+               : mode == 1 ? (int32_t)(rng_next() & 0xffffffffu) : rng_int(-(6 << 16), 6 << 16);
+      recur[i] = mode == 0 ? edge[rng_next() % (sizeof(edge) / sizeof(edge[0]))]
+                 : mode == 1 ? (int32_t)(rng_next() & 0xffffffffu) : rng_int(-(6 << 16), 6 << 16);
+    }
+    for (int i = 0; i < n; i++) s0[i] = (int16_t)(rng_next() & 0xffff);
+    memcpy(ref, s0, sizeof(int16_t) * (size_t)n);
+    levels[0]->gru_update(ref, zrh, recur, n);
+    for (int l = 1; l < nb_levels; l++) {
+      memcpy(out, s0, sizeof(int16_t) * (size_t)n);
+      out[n] = (int16_t)CANARY;
+      levels[l]->gru_update(out, zrh, recur, n);
+      int bad = out[n] != (int16_t)CANARY;
+      for (int i = 0; i < n && !bad; i++)
+        if (out[i] != ref[i]) {
+          report_mismatch("gru_update", l, n, 1, i, ref[i], out[i]);
+          bad = 1;
+        }
+      st_all[K_GRU_UPDATE].cases[l]++;
+      st_all[K_GRU_UPDATE].failed[l] += bad;
+    }
+  }
+}
+
 /* ------------------------------------------------------------------ whole int8 layers */
 /* dredfx_nn_linear_a15 at the models' int8 shapes, every level against the scalar one: the
  * quantization, kernel choice (wsum set as a loader would), requantization and bias together. */
+static long linear_rq_layers[2]; /* layers without, with requantize_rq */
+
 static void run_linear(void) {
   for (int m = 0; m < NB_MODEL_I8; m++)
     for (int rep = 0; rep < 4; rep++) {
@@ -548,18 +720,24 @@ static void run_linear(void) {
       int32_t *wsum = xmalloc(sizeof(int32_t) * rows), *mult = xmalloc(sizeof(int32_t) * rows);
       int32_t *shift = xmalloc(sizeof(int32_t) * rows), *bias = xmalloc(sizeof(int32_t) * rows);
       int32_t *ref = xmalloc(sizeof(int32_t) * (rows + 1)), *out = xmalloc(sizeof(int32_t) * (rows + 1));
+      int64_t *rq = xmalloc(sizeof(int64_t) * DREDFX_NN_RQ_LEN(rows));
       int16_t *a15 = xmalloc(sizeof(int16_t) * cols);
       fill_w(w, nw, rep == 3 ? FILL_EXTREME : FILL_NB + rep % 2);
+      /* reps 0 and 3: shifts where saturation can occur (the saturating requantize); 1 and 2:
+       * the model's regime, p16 up to about 2^29 and the proof holding (requantize_rq) */
       for (int i = 0; i < rows; i++) {
         mult[i] = rng_int(1 << 30, INT32_MAX) * (rng_next() & 1 ? 1 : -1);
-        shift[i] = rng_int(20, 40);
-        bias[i] = rand_i32((int)(rng_next() % 3));
+        shift[i] = rep == 1 || rep == 2 ? rng_int(36, 40) : rng_int(20, 40);
+        bias[i] = rep == 1 || rep == 2 ? rng_int(-(1 << 28), 1 << 28) : rand_i32((int)(rng_next() % 3));
       }
       for (int j = 0; j < cols; j++)
         a15[j] = (int16_t)(rep == 2 ? (rng_next() & 1 ? 32767 : -32768) : (int)(rng_next() & 0xffff));
       const int ok = dredfx_nn_i8_row_sums(wsum, w, idx, rows, cols);
+      const int rq_ok = dredfx_nn_requant_prep(rq, w, idx, rows, cols, mult, shift, rep == 1 ? NULL : bias, rows);
       const dredfx_nn_linear l = {.nb_inputs = cols, .nb_outputs = rows, .w8 = w, .idx = idx, .mult = mult,
-                                  .shift = shift, .bias = rep == 1 ? NULL : bias, .wsum = ok ? wsum : NULL};
+                                  .shift = shift, .bias = rep == 1 ? NULL : bias, .wsum = ok ? wsum : NULL,
+                                  .rq = rq_ok ? rq : NULL};
+      linear_rq_layers[rq_ok]++;
       dredfx_nn_linear_a15(levels[0], &l, ref, a15);
       for (int lv = 1; lv < nb_levels; lv++) {
         out[rows] = CANARY;
@@ -569,6 +747,7 @@ static void run_linear(void) {
       free(idx);
       free(w);
       free(wsum);
+      free(rq);
       free(mult);
       free(shift);
       free(bias);
@@ -747,6 +926,12 @@ int main(int argc, char **argv) {
   run_requantize(ncases / 10 + 1);
   rng_state = seed + 5;
   run_linear();
+  rng_state = seed + 6;
+  run_requant_rq(ncases / 10 + 1);
+  rng_state = seed + 7;
+  run_activations(ncases / 10 + 1);
+  rng_state = seed + 8;
+  run_gru_update(ncases / 10 + 1);
   long failed = check_pair_bound(), passed = 0;
 
   if (nb_levels == 1) printf("  only the scalar level is available: nothing to compare\n");
@@ -758,6 +943,12 @@ int main(int argc, char **argv) {
       passed += st_all[k].cases[l] - st_all[k].failed[l];
       failed += st_all[k].failed[l];
     }
+  printf("  linear_a15 layers: %ld with the saturating requantize, %ld with requantize_rq\n", linear_rq_layers[0],
+         linear_rq_layers[1]);
+  if (linear_rq_layers[0] == 0 || linear_rq_layers[1] == 0) {
+    fprintf(stderr, "linear_a15 did not exercise both requantization paths\n");
+    failed++;
+  }
   if (do_bench) bench();
   printf("%ld passed, %ld failed\n", passed, failed);
   return failed != 0;

@@ -8,6 +8,7 @@
 #include "check.h"
 #include "dredfx.h"
 #include "nn/kernels.h"
+#include "nn/layer.h"
 #include "nn/nn.h"
 
 /* The kernels of the level in use: tests switch levels with dredfx_cpu_set_level. */
@@ -45,6 +46,37 @@ static void make_i8(i8_layer *t, int nout, int nin, const int *m, int32_t mult, 
 }
 
 /* ------------------------------------------------------------------ linear */
+/* dredfx_nn_linear_prepare sets the row sums and the requantization constants where their proofs
+ * hold, and the prepared layer gives the integers of the plain one at every level. */
+static void test_linear_prepare(void) {
+  static int m[20 * 13];
+  int32_t wsum[24], p_plain[20], p_prep[20];
+  int64_t rq[DREDFX_NN_RQ_LEN(20)];
+  int16_t x[13];
+  int32_t bias[20];
+  i8_layer t;
+  for (int i = 0; i < 20 * 13; i++) m[i] = (i * 37) % 255 - 127; /* pairs past the offset bound too */
+  for (int i = 0; i < 20; i++) bias[i] = (i - 10) * 100000;
+  for (int sat = 0; sat < 2; sat++) {
+    /* sat 0: |p| < 2^25, proven; sat 1: shift 1 lets p16 saturate, not proven */
+    make_i8(&t, 20, 13, m, 1 << 30, sat ? 1 : 30, bias);
+    dredfx_nn_linear_prepare(&t.l, wsum, rq);
+    CHECK(t.l.rq == (sat ? NULL : rq));
+    dredfx_nn_linear plain = t.l;
+    plain.wsum = NULL;
+    plain.rq = NULL;
+    for (int level = 0; level <= dredfx_cpu_max_level(); level++) {
+      const dredfx_nn_kernels *k = dredfx_nn_kernels_for_level(level);
+      for (int rep = 0; rep < 4; rep++) {
+        for (int j = 0; j < 13; j++) x[j] = (int16_t)(rep == 0 ? 32767 : rep == 1 ? -32768 : (j * 5003 * rep) % 65536 - 32768);
+        CHECK(dredfx_nn_linear_a15(k, &plain, p_plain, x) == DREDFX_OK);
+        CHECK(dredfx_nn_linear_a15(k, &t.l, p_prep, x) == DREDFX_OK);
+        CHECK(memcmp(p_plain, p_prep, sizeof(p_plain)) == 0);
+      }
+    }
+  }
+}
+
 static void test_linear_i8(void) {
   i8_layer t;
   int32_t p[8];
@@ -800,6 +832,7 @@ static void test_fixed_debug_counts(void) {
 #endif
 
 int main(void) {
+  test_linear_prepare();
   test_linear_i8();
   test_linear_i16();
   test_linear_i32();

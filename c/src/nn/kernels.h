@@ -52,6 +52,17 @@ typedef struct {
    * the layer's check of its shifts rides on this pass instead of a loop of its own. */
   int (*requantize)(int32_t *p16, const int32_t *acc, const int32_t *mult, const int32_t *shift,
                     const int32_t *bias, int n);
+  /* The same p16_i as requantize (bias included), from the constants rq that
+   * dredfx_nn_requant_prep() accepted for this layer, for |acc_i| <= 127 sum_j |w_ij| (what any
+   * x8 in [-127, 127] gives); acc holds ROUND_UP(n, 8) values (the padded rows); n >= 0. */
+  void (*requantize_rq)(int32_t *p16, const int32_t *acc, const int64_t *rq, int n);
+  /* a15_i = dredfx_nn_tanh_a15(p16_i) and g15_i = dredfx_nn_sigmoid_g15(p16_i) (nn.h, whose
+   * dredfx_nn_tanh and dredfx_nn_sigmoid_gate are the scalar level's); n >= 0. */
+  void (*tanh)(int16_t *a15, const int32_t *p16, int n);
+  void (*sigmoid_gate)(int32_t *g15, const int32_t *p16, int n);
+  /* The GRU step after its two layers (nn.h dredfx_nn_gru): zrh and recur are the input and
+   * recurrent layers' p16 outputs (z, r, h parts of n each); updates state_a15[n]; n >= 0. */
+  void (*gru_update)(int16_t *state_a15, const int32_t *zrh, const int32_t *recur, int n);
 } dredfx_nn_kernels;
 
 /* wsum[i] = sum_j w_ij for the rows (padded, % 8 == 0) of a dense (idx NULL, cols % 4 == 0) or
@@ -59,6 +70,24 @@ typedef struct {
  * weight pair satisfies the offset kernels' bound (positive and negative parts <= 129), so that
  * the "_u" kernels may be used with this wsum; 0 otherwise (the signed kernels then serve). */
 int dredfx_nn_i8_row_sums(int32_t *wsum, const int8_t *w, const int32_t *idx, int rows, int cols);
+
+/* Requantization without saturation. With |acc_i| <= A_i = 127 sum_j |w_ij| (padded columns
+ * included), PSHR64 being monotonic, p_i lies between PSHR64(-A_i |mult_i|, s_i) and
+ * PSHR64(A_i |mult_i|, s_i); when both, plus bias_i, fit int32, neither SAT32 can trigger and
+ * p16_i = floor((acc_i mult_i + C_i) / 2^s_i) + E_i mod 2^32 with C_i = 2^62 + 2^(s_i - 1) and
+ * E_i = bias_i - 2^(62 - s_i): acc_i mult_i + C_i lies in [0, 2^64) for any int32 product, so a
+ * logical 64-bit shift computes the floor exactly (2^62 is a multiple of 2^s_i), and int32
+ * arithmetic modulo 2^32 is exact because the true result fits int32.
+ * rq holds, per group of 8 outputs, 32 int64: mult, C, s and E of outputs 0, 2, 4, 6, then of
+ * 1, 3, 5, 7, interleaved as {mult_even, mult_odd, C_even, C_odd, s_even, s_odd, E_even, E_odd}
+ * (4 values each; padding outputs requantize to 0). */
+#define DREDFX_NN_RQ_LEN(n) ((((n) + 7) / 8) * 32)
+/* Fills rq[DREDFX_NN_RQ_LEN(n)] for the n outputs of an int8 layer (w, idx, rows = ROUND_UP(n, 8),
+ * cols as for dredfx_nn_i8_row_sums; mult, shift, bias as the layer's, bias may be NULL). Returns
+ * 1 when every output passes the bound above and every shift lies in [1, 62], 0 otherwise (then
+ * rq must not be used: requantize, with its saturation, serves). */
+int dredfx_nn_requant_prep(int64_t *rq, const int8_t *w, const int32_t *idx, int rows, int cols,
+                           const int32_t *mult, const int32_t *shift, const int32_t *bias, int n);
 
 /* Kernels of a CPU level (common/cpu.h), NULL if this CPU or build does not have it. A model's
  * state keeps the pointer it got at init (libopus passes `arch`, dav1d keeps a DSP context), so no
@@ -71,12 +100,20 @@ extern const dredfx_nn_kernels dredfx_nn_kernels_c;
 /* The scalar requantization: SIMD levels without a twin of their own share it. */
 int dredfx_nn_requantize_c(int32_t *p16, const int32_t *acc, const int32_t *mult, const int32_t *shift,
                             const int32_t *bias, int n);
+void dredfx_nn_requantize_rq_c(int32_t *p16, const int32_t *acc, const int64_t *rq, int n);
+void dredfx_nn_gru_update_c(int16_t *state_a15, const int32_t *zrh, const int32_t *recur, int n);
+/* gru_update's specification for unit i alone: SIMD tails use it. */
+void dredfx_nn_gru_unit_c(int16_t *state_a15, const int32_t *zrh, const int32_t *recur, int n, int i);
 #if defined(DREDFX_HAVE_AVX2)
 extern const dredfx_nn_kernels dredfx_nn_kernels_avx2;
 void dredfx_nn_dense_i16_avx2(int64_t *acc, const int16_t *w, const int16_t *x, int rows, int cols);
 void dredfx_nn_quantize_u8_avx2(uint8_t *xu, const int16_t *a15, int n);
 int dredfx_nn_requantize_avx2(int32_t *p16, const int32_t *acc, const int32_t *mult, const int32_t *shift,
                               const int32_t *bias, int n);
+void dredfx_nn_requantize_rq_avx2(int32_t *p16, const int32_t *acc, const int64_t *rq, int n);
+void dredfx_nn_tanh_avx2(int16_t *a15, const int32_t *p16, int n);
+void dredfx_nn_sigmoid_gate_avx2(int32_t *g15, const int32_t *p16, int n);
+void dredfx_nn_gru_update_avx2(int16_t *state_a15, const int32_t *zrh, const int32_t *recur, int n);
 #endif
 #if defined(DREDFX_HAVE_AVXVNNI)
 extern const dredfx_nn_kernels dredfx_nn_kernels_avxvnni;
@@ -88,6 +125,7 @@ extern const dredfx_nn_kernels dredfx_nn_kernels_avx512vnni;
 extern const dredfx_nn_kernels dredfx_nn_kernels_neon;
 void dredfx_nn_dense_i16_neon(int64_t *acc, const int16_t *w, const int16_t *x, int rows, int cols);
 void dredfx_nn_quantize_u8_neon(uint8_t *xu, const int16_t *a15, int n);
+void dredfx_nn_requantize_rq_neon(int32_t *p16, const int32_t *acc, const int64_t *rq, int n);
 #endif
 #if defined(DREDFX_HAVE_DOTPROD)
 extern const dredfx_nn_kernels dredfx_nn_kernels_dotprod;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "nn/kernels.h"
+#include "nn/nn.h"
 #include "common/fixed.h"
 
 #if defined(__clang__)
@@ -117,6 +118,67 @@ DFX_SCALAR int dredfx_nn_requantize_c(int32_t *p16, const int32_t *acc, const in
   return 0;
 }
 
+/* The constants of output r (0..7) of a group (kernels.h): parity-major, 4 lanes. */
+#define RQ_AT(rq, r, field) ((rq)[(field) * 8 + ((r) & 1) * 4 + ((r) >> 1)])
+enum { RQ_MULT, RQ_C, RQ_SHIFT, RQ_E };
+
+DFX_SCALAR void dredfx_nn_requantize_rq_c(int32_t *p16, const int32_t *acc, const int64_t *rq, int n) {
+  DFX_NOVEC
+  for (int i = 0; i < n; i++) {
+    const int64_t *g = rq + (i / 8) * 32;
+    const int r = i % 8;
+    const uint64_t v = ((uint64_t)(acc[i] * RQ_AT(g, r, RQ_MULT)) + (uint64_t)RQ_AT(g, r, RQ_C)) >> RQ_AT(g, r, RQ_SHIFT);
+    const uint32_t u = (uint32_t)(v + (uint64_t)RQ_AT(g, r, RQ_E));
+    p16[i] = u <= INT32_MAX ? (int32_t)u : (int32_t)(u - 2147483648u) - 2147483647 - 1;
+  }
+}
+
+int dredfx_nn_requant_prep(int64_t *rq, const int8_t *w, const int32_t *idx, int rows, int cols,
+                           const int32_t *mult, const int32_t *shift, const int32_t *bias, int n) {
+  int32_t abs_sum[8];
+  int ok = 1;
+  for (int i = 0; i < rows; i += 8) {
+    const int nblocks = idx != NULL ? *idx++ : cols / 4;
+    int64_t *g = rq + (i / 8) * 32;
+    for (int r = 0; r < 8; r++) abs_sum[r] = 0;
+    for (int b = 0; b < nblocks; b++, w += 32)
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 4; c++) abs_sum[r] += w[r * 4 + c] < 0 ? -w[r * 4 + c] : w[r * 4 + c];
+    if (idx != NULL) idx += nblocks;
+    for (int r = 0; r < 8; r++) {
+      const int o = i + r, in = o < n;
+      const int s = in ? shift[o] : 1;
+      const int64_t m = in ? mult[o] : 0, b = in && bias != NULL ? bias[o] : 0;
+      if (s < 1 || s > 62) return 0;
+      /* |abs_sum| <= 128 cols <= 2^18, so |a| < 2^25 and |a m| < 2^56 */
+      const int64_t a = 127 * (int64_t)abs_sum[r] * (m < 0 ? -m : m);
+      const int64_t hi = DFX_PSHR64(a, s) + b, lo = DFX_PSHR64(-a, s) + b;
+      ok &= hi <= INT32_MAX && lo >= INT32_MIN;
+      RQ_AT(g, r, RQ_MULT) = m;
+      RQ_AT(g, r, RQ_C) = ((int64_t)1 << 62) + ((int64_t)1 << (s - 1));
+      RQ_AT(g, r, RQ_SHIFT) = s;
+      RQ_AT(g, r, RQ_E) = b - ((int64_t)1 << (62 - s));
+    }
+  }
+  return ok;
+}
+
+void dredfx_nn_gru_unit_c(int16_t *state_a15, const int32_t *zrh, const int32_t *recur, int n, int i) {
+  const int32_t z = dredfx_nn_sigmoid_g15(DFX_ADD_SAT32(zrh[i], recur[i]));
+  const int32_t r = dredfx_nn_sigmoid_g15(DFX_ADD_SAT32(zrh[n + i], recur[n + i]));
+  /* The reset gate scales the recurrent part, bias included (libopus); r = 1 keeps it exactly. */
+  const int32_t hh = dredfx_nn_tanh_a15(DFX_ADD_SAT32(zrh[2 * n + i], DFX_MULT32_32_Q15(r, recur[2 * n + i])));
+  /* z h + (1 - z) h~ in Q30, z in [0, 2^15]: a convex combination of int16 values, so
+   * -2^30 <= mix <= 2^30 - 2^15 and the result is an int16. */
+  const int32_t mix = DFX_ADD32(DFX_MULT32_32_32(z, state_a15[i]), DFX_MULT32_32_32(DFX_SUB32(DFX_G15_ONE, z), hh));
+  state_a15[i] = DFX_EXTRACT16(DFX_PSHR32(mix, 15));
+}
+
+DFX_SCALAR void dredfx_nn_gru_update_c(int16_t *state_a15, const int32_t *zrh, const int32_t *recur, int n) {
+  DFX_NOVEC
+  for (int i = 0; i < n; i++) dredfx_nn_gru_unit_c(state_a15, zrh, recur, n, i);
+}
+
 /* Positive and negative parts of a weight pair, each at most 129 in magnitude. */
 static int pair_ok(int a, int b) {
   const int pos = (a > 0 ? a : 0) + (b > 0 ? b : 0), neg = (a < 0 ? -a : 0) + (b < 0 ? -b : 0);
@@ -140,4 +202,8 @@ int dredfx_nn_i8_row_sums(int32_t *wsum, const int8_t *w, const int32_t *idx, in
 }
 
 const dredfx_nn_kernels dredfx_nn_kernels_c = {dense_i8_c,  sparse_i8_c,   dense_i8_u_c,          sparse_i8_u_c,
-                                               dense_i16_c, quantize_u8_c, dredfx_nn_requantize_c};
+                                               dense_i16_c, quantize_u8_c, dredfx_nn_requantize_c,
+                                               dredfx_nn_requantize_rq_c,
+                                               dredfx_nn_tanh,
+                                               dredfx_nn_sigmoid_gate,
+                                               dredfx_nn_gru_update_c};

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "common/common.h"
+#include "nn/kernels.h"
 #include "nn/layer.h"
 #include "weights/weights.h"
 
@@ -103,4 +104,11 @@ int dredfx_nn_linear_init(dredfx_nn_linear *l, const dredfx_weight_array *arrays
   else if (rc != DREDFX_ERR_WEIGHTS_MISSING)
     return rc;
   return DREDFX_OK;
+}
+
+void dredfx_nn_linear_prepare(dredfx_nn_linear *l, int32_t *wsum, int64_t *rq) {
+  if (l->w8 == NULL) return;
+  const int rows = ROUND_UP(l->nb_outputs, 8), cols = ROUND_UP(l->nb_inputs, 4);
+  if (dredfx_nn_i8_row_sums(wsum, l->w8, l->idx, rows, cols)) l->wsum = wsum;
+  if (dredfx_nn_requant_prep(rq, l->w8, l->idx, rows, cols, l->mult, l->shift, l->bias, l->nb_outputs)) l->rq = rq;
 }

@@ -19,4 +19,10 @@
 int dredfx_nn_linear_init(dredfx_nn_linear *l, const dredfx_weight_array *arrays, int n,
                           const char *name, int nb_inputs, int nb_outputs, int wide);
 
+/* The load-time preparations of an int8 layer (kernels.h), in the caller's storage: the offset
+ * kernels' row sums wsum[ROUND_UP(nb_outputs, 8)] and the requantization constants
+ * rq[DREDFX_NN_RQ_LEN(nb_outputs)], each set in *l only where its proof holds (the engine then
+ * takes the faster path, with the same integers). A wide or bias-only layer is left as it is. */
+void dredfx_nn_linear_prepare(dredfx_nn_linear *l, int32_t *wsum, int64_t *rq);
+
 #endif

@@ -42,6 +42,10 @@ static int linear_i8(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int3
     else
       k->dense_i8(acc, l->w8, x8, rows, cols);
   }
+  if (l->rq != NULL) {
+    k->requantize_rq(p16_out, acc, l->rq, l->nb_outputs);
+    return DREDFX_OK;
+  }
   /* also checks every shift is in [1, 62] */
   return k->requantize(p16_out, acc, l->mult, l->shift, l->bias, l->nb_outputs) == 0 ? DREDFX_OK : DREDFX_ERR_BAD_ARG;
 }
@@ -145,6 +149,10 @@ int dredfx_nn_dense(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int a
   int32_t p16[DREDFX_NN_MAX_OUTPUTS];
   int rc = dredfx_nn_linear_a15(k, l, p16, in_a15);
   if (rc < 0) return rc;
+  if (act == DREDFX_NN_ACT_TANH) {
+    k->tanh(out_a15, p16, l->nb_outputs);
+    return DREDFX_OK;
+  }
   return dredfx_nn_activation(out_a15, p16, l->nb_outputs, act);
 }
 
@@ -167,7 +175,7 @@ int dredfx_nn_dense_i32(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, i
 int dredfx_nn_gru(const dredfx_nn_kernels *k, const dredfx_nn_linear *input_layer,
                   const dredfx_nn_linear *recurrent_layer,
                   int16_t *state_a15, const int16_t *in_a15) {
-  int32_t zrh[DREDFX_NN_MAX_OUTPUTS], recur[DREDFX_NN_MAX_OUTPUTS], zr[DREDFX_NN_MAX_OUTPUTS];
+  int32_t zrh[DREDFX_NN_MAX_OUTPUTS], recur[DREDFX_NN_MAX_OUTPUTS];
   if (input_layer == NULL || recurrent_layer == NULL || state_a15 == NULL) return DREDFX_ERR_BAD_ARG;
   const int n = recurrent_layer->nb_inputs;
   if (recurrent_layer->nb_outputs != 3 * n || input_layer->nb_outputs != 3 * n) return DREDFX_ERR_BAD_ARG;
@@ -175,19 +183,7 @@ int dredfx_nn_gru(const dredfx_nn_kernels *k, const dredfx_nn_linear *input_laye
   if (rc < 0) return rc;
   rc = dredfx_nn_linear_a15(k, recurrent_layer, recur, state_a15);
   if (rc < 0) return rc;
-  for (int i = 0; i < 2 * n; i++) zrh[i] = DFX_ADD_SAT32(zrh[i], recur[i]);
-  dredfx_nn_sigmoid_gate(zr, zrh, 2 * n);
-  const int32_t *z = zr, *r = zr + n;
-  for (int i = 0; i < n; i++) {
-    /* The reset gate scales the recurrent part, bias included (libopus); r = 1 keeps it exactly. */
-    const int32_t pre = DFX_ADD_SAT32(zrh[2 * n + i], DFX_MULT32_32_Q15(r[i], recur[2 * n + i]));
-    const int32_t hh = dredfx_nn_tanh_a15(pre);
-    /* z h + (1 - z) h~ in Q30, z in [0, 2^15]: a convex combination of int16 values, so
-     * -2^30 <= mix <= 2^30 - 2^15 and the result is an int16. */
-    const int32_t mix = DFX_ADD32(DFX_MULT32_32_32(z[i], state_a15[i]),
-                                  DFX_MULT32_32_32(DFX_SUB32(DFX_G15_ONE, z[i]), hh));
-    state_a15[i] = DFX_EXTRACT16(DFX_PSHR32(mix, 15));
-  }
+  k->gru_update(state_a15, zrh, recur, n);
   return DREDFX_OK;
 }
 
@@ -197,7 +193,7 @@ int dredfx_nn_glu(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int16_t
   if (l == NULL || out_a15 == NULL || l->nb_inputs != l->nb_outputs) return DREDFX_ERR_BAD_ARG;
   int rc = dredfx_nn_linear_a15(k, l, p16, in_a15);
   if (rc < 0) return rc;
-  dredfx_nn_sigmoid_gate(gate, p16, l->nb_outputs);
+  k->sigmoid_gate(gate, p16, l->nb_outputs);
   /* |in g| <= 2^30: the result is an int16 (in itself when g = 32768). */
   for (int i = 0; i < l->nb_outputs; i++)
     out_a15[i] = DFX_EXTRACT16(DFX_PSHR32(DFX_MULT32_32_32(in_a15[i], gate[i]), 15));

@@ -69,6 +69,10 @@ typedef struct {
   /* int8 layer: per padded row sum_j w_ij, set at load only where dredfx_nn_i8_row_sums() accepts
    * the weights (kernels.h); then the offset kernels serve the layer. NULL: the signed kernels. */
   const int32_t *wsum;
+  /* int8 layer: DREDFX_NN_RQ_LEN(nb_outputs) constants, set at load only where
+   * dredfx_nn_requant_prep() proves that no saturation can occur (kernels.h); then the
+   * requantize_rq kernel serves the layer. NULL: the saturating requantize. */
+  const int64_t *rq;
 } dredfx_nn_linear;
 
 /* p16_out[nb_outputs] = W x + b.

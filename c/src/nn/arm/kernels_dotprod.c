@@ -7,6 +7,7 @@
  * Offset kernels: sdot needs signed inputs, so x8 = xu - 127 is restored on each broadcast (one
  * instruction per 4 inputs, shared by the groups of rows); the row sums are not needed. */
 #include "nn/kernels.h"
+#include "nn/nn.h"
 
 #if defined(__aarch64__)
 
@@ -142,10 +143,12 @@ DFX_DOTPROD static void sparse_i8_dotprod(int32_t *acc, const int8_t *w, const i
 }
 
 /* Wide layers have no int8 dot product: the NEON kernel is already exact and as fast; so are
- * NEON's quantization and the scalar requantization. */
+ * NEON's quantization and requantization. */
 const dredfx_nn_kernels dredfx_nn_kernels_dotprod = {dense_i8_dotprod,         sparse_i8_dotprod,
                                                      dense_i8_u_dotprod,       sparse_i8_u_dotprod,
                                                      dredfx_nn_dense_i16_neon, dredfx_nn_quantize_u8_neon,
-                                                     dredfx_nn_requantize_c};
+                                                     dredfx_nn_requantize_c,   dredfx_nn_requantize_rq_neon,
+                                                  dredfx_nn_tanh,           dredfx_nn_sigmoid_gate,
+                                                  dredfx_nn_gru_update_c};
 
 #endif

@@ -10,8 +10,11 @@
  * (the same count study as x86's maddubs, docs/fixed-point.md 3.2). The row sums are not needed.
  * int16: vmull_s16 products (exact in int32) are pair-summed into int64 by vpadalq_s32.
  * Quantization: vqrdmulhq_n_s16(a, 127) = (2 * 127 a + 2^15) >> 16 = PSHR32(127 a, 15) (it
- * saturates only for -32768 * -32768). Requantization: the scalar code. */
+ * saturates only for -32768 * -32768). Requantization: the scalar code, and requantize_rq with
+ * 64-bit lanes (vld2q_s32 splits even and odd outputs, the two halves of the rq layout; vmull_s32,
+ * vshlq_u64 by -s is the logical right shift). */
 #include "nn/kernels.h"
+#include "nn/nn.h"
 
 #if defined(__aarch64__) || defined(__arm__)
 
@@ -157,9 +160,41 @@ void dredfx_nn_dense_i16_neon(int64_t *acc, const int16_t *w, const int16_t *x, 
   }
 }
 
+/* requantize_rq (kernels.h) of the 4 outputs of one parity: q = the group's constants + 4 parity. */
+static inline int32x4_t requant_rq_half(int32x4_t a, const int64_t *q) {
+  const int64x2_t zero = vdupq_n_s64(0);
+  uint64x2_t lo = vreinterpretq_u64_s64(vmull_s32(vget_low_s32(a), vmovn_s64(vld1q_s64(q))));
+  uint64x2_t hi = vreinterpretq_u64_s64(vmull_s32(vget_high_s32(a), vmovn_s64(vld1q_s64(q + 2))));
+  lo = vshlq_u64(vaddq_u64(lo, vreinterpretq_u64_s64(vld1q_s64(q + 8))), vsubq_s64(zero, vld1q_s64(q + 16)));
+  hi = vshlq_u64(vaddq_u64(hi, vreinterpretq_u64_s64(vld1q_s64(q + 10))), vsubq_s64(zero, vld1q_s64(q + 18)));
+  lo = vaddq_u64(lo, vreinterpretq_u64_s64(vld1q_s64(q + 24)));
+  hi = vaddq_u64(hi, vreinterpretq_u64_s64(vld1q_s64(q + 26)));
+  return vreinterpretq_s32_u32(vcombine_u32(vmovn_u64(lo), vmovn_u64(hi)));
+}
+
+static inline int32x4x2_t requant_rq8(const int32_t *acc, const int64_t *rq) {
+  const int32x4x2_t a = vld2q_s32(acc);
+  int32x4x2_t p;
+  p.val[0] = requant_rq_half(a.val[0], rq);
+  p.val[1] = requant_rq_half(a.val[1], rq + 4);
+  return p;
+}
+
+void dredfx_nn_requantize_rq_neon(int32_t *p16, const int32_t *acc, const int64_t *rq, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8, rq += 32) vst2q_s32(p16 + i, requant_rq8(acc + i, rq));
+  if (i < n) { /* the padded rows of acc are readable, p16 ends at n */
+    int32_t last[8];
+    vst2q_s32(last, requant_rq8(acc + i, rq));
+    memcpy(p16 + i, last, sizeof(int32_t) * (size_t)(n - i));
+  }
+}
+
 const dredfx_nn_kernels dredfx_nn_kernels_neon = {dense_i8_neon,            sparse_i8_neon,
                                                   dense_i8_u_neon,          sparse_i8_u_neon,
                                                   dredfx_nn_dense_i16_neon, dredfx_nn_quantize_u8_neon,
-                                                  dredfx_nn_requantize_c};
+                                                  dredfx_nn_requantize_c,   dredfx_nn_requantize_rq_neon,
+                                                  dredfx_nn_tanh,           dredfx_nn_sigmoid_gate,
+                                                  dredfx_nn_gru_update_c};
 
 #endif

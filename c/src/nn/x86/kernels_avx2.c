@@ -13,6 +13,7 @@
  * Compiled with a target attribute, so no per-file flags are needed and the rest of the library
  * stays baseline x86-64; cpu.c selects these only when the CPU has AVX2. */
 #include "nn/kernels.h"
+#include "nn/nn.h"
 
 #if defined(__x86_64__)
 
@@ -256,9 +257,119 @@ DFX_AVX2 int dredfx_nn_requantize_avx2(int32_t *p16, const int32_t *acc, const i
   return bad ? -1 : tail;
 }
 
+/* 8 outputs of the non-saturating requantization (kernels.h): even outputs in the low halves of the
+ * 64-bit lanes as loaded, odd ones moved down; vpmuldq reads only the low halves. */
+DFX_AVX2_INLINE __m256i requant_rq8(const int32_t *acc, const int64_t *rq) {
+  const __m256i *q = (const __m256i *)(const void *)rq;
+  const __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)acc);
+  __m256i pe = _mm256_mul_epi32(a, _mm256_loadu_si256(q));
+  __m256i po = _mm256_mul_epi32(_mm256_srli_epi64(a, 32), _mm256_loadu_si256(q + 1));
+  pe = _mm256_srlv_epi64(_mm256_add_epi64(pe, _mm256_loadu_si256(q + 2)), _mm256_loadu_si256(q + 4));
+  po = _mm256_srlv_epi64(_mm256_add_epi64(po, _mm256_loadu_si256(q + 3)), _mm256_loadu_si256(q + 5));
+  pe = _mm256_add_epi64(pe, _mm256_loadu_si256(q + 6));
+  po = _mm256_add_epi64(po, _mm256_loadu_si256(q + 7));
+  return _mm256_blend_epi32(pe, _mm256_slli_epi64(po, 32), 0xaa);
+}
+
+DFX_AVX2 void dredfx_nn_requantize_rq_avx2(int32_t *p16, const int32_t *acc, const int64_t *rq, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8, rq += 32)
+    _mm256_storeu_si256((__m256i *)(void *)(p16 + i), requant_rq8(acc + i, rq));
+  if (i < n) { /* the padded rows of acc are readable, p16 ends at n */
+    int32_t last[8];
+    _mm256_storeu_si256((__m256i *)(void *)last, requant_rq8(acc + i, rq));
+    memcpy(p16 + i, last, sizeof(int32_t) * (size_t)(n - i));
+  }
+}
+
+/* ------------------------------------------------------------------ tanh, sigmoid (activations.c) */
+/* The table interpolation of activations.c tanh_mag_q19 for lanes a < 512 << (10 + extra): one
+ * 32-bit gather at byte 2 i reads T[i] (low half) and T[i + 1] (high half), i <= 511 stays inside
+ * the 513 entries; 0 <= T[i + 1] - T[i] < 2^10 and f < 2^11, so vpmaddwd forms d f exactly. */
+DFX_AVX2_INLINE __m256i tanh_mag_q19(__m256i a, int extra) {
+  const int fbits = 10 + extra;
+  const __m256i i = _mm256_srli_epi32(a, fbits), f = _mm256_and_si256(a, _mm256_set1_epi32((1 << fbits) - 1));
+  const __m256i g = _mm256_i32gather_epi32((const int *)(const void *)dredfx_nn_tanh_table, i, 2);
+  const __m256i t0 = _mm256_srai_epi32(_mm256_slli_epi32(g, 16), 16);
+  const __m256i df = _mm256_madd_epi16(_mm256_sub_epi32(_mm256_srai_epi32(g, 16), t0), f);
+  return _mm256_add_epi32(_mm256_slli_epi32(t0, 4),
+                          _mm256_srai_epi32(_mm256_add_epi32(df, _mm256_set1_epi32(1 << (fbits - 5))), fbits - 4));
+}
+
+/* tanh_a15 of 8 lanes, as int32. |x| >= 8 (|x| as unsigned: INT32_MIN included) gives sign(x)
+ * 32767, as activations.c. */
+DFX_AVX2_INLINE __m256i tanh8(__m256i x) {
+  const __m256i last = _mm256_set1_epi32((8 << 16) - 1);
+  const __m256i a = _mm256_abs_epi32(x), in = _mm256_min_epu32(a, last);
+  const __m256i big = _mm256_cmpeq_epi32(_mm256_cmpeq_epi32(in, a), _mm256_setzero_si256());
+  const __m256i y = _mm256_blendv_epi8(tanh_mag_q19(in, 0), _mm256_set1_epi32(32767 << 4), big);
+  return _mm256_sign_epi32(_mm256_srai_epi32(_mm256_add_epi32(y, _mm256_set1_epi32(8)), 4), x);
+}
+
+/* sigmoid_g15 of 8 lanes. |x| >= 682280: 32768 or 0 (activations.c SIGMOID_ONE_P16); below, the
+ * table at x / 2, clamped to [1, 32767]. */
+DFX_AVX2_INLINE __m256i sigmoid8(__m256i x) {
+  const __m256i last = _mm256_set1_epi32(682279);
+  const __m256i in = _mm256_min_epu32(_mm256_abs_epi32(x), last);
+  const __m256i half = _mm256_srai_epi32(_mm256_add_epi32(tanh_mag_q19(in, 1), _mm256_set1_epi32(16)), 5);
+  __m256i g = _mm256_add_epi32(_mm256_set1_epi32(16384), _mm256_sign_epi32(half, x));
+  g = _mm256_min_epi32(_mm256_max_epi32(g, _mm256_set1_epi32(1)), _mm256_set1_epi32(32767));
+  g = _mm256_blendv_epi8(g, _mm256_set1_epi32(32768), _mm256_cmpgt_epi32(x, last));
+  return _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_sub_epi32(_mm256_setzero_si256(), last), x), g);
+}
+
+/* 8 int32 lanes (int16 values) to int16, in order. */
+DFX_AVX2_INLINE void store_i16x8(int16_t *out, __m256i v) {
+  const __m256i p = _mm256_permute4x64_epi64(_mm256_packs_epi32(v, v), 0x08);
+  _mm_storeu_si128((__m128i *)(void *)out, _mm256_castsi256_si128(p));
+}
+
+DFX_AVX2 void dredfx_nn_tanh_avx2(int16_t *a15, const int32_t *p16, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8) store_i16x8(a15 + i, tanh8(_mm256_loadu_si256((const __m256i *)(const void *)(p16 + i))));
+  dredfx_nn_tanh(a15 + i, p16 + i, n - i);
+}
+
+DFX_AVX2 void dredfx_nn_sigmoid_gate_avx2(int32_t *g15, const int32_t *p16, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_si256((__m256i *)(void *)(g15 + i),
+                        sigmoid8(_mm256_loadu_si256((const __m256i *)(const void *)(p16 + i))));
+  dredfx_nn_sigmoid_gate(g15 + i, p16 + i, n - i);
+}
+
+/* MULT32_32_Q15(r, v) = (r v + 2^14) >> 15 for r in [0, 32768]: the result fits int32, so the low
+ * 32 bits of a logical 64-bit shift are the arithmetic result (odd lanes: shifted left 17 instead,
+ * which leaves the same bits in the high half). */
+DFX_AVX2_INLINE __m256i mult_q15(__m256i r, __m256i v) {
+  const __m256i round = _mm256_set1_epi64x(16384);
+  const __m256i e = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(r, v), round), 15);
+  const __m256i o = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(r, 32), _mm256_srli_epi64(v, 32)), round);
+  return _mm256_blend_epi32(e, _mm256_slli_epi64(o, 17), 0xaa);
+}
+
+/* The GRU step of kernels_c.c dredfx_nn_gru_unit_c, 8 units at a time. */
+DFX_AVX2 void dredfx_nn_gru_update_avx2(int16_t *state_a15, const int32_t *zrh, const int32_t *recur, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+#define LD(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+    const __m256i z = sigmoid8(add_sat32(LD(zrh + i), LD(recur + i)));
+    const __m256i r = sigmoid8(add_sat32(LD(zrh + n + i), LD(recur + n + i)));
+    const __m256i hh = tanh8(add_sat32(LD(zrh + 2 * n + i), mult_q15(r, LD(recur + 2 * n + i))));
+#undef LD
+    const __m256i s = _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(const void *)(state_a15 + i)));
+    const __m256i mix = _mm256_add_epi32(_mm256_mullo_epi32(z, s),
+                                         _mm256_mullo_epi32(_mm256_sub_epi32(_mm256_set1_epi32(32768), z), hh));
+    store_i16x8(state_a15 + i, _mm256_srai_epi32(_mm256_add_epi32(mix, _mm256_set1_epi32(16384)), 15));
+  }
+  for (; i < n; i++) dredfx_nn_gru_unit_c(state_a15, zrh, recur, n, i);
+}
+
 const dredfx_nn_kernels dredfx_nn_kernels_avx2 = {dense_i8_avx2,            sparse_i8_avx2,
                                                   dense_i8_u_avx2,          sparse_i8_u_avx2,
                                                   dredfx_nn_dense_i16_avx2, dredfx_nn_quantize_u8_avx2,
-                                                  dredfx_nn_requantize_avx2};
+                                                  dredfx_nn_requantize_avx2,        dredfx_nn_requantize_rq_avx2,
+                                                  dredfx_nn_tanh_avx2,              dredfx_nn_sigmoid_gate_avx2,
+                                                  dredfx_nn_gru_update_avx2};
 
 #endif

@@ -144,6 +144,8 @@ DFX_VNNI static void sparse_i8_u_avxvnni(int32_t *acc, const int8_t *w, const in
 const dredfx_nn_kernels dredfx_nn_kernels_avxvnni = {dense_i8_avxvnni,         sparse_i8_avxvnni,
                                                      dense_i8_u_avxvnni,       sparse_i8_u_avxvnni,
                                                      dredfx_nn_dense_i16_avx2, dredfx_nn_quantize_u8_avx2,
-                                                     dredfx_nn_requantize_avx2};
+                                                     dredfx_nn_requantize_avx2,       dredfx_nn_requantize_rq_avx2,
+                                                     dredfx_nn_tanh_avx2,             dredfx_nn_sigmoid_gate_avx2,
+                                                     dredfx_nn_gru_update_avx2};
 
 #endif
