@@ -112,3 +112,15 @@ void dredfx_nn_linear_prepare(dredfx_nn_linear *l, int32_t *wsum, int64_t *rq) {
   if (dredfx_nn_i8_row_sums(wsum, l->w8, l->idx, rows, cols)) l->wsum = wsum;
   if (dredfx_nn_requant_prep(rq, l->w8, l->idx, rows, cols, l->mult, l->shift, l->bias, l->nb_outputs)) l->rq = rq;
 }
+
+int dredfx_nn_linear_prepare_from(dredfx_nn_linear *l, dredfx_nn_prep_pool *pool) {
+  if (l->w8 == NULL) return DREDFX_OK;
+  const int rows = ROUND_UP(l->nb_outputs, 8), rq_len = DREDFX_NN_RQ_LEN(l->nb_outputs);
+  if (rows > pool->wsum_left || rq_len > pool->rq_left) return DREDFX_ERR_INTERNAL;
+  dredfx_nn_linear_prepare(l, pool->wsum, pool->rq);
+  pool->wsum += rows;
+  pool->wsum_left -= rows;
+  pool->rq += rq_len;
+  pool->rq_left -= rq_len;
+  return DREDFX_OK;
+}

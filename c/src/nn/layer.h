@@ -25,4 +25,16 @@ int dredfx_nn_linear_init(dredfx_nn_linear *l, const dredfx_weight_array *arrays
  * takes the faster path, with the same integers). A wide or bias-only layer is left as it is. */
 void dredfx_nn_linear_prepare(dredfx_nn_linear *l, int32_t *wsum, int64_t *rq);
 
+/* A model's storage for those constants, handed out in order: wsum holds the padded rows
+ * (ROUND_UP(nb_outputs, 8)) of every int8 layer, rq DREDFX_NN_RQ_LEN(nb_outputs) per layer. */
+typedef struct {
+  int32_t *wsum;
+  int64_t *rq;
+  int wsum_left, rq_left;
+} dredfx_nn_prep_pool;
+
+/* dredfx_nn_linear_prepare on storage from the pool (a wide layer takes none).
+ * DREDFX_ERR_INTERNAL when the pool is too small: a model sizes it from its constant layer list. */
+int dredfx_nn_linear_prepare_from(dredfx_nn_linear *l, dredfx_nn_prep_pool *pool);
+
 #endif

@@ -25,12 +25,20 @@
  * through the engine's 32-bit wide path as they are (dredfx_nn_dense_i32, Q16 in, 31-bit weights,
  * exact sums). */
 
+/* Output rows of the int8 layers (all multiples of 8): gru_init, output, and per stage the GRU's
+ * input and recurrent layers, the GLU, the conv-dense and the conv. */
+#define RDOVAE_INT8_ROWS \
+  (RDOVAE_STAGES * RDOVAE_GRU + RDOVAE_QFRAME + RDOVAE_STAGES * (7 * RDOVAE_GRU + 2 * RDOVAE_CONV))
+
 struct dredfx_rdovae_dec {
   uint32_t magic;
   const dredfx_nn_kernels *k;
   dredfx_nn_linear hidden_init, gru_init, dense1, output;
   dredfx_nn_linear gru_input[RDOVAE_STAGES], gru_recurrent[RDOVAE_STAGES], glu[RDOVAE_STAGES];
   dredfx_nn_linear conv_dense[RDOVAE_STAGES], conv[RDOVAE_STAGES];
+  /* The layers' load-time constants (dredfx_nn_linear_prepare): the engine's faster exact paths. */
+  int32_t wsum[RDOVAE_INT8_ROWS];
+  int64_t rq[DREDFX_NN_RQ_LEN(RDOVAE_INT8_ROWS)];
 };
 
 /* libopus' RDOVAEDecState, cleared for every decode_all as libopus does. */
@@ -72,6 +80,17 @@ int dredfx_rdovae_dec_init(dredfx_rdovae_dec *st, const dredfx_weight_array *arr
       if ((rc = dredfx_nn_linear_init(t[i].l, arrays, n, name, t[i].nin, t[i].nout, 0)) < 0) return rc;
     }
   }
+  dredfx_nn_prep_pool pool = {st->wsum, st->rq, (int)DREDFX_ARRAY_LEN(st->wsum), (int)DREDFX_ARRAY_LEN(st->rq)};
+  dredfx_nn_linear *const layers[] = {&st->gru_init, &st->output};
+  for (size_t i = 0; i < DREDFX_ARRAY_LEN(layers); i++)
+    if ((rc = dredfx_nn_linear_prepare_from(layers[i], &pool)) < 0) return rc;
+  for (int s = 0; s < RDOVAE_STAGES; s++)
+    if ((rc = dredfx_nn_linear_prepare_from(&st->gru_input[s], &pool)) < 0 ||
+        (rc = dredfx_nn_linear_prepare_from(&st->gru_recurrent[s], &pool)) < 0 ||
+        (rc = dredfx_nn_linear_prepare_from(&st->glu[s], &pool)) < 0 ||
+        (rc = dredfx_nn_linear_prepare_from(&st->conv_dense[s], &pool)) < 0 ||
+        (rc = dredfx_nn_linear_prepare_from(&st->conv[s], &pool)) < 0)
+      return rc;
   st->magic = RDOVAE_MAGIC;
   return DREDFX_OK;
 }

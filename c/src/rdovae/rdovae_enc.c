@@ -1,5 +1,5 @@
 /* RDO-VAE encoder: libopus 1.6.1 dnn/dred_rdovae_enc.c (dred_rdovae_encode_dframe) on the
- * fixed-point engine. Network: facts sheet 5.1; formats: docs/fixed-point.md. */
+ * fixed-point engine (layer list: libopus dnn/dred_rdovae_enc.c); formats: docs/fixed-point.md. */
 #include <stdio.h>
 #include <string.h>
 
@@ -56,6 +56,16 @@ static int rdovae_enc_load(dredfx_rdovae_enc *st, const dredfx_weight_array *arr
       if ((rc = dredfx_nn_linear_init(t[i].l, arrays, n, name, t[i].nin, t[i].nout, 0)) < 0) return rc;
     }
   }
+  dredfx_nn_prep_pool pool = {st->wsum, st->rq, (int)DREDFX_ARRAY_LEN(st->wsum), (int)DREDFX_ARRAY_LEN(st->rq)};
+  dredfx_nn_linear *const layers[] = {&st->zdense, &st->gdense1, &st->gdense2};
+  for (size_t i = 0; i < DREDFX_ARRAY_LEN(layers); i++)
+    if ((rc = dredfx_nn_linear_prepare_from(layers[i], &pool)) < 0) return rc;
+  for (int s = 0; s < RDOVAE_ENC_STAGES; s++)
+    if ((rc = dredfx_nn_linear_prepare_from(&st->gru_input[s], &pool)) < 0 ||
+        (rc = dredfx_nn_linear_prepare_from(&st->gru_recurrent[s], &pool)) < 0 ||
+        (rc = dredfx_nn_linear_prepare_from(&st->conv_dense[s], &pool)) < 0 ||
+        (rc = dredfx_nn_linear_prepare_from(&st->conv[s], &pool)) < 0)
+      return rc;
   return DREDFX_OK;
 }
 

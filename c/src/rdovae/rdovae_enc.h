@@ -16,6 +16,10 @@ struct dredfx_rdovae_enc {
   dredfx_nn_linear dense1, zdense, gdense1, gdense2;
   dredfx_nn_linear gru_input[RDOVAE_ENC_STAGES], gru_recurrent[RDOVAE_ENC_STAGES];
   dredfx_nn_linear conv_dense[RDOVAE_ENC_STAGES], conv[RDOVAE_ENC_STAGES];
+  /* The int8 layers' load-time constants (dredfx_nn_linear_prepare): rows of enc_zdense (32),
+   * gdense1 (128), gdense2 (56) and per stage the GRU's two layers and the two convs. */
+  int32_t wsum[32 + 128 + 56 + RDOVAE_ENC_STAGES * (6 * RDOVAE_ENC_GRU + 2 * RDOVAE_ENC_CONV)];
+  int64_t rq[DREDFX_NN_RQ_LEN(32 + 128 + 56 + RDOVAE_ENC_STAGES * (6 * RDOVAE_ENC_GRU + 2 * RDOVAE_ENC_CONV))];
   /* libopus' RDOVAEEncState: GRU states; conv memories (conv1: the previous input; conv2..5,
    * dilation 2: the two previous inputs, oldest first). */
   int16_t gru_a15[RDOVAE_ENC_STAGES][RDOVAE_ENC_GRU];
