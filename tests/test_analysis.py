@@ -23,15 +23,6 @@ CLIPS = os.path.join(CACHE, "interop", "clips")
 TOT, MAX, PITCH = 0.1, 0.05, 0.005
 
 
-@pytest.fixture(scope="module")
-def weights():
-    from dredfx import weights as w
-    try:
-        return w.default()
-    except errors.WeightsError as e:
-        pytest.skip("libopus 1.6.1 weights not imported (%s)" % e)
-
-
 def metrics(ref, test):
     mse = ((ref.astype(np.float64) - test) ** 2).mean(0)
     others = np.delete(mse, 18)

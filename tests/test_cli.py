@@ -5,17 +5,13 @@ import struct
 import numpy as np
 import pytest
 
-from dredfx import cli, dred, weights
+from dredfx import cli, dred
 from dredfx import packet as _packet
-from dredfx.errors import WeightsError
 
 
 @pytest.fixture(scope="module")
-def w():
-    try:
-        return weights.default()
-    except WeightsError as e:
-        pytest.skip(str(e))
+def w(weights):
+    return weights
 
 
 def dred_packet(w, q0, nb):

@@ -8,17 +8,15 @@ import pytest
 from dredfx import demo
 from dredfx import packet as _packet
 
+from conftest import libopus_build
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 pytestmark = pytest.mark.interop
 
 
 @pytest.fixture(scope="module")
 def opus_build():
-    r = subprocess.run(["bash", os.path.join(ROOT, "scripts", "build-libopus.sh"), "x86"],
-                       stdout=subprocess.PIPE, text=True)
-    if r.returncode != 0:
-        pytest.fail("scripts/build-libopus.sh failed")
-    return r.stdout.strip().splitlines()[-1]
+    return libopus_build("x86")
 
 
 @pytest.fixture(scope="module")

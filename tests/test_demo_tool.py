@@ -26,6 +26,8 @@ import pytest
 from dredfx import analysis, dred, ec
 from dredfx.ref import dred as refdred
 
+from conftest import c_program
+
 pytestmark = pytest.mark.weights
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -39,35 +41,8 @@ def report(line):
 
 
 @pytest.fixture(scope="module")
-def weights():
-    from dredfx import weights as w
-    try:
-        return w.default()
-    except Exception as e:  # noqa: BLE001 - the reason is in the skip message
-        pytest.skip("libopus 1.6.1 weights not imported (%s); run `python -m dredfx weights import`" % e)
-
-
-def _configured_here(build_dir):
-    cache = os.path.join(build_dir, "CMakeCache.txt")
-    if not os.path.exists(cache):
-        return False
-    with open(cache) as f:
-        return "CMAKE_HOME_DIRECTORY:INTERNAL=%s/c\n" % os.path.realpath(ROOT) in f.read()
-
-
-@pytest.fixture(scope="module")
 def demo(weights):
-    exe = os.environ.get("DREDFX_DEMO")
-    if not exe:
-        build = os.path.join(ROOT, "build", "cmake", "native")
-        if not _configured_here(build):
-            build = os.path.join(ROOT, "build", "cmake", "demo")
-        subprocess.run(["cmake", "-S", os.path.join(ROOT, "c"), "-B", build, "-DCMAKE_BUILD_TYPE=Release"],
-                       check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(["cmake", "--build", build, "-j2", "--target", "dredfx-demo"],
-                       check=True, stdout=subprocess.DEVNULL)
-        exe = os.path.join(build, "dredfx-demo")
-    return exe
+    return c_program("dredfx-demo", "DREDFX_DEMO")
 
 
 def _run(cmd, **kw):

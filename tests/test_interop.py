@@ -18,6 +18,8 @@ import pytest
 
 from dredfx import errors
 
+from conftest import interop_data_dir
+
 pytestmark = pytest.mark.interop
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -26,17 +28,6 @@ STATE_DIM, LATENT_DIM = 50, 25
 # Every packet goes through the C path; the pure-Python twin sees every REF_STRIDE-th packet
 # (about 3,000 packets, 9,000 parses) to keep this file inside its time budget.
 REF_STRIDE = 5
-
-
-def _data_dir():
-    d = os.environ.get("DREDFX_INTEROP_DIR")
-    if d:
-        return d
-    r = subprocess.run([os.path.join(ROOT, "scripts", "interop-data.sh")], stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, text=True)
-    if r.returncode != 0:
-        pytest.fail("scripts/interop-data.sh failed:\n" + r.stderr[-3000:])
-    return r.stdout.strip().splitlines()[-1]
 
 
 class Packet:
@@ -60,7 +51,7 @@ class Packet:
 
 @pytest.fixture(scope="module")
 def data_dir():
-    return _data_dir()
+    return interop_data_dir()
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,8 @@ import pytest
 
 from dredfx import InvalidArgumentError, loss
 
+from conftest import libopus_build
+
 
 def _within(mean, p, n, sigmas=5):
     return abs(mean - p) <= sigmas * math.sqrt(p * (1 - p) / n)
@@ -141,15 +143,6 @@ def test_lossgen_rate_and_bursts(pct, lo, hi):
     assert not np.array_equal(a, loss.LossGen(pct, seed=2).pattern(5000))
 
 
-def _libopus_build(variant):
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    r = subprocess.run(["bash", os.path.join(root, "scripts", "build-libopus.sh"), variant],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if r.returncode != 0:
-        pytest.fail("scripts/build-libopus.sh %s failed:\n%s" % (variant, r.stderr[-3000:]))
-    return r.stdout.strip()
-
-
 @pytest.mark.interop
 @pytest.mark.weights
 @pytest.mark.parametrize("pct", [5, 10, 20, 30, 50])
@@ -158,7 +151,7 @@ def test_lossgen_follows_libopus_lossgen_demo(pct):
     lossgen on the same draws: the same decisions until a draw falls within the two models' tiny
     probability difference, then the same loss rate and burstiness (30,000 packets; measured: rates
     within 0.008, 96-99.5 % of decisions equal, mean bursts within 9.5 %)."""
-    tool = os.path.join(_libopus_build("x86"), "lossgen_demo")
+    tool = os.path.join(libopus_build("x86"), "lossgen_demo")
     out = subprocess.run([tool, str(pct), "30000"], stdout=subprocess.PIPE, text=True, check=True).stdout
     theirs = np.array(out.split(), dtype=np.int64).astype(bool)
     ours = loss.LossGen(pct).pattern(30000)

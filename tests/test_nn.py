@@ -893,15 +893,6 @@ def test_reference_activations():
 
 
 # --------------------------------------------------------------------- (d) real libopus layers
-@pytest.fixture(scope="module")
-def weights():
-    from dredfx import weights as w
-    try:
-        return w.default()
-    except errors.WeightsError as e:
-        pytest.skip("libopus 1.6.1 weights not imported (%s)" % e)
-
-
 def real_layers(weights, *names):
     out = []
     for name in names:

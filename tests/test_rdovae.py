@@ -22,6 +22,8 @@ from dredfx.ref import nn as refnn
 from dredfx.ref import packet as refpacket
 from dredfx.ref import rdovae as ref
 
+from conftest import interop_data_dir
+
 _rdovae = pytest.importorskip("dredfx._rdovae")
 from dredfx import _nn, dred, rdovae  # noqa: E402  (after the compiled-module check)
 
@@ -34,15 +36,6 @@ Q16 = 65536.0
 def say(*args):
     if REPORT:
         print(*args)
-
-
-@pytest.fixture(scope="module")
-def weights():
-    from dredfx import weights as w
-    try:
-        return w.default()
-    except errors.WeightsError as e:
-        pytest.skip("libopus 1.6.1 weights not imported (%s)" % e)
 
 
 @pytest.fixture(scope="module")
@@ -271,17 +264,6 @@ def test_reference_layers_follow_libopus(weights, reference):
 
 # ---------------------------------------------------------------------------- real payloads (interop)
 
-def _interop_dir():
-    d = os.environ.get("DREDFX_INTEROP_DIR")
-    if d:
-        return d
-    r = subprocess.run([os.path.join(ROOT, "scripts", "interop-data.sh")], stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, text=True)
-    if r.returncode != 0:
-        pytest.fail("scripts/interop-data.sh failed:\n" + r.stderr[-3000:])
-    return r.stdout.strip().splitlines()[-1]
-
-
 def _f32(h):
     return np.frombuffer(bytes.fromhex(h), "<f4")
 
@@ -290,7 +272,7 @@ def _f32(h):
 def real_payloads():
     """(clip, rate, packet, libopus' dequantized state, latents) of every interop packet whose
     opus_dred_parse(48000) decoded at least one latent."""
-    d = _interop_dir()
+    d = interop_data_dir()
     out = []
     with open(os.path.join(d, "manifest.tsv")) as f:
         for meta in csv.DictReader(f, delimiter="\t"):

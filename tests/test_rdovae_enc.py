@@ -24,10 +24,12 @@ import pytest
 from hypothesis import given, settings, strategies as hs
 
 import dredfx.dred as dred
-from dredfx import _rdoenc, weights as _weights
+from dredfx import _rdoenc
 from dredfx.errors import InvalidArgumentError
 from dredfx.ref import rdovae_enc as ref
 from dredfx.ref.dred import stats_arrays
+
+from conftest import libopus_build
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.environ.get("DREDFX_CACHE") or os.path.join(
@@ -40,21 +42,8 @@ SETTINGS = [(24000, 9, 5, 0.990), (32000, 6, 5, 0.985), (64000, 4, 3, 0.970)]
 
 
 @pytest.fixture(scope="module")
-def w():
-    try:
-        return _weights.default()
-    except Exception as e:  # noqa: BLE001 - any reason the blob is unusable
-        pytest.skip("no dredfx weights: %s" % e)
-
-
-def _build(variant):
-    """libopus build folder of that variant, or None."""
-    d = os.path.join(CACHE, "libopus-build", variant)
-    if os.path.exists(os.path.join(d, ".dredfx-complete")):
-        return d
-    r = subprocess.run([os.path.join(ROOT, "scripts", "build-libopus.sh"), variant],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    return r.stdout.strip().splitlines()[-1] if r.returncode == 0 else None
+def w(weights):
+    return weights
 
 
 @pytest.fixture(scope="module")
@@ -64,9 +53,7 @@ def dump(tmp_path_factory):
 
     def get(variant):
         if variant not in tools:
-            b = _build(variant)
-            if b is None:
-                pytest.skip("no libopus 1.6.1 %s build in the cache folder" % variant)
+            b = libopus_build(variant)
             src = subprocess.run([os.path.join(ROOT, "scripts", "get-libopus.sh")], check=True,
                                  stdout=subprocess.PIPE, text=True).stdout.strip().splitlines()[-1]
             exe = str(tmp_path_factory.mktemp("rdoenc") / ("rdoenc_dump_" + variant))

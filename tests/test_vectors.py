@@ -21,6 +21,8 @@ from hypothesis import strategies as st
 
 from dredfx import vectors
 
+from conftest import c_program
+
 pytestmark = pytest.mark.weights
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -28,37 +30,9 @@ COMMITTED = os.path.join(ROOT, "vectors")
 
 
 @pytest.fixture(scope="module")
-def weights():
-    from dredfx import weights as w
-    try:
-        return w.default()
-    except Exception as e:  # noqa: BLE001 - the reason is in the skip message
-        pytest.skip("libopus 1.6.1 weights not imported (%s); run `python -m dredfx weights import`" % e)
-
-
-def _configured_here(build_dir):
-    cache = os.path.join(build_dir, "CMakeCache.txt")
-    if not os.path.exists(cache):
-        return False
-    with open(cache) as f:
-        return "CMAKE_HOME_DIRECTORY:INTERNAL=%s/c\n" % os.path.realpath(ROOT) in f.read()
-
-
-@pytest.fixture(scope="module")
 def checker(weights):
     """Command list that runs the C checker with the weights blob of this test run."""
-    exe = os.environ.get("DREDFX_VECTORS_CHECK")
-    if not exe:
-        build = os.path.join(ROOT, "build", "cmake", "native")
-        if not _configured_here(build):
-            build = os.path.join(ROOT, "build", "cmake", "vectors-check")
-        # Configure even a folder that exists: a tree updated since adds targets and sources.
-        subprocess.run(["cmake", "-S", os.path.join(ROOT, "c"), "-B", build, "-DCMAKE_BUILD_TYPE=Release"],
-                       check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(["cmake", "--build", build, "-j2", "--target", "dredfx-vectors-check"],
-                       check=True, stdout=subprocess.DEVNULL)
-        exe = os.path.join(build, "dredfx-vectors-check")
-    return [exe, "--weights", weights.path]
+    return [c_program("dredfx-vectors-check", "DREDFX_VECTORS_CHECK"), "--weights", weights.path]
 
 
 def _run_c(checker, folder):

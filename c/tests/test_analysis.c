@@ -1,11 +1,13 @@
 /* Feature analysis (c/src/analysis): the integer helpers against double-precision math, and, with
- * a weights blob ($DREDFX_WEIGHTS), the whole analysis on hard inputs: identical integers at every
- * CPU level, no saturation, features in range, bad arguments refused. */
+ * the weights blob ($DREDFX_WEIGHTS or the imported one: blob_file.h), the whole analysis on hard
+ * inputs: identical integers at every CPU level, no saturation, features in range, bad arguments
+ * refused. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analysis/analysis.h"
+#include "blob_file.h"
 #include "check.h"
 #include "common/common.h"
 #include "common/cpu.h"
@@ -110,21 +112,9 @@ static void make_signal(int16_t *x, int n, int kind) {
   }
 }
 
-static void test_analysis(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "test_analysis: cannot open %s\n", path);
-    failed++;
-    return;
-  }
-  fseek(f, 0, SEEK_END);
-  long len = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  unsigned char *blob = aligned_alloc(64, (size_t)(len + 63) / 64 * 64);
-  CHECK(fread(blob, 1, (size_t)len, f) == (size_t)len);
-  fclose(f);
+static void test_analysis(const unsigned char *blob, size_t len) {
   static dredfx_weight_array arrays[4096];
-  int n = dredfx_weights_parse(blob, (size_t)len, arrays, 4096);
+  int n = dredfx_weights_parse(blob, len, arrays, 4096);
   CHECK(n > 0);
   dredfx_analysis_state *st = malloc(dredfx_analysis_get_size());
   CHECK_EQ(dredfx_analysis_init(st, arrays, 3), DREDFX_ERR_WEIGHTS_MISSING);
@@ -173,15 +163,21 @@ static void test_analysis(const char *path) {
   CHECK_EQ(dredfx_analysis_process(st, NULL, 5, feat[0], 10), DREDFX_ERR_BAD_ARG);
   CHECK_EQ(dredfx_analysis_process(st, x, -1, feat[0], 10), DREDFX_ERR_BAD_ARG);
   free(st);
-  free(blob);
 }
 
 int main(void) {
   test_log2();
   test_isqrt();
   test_fft();
-  const char *w = getenv("DREDFX_WEIGHTS");
-  if (w && *w) test_analysis(w);
-  else printf("test_analysis: DREDFX_WEIGHTS not set, whole-analysis checks skipped\n");
+  char path[4096];
+  size_t len;
+  unsigned char *blob = test_read_blob(path, sizeof(path), &len);
+  if (blob != NULL) {
+    test_analysis(blob, len);
+    free(blob);
+  } else {
+    printf("test_analysis: whole-analysis checks skipped: no blob at '%s' (set DREDFX_WEIGHTS or run "
+           "`dredfx weights import`)\n", path);
+  }
   return check_report("test_analysis");
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "blob_sign.h"
+#include "blob_file.h"
 #include "check.h"
 #include "dredfx.h"
 
@@ -148,21 +149,6 @@ static void test_bitrate(void) {
   }
 }
 
-static unsigned char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  unsigned char *buf = NULL;
-  long n;
-  if (f == NULL) return NULL;
-  if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
-      (buf = malloc((size_t)n)) != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-    free(buf);
-    buf = NULL;
-  }
-  fclose(f);
-  *len = buf ? (size_t)n : 0;
-  return buf;
-}
-
 /* STEPS encoder steps and STEPS packets (speech-like activity runs, a few small rooms) at every
  * CPU level: the pinned CRC-32s. */
 static void check_levels(const dredfx_weight_array *a, int n) {
@@ -223,16 +209,8 @@ static void check_levels(const dredfx_weight_array *a, int n) {
 
 static void test_real_weights(void) {
   char path[4096];
-  const char *env = getenv("DREDFX_WEIGHTS"), *cache = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-  if (env != NULL)
-    snprintf(path, sizeof(path), "%s", env);
-  else if (cache != NULL || home != NULL)
-    snprintf(path, sizeof(path), "%s%s/dredfx/weights/dredfx-weights-libopus-1.6.1.bin", cache ? cache : home,
-             cache ? "" : "/.cache");
-  else
-    path[0] = 0;
   size_t len;
-  unsigned char *blob = read_file(path, &len);
+  unsigned char *blob = test_read_blob(path, sizeof(path), &len);
   if (blob == NULL) {
     printf("test_rdovae_enc: real weights skipped: no blob at '%s' (set DREDFX_WEIGHTS or run "
            "`dredfx weights import`)\n", path);

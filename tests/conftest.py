@@ -1,0 +1,58 @@
+"""What several test modules share: the imported weights, and the libopus 1.6.1 builds and
+interop data that scripts/ make in the cache folder."""
+import os
+import subprocess
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope="session")
+def weights():
+    """dredfx.weights.default(); a test that needs it is skipped when no blob is imported."""
+    from dredfx import errors, weights as w
+    try:
+        return w.default()
+    except errors.WeightsError as e:
+        pytest.skip("libopus 1.6.1 weights not imported (%s); run `python -m dredfx weights import`" % e)
+
+
+def run_script(name, *args):
+    """The last line a scripts/ tool prints (the folder it made or found); the test fails with the
+    tool's error output when it fails."""
+    r = subprocess.run(["bash", os.path.join(ROOT, "scripts", name), *args], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        pytest.fail("scripts/%s %s failed:\n%s" % (name, " ".join(args), r.stderr[-3000:]))
+    return r.stdout.strip().splitlines()[-1]
+
+
+def libopus_build(variant):
+    """The folder of libopus 1.6.1's "x86" (its default build) or "generic" (-U__SSE2__) build."""
+    return run_script("build-libopus.sh", variant)
+
+
+def interop_data_dir():
+    """$DREDFX_INTEROP_DIR, else the data scripts/interop-data.sh makes (or finds up to date)."""
+    return os.environ.get("DREDFX_INTEROP_DIR") or run_script("interop-data.sh")
+
+
+def c_program(target, env_name):
+    """A C program of c/CMakeLists.txt: $env_name when set, else built here (in build/cmake/native
+    when that folder belongs to this checkout, as scripts/test.sh leaves it, else in
+    build/cmake/<target>); configured first, as a tree updated since may add targets."""
+    exe = os.environ.get(env_name)
+    if exe:
+        return exe
+    build = os.path.join(ROOT, "build", "cmake", "native")
+    cache = os.path.join(build, "CMakeCache.txt")
+    if os.path.exists(cache):
+        with open(cache) as f:
+            here = "CMAKE_HOME_DIRECTORY:INTERNAL=%s/c\n" % os.path.realpath(ROOT) in f.read()
+    if not os.path.exists(cache) or not here:
+        build = os.path.join(ROOT, "build", "cmake", target)
+    subprocess.run(["cmake", "-S", os.path.join(ROOT, "c"), "-B", build, "-DCMAKE_BUILD_TYPE=Release"],
+                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["cmake", "--build", build, "-j2", "--target", target], check=True, stdout=subprocess.DEVNULL)
+    return os.path.join(build, target)
