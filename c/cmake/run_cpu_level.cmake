@@ -1,22 +1,13 @@
 # ctest driver for one run of test_nn, which prints "cpu: level in use L, max M": the program must
 # pass, and L must be the level asked for, or M when the CPU lacks it.
 #   cmake -DLEVELS=scalar,avx2,avxvnni [-DLEVEL=avx2] [-DEXPECT_MAX=name] [-DEXPECT_STDERR=regex]
-#         -P run_cpu_level.cmake -- [emulator and its arguments] program
+#         "-DCOMMAND=[emulator|its arguments|]program" -P run_cpu_level.cmake
 # LEVELS: the architecture's levels, lowest first. LEVEL: sets DREDFX_CPU (absent: unset, and L
 # must be M). EXPECT_MAX: M must be this (emulated CPUs, whose levels are known). EXPECT_STDERR:
 # stderr must match (the warning for a level the CPU lacks).
-set(cmd "")
-set(seen_dashes FALSE)
-math(EXPR last "${CMAKE_ARGC} - 1")
-foreach(i RANGE ${last})
-  if(seen_dashes)
-    list(APPEND cmd "${CMAKE_ARGV${i}}")
-  elseif("${CMAKE_ARGV${i}}" STREQUAL "--")
-    set(seen_dashes TRUE)
-  endif()
-endforeach()
+string(REPLACE "|" ";" cmd "${COMMAND}")
 if(NOT cmd)
-  message(FATAL_ERROR "run_cpu_level: no program after --")
+  message(FATAL_ERROR "run_cpu_level: no -DCOMMAND")
 endif()
 
 if(DEFINED LEVEL)

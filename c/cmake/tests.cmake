@@ -36,9 +36,15 @@ else()
 endif()
 list(GET DREDFX_CPU_LEVELS -1 DREDFX_TOP_LEVEL)
 string(REPLACE ";" "," DREDFX_LEVELS_ARG "${DREDFX_CPU_LEVELS}")
-# ctest driver: runs test_nn (after "--") and checks its status and the level it reports.
+# ctest driver: runs test_nn and checks its status and the level it reports. The command goes in
+# as one -D value with its words joined by "|": CMake 3.25 reads the words after "-P script --" as
+# its own options too (qemu's -L became CMake's -L).
 set(DREDFX_RUN_LEVEL ${CMAKE_COMMAND} -DLEVELS=${DREDFX_LEVELS_ARG})
-set(DREDFX_RUN_LEVEL_SCRIPT -P ${DREDFX_CMAKE}/run_cpu_level.cmake --)
+set(DREDFX_RUN_LEVEL_SCRIPT -P ${DREDFX_CMAKE}/run_cpu_level.cmake)
+function(dredfx_run_command out)
+  string(REPLACE ";" "|" joined "${ARGN}")
+  set(${out} "-DCOMMAND=${joined}" PARENT_SCOPE)
+endfunction()
 
 if(TARGET test_nn)
   # qemu's "max" CPU (the toolchain files' emulator) has every level of its architecture.
@@ -46,15 +52,14 @@ if(TARGET test_nn)
   if(CMAKE_CROSSCOMPILING_EMULATOR)
     set(expect_max -DEXPECT_MAX=${DREDFX_TOP_LEVEL})
   endif()
+  dredfx_run_command(run_test_nn ${CMAKE_CROSSCOMPILING_EMULATOR} $<TARGET_FILE:test_nn>)
   foreach(level ${DREDFX_CPU_LEVELS})
     if(level STREQUAL DREDFX_TOP_LEVEL)
-      add_test(NAME test_nn COMMAND ${DREDFX_RUN_LEVEL} ${expect_max} ${DREDFX_RUN_LEVEL_SCRIPT}
-               ${CMAKE_CROSSCOMPILING_EMULATOR} $<TARGET_FILE:test_nn>)
+      add_test(NAME test_nn COMMAND ${DREDFX_RUN_LEVEL} ${expect_max} ${run_test_nn} ${DREDFX_RUN_LEVEL_SCRIPT})
       set_tests_properties(test_nn PROPERTIES LABELS "unit;cpu")
     else()
       add_test(NAME test_nn.cpu=${level}
-               COMMAND ${DREDFX_RUN_LEVEL} -DLEVEL=${level} ${expect_max} ${DREDFX_RUN_LEVEL_SCRIPT}
-               ${CMAKE_CROSSCOMPILING_EMULATOR} $<TARGET_FILE:test_nn>)
+               COMMAND ${DREDFX_RUN_LEVEL} -DLEVEL=${level} ${expect_max} ${run_test_nn} ${DREDFX_RUN_LEVEL_SCRIPT})
       set_tests_properties(test_nn.cpu=${level} PROPERTIES LABELS cpu)
     endif()
   endforeach()
@@ -67,13 +72,13 @@ if(TARGET test_nn)
     list(GET pair 0 cpu)
     list(GET pair 1 cpu_max)
     set(qemu ${DREDFX_QEMU} -cpu ${cpu})
+    dredfx_run_command(run_small ${qemu} $<TARGET_FILE:test_nn>)
     add_test(NAME test_nn.qemu=${cpu}
-             COMMAND ${DREDFX_RUN_LEVEL} -DEXPECT_MAX=${cpu_max} ${DREDFX_RUN_LEVEL_SCRIPT}
-             ${qemu} $<TARGET_FILE:test_nn>)
+             COMMAND ${DREDFX_RUN_LEVEL} -DEXPECT_MAX=${cpu_max} ${run_small} ${DREDFX_RUN_LEVEL_SCRIPT})
     add_test(NAME test_nn.qemu=${cpu}.cpu=${DREDFX_TOP_LEVEL}
              COMMAND ${DREDFX_RUN_LEVEL} -DLEVEL=${DREDFX_TOP_LEVEL} -DEXPECT_MAX=${cpu_max}
              "-DEXPECT_STDERR=DREDFX_CPU=${DREDFX_TOP_LEVEL} is not supported by this CPU; using ${cpu_max}"
-             ${DREDFX_RUN_LEVEL_SCRIPT} ${qemu} $<TARGET_FILE:test_nn>)
+             ${run_small} ${DREDFX_RUN_LEVEL_SCRIPT})
     set_tests_properties(test_nn.qemu=${cpu} test_nn.qemu=${cpu}.cpu=${DREDFX_TOP_LEVEL}
                          PROPERTIES LABELS "cpu;qemu")
     if(TARGET checkasm AND NOT cpu_max STREQUAL "scalar")
