@@ -170,7 +170,7 @@ static int fargan_subframe(dredfx_fargan *st, int32_t *out_q28, const int16_t *c
   while ((d_q46 << -sh) < ((int64_t)1 << 30)) sh--;
   const int64_t dn = sh >= 0 ? d_q46 >> sh : d_q46 << -sh; /* sh >= 0 truncates: < 2^-30 relative */
   const int64_t r_q30 = (((int64_t)1 << 61) + dn / 2) / dn;
-  /* a15 = v_q28 g^-1 2^-13 = v_q28 r 2^-(28 + sh), shift in [27, 49] */
+  /* a15 = v_q28 g^-1 2^-13 = v_q28 r 2^-(28 + sh), shift in [27, 46] */
   const int nshift = 28 + sh;
 
   int pos = FARGAN_PITCH_BUF - period - 2;
