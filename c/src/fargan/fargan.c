@@ -167,7 +167,8 @@ static int fargan_subframe(dredfx_fargan *st, int32_t *out_q28, const int16_t *c
   const int64_t d_q46 = (e + 16 >= 0 ? m_q30 << (e + 16) : DFX_PSHR64(m_q30, -(e + 16))) + EPS_Q46;
   int sh = 0;
   while ((d_q46 >> sh) >= ((int64_t)1 << 31)) sh++;
-  while ((d_q46 << -sh) < ((int64_t)1 << 30)) sh--;
+  if (sh == 0)
+    while ((d_q46 << -sh) < ((int64_t)1 << 30)) sh--;
   const int64_t dn = sh >= 0 ? d_q46 >> sh : d_q46 << -sh; /* sh >= 0 truncates: < 2^-30 relative */
   const int64_t r_q30 = (((int64_t)1 << 61) + dn / 2) / dn;
   /* a15 = v_q28 g^-1 2^-13 = v_q28 r 2^-(28 + sh), shift in [27, 46] */
@@ -240,7 +241,7 @@ int dredfx_fargan_cont(dredfx_fargan *st, const int16_t *pcm, const int32_t *fea
   /* pre-emphasis in Q28: p << 13 - 0.85 p[-1] << 13 */
   x0[0] = 0;
   for (int i = 1; i < FARGAN_CONT_SAMPLES; i++)
-    x0[i] = ((int32_t)pcm[i] << 13) - (int32_t)DFX_PSHR64((int64_t)pcm[i - 1] * DEEMPH_Q30, 17);
+    x0[i] = (int32_t)pcm[i] * 8192 - (int32_t)DFX_PSHR64((int64_t)pcm[i - 1] * DEEMPH_Q30, 17);
   memcpy(&st->pitch_buf_q28[FARGAN_PITCH_BUF - FARGAN_FRAME], x0, FARGAN_FRAME * sizeof(int32_t));
   st->cont_initialized = 1;
   for (int i = 0; i < 4; i++) {
@@ -248,7 +249,7 @@ int dredfx_fargan_cont(dredfx_fargan *st, const int16_t *pcm, const int32_t *fea
     memcpy(&st->pitch_buf_q28[FARGAN_PITCH_BUF - FARGAN_SUB], &x0[FARGAN_FRAME + i * FARGAN_SUB],
            FARGAN_SUB * sizeof(int32_t));
   }
-  st->deemph_q28 = (int32_t)pcm[FARGAN_CONT_SAMPLES - 1] << 13;
+  st->deemph_q28 = (int32_t)pcm[FARGAN_CONT_SAMPLES - 1] * 8192;
   return DREDFX_OK;
 }
 
