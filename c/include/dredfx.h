@@ -404,6 +404,31 @@ DREDFX_EXPORT int dredfx_rdovae_decode_all(const dredfx_rdovae_dec *st, const in
 DREDFX_EXPORT int dredfx_rdovae_decode_payload(const dredfx_rdovae_dec *st, const dredfx_dred_payload *p,
                                                const dredfx_dred_stats *stats, int32_t *features_q16);
 
+/* ---------------------------------------------------------------- FARGAN vocoder (fargan/)
+ * libopus 1.6.1's FARGAN (dnn/fargan.c) in fixed point: 20 features per 10 ms frame (Q16, as the
+ * RDO-VAE decoder gives them) -> 160 samples of 16 kHz speech. The state holds the model (layers
+ * pointing into the caller's weights blob, which must outlive it), the kernel table of the CPU
+ * level in use at init and the signal state; it is written by every call (one thread at a time).
+ * Formats and bounds: docs/fixed-point.md, "FARGAN signal formats". */
+#define DREDFX_FARGAN_FRAME_SIZE 160
+#define DREDFX_FARGAN_CONT_SAMPLES 320
+#define DREDFX_FARGAN_CONT_FRAMES 5
+typedef struct dredfx_fargan dredfx_fargan;
+
+DREDFX_EXPORT size_t dredfx_fargan_get_size(void);
+/* st: dredfx_fargan_get_size() bytes, aligned for a pointer. DREDFX_ERR_WEIGHTS_MISSING / _SHAPE
+ * when the blob lacks a FARGAN layer or has a wrong one. */
+DREDFX_EXPORT int dredfx_fargan_init(dredfx_fargan *st, const dredfx_weight_array *arrays, int n);
+/* fargan_cont: pcm[320] (the past output, int16), features_q16[5 * 20] (5 frames, oldest first).
+ * Feature 18 is clamped to [-16, 16] and the period it gives to >= 1 (libopus: undefined for a
+ * period of 0); every other feature is used as given (the 32-bit input layer takes any int32). */
+DREDFX_EXPORT int dredfx_fargan_cont(dredfx_fargan *st, const int16_t *pcm, const int32_t *features_q16);
+/* One frame after dredfx_fargan_cont (DREDFX_ERR_BAD_ARG before it): out_q28[160], the
+ * de-emphasised output in Q28 (+-1.0 is full scale). */
+DREDFX_EXPORT int dredfx_fargan_synthesize_q28(dredfx_fargan *st, int32_t *out_q28, const int32_t *features_q16);
+/* The same as int16, libopus' fargan_synthesize_int rounding: floor(0.5 + clamp(32768 y, +-32767)). */
+DREDFX_EXPORT int dredfx_fargan_synthesize_int16(dredfx_fargan *st, int16_t *out, const int32_t *features_q16);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,167 @@
+"""FARGAN vocoder (dredfx.fargan, C fixed point) against libopus 1.6.1's fargan_demo (x86 and
+generic builds), the float reference dredfx.ref.fargan, and itself at every CPU level; framing,
+streaming and bad input. Metrics: libopus' dred_compare -audio (err4, err16, pitch)."""
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import libopus_build
+from dredfx import _nn, errors, fargan
+from dredfx.ref import fargan as ref_fargan
+
+CLIPS = ["demo-thanks", "vm-intro", "agent-alreadyon"]
+CLIP_DIR = os.path.join(os.environ.get("DREDFX_CACHE", os.path.expanduser("~/.cache/dredfx")), "interop", "clips")
+
+
+def _dred_compare(build, a, b):
+    out = subprocess.run([os.path.join(build, "dred_compare"), "-audio", "-s16", a, b], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True).stdout
+    m = re.search(r"err4 = ([0-9.]+), err16 = ([0-9.]+), pitch = ([0-9.]+)", out)
+    assert m, out
+    return tuple(float(v) for v in m.groups())
+
+
+@pytest.fixture(scope="module")
+def libopus():
+    return {v: libopus_build(v) for v in ("x86", "generic")}
+
+
+@pytest.fixture(scope="module")
+def clips(weights, libopus, tmp_path_factory):
+    """Per clip: features from libopus' x86 `fargan_demo -features`, the resyntheses of both
+    libopus builds and of dredfx, and the original cut to the same length (s16 files)."""
+    d = tmp_path_factory.mktemp("fargan")
+    res = {}
+    for c in CLIPS:
+        src = os.path.join(CLIP_DIR, c + ".16k.raw")
+        if not os.path.exists(src):
+            pytest.skip("interop clip %s missing (scripts/interop-data.sh)" % src)
+        p = {k: str(d / ("%s.%s" % (c, k))) for k in ("f32", "x86", "generic", "dfx", "orig")}
+        subprocess.run([os.path.join(libopus["x86"], "fargan_demo"), "-features", src, p["f32"]], check=True)
+        for v in ("x86", "generic"):
+            subprocess.run([os.path.join(libopus[v], "fargan_demo"), "-fargan-synthesis", p["f32"], p[v]], check=True)
+        feats = np.fromfile(p["f32"], np.float32).reshape(-1, 20)
+        y = fargan.synthesize(feats, weights)
+        y.tofile(p["dfx"])
+        np.fromfile(src, np.int16)[:len(y)].tofile(p["orig"])
+        res[c] = dict(p, features=feats)
+    return res
+
+
+def test_framing_matches_fargan_demo(clips):
+    for c in clips.values():
+        x86 = np.fromfile(c["x86"], np.int16)
+        dfx = np.fromfile(c["dfx"], np.int16)
+        assert len(dfx) == len(x86) == 160 * len(c["features"])
+        # the first 5 ms (the continuation's near-silence) agree within 2 with libopus x86, as
+        # its generic build does (measured: 1, 1, 2 for both)
+        assert np.abs(dfx[:80].astype(int) - x86[:80]).max() <= 2
+
+
+def test_float_reference_is_libopus_generic(weights, clips):
+    """dredfx.ref.fargan mirrors the generic C path operation by operation: bit-identical."""
+    c = clips["vm-intro"]
+    y = ref_fargan.synthesize(weights.arrays, c["features"])
+    assert np.array_equal(y, np.fromfile(c["generic"], np.int16))
+
+
+def test_accuracy_against_libopus(libopus, clips):
+    """The issue's bars. Per clip, dredfx against the original at most libopus x86 against it
+    + 0.02 (err4), + 0.05 (err16), + 0.01 (pitch); over the clips, dredfx against libopus x86 at
+    most 1.5x libopus generic against x86 (measured: 0.094 vs 0.103 err4, 0.351 vs 0.374 err16)."""
+    dc = libopus["x86"]
+    ours, theirs = [], []
+    for c in clips.values():
+        o = _dred_compare(dc, c["orig"], c["dfx"])
+        x = _dred_compare(dc, c["orig"], c["x86"])
+        assert o[0] <= x[0] + 0.02 and o[1] <= x[1] + 0.05 and o[2] <= x[2] + 0.01, (o, x)
+        ours.append(_dred_compare(dc, c["dfx"], c["x86"]))
+        theirs.append(_dred_compare(dc, c["generic"], c["x86"]))
+    ours, theirs = np.mean(ours, axis=0), np.mean(theirs, axis=0)
+    assert ours[0] <= 1.5 * theirs[0] and ours[1] <= 1.5 * theirs[1], (ours, theirs)
+
+
+def test_first_subframe_against_float_reference(weights, clips):
+    """Continuation on real speech (every 20th frame), then one frame: on its first subframe,
+    before the output feeds back, the fixed-point output follows the float reference sample by
+    sample. Measured on demo-thanks: error rms 0.3 % to 8.3 % of the signal rms (median 1.6 %);
+    later the autoregression drifts in phase, as libopus' own builds do (dred_compare above)."""
+    c = clips["demo-thanks"]
+    x = np.fromfile(c["orig"], np.int16)
+    f = c["features"]
+    checked = 0
+    for k in range(40, 500, 20):
+        pcm = x[160 * (k - 2):160 * k]
+        v = fargan.FARGAN(weights)
+        v.cont(pcm, f[k - 5:k])
+        d = v.synthesize(f[k:k + 1])[:40].astype(np.int64)
+        r = ref_fargan.FARGAN(weights.arrays)
+        r.cont(pcm.astype(np.float32) / 32768, f[k - 5:k])
+        y = ref_fargan.to_int16(r.synthesize(f[k]))[:40].astype(np.int64)
+        rms = np.sqrt(np.mean(y.astype(float) ** 2))
+        err = np.sqrt(np.mean((d - y).astype(float) ** 2))
+        if rms > 100:
+            checked += 1
+            assert err <= 0.12 * rms, (k, err, rms)
+        else:
+            assert err <= 2, (k, err, rms)
+    assert checked >= 15
+
+
+def test_streaming_equals_synthesize(weights, clips):
+    f = clips["vm-intro"]["features"][:40]
+    v = fargan.FARGAN(weights)
+    v.cont(np.zeros(320, np.int16), np.repeat(f[:1], 5, axis=0))
+    y = np.concatenate([v.synthesize(f[1:20]), v.synthesize(f[20:]), v.synthesize(f[-1:]), v.synthesize(f[-1:])])
+    assert np.array_equal(y[80:80 + 160 * len(f)], fargan.synthesize(f, weights))
+
+
+def test_cpu_levels_identical(clips):
+    """Each dredfx._* extension links its own copy of the C library, so _nn.set_cpu_level would
+    not reach dredfx._fargan: every level runs in a fresh interpreter under DREDFX_CPU."""
+    path = clips["demo-thanks"]["f32"]
+    code = ("import hashlib, sys, numpy as np; from dredfx import fargan; "
+            "f = np.fromfile(sys.argv[1], np.float32).reshape(-1, 20)[:150]; "
+            "print(hashlib.sha256(fargan.synthesize(f).tobytes()).hexdigest())")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    digests = {}
+    for level in range(_nn.cpu_max_level() + 1):
+        name = _nn.cpu_level_name(level)
+        env = dict(os.environ, DREDFX_CPU=name, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
+        r = subprocess.run([sys.executable, "-c", code, path], env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+        assert r.returncode == 0, r.stderr
+        digests[name] = r.stdout.strip()
+    assert len(set(digests.values())) == 1, digests
+
+
+def test_bad_input(weights):
+    f = np.zeros((4, 20), np.float32)
+    for bad in (np.nan, np.inf, -np.inf):
+        g = f.copy()
+        g[2, 18] = bad
+        with pytest.raises(errors.InvalidArgumentError):
+            fargan.synthesize(g, weights)
+    with pytest.raises(errors.InvalidArgumentError):
+        fargan.synthesize(np.zeros(19, np.float32), weights)
+    v = fargan.FARGAN(weights)
+    with pytest.raises(errors.InvalidArgumentError):  # before cont (libopus asserts)
+        v.synthesize(f)
+    with pytest.raises(errors.InvalidArgumentError):
+        v.cont(np.zeros(319, np.int16), np.zeros((5, 20)))
+    with pytest.raises(errors.InvalidArgumentError):
+        v.cont(np.zeros(320, np.int16), np.zeros((4, 20)))
+    # huge finite features are saturated to Q16 and f18 clamped in C: output, no crash
+    rng = np.random.default_rng(5)
+    huge = rng.choice([-1e30, 1e30, -40000.0, 40000.0, 8.0, -17.0], size=(30, 20))
+    y = fargan.synthesize(huge, weights)
+    assert y.dtype == np.int16 and len(y) == 30 * 160 and np.abs(y.astype(int)).max() <= 32767
+    assert len(fargan.synthesize(np.zeros((0, 20)), weights)) == 0
+
+
+def test_state_size():
+    assert fargan.STATE_SIZE > 100000  # the layers' prepared constants live in the state
