@@ -111,5 +111,5 @@ stage 110 "C: fuzz targets"
 bash scripts/fuzz.sh "${DREDFX_FUZZ_SECONDS:-20}"
 
 stage 300 "Python: pytest (Hypothesis, interop with libopus 1.6.1)"
-"$PY" -m pytest -q -p no:cacheprovider tests
+"$PY" -m pytest -q -rs -p no:cacheprovider tests
 stage_end

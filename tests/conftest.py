@@ -56,3 +56,25 @@ def c_program(target, env_name):
                    check=True, stdout=subprocess.DEVNULL)
     subprocess.run(["cmake", "--build", build, "-j2", "--target", target], check=True, stdout=subprocess.DEVNULL)
     return os.path.join(build, target)
+
+
+def outputs_at_every_level(code, *args):
+    """{level name: stdout} of `python -c code args...` run once per CPU level of this machine under
+    DREDFX_CPU, each in a fresh interpreter: every dredfx._* extension links its own copy of the C
+    library, so dredfx._nn.set_cpu_level would not reach the models."""
+    import sys
+    from dredfx import _nn
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
+    out = {}
+    for level in range(_nn.cpu_max_level() + 1):
+        name = _nn.cpu_level_name(level)
+        r = subprocess.run([sys.executable, "-c", code, *args], env=dict(env, DREDFX_CPU=name),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert r.returncode == 0, r.stderr
+        out[name] = r.stdout
+    return out
+
+
+def interop_clips_dir():
+    """The real speech clips of the interop data (s16le; *.16k.raw and *.48k.raw)."""
+    return os.path.join(os.path.dirname(interop_data_dir()), "clips")
