@@ -116,7 +116,7 @@ static void test_analysis(const unsigned char *blob, size_t len) {
   static dredfx_weight_array arrays[4096];
   int n = dredfx_weights_parse(blob, len, arrays, 4096);
   CHECK(n > 0);
-  dredfx_analysis_state *st = malloc(dredfx_analysis_get_size());
+  dredfx_analysis *st = malloc(dredfx_analysis_get_size());
   CHECK_EQ(dredfx_analysis_init(st, arrays, 3), DREDFX_ERR_WEIGHTS_MISSING);
   CHECK_EQ(dredfx_analysis_init(st, arrays, n), DREDFX_OK);
   CHECK_EQ(dredfx_analysis_set_rate(st, 44100), DREDFX_ERR_BAD_ARG);

@@ -1,15 +1,6 @@
-/* Feature analysis: speech to libopus 1.6.1's 20 DRED features (lpcnet_compute_single_frame_features,
- * compute_frame_features, pitchdnn.c, and dred_encoder.c's conversion to 16 kHz), integer only.
- * Formats and error bounds: docs/fixed-point.md section 8.
- *
- *   size_t dredfx_analysis_get_size(void)
- *   int    dredfx_analysis_init(st, arrays, n)        16 kHz, pitch DNN from the weights blob
- *   int    dredfx_analysis_set_rate(st, sampling_rate) 8000, 12000, 16000, 24000 or 48000; resets
- *   int    dredfx_analysis_delay16k(st, n)            zero 16 kHz samples first (DRED encoder: 11)
- *   int    dredfx_analysis_process(st, pcm, n, features_q16, max_frames)
- *
- * The state keeps pointers into the weights arrays: they must outlive it. The kernel table of the
- * CPU level in use is chosen once, at init (every level gives the same integers). */
+/* Feature analysis, internals: the state's layout, the per-frame step, the integer helpers and the
+ * pitch DNN. The public API (dredfx_analysis_get_size, _init, _set_rate, _delay16k, _process,
+ * _frames_for) is in dredfx.h. Formats and error bounds: docs/fixed-point.md section 8. */
 #ifndef DREDFX_ANALYSIS_ANALYSIS_H
 #define DREDFX_ANALYSIS_ANALYSIS_H
 
@@ -19,8 +10,6 @@
 #include "dredfx.h"
 #include "nn/nn.h"
 
-#define DREDFX_ANALYSIS_FRAME 160        /* 16 kHz samples per feature frame (10 ms) */
-#define DREDFX_ANALYSIS_NB_FEATURES 20
 #define DREDFX_ANALYSIS_NB_BANDS 18
 #define DREDFX_ANALYSIS_LPC_ORDER 16
 #define DREDFX_ANALYSIS_PITCH_MAX 256
@@ -38,7 +27,7 @@ typedef struct {
   int16_t conv2_mem[2 * 4 * (DREDFX_ANALYSIS_NB_XCORR + 2)];
 } dredfx_pitchdnn;
 
-typedef struct {
+struct dredfx_analysis {
   const dredfx_nn_kernels *k;
   /* cross-correlation kernel of the CPU level (scalar or AVX2, identical integers) */
   void (*xcorr)(const int32_t *x, const int32_t *y, int64_t *xc);
@@ -62,31 +51,10 @@ typedef struct {
   /* saturation counters (docs/fixed-point.md 8): LPC coefficients, residual and low-passed
    * residual, resampler outputs */
   uint32_t sat_lpc, sat_residual, sat_resample;
-} dredfx_analysis_state;
-
-size_t dredfx_analysis_get_size(void);
-/* Loads the pitch DNN from a parsed weights blob (DREDFX_ERR_WEIGHTS_MISSING/_SHAPE), zeroes the
- * state, 16 kHz input. */
-int dredfx_analysis_init(dredfx_analysis_state *st, const dredfx_weight_array *arrays, int n);
-/* Sets the input rate and clears every signal state (the model stays). DREDFX_ERR_BAD_ARG for
- * another rate. */
-int dredfx_analysis_set_rate(dredfx_analysis_state *st, int sampling_rate);
-/* Inserts n zero 16 kHz samples before the next input (n + the samples waiting for a frame must
- * stay below 160): libopus' DRED encoder starts its 16 kHz buffer with DRED_SILK_ENCODER_DELAY = 11
- * zeros, which no input-rate padding reproduces at 8, 12 and 24 kHz. DREDFX_ERR_BAD_ARG otherwise. */
-int dredfx_analysis_delay16k(dredfx_analysis_state *st, int n);
-/* Feeds n mono int16 samples at the input rate; writes one row of 20 features (Q16) per completed
- * 160-sample 16 kHz frame, at most max_frames rows (a call that would complete more returns
- * DREDFX_ERR_BUFFER_TOO_SMALL and consumes nothing). Returns the number of rows written. At 16 kHz
- * the frames are libopus fargan_demo -features' frames; at other rates, the samples libopus'
- * DRED encoder converts to 16 kHz (dred_convert_to_16k). */
-int dredfx_analysis_process(dredfx_analysis_state *st, const int16_t *pcm, int n, int32_t *features_q16,
-                            int max_frames);
-/* The number of rows dredfx_analysis_process would write for n more samples. */
-int dredfx_analysis_frames_for(const dredfx_analysis_state *st, int n);
+};
 
 /* One frame: 160 16 kHz samples in Q8 (|x| < 2^24) -> 20 features in Q16. */
-void dredfx_analysis_frame(dredfx_analysis_state *st, const int32_t *x_q8, int32_t *features_q16);
+void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *features_q16);
 
 /* Helpers (exposed for the tests). */
 /* libopus 1.6.1 celt_log2 of v / 2^q (v > 0), Q24. */
