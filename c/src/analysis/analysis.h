@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "dredfx.h"
+#include "nn/kernels.h"
 #include "nn/nn.h"
 
 #define DREDFX_ANALYSIS_NB_BANDS 18
@@ -19,9 +20,17 @@
 #define DREDFX_ANALYSIS_GRU 64
 #define DREDFX_ANALYSIS_RESAMPLE_ORDER 7
 
+/* Output rows of the pitch DNN's int8 layers, each padded to 8: if1, if2, down (64 each), gru_in,
+ * gru_rec, up (192 each). */
+#define DREDFX_ANALYSIS_PITCH_INT8_ROWS (3 * 64 + 3 * 3 * DREDFX_ANALYSIS_GRU)
+
 /* The pitch DNN (libopus dnn/pitchdnn.c) and its recurrent state. */
 typedef struct {
   dredfx_nn_linear if1, if2, down, gru_in, gru_rec, up, conv1, conv2;
+  /* The int8 layers' load-time constants (dredfx_nn_linear_prepare): the engine's faster exact
+   * paths. The layers point here, so the state must not be copied after init. */
+  int32_t wsum[DREDFX_ANALYSIS_PITCH_INT8_ROWS];
+  int64_t rq[DREDFX_NN_RQ_LEN(DREDFX_ANALYSIS_PITCH_INT8_ROWS)];
   int16_t gru_a15[DREDFX_ANALYSIS_GRU];
   int16_t conv1_mem[2 * (DREDFX_ANALYSIS_NB_XCORR + 2)];
   int16_t conv2_mem[2 * 4 * (DREDFX_ANALYSIS_NB_XCORR + 2)];
