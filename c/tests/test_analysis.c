@@ -64,6 +64,13 @@ static void test_isqrt(void) {
            (unsigned long long)r);
   }
   CHECK_EQ(dredfx_an_isqrt64(UINT64_MAX), 4294967295u);
+  /* Newton's stopping rule at the edges: perfect squares and one below. */
+  for (int i = 0; i < 100000; i++) {
+    uint64_t r = next64() >> (32 + next64() % 31);
+    if (r < 2) r = 2;
+    CHECK_EQ(dredfx_an_isqrt64(r * r), r);
+    CHECK_EQ(dredfx_an_isqrt64(r * r - 1), r - 1);
+  }
 }
 
 static void test_fft(void) {

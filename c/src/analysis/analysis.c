@@ -60,18 +60,16 @@ int32_t dredfx_an_log2_q24(uint64_t v, int q) {
 }
 
 uint32_t dredfx_an_isqrt64(uint64_t v) {
-  uint64_t r = 0, bit = (uint64_t)1 << 62;
-  while (bit > v) bit >>= 2;
-  while (bit) {
-    if (v >= r + bit) {
-      v -= r + bit;
-      r = (r >> 1) + bit;
-    } else {
-      r >>= 1;
-    }
-    bit >>= 2;
+  if (v < 2) return (uint32_t)v;
+  /* Newton from above: x0 = 2^ceil(bits / 2) > sqrt(v); for x > floor(sqrt(v)),
+   * y = floor((x + floor(v / x)) / 2) lies in [floor(sqrt(v)), x), so the first y >= x is reached
+   * at x = floor(sqrt(v)). x <= 2^32 and v / x < 2^33: the sum cannot overflow. */
+  uint64_t x = (uint64_t)1 << ((bits64(v) + 1) / 2), y = (x + v / x) >> 1;
+  while (y < x) {
+    x = y;
+    y = (x + v / x) >> 1;
   }
-  return (uint32_t)r;
+  return (uint32_t)x;
 }
 
 /* log10 of v / 2^q in Q24 */
@@ -192,8 +190,8 @@ static void lpc_from_log_bands(dredfx_analysis *st, const int32_t *ex_log_q24, i
   int64_t ac[ORDER + 1];
   for (int l = 0; l <= ORDER; l++) {
     int64_t s = 0;
-    for (int k = 1, c = l; k < N; k++, c = c + l >= WIN ? c + l - WIN : c + l)
-      s += (int64_t)g[k] * dredfx_an_cos_q30[c];
+    /* (k l) mod 320 per term, not a running index: no loop-carried chain but the sum. */
+    for (int k = 1; k < N; k++) s += (int64_t)g[k] * dredfx_an_cos_q30[(k * l) % WIN];
     ac[l] = 2 * s + ((int64_t)g[0] << 30);
   }
   int unit = emax - 53;
