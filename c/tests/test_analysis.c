@@ -172,10 +172,31 @@ static void test_analysis(const unsigned char *blob, size_t len) {
   free(st);
 }
 
+/* The cross-correlation's AVX2 twin against its scalar specification, at the edges of its contract
+ * (values up to +-(2^27 - 1)) and on random values. */
+static void test_xcorr_twin(void) {
+#if defined(DREDFX_HAVE_AVX2)
+  if (dredfx_cpu_max_level() < DREDFX_CPU_AVX2) return;
+  static int32_t x[DREDFX_ANALYSIS_FRAME], y[DREDFX_ANALYSIS_NB_XCORR + DREDFX_ANALYSIS_FRAME];
+  int64_t a[DREDFX_ANALYSIS_NB_XCORR], b[DREDFX_ANALYSIS_NB_XCORR];
+  const int32_t lim = (1 << 27) - 1;
+  for (int round = 0; round < 200; round++) {
+    for (size_t i = 0; i < DREDFX_ARRAY_LEN(x); i++)
+      x[i] = round < 2 ? (round ? -lim : lim) : (int32_t)(next64() % (2u * lim + 1)) - lim;
+    for (size_t i = 0; i < DREDFX_ARRAY_LEN(y); i++)
+      y[i] = round < 2 ? lim : (int32_t)(next64() % (2u * lim + 1)) - lim;
+    dredfx_an_xcorr_c(x, y, a);
+    dredfx_an_xcorr_avx2(x, y, b);
+    CHECKF(!memcmp(a, b, sizeof(a)), "xcorr avx2 differs, round %d", round);
+  }
+#endif
+}
+
 int main(void) {
   test_log2();
   test_isqrt();
   test_fft();
+  test_xcorr_twin();
   char path[4096];
   size_t len;
   unsigned char *blob = test_read_blob(path, sizeof(path), &len);

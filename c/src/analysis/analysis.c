@@ -236,9 +236,7 @@ static void lpc_from_log_bands(dredfx_analysis *st, const int32_t *ex_log_q24, i
 
 /* ---------------------------------------------------------------- one frame */
 
-/* xc[i] = sum_{n < 160} x[n] y[i + n], i < 224, exact (|x|, |y| < 2^27: the sums stay < 2^61).
- * The scalar specification of dredfx_an_xcorr_avx2. */
-static void xcorr_c(const int32_t *x, const int32_t *y, int64_t *xc) {
+void dredfx_an_xcorr_c(const int32_t *x, const int32_t *y, int64_t *xc) {
   for (int i = 0; i < XC; i++) {
     int64_t s = 0;
     for (int n = 0; n < N; n++) s += (int64_t)x[n] * y[i + n];
@@ -482,7 +480,7 @@ int dredfx_analysis_init(dredfx_analysis *st, const dredfx_weight_array *arrays,
   int rc = dredfx_pitchdnn_init(&st->dnn, arrays, n);
   if (rc < 0) return rc;
   st->k = dredfx_nn_get_kernels();
-  st->xcorr = xcorr_c;
+  st->xcorr = dredfx_an_xcorr_c;
 #if defined(DREDFX_HAVE_AVX2)
   if (dredfx_cpu_level() >= 1) st->xcorr = dredfx_an_xcorr_avx2;
 #endif

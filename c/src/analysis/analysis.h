@@ -73,6 +73,9 @@ uint32_t dredfx_an_isqrt64(uint64_t v);
 /* 320-point forward FFT, Q14 in and out (radices 4, 4, 4, 5). */
 void dredfx_an_fft320(int32_t *re, int32_t *im);
 
+/* xc[i] = sum_{n < 160} x[n] y[i + n], i < 224, exact (|x|, |y| < 2^27: the sums stay < 2^61):
+ * the scalar specification and its AVX2 twin (x86/xcorr_avx2.c). */
+void dredfx_an_xcorr_c(const int32_t *x, const int32_t *y, int64_t *xc);
 void dredfx_an_xcorr_avx2(const int32_t *x, const int32_t *y, int64_t *xc);
 
 /* Pitch DNN: IF features (88, a15) and xcorr features (224, Q14) -> f18 (dnn_pitch) in Q16. */
