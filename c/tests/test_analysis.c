@@ -172,12 +172,12 @@ static void test_analysis(const unsigned char *blob, size_t len) {
   free(st);
 }
 
-/* The cross-correlation's AVX2 twin against its scalar specification, at the edges of its contract
- * (values up to +-(2^27 - 1)) and on random values. */
-static void test_xcorr_twin(void) {
+/* The AVX2 twins of the cross-correlation and the autocorrelation against their scalar
+ * specifications, at the edges of their contracts and on random values. */
+static void test_sum_twins(void) {
 #if defined(DREDFX_HAVE_AVX2)
   if (dredfx_cpu_max_level() < DREDFX_CPU_AVX2) return;
-  static int32_t x[DREDFX_ANALYSIS_FRAME], y[DREDFX_ANALYSIS_NB_XCORR + DREDFX_ANALYSIS_FRAME];
+  static int32_t x[DREDFX_ANALYSIS_FRAME], y[(DREDFX_ANALYSIS_LPC_ORDER + 1) * DREDFX_ANALYSIS_FRAME];
   int64_t a[DREDFX_ANALYSIS_NB_XCORR], b[DREDFX_ANALYSIS_NB_XCORR];
   const int32_t lim = (1 << 27) - 1;
   for (int round = 0; round < 200; round++) {
@@ -188,6 +188,14 @@ static void test_xcorr_twin(void) {
     dredfx_an_xcorr_c(x, y, a);
     dredfx_an_xcorr_avx2(x, y, b);
     CHECKF(!memcmp(a, b, sizeof(a)), "xcorr avx2 differs, round %d", round);
+    for (int i = 0; i < DREDFX_ANALYSIS_FRAME; i++)
+      x[i] = round < 2 ? (round ? -(1 << 25) : 1 << 25) : (int32_t)(next64() % (2u << 25 | 1)) - (1 << 25);
+    for (int i = 0; i < (DREDFX_ANALYSIS_LPC_ORDER + 1) * DREDFX_ANALYSIS_FRAME; i++)
+      y[i] = round < 2 ? 1 << 30 : (int32_t)(next64() % (2u << 30 | 1)) - (1 << 30);
+    dredfx_an_autocorr_c(x, y, a);
+    dredfx_an_autocorr_avx2(x, y, b);
+    CHECKF(!memcmp(a, b, (DREDFX_ANALYSIS_LPC_ORDER + 1) * sizeof(int64_t)), "autocorr avx2 differs, round %d",
+           round);
   }
 #endif
 }
@@ -196,7 +204,7 @@ int main(void) {
   test_log2();
   test_isqrt();
   test_fft();
-  test_xcorr_twin();
+  test_sum_twins();
   char path[4096];
   size_t len;
   unsigned char *blob = test_read_blob(path, sizeof(path), &len);

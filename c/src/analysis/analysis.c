@@ -188,12 +188,8 @@ static void lpc_from_log_bands(dredfx_analysis *st, const int32_t *ex_log_q24, i
   /* ac_l = g_0 + 2 sum_k g_k cos(2 pi k l / 320): libopus' inverse FFT of the real even spectrum
    * (bin 160 is zero). Unit 2^(emax - 53). */
   int64_t ac[ORDER + 1];
-  for (int l = 0; l <= ORDER; l++) {
-    int64_t s = 0;
-    /* (k l) mod 320 per term, not a running index: no loop-carried chain but the sum. */
-    for (int k = 1; k < N; k++) s += (int64_t)g[k] * dredfx_an_cos_q30[(k * l) % WIN];
-    ac[l] = 2 * s + ((int64_t)g[0] << 30);
-  }
+  st->autocorr(g, &st->ac_cos_q30[0][0], ac);
+  for (int l = 0; l <= ORDER; l++) ac[l] = 2 * ac[l] + ((int64_t)g[0] << 30);
   int unit = emax - 53;
   if (unit < -40) {
     for (int l = 0; l <= ORDER; l++) ac[l] = DFX_PSHR64(ac[l], -40 - unit);
@@ -241,6 +237,14 @@ void dredfx_an_xcorr_c(const int32_t *x, const int32_t *y, int64_t *xc) {
     int64_t s = 0;
     for (int n = 0; n < N; n++) s += (int64_t)x[n] * y[i + n];
     xc[i] = s;
+  }
+}
+
+void dredfx_an_autocorr_c(const int32_t *g, const int32_t *cos_q30, int64_t *s) {
+  for (int l = 0; l <= ORDER; l++) {
+    int64_t acc = 0;
+    for (int k = 0; k < N; k++) acc += (int64_t)g[k] * cos_q30[l * N + k];
+    s[l] = acc;
   }
 }
 
@@ -480,9 +484,15 @@ int dredfx_analysis_init(dredfx_analysis *st, const dredfx_weight_array *arrays,
   int rc = dredfx_pitchdnn_init(&st->dnn, arrays, n);
   if (rc < 0) return rc;
   st->k = dredfx_nn_get_kernels();
+  for (int l = 0; l <= ORDER; l++)
+    for (int k = 1; k < N; k++) st->ac_cos_q30[l][k] = dredfx_an_cos_q30[(k * l) % WIN];
   st->xcorr = dredfx_an_xcorr_c;
+  st->autocorr = dredfx_an_autocorr_c;
 #if defined(DREDFX_HAVE_AVX2)
-  if (dredfx_cpu_level() >= 1) st->xcorr = dredfx_an_xcorr_avx2;
+  if (dredfx_cpu_level() >= 1) {
+    st->xcorr = dredfx_an_xcorr_avx2;
+    st->autocorr = dredfx_an_autocorr_avx2;
+  }
 #endif
   return dredfx_analysis_set_rate(st, 16000);
 }

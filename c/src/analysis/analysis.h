@@ -40,6 +40,10 @@ struct dredfx_analysis {
   const dredfx_nn_kernels *k;
   /* cross-correlation kernel of the CPU level (scalar or AVX2, identical integers) */
   void (*xcorr)(const int32_t *x, const int32_t *y, int64_t *xc);
+  /* autocorrelation sum of the CPU level (scalar or AVX2, identical integers) and its cosines,
+   * cos(2 pi k l / 320) in Q30 at [l][k], k = 0 left zero (set at init) */
+  void (*autocorr)(const int32_t *g, const int32_t *cos_q30, int64_t *s);
+  int32_t ac_cos_q30[DREDFX_ANALYSIS_LPC_ORDER + 1][DREDFX_ANALYSIS_FRAME];
   dredfx_pitchdnn dnn;
   /* compute_frame_features state (libopus LPCNetEncState); input Q8, pitch-path signals Q4 */
   int32_t preemph_prev_q8;               /* previous input sample */
@@ -77,6 +81,10 @@ void dredfx_an_fft320(int32_t *re, int32_t *im);
  * the scalar specification and its AVX2 twin (x86/xcorr_avx2.c). */
 void dredfx_an_xcorr_c(const int32_t *x, const int32_t *y, int64_t *xc);
 void dredfx_an_xcorr_avx2(const int32_t *x, const int32_t *y, int64_t *xc);
+/* s[l] = sum_{k < 160} g[k] cos_q30[l * 160 + k], l <= 16, exact (|g| <= 2^25, |cos| <= 2^30: the
+ * sums stay < 2^63): the scalar specification and its AVX2 twin (x86/xcorr_avx2.c). */
+void dredfx_an_autocorr_c(const int32_t *g, const int32_t *cos_q30, int64_t *s);
+void dredfx_an_autocorr_avx2(const int32_t *g, const int32_t *cos_q30, int64_t *s);
 
 /* Pitch DNN: IF features (88, a15) and xcorr features (224, Q14) -> f18 (dnn_pitch) in Q16. */
 int32_t dredfx_pitchdnn_compute(const dredfx_nn_kernels *k, dredfx_pitchdnn *p, const int16_t *if_a15,
