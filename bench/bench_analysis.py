@@ -98,7 +98,7 @@ def main():
         lines.append("| %s | %.2f | %s |" % (key, 1e6 * t, "%.2fx" % (ref / t) if ref else ""))
     lines += ["", "Ratio: libopus x86 time / this time (above 1: faster than libopus' AVX2 build).", "",
               "State sizes (bytes): dredfx_analysis %d (the pitch DNN's layer descriptors and its int8 "
-              "layers' load-time constants, the signal memories); libopus LPCNetEncState %d (its "
+              "layers' load-time constants, the autocorrelation's cosine table, the signal memories); libopus LPCNetEncState %d (its "
               "weights are held elsewhere)." % (info["dredfx"][1], (info.get("x86") or info.get("generic") or (0, 0))[1])]
     text = "\n".join(lines) + "\n"
     print(text)
