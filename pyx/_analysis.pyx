@@ -16,11 +16,11 @@ RATES = (8000, 12000, 16000, 24000, 48000)
 
 cdef class Analyzer:
     """C analysis state at one input rate; feed(int16 array) -> int32 (frames, 20) features in Q16."""
-    cdef dredfx_analysis_state *st
+    cdef dredfx_analysis *st
     cdef Weights weights
 
     def __cinit__(self, Weights weights, int sampling_rate):
-        self.st = <dredfx_analysis_state *>malloc(dredfx_analysis_get_size())
+        self.st = <dredfx_analysis *>malloc(dredfx_analysis_get_size())
         if self.st == NULL:
             raise MemoryError()
         self.weights = weights

@@ -429,6 +429,40 @@ DREDFX_EXPORT int dredfx_fargan_synthesize_q28(dredfx_fargan *st, int32_t *out_q
 /* The same as int16, libopus' fargan_synthesize_int rounding: floor(0.5 + clamp(32768 y, +-32767)). */
 DREDFX_EXPORT int dredfx_fargan_synthesize_int16(dredfx_fargan *st, int16_t *out, const int32_t *features_q16);
 
+/* ---------------------------------------------------------------- feature analysis (analysis/)
+ * libopus 1.6.1's DRED feature analysis in fixed point (lpcnet_compute_single_frame_features,
+ * pitchdnn.c, dred_convert_to_16k): mono int16 speech -> 20 features per 10 ms (18 cepstral
+ * coefficients, the pitch f18 with period 256 / 2^(f18 + 1.5), the voicing f19), int32 Q16, the
+ * input of dredfx_dred_enc_packet. The state holds the pitch DNN (pointing into the caller's weights
+ * blob, which must outlive it), the kernel table of the CPU level in use at init (every level
+ * gives the same integers) and the signal memories. Formats and error bounds: docs/fixed-point.md 8. */
+#define DREDFX_ANALYSIS_FRAME 160        /* 16 kHz samples per feature frame (10 ms) */
+#define DREDFX_ANALYSIS_NB_FEATURES 20
+#define DREDFX_ANALYSIS_DRED_DELAY16K 11 /* libopus' DRED_SILK_ENCODER_DELAY */
+typedef struct dredfx_analysis dredfx_analysis;
+
+DREDFX_EXPORT size_t dredfx_analysis_get_size(void);
+/* st: dredfx_analysis_get_size() bytes, aligned for a pointer. Loads the pitch DNN from a parsed
+ * weights blob (DREDFX_ERR_WEIGHTS_MISSING / _SHAPE), clears the state, 16 kHz input. */
+DREDFX_EXPORT int dredfx_analysis_init(dredfx_analysis *st, const dredfx_weight_array *arrays, int n);
+/* Sets the input rate (8000, 12000, 16000, 24000 or 48000; DREDFX_ERR_BAD_ARG otherwise) and
+ * clears every signal memory (the model stays). */
+DREDFX_EXPORT int dredfx_analysis_set_rate(dredfx_analysis *st, int sampling_rate);
+/* Inserts n zero 16 kHz samples before the next input (n + the samples waiting for a frame must
+ * stay below 160, else DREDFX_ERR_BAD_ARG). libopus' DRED encoder starts its 16 kHz buffer with
+ * DREDFX_ANALYSIS_DRED_DELAY16K zeros: call this after set_rate to frame the features as it does
+ * (no input-rate padding reproduces that delay at 8, 12 and 24 kHz). */
+DREDFX_EXPORT int dredfx_analysis_delay16k(dredfx_analysis *st, int n);
+/* Feeds n mono int16 samples at the input rate; writes one row of 20 features (Q16) per completed
+ * 160-sample 16 kHz frame, at most max_frames rows (a call that would complete more returns
+ * DREDFX_ERR_BUFFER_TOO_SMALL and consumes nothing). Returns the number of rows written. At 16 kHz
+ * without delay the frames are libopus fargan_demo -features' frames; at other rates, the samples
+ * libopus' DRED encoder converts to 16 kHz. */
+DREDFX_EXPORT int dredfx_analysis_process(dredfx_analysis *st, const int16_t *pcm, int n,
+                                          int32_t *features_q16, int max_frames);
+/* The number of rows dredfx_analysis_process would write for n more samples (or an error). */
+DREDFX_EXPORT int dredfx_analysis_frames_for(const dredfx_analysis *st, int n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -64,6 +64,13 @@ static void test_isqrt(void) {
            (unsigned long long)r);
   }
   CHECK_EQ(dredfx_an_isqrt64(UINT64_MAX), 4294967295u);
+  /* Newton's stopping rule at the edges: perfect squares and one below. */
+  for (int i = 0; i < 100000; i++) {
+    uint64_t r = next64() >> (32 + next64() % 31);
+    if (r < 2) r = 2;
+    CHECK_EQ(dredfx_an_isqrt64(r * r), r);
+    CHECK_EQ(dredfx_an_isqrt64(r * r - 1), r - 1);
+  }
 }
 
 static void test_fft(void) {
@@ -116,7 +123,7 @@ static void test_analysis(const unsigned char *blob, size_t len) {
   static dredfx_weight_array arrays[4096];
   int n = dredfx_weights_parse(blob, len, arrays, 4096);
   CHECK(n > 0);
-  dredfx_analysis_state *st = malloc(dredfx_analysis_get_size());
+  dredfx_analysis *st = malloc(dredfx_analysis_get_size());
   CHECK_EQ(dredfx_analysis_init(st, arrays, 3), DREDFX_ERR_WEIGHTS_MISSING);
   CHECK_EQ(dredfx_analysis_init(st, arrays, n), DREDFX_OK);
   CHECK_EQ(dredfx_analysis_set_rate(st, 44100), DREDFX_ERR_BAD_ARG);
@@ -165,10 +172,39 @@ static void test_analysis(const unsigned char *blob, size_t len) {
   free(st);
 }
 
+/* The AVX2 twins of the cross-correlation and the autocorrelation against their scalar
+ * specifications, at the edges of their contracts and on random values. */
+static void test_sum_twins(void) {
+#if defined(DREDFX_HAVE_AVX2)
+  if (dredfx_cpu_max_level() < DREDFX_CPU_AVX2) return;
+  static int32_t x[DREDFX_ANALYSIS_FRAME], y[(DREDFX_ANALYSIS_LPC_ORDER + 1) * DREDFX_ANALYSIS_FRAME];
+  int64_t a[DREDFX_ANALYSIS_NB_XCORR], b[DREDFX_ANALYSIS_NB_XCORR];
+  const int32_t lim = (1 << 27) - 1;
+  for (int round = 0; round < 200; round++) {
+    for (size_t i = 0; i < DREDFX_ARRAY_LEN(x); i++)
+      x[i] = round < 2 ? (round ? -lim : lim) : (int32_t)(next64() % (2u * lim + 1)) - lim;
+    for (size_t i = 0; i < DREDFX_ARRAY_LEN(y); i++)
+      y[i] = round < 2 ? lim : (int32_t)(next64() % (2u * lim + 1)) - lim;
+    dredfx_an_xcorr_c(x, y, a);
+    dredfx_an_xcorr_avx2(x, y, b);
+    CHECKF(!memcmp(a, b, sizeof(a)), "xcorr avx2 differs, round %d", round);
+    for (int i = 0; i < DREDFX_ANALYSIS_FRAME; i++)
+      x[i] = round < 2 ? (round ? -(1 << 25) : 1 << 25) : (int32_t)(next64() % (2u << 25 | 1)) - (1 << 25);
+    for (int i = 0; i < (DREDFX_ANALYSIS_LPC_ORDER + 1) * DREDFX_ANALYSIS_FRAME; i++)
+      y[i] = round < 2 ? 1 << 30 : (int32_t)(next64() % (2u << 30 | 1)) - (1 << 30);
+    dredfx_an_autocorr_c(x, y, a);
+    dredfx_an_autocorr_avx2(x, y, b);
+    CHECKF(!memcmp(a, b, (DREDFX_ANALYSIS_LPC_ORDER + 1) * sizeof(int64_t)), "autocorr avx2 differs, round %d",
+           round);
+  }
+#endif
+}
+
 int main(void) {
   test_log2();
   test_isqrt();
   test_fft();
+  test_sum_twins();
   char path[4096];
   size_t len;
   unsigned char *blob = test_read_blob(path, sizeof(path), &len);

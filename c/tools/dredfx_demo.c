@@ -19,8 +19,6 @@
 
 #include <dredfx.h>
 
-#include "analysis/analysis.h"
-
 #define MAX_WEIGHT_ARRAYS 4096
 #define NB_FEATURES DREDFX_DRED_NUM_FEATURES
 #define LATENT_STRIDE DREDFX_RDOVAE_LATENT_STRIDE
@@ -155,7 +153,7 @@ static int dred_decoding(FILE *in, FILE *out, const dredfx_weight_array *arrays,
 static int features(FILE *in, FILE *out, const dredfx_weight_array *arrays, int n) {
   static int16_t pcm[DREDFX_ANALYSIS_FRAME];
   int32_t row_q16[NB_FEATURES];
-  dredfx_analysis_state *st = aligned_alloc(64, (dredfx_analysis_get_size() + 63) & ~(size_t)63);
+  dredfx_analysis *st = aligned_alloc(64, (dredfx_analysis_get_size() + 63) & ~(size_t)63);
   int rc = st ? dredfx_analysis_init(st, arrays, n) : DREDFX_ERR_INTERNAL;
   if (rc < 0) {
     free(st);

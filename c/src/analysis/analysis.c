@@ -60,18 +60,16 @@ int32_t dredfx_an_log2_q24(uint64_t v, int q) {
 }
 
 uint32_t dredfx_an_isqrt64(uint64_t v) {
-  uint64_t r = 0, bit = (uint64_t)1 << 62;
-  while (bit > v) bit >>= 2;
-  while (bit) {
-    if (v >= r + bit) {
-      v -= r + bit;
-      r = (r >> 1) + bit;
-    } else {
-      r >>= 1;
-    }
-    bit >>= 2;
+  if (v < 2) return (uint32_t)v;
+  /* Newton from above: x0 = 2^ceil(bits / 2) > sqrt(v); for x > floor(sqrt(v)),
+   * y = floor((x + floor(v / x)) / 2) lies in [floor(sqrt(v)), x), so the first y >= x is reached
+   * at x = floor(sqrt(v)). x <= 2^32 and v / x < 2^33: the sum cannot overflow. */
+  uint64_t x = (uint64_t)1 << ((bits64(v) + 1) / 2), y = (x + v / x) >> 1;
+  while (y < x) {
+    x = y;
+    y = (x + v / x) >> 1;
   }
-  return (uint32_t)r;
+  return (uint32_t)x;
 }
 
 /* log10 of v / 2^q in Q24 */
@@ -165,7 +163,7 @@ void dredfx_an_fft320(int32_t *re, int32_t *im) {
 
 /* libopus lpc_from_cepstrum -> lpc_from_bands -> lpcn_lpc: LPC in Q24 from the band log energies
  * (the idct of the cepstrum with c0 + 4), Q24. */
-static void lpc_from_log_bands(dredfx_analysis_state *st, const int32_t *ex_log_q24, int32_t *lpc_q24) {
+static void lpc_from_log_bands(dredfx_analysis *st, const int32_t *ex_log_q24, int32_t *lpc_q24) {
   int64_t mc[NB];
   int e[NB], emax = -1000;
   for (int i = 0; i < NB; i++) {
@@ -190,12 +188,8 @@ static void lpc_from_log_bands(dredfx_analysis_state *st, const int32_t *ex_log_
   /* ac_l = g_0 + 2 sum_k g_k cos(2 pi k l / 320): libopus' inverse FFT of the real even spectrum
    * (bin 160 is zero). Unit 2^(emax - 53). */
   int64_t ac[ORDER + 1];
-  for (int l = 0; l <= ORDER; l++) {
-    int64_t s = 0;
-    for (int k = 1, c = l; k < N; k++, c = c + l >= WIN ? c + l - WIN : c + l)
-      s += (int64_t)g[k] * dredfx_an_cos_q30[c];
-    ac[l] = 2 * s + ((int64_t)g[0] << 30);
-  }
+  st->autocorr(g, &st->ac_cos_q30[0][0], ac);
+  for (int l = 0; l <= ORDER; l++) ac[l] = 2 * ac[l] + ((int64_t)g[0] << 30);
   int unit = emax - 53;
   if (unit < -40) {
     for (int l = 0; l <= ORDER; l++) ac[l] = DFX_PSHR64(ac[l], -40 - unit);
@@ -238,13 +232,19 @@ static void lpc_from_log_bands(dredfx_analysis_state *st, const int32_t *ex_log_
 
 /* ---------------------------------------------------------------- one frame */
 
-/* xc[i] = sum_{n < 160} x[n] y[i + n], i < 224, exact (|x|, |y| < 2^27: the sums stay < 2^61).
- * The scalar specification of dredfx_an_xcorr_avx2. */
-static void xcorr_c(const int32_t *x, const int32_t *y, int64_t *xc) {
+void dredfx_an_xcorr_c(const int32_t *x, const int32_t *y, int64_t *xc) {
   for (int i = 0; i < XC; i++) {
     int64_t s = 0;
     for (int n = 0; n < N; n++) s += (int64_t)x[n] * y[i + n];
     xc[i] = s;
+  }
+}
+
+void dredfx_an_autocorr_c(const int32_t *g, const int32_t *cos_q30, int64_t *s) {
+  for (int l = 0; l <= ORDER; l++) {
+    int64_t acc = 0;
+    for (int k = 0; k < N; k++) acc += (int64_t)g[k] * cos_q30[l * N + k];
+    s[l] = acc;
   }
 }
 
@@ -264,7 +264,7 @@ static int16_t if_log_feature(uint64_t e, int q) {
   return (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
 }
 
-void dredfx_analysis_frame(dredfx_analysis_state *st, const int32_t *x_q8, int32_t *features_q16) {
+void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *features_q16) {
   int32_t y[N], aligned[N];
   /* pre-emphasis y = x - 0.85 x[-1] in Q8 (0.85 in Q20); the pitch path takes it rounded to Q4 */
   for (int i = 0; i < N; i++) {
@@ -449,10 +449,10 @@ static const int32_t rs_c_b_q31[8] = {43184148, 175385248, 387409472, 557038016,
 static const int32_t rs_c_a_q27[7] = {-187052800, 350280064, -322597952, 276061024, -154203904, 63485176, -14812249};
 
 size_t dredfx_analysis_get_size(void) {
-  return sizeof(dredfx_analysis_state);
+  return sizeof(struct dredfx_analysis);
 }
 
-int dredfx_analysis_set_rate(dredfx_analysis_state *st, int sampling_rate) {
+int dredfx_analysis_set_rate(dredfx_analysis *st, int sampling_rate) {
   if (!st) return DREDFX_ERR_BAD_ARG;
   int up, decim;
   const int32_t *b = NULL, *a = NULL;
@@ -468,7 +468,7 @@ int dredfx_analysis_set_rate(dredfx_analysis_state *st, int sampling_rate) {
   memset(dnn->gru_a15, 0, sizeof(dnn->gru_a15));
   memset(dnn->conv1_mem, 0, sizeof(dnn->conv1_mem));
   memset(dnn->conv2_mem, 0, sizeof(dnn->conv2_mem));
-  size_t off = offsetof(dredfx_analysis_state, preemph_prev_q8);
+  size_t off = offsetof(struct dredfx_analysis, preemph_prev_q8);
   memset((char *)st + off, 0, sizeof(*st) - off);
   st->rate = sampling_rate;
   st->up = up;
@@ -478,22 +478,28 @@ int dredfx_analysis_set_rate(dredfx_analysis_state *st, int sampling_rate) {
   return DREDFX_OK;
 }
 
-int dredfx_analysis_init(dredfx_analysis_state *st, const dredfx_weight_array *arrays, int n) {
+int dredfx_analysis_init(dredfx_analysis *st, const dredfx_weight_array *arrays, int n) {
   if (!st || !arrays || n < 0) return DREDFX_ERR_BAD_ARG;
   memset(st, 0, sizeof(*st));
   int rc = dredfx_pitchdnn_init(&st->dnn, arrays, n);
   if (rc < 0) return rc;
   st->k = dredfx_nn_get_kernels();
-  st->xcorr = xcorr_c;
+  for (int l = 0; l <= ORDER; l++)
+    for (int k = 1; k < N; k++) st->ac_cos_q30[l][k] = dredfx_an_cos_q30[(k * l) % WIN];
+  st->xcorr = dredfx_an_xcorr_c;
+  st->autocorr = dredfx_an_autocorr_c;
 #if defined(DREDFX_HAVE_AVX2)
-  if (dredfx_cpu_level() >= 1) st->xcorr = dredfx_an_xcorr_avx2;
+  if (dredfx_cpu_level() >= 1) {
+    st->xcorr = dredfx_an_xcorr_avx2;
+    st->autocorr = dredfx_an_autocorr_avx2;
+  }
 #endif
   return dredfx_analysis_set_rate(st, 16000);
 }
 
 /* One zero-stuffed sample through the transposed direct form II filter; y in Q14 (int64).
  * x = up * pcm clamped to int16 (Q0). */
-static int64_t resample_filter(dredfx_analysis_state *st, int32_t x) {
+static int64_t resample_filter(dredfx_analysis *st, int32_t x) {
   const int32_t *b = st->rs_b_q31, *a = st->rs_a_q27;
   int64_t *m = st->rs_mem_q38;
   /* b x in Q31 -> Q38: << 7; a y: Q27 * Q14 = Q41 -> Q38 */
@@ -504,14 +510,14 @@ static int64_t resample_filter(dredfx_analysis_state *st, int32_t x) {
   return y;
 }
 
-int dredfx_analysis_delay16k(dredfx_analysis_state *st, int n) {
+int dredfx_analysis_delay16k(dredfx_analysis *st, int n) {
   if (!st || n < 0 || st->in_fill + n >= N) return DREDFX_ERR_BAD_ARG;
   memset(&st->in_q8[st->in_fill], 0, (size_t)n * sizeof(int32_t));
   st->in_fill += n;
   return DREDFX_OK;
 }
 
-int dredfx_analysis_frames_for(const dredfx_analysis_state *st, int n) {
+int dredfx_analysis_frames_for(const dredfx_analysis *st, int n) {
   if (!st || n < 0) return DREDFX_ERR_BAD_ARG;
   /* 16 kHz samples produced: the outputs at positions phase, phase + decim, ... of n * up */
   int64_t total = (int64_t)n * st->up;
@@ -519,7 +525,7 @@ int dredfx_analysis_frames_for(const dredfx_analysis_state *st, int n) {
   return (int)((st->in_fill + produced) / N);
 }
 
-int dredfx_analysis_process(dredfx_analysis_state *st, const int16_t *pcm, int n, int32_t *features_q16,
+int dredfx_analysis_process(dredfx_analysis *st, const int16_t *pcm, int n, int32_t *features_q16,
                             int max_frames) {
   if (!st || n < 0 || (n > 0 && !pcm) || max_frames < 0) return DREDFX_ERR_BAD_ARG;
   int frames = dredfx_analysis_frames_for(st, n);

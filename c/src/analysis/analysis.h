@@ -1,15 +1,6 @@
-/* Feature analysis: speech to libopus 1.6.1's 20 DRED features (lpcnet_compute_single_frame_features,
- * compute_frame_features, pitchdnn.c, and dred_encoder.c's conversion to 16 kHz), integer only.
- * Formats and error bounds: docs/fixed-point.md section 8.
- *
- *   size_t dredfx_analysis_get_size(void)
- *   int    dredfx_analysis_init(st, arrays, n)        16 kHz, pitch DNN from the weights blob
- *   int    dredfx_analysis_set_rate(st, sampling_rate) 8000, 12000, 16000, 24000 or 48000; resets
- *   int    dredfx_analysis_delay16k(st, n)            zero 16 kHz samples first (DRED encoder: 11)
- *   int    dredfx_analysis_process(st, pcm, n, features_q16, max_frames)
- *
- * The state keeps pointers into the weights arrays: they must outlive it. The kernel table of the
- * CPU level in use is chosen once, at init (every level gives the same integers). */
+/* Feature analysis, internals: the state's layout, the per-frame step, the integer helpers and the
+ * pitch DNN. The public API (dredfx_analysis_get_size, _init, _set_rate, _delay16k, _process,
+ * _frames_for) is in dredfx.h. Formats and error bounds: docs/fixed-point.md section 8. */
 #ifndef DREDFX_ANALYSIS_ANALYSIS_H
 #define DREDFX_ANALYSIS_ANALYSIS_H
 
@@ -17,10 +8,9 @@
 #include <stdint.h>
 
 #include "dredfx.h"
+#include "nn/kernels.h"
 #include "nn/nn.h"
 
-#define DREDFX_ANALYSIS_FRAME 160        /* 16 kHz samples per feature frame (10 ms) */
-#define DREDFX_ANALYSIS_NB_FEATURES 20
 #define DREDFX_ANALYSIS_NB_BANDS 18
 #define DREDFX_ANALYSIS_LPC_ORDER 16
 #define DREDFX_ANALYSIS_PITCH_MAX 256
@@ -30,18 +20,30 @@
 #define DREDFX_ANALYSIS_GRU 64
 #define DREDFX_ANALYSIS_RESAMPLE_ORDER 7
 
+/* Output rows of the pitch DNN's int8 layers, each padded to 8: if1, if2, down (64 each), gru_in,
+ * gru_rec, up (192 each). */
+#define DREDFX_ANALYSIS_PITCH_INT8_ROWS (3 * 64 + 3 * 3 * DREDFX_ANALYSIS_GRU)
+
 /* The pitch DNN (libopus dnn/pitchdnn.c) and its recurrent state. */
 typedef struct {
   dredfx_nn_linear if1, if2, down, gru_in, gru_rec, up, conv1, conv2;
+  /* The int8 layers' load-time constants (dredfx_nn_linear_prepare): the engine's faster exact
+   * paths. The layers point here, so the state must not be copied after init. */
+  int32_t wsum[DREDFX_ANALYSIS_PITCH_INT8_ROWS];
+  int64_t rq[DREDFX_NN_RQ_LEN(DREDFX_ANALYSIS_PITCH_INT8_ROWS)];
   int16_t gru_a15[DREDFX_ANALYSIS_GRU];
   int16_t conv1_mem[2 * (DREDFX_ANALYSIS_NB_XCORR + 2)];
   int16_t conv2_mem[2 * 4 * (DREDFX_ANALYSIS_NB_XCORR + 2)];
 } dredfx_pitchdnn;
 
-typedef struct {
+struct dredfx_analysis {
   const dredfx_nn_kernels *k;
   /* cross-correlation kernel of the CPU level (scalar or AVX2, identical integers) */
   void (*xcorr)(const int32_t *x, const int32_t *y, int64_t *xc);
+  /* autocorrelation sum of the CPU level (scalar or AVX2, identical integers) and its cosines,
+   * cos(2 pi k l / 320) in Q30 at [l][k], k = 0 left zero (set at init) */
+  void (*autocorr)(const int32_t *g, const int32_t *cos_q30, int64_t *s);
+  int32_t ac_cos_q30[DREDFX_ANALYSIS_LPC_ORDER + 1][DREDFX_ANALYSIS_FRAME];
   dredfx_pitchdnn dnn;
   /* compute_frame_features state (libopus LPCNetEncState); input Q8, pitch-path signals Q4 */
   int32_t preemph_prev_q8;               /* previous input sample */
@@ -62,31 +64,10 @@ typedef struct {
   /* saturation counters (docs/fixed-point.md 8): LPC coefficients, residual and low-passed
    * residual, resampler outputs */
   uint32_t sat_lpc, sat_residual, sat_resample;
-} dredfx_analysis_state;
-
-size_t dredfx_analysis_get_size(void);
-/* Loads the pitch DNN from a parsed weights blob (DREDFX_ERR_WEIGHTS_MISSING/_SHAPE), zeroes the
- * state, 16 kHz input. */
-int dredfx_analysis_init(dredfx_analysis_state *st, const dredfx_weight_array *arrays, int n);
-/* Sets the input rate and clears every signal state (the model stays). DREDFX_ERR_BAD_ARG for
- * another rate. */
-int dredfx_analysis_set_rate(dredfx_analysis_state *st, int sampling_rate);
-/* Inserts n zero 16 kHz samples before the next input (n + the samples waiting for a frame must
- * stay below 160): libopus' DRED encoder starts its 16 kHz buffer with DRED_SILK_ENCODER_DELAY = 11
- * zeros, which no input-rate padding reproduces at 8, 12 and 24 kHz. DREDFX_ERR_BAD_ARG otherwise. */
-int dredfx_analysis_delay16k(dredfx_analysis_state *st, int n);
-/* Feeds n mono int16 samples at the input rate; writes one row of 20 features (Q16) per completed
- * 160-sample 16 kHz frame, at most max_frames rows (a call that would complete more returns
- * DREDFX_ERR_BUFFER_TOO_SMALL and consumes nothing). Returns the number of rows written. At 16 kHz
- * the frames are libopus fargan_demo -features' frames; at other rates, the samples libopus'
- * DRED encoder converts to 16 kHz (dred_convert_to_16k). */
-int dredfx_analysis_process(dredfx_analysis_state *st, const int16_t *pcm, int n, int32_t *features_q16,
-                            int max_frames);
-/* The number of rows dredfx_analysis_process would write for n more samples. */
-int dredfx_analysis_frames_for(const dredfx_analysis_state *st, int n);
+};
 
 /* One frame: 160 16 kHz samples in Q8 (|x| < 2^24) -> 20 features in Q16. */
-void dredfx_analysis_frame(dredfx_analysis_state *st, const int32_t *x_q8, int32_t *features_q16);
+void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *features_q16);
 
 /* Helpers (exposed for the tests). */
 /* libopus 1.6.1 celt_log2 of v / 2^q (v > 0), Q24. */
@@ -96,7 +77,14 @@ uint32_t dredfx_an_isqrt64(uint64_t v);
 /* 320-point forward FFT, Q14 in and out (radices 4, 4, 4, 5). */
 void dredfx_an_fft320(int32_t *re, int32_t *im);
 
+/* xc[i] = sum_{n < 160} x[n] y[i + n], i < 224, exact (|x|, |y| < 2^27: the sums stay < 2^61):
+ * the scalar specification and its AVX2 twin (x86/xcorr_avx2.c). */
+void dredfx_an_xcorr_c(const int32_t *x, const int32_t *y, int64_t *xc);
 void dredfx_an_xcorr_avx2(const int32_t *x, const int32_t *y, int64_t *xc);
+/* s[l] = sum_{k < 160} g[k] cos_q30[l * 160 + k], l <= 16, exact (|g| <= 2^25, |cos| <= 2^30: the
+ * sums stay < 2^63): the scalar specification and its AVX2 twin (x86/xcorr_avx2.c). */
+void dredfx_an_autocorr_c(const int32_t *g, const int32_t *cos_q30, int64_t *s);
+void dredfx_an_autocorr_avx2(const int32_t *g, const int32_t *cos_q30, int64_t *s);
 
 /* Pitch DNN: IF features (88, a15) and xcorr features (224, Q14) -> f18 (dnn_pitch) in Q16. */
 int32_t dredfx_pitchdnn_compute(const dredfx_nn_kernels *k, dredfx_pitchdnn *p, const int16_t *if_a15,

@@ -4,6 +4,7 @@
 
 #include "analysis/analysis.h"
 #include "common/common.h"
+#include "nn/layer.h"
 #include "weights/weights.h"
 
 #define XC DREDFX_ANALYSIS_NB_XCORR
@@ -75,6 +76,10 @@ int dredfx_pitchdnn_init(dredfx_pitchdnn *p, const dredfx_weight_array *arrays, 
       (rc = load_conv2d(&p->conv1, arrays, n, "conv2d_1", 1 * 3 * 3, 4)) < 0 ||
       (rc = load_conv2d(&p->conv2, arrays, n, "conv2d_2", 4 * 3 * 3, 1)) < 0)
     return rc;
+  dredfx_nn_prep_pool pool = {p->wsum, p->rq, (int)DREDFX_ARRAY_LEN(p->wsum), (int)DREDFX_ARRAY_LEN(p->rq)};
+  dredfx_nn_linear *const layers[] = {&p->if1, &p->if2, &p->down, &p->gru_in, &p->gru_rec, &p->up};
+  for (size_t i = 0; i < DREDFX_ARRAY_LEN(layers); i++)
+    if ((rc = dredfx_nn_linear_prepare_from(layers[i], &pool)) < 0) return rc;
   return DREDFX_OK;
 }
 

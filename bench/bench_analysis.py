@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Feature-analysis speed: time per 10 ms frame over a whole 16 kHz speech clip, dredfx at every
+CPU level (dredfx_analysis_process) against libopus 1.6.1's x86 build (run-time CPU choice: AVX2
+here) and its generic build (plain C), both through lpcnet_compute_single_frame_features_float,
+the DRED encoder's per-frame analysis.
+
+Builds libdredfx.a (cmake, Release, build/cmake/bench), bench/bench_analysis.c against it and
+bench/bench_libopus_analysis.c against each libopus build of scripts/build-libopus.sh, all in
+build/bench-analysis/. Runs them in turn, --rounds times, and keeps each one's best (the machine
+is shared). Prints a Markdown table and, with --out, replaces the "Analysis speed" section of that
+file (bench/results.md).
+
+usage: python3 bench/bench_analysis.py [--seconds S] [--rounds R] [--clip CLIP.raw] [--out bench/results.md]
+"""
+import argparse
+import datetime
+import os
+import platform
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+CACHE = os.environ.get("DREDFX_CACHE") or os.path.join(
+    os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "dredfx")
+BUILD = os.path.join(ROOT, "build", "bench-analysis")
+TITLE = "## Analysis speed (bench/bench_analysis.py)"
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True, **kw).stdout
+
+
+def build():
+    lib = os.path.join(ROOT, "build", "cmake", "bench")
+    sh(["cmake", "-S", os.path.join(ROOT, "c"), "-B", lib, "-DCMAKE_BUILD_TYPE=Release", "-DDREDFX_TESTS=OFF"])
+    sh(["cmake", "--build", lib, "-j2", "--target", "dredfx"])
+    os.makedirs(BUILD, exist_ok=True)
+    exes = {"dredfx": os.path.join(BUILD, "bench_analysis")}
+    sh(["cc", "-O2", "-I" + os.path.join(ROOT, "c", "include"), "-I" + HERE, os.path.join(HERE, "bench_analysis.c"),
+        os.path.join(lib, "libdredfx.a"), "-lm", "-o", exes["dredfx"]])
+    src = sh([os.path.join(ROOT, "scripts", "get-libopus.sh")]).strip().splitlines()[-1]
+    for variant in ("x86", "generic"):
+        b = os.path.join(CACHE, "libopus-build", variant)
+        if not os.path.exists(os.path.join(b, ".libs", "libopus.a")):
+            print("no libopus build %s (scripts/build-libopus.sh %s): skipped" % (b, variant), file=sys.stderr)
+            continue
+        exes[variant] = os.path.join(BUILD, "bench_libopus_analysis_" + variant)
+        inc = [b] + [os.path.join(src, d) for d in ("include", "src", "celt", "silk", "dnn", "")]
+        extra = ["-U__SSE2__"] if variant == "generic" else []
+        sh(["cc", "-std=gnu11", "-O2", "-Wno-cpp", "-DHAVE_CONFIG_H"] + extra + ["-I" + d for d in inc] +
+           ["-I" + HERE, os.path.join(HERE, "bench_libopus_analysis.c"), os.path.join(b, ".libs", "libopus.a"),
+            "-lm", "-o", exes[variant]])
+    return exes
+
+
+def parse(out):
+    """{level name or "": seconds per frame}, (frames, state bytes)."""
+    times, info = {}, None
+    for line in out.splitlines():
+        t = line.split()
+        if t[0] == "level":
+            times[t[1]] = float(t[3])
+        elif t[0] == "frame":
+            times[""] = float(t[1])
+        elif t[0] == "frames":
+            info = (int(t[1]), int(t[3]))
+    return times, info
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=1.0)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--clip", default=os.path.join(CACHE, "interop", "clips", "vm-intro.16k.raw"))
+    ap.add_argument("--out")
+    args = ap.parse_args()
+    weights = os.environ.get("DREDFX_WEIGHTS") or os.path.join(CACHE, "weights", "dredfx-weights-libopus-1.6.1.bin")
+    exes = build()
+    best, info = {}, {}
+    for _ in range(args.rounds):
+        for name, exe in exes.items():
+            cmd = [exe, str(args.seconds)] + ([weights] if name == "dredfx" else []) + [args.clip]
+            times, info[name] = parse(sh(cmd))
+            for level, t in times.items():
+                key = "dredfx " + level if name == "dredfx" else "libopus " + name
+                best[key] = min(best.get(key, 1e9), t)
+    ref = best.get("libopus x86")
+    lines = [TITLE, "",
+             "%s, %s, %s: best of %d rounds of %.1f s per measure (the machine is shared). Input: %s "
+             "(%d frames of 10 ms), the whole clip per pass, state reset first."
+             % (datetime.date.today(), platform.machine(), platform.processor() or "x86-64", args.rounds,
+                args.seconds, os.path.basename(args.clip), info["dredfx"][0]),
+             "",
+             "| implementation | per 10 ms frame (us) | vs libopus x86 |",
+             "|---|---|---|"]
+    for key, t in best.items():
+        lines.append("| %s | %.2f | %s |" % (key, 1e6 * t, "%.2fx" % (ref / t) if ref else ""))
+    lines += ["", "Ratio: libopus x86 time / this time (above 1: faster than libopus' AVX2 build).", "",
+              "State sizes (bytes): dredfx_analysis %d (the pitch DNN's layer descriptors and its int8 "
+              "layers' load-time constants, the autocorrelation's cosine table, the signal memories); libopus LPCNetEncState %d (its "
+              "weights are held elsewhere)." % (info["dredfx"][1], (info.get("x86") or info.get("generic") or (0, 0))[1])]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        old = open(args.out).read() if os.path.exists(args.out) else ""
+        head, sep, tail = old.partition(TITLE)
+        rest = ""
+        if sep:
+            nxt = tail.find("\n## ")
+            rest = tail[nxt + 1:] if nxt >= 0 else ""
+        with open(args.out, "w") as f:
+            f.write(head.rstrip("\n") + ("\n\n" if head.strip() else "") + text + ("\n" + rest if rest else ""))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""Issue 10 item 6: the sender end to end. Real 16 kHz speech (the interop clips) -> dredfx's
+analysis (dredfx.analysis, framed as libopus' DRED encoder frames it: 11 zero samples first) ->
+dredfx's DRED encoder (dredfx.dred.Encoder, 32 kb/s CBR: q0 6, dQ 5) -> payloads that libopus
+1.6.1 decodes (interop/rdoenc_dump.c `decode`: dred_ec_decode + DRED_rdovae_decode_all, libopus'
+x86 build). Against that: libopus' own PCM-to-DRED path on the same samples (rdoenc_dump
+`packets`: dred_compute_latents + dred_encode_silk_frame) decoded the same way. Both encoders get
+the same per-packet voice activity and room, the harness' (pseudo-random runs, seed 1, and one
+packet in five with little room), not a VAD of the speech.
+
+The metrics are dred_compare -features' (libopus dnn/dred_compare.c): per-feature MSE over all
+decoded rows, tot = sqrt(sum of the MSE of every feature but 18), max = sqrt(largest of those),
+pitch = mean |f18 difference| over rows whose first-file voicing (f19) exceeds 0.2. libopus'
+official limits for its DRED vectors are tot 0.5, max 0.15, pitch 0.02.
+
+Measured (7 clips, 1,534 packets decoded alike from both, 82,648 decoded rows): dredfx vs libopus
+x86 tot 0.396, max 0.238, pitch 0.0051; libopus generic's own path vs libopus x86's on the same
+path (1,554 packets) tot 0.392, max 0.250, pitch 0.0050. The max limit is not met by libopus' own two builds either:
+its coded indices differ near quantizer ties (issue 9), which moves the decoded energy (c0, RMS
+0.2-0.27) more than 0.15; the test therefore holds tot and pitch to libopus' limits and max to
+libopus' own generic-vs-x86 figure (+10 %). Against the features libopus' encoder analysed (all
+active windows), the coding distortion (tot) of dredfx's sender is that of libopus' own: 2.524
+against 2.512 (ratio 1.005).
+"""
+import glob
+import json
+import os
+import subprocess
+
+import numpy as np
+import pytest
+
+import dredfx.analysis as analysis
+import dredfx.dred as dred
+
+from conftest import libopus_build
+
+pytestmark = pytest.mark.interop
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CACHE = os.environ.get("DREDFX_CACHE") or os.path.join(
+    os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "dredfx")
+CLIPS = sorted(glob.glob(os.path.join(CACHE, "interop", "clips", "*.16k.raw")))
+TOT, MAX, PITCH = 0.5, 0.15, 0.02   # libopus' dred_compare -features thresholds for its vectors
+
+
+@pytest.fixture(scope="module")
+def dump(tmp_path_factory):
+    """dump(variant) -> interop/rdoenc_dump.c compiled against that libopus build."""
+    if not CLIPS:
+        pytest.skip("no speech clips in %s: run scripts/interop-data.sh" % os.path.join(CACHE, "interop"))
+    tools = {}
+
+    def get(variant):
+        if variant not in tools:
+            b = libopus_build(variant)
+            src = subprocess.run([os.path.join(ROOT, "scripts", "get-libopus.sh")], check=True,
+                                 stdout=subprocess.PIPE, text=True).stdout.strip().splitlines()[-1]
+            exe = str(tmp_path_factory.mktemp("sender") / ("rdoenc_dump_" + variant))
+            extra = ["-U__SSE2__"] if variant == "generic" else []
+            subprocess.run(["gcc", "-std=gnu11", "-O2", "-Wno-cpp", "-DHAVE_CONFIG_H", *extra, "-I" + b]
+                           + ["-I" + os.path.join(src, d) for d in ("include", "src", "celt", "silk", "dnn", "")]
+                           + [os.path.join(ROOT, "interop", "rdoenc_dump.c"), os.path.join(b, ".libs", "libopus.a"),
+                              "-lm", "-o", exe], check=True)
+            tools[variant] = exe
+        return tools[variant]
+    return get
+
+
+def _hexf(s):
+    return np.frombuffer(bytes.fromhex(s), "<f4")
+
+
+def _run(exe, *args, text=None):
+    out = subprocess.run([exe, *args], input=text, check=True, stdout=subprocess.PIPE, text=True).stdout
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def dred_compare(x, y):
+    """dred_compare -features' (tot, max, pitch) of y against x, both (rows, 20)."""
+    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    mse = np.delete(np.square(x - y).mean(axis=0), 18)
+    voiced = x[:, 19] > 0.2
+    return float(np.sqrt(mse.sum())), float(np.sqrt(mse.max())), float(np.abs(x[voiced, 18] - y[voiced, 18]).mean())
+
+
+def _decode(exe, payloads):
+    """libopus' decode of each non-empty payload: {packet index: (nb_latents, offset, features)}."""
+    idx = [i for i, p in enumerate(payloads) if p]
+    rows = _run(exe, "decode", text="".join(payloads[i].hex() + "\n" for i in idx))
+    return {i: (r["nb_latents"], r["dred_offset"], _hexf(r["features"]).reshape(-1, 20)) for i, r in zip(idx, rows)}
+
+
+def _pairs(a, b):
+    """Rows of the payloads both sides decoded with the same latent count and offset."""
+    xa, xb = [], []
+    for i in sorted(set(a) & set(b)):
+        if a[i][:2] == b[i][:2] and a[i][0]:
+            xa.append(a[i][2])
+            xb.append(b[i][2])
+    return xa, xb
+
+
+def test_sender_end_to_end(weights, dump):
+    x86, generic = dump("x86"), dump("generic")
+    fx_rows, lib_rows, gen_rows, gx_rows = [], [], [], []
+    orig, dec_lib, dec_fx = [], [], []
+    packets = 0
+    for clip in CLIPS:
+        pcm = np.fromfile(clip, "<i2")
+        feats = analysis.Analyzer(16000, weights=weights, delay16k=analysis.DRED_ENCODER_DELAY16K).feed(pcm)
+        rows = _run(x86, "packets", "-q", "6", "-dq", "5", clip)
+        rows_gen = _run(generic, "packets", "-q", "6", "-dq", "5", clip)
+        assert len(feats) >= 2 * len(rows) and [r["active"] for r in rows] == [r["active"] for r in rows_gen]
+        enc = dred.Encoder(16000, 32000, 20, 1040, 20, vbr=False, weights=weights)
+        assert (enc.rate["q0"], enc.rate["dq"]) == (6, 5)
+        ours = [enc.encode(feats[2 * i:2 * i + 2], r["active"], r["room"]) or b"" for i, r in enumerate(rows)]
+        theirs = [bytes.fromhex(r["payload"]) for r in rows]
+        # The same packets carry DRED (a budget cut near a payload-size edge may differ).
+        assert sum(bool(a) != bool(b) for a, b in zip(ours, theirs)) <= len(rows) // 100, clip
+        # The payload goes into an Opus packet and reads back (TOC: SILK WB 20 ms, code 0).
+        first = next(p for p in ours if p)
+        parsed = dred.parse_dred(dred.attach_dred(bytes([0x48, 0x01, 0x02]), first, weights=weights),
+                                 16000, 16000, weights=weights)
+        assert (parsed.q0, parsed.dq) == (6, 5)
+        d_fx, d_lib = _decode(x86, ours), _decode(x86, theirs)
+        d_gen = _decode(x86, [bytes.fromhex(r["payload"]) for r in rows_gen])
+        a, b = _pairs(d_lib, d_fx)
+        lib_rows += a
+        fx_rows += b
+        packets += len(a)
+        a, b = _pairs(d_lib, d_gen)
+        gx_rows += a
+        gen_rows += b
+        # Against the features libopus' encoder analysed, on windows all active.
+        lib_feats = np.concatenate([_hexf(s).reshape(2, 20) for r in rows for s in r["steps"]])
+        for i in sorted(set(d_lib) & set(d_fx)):
+            if d_lib[i][:2] != d_fx[i][:2] or d_lib[i][1] != 10 or i < 55:
+                continue
+            if all(rows[j]["active"] for j in range(i - 55, i + 1)):
+                k = 2 * i + 1 - np.arange(len(d_lib[i][2]))   # row r: the frame r steps before the newest
+                orig.append(lib_feats[k[k >= 0]])
+                dec_lib.append(d_lib[i][2][k >= 0])
+                dec_fx.append(d_fx[i][2][k >= 0])
+    fx = dred_compare(np.concatenate(lib_rows), np.concatenate(fx_rows))
+    gx = dred_compare(np.concatenate(gx_rows), np.concatenate(gen_rows))
+    print("dredfx sender vs libopus x86: %d packets, %d rows: tot %.3f max %.3f pitch %.4f"
+          % (packets, sum(map(len, fx_rows)), *fx))
+    print("libopus generic vs x86, same path: %d packets: tot %.3f max %.3f pitch %.4f" % (len(gx_rows), *gx))
+    assert packets >= 1000
+    assert fx[0] <= TOT and fx[2] <= PITCH, fx
+    assert gx[0] <= TOT and gx[2] <= PITCH, gx
+    assert fx[1] <= 1.1 * gx[1], (fx, gx)
+    assert sum(map(len, orig)) > 200
+    t_lib = dred_compare(np.concatenate(orig), np.concatenate(dec_lib))[0]
+    t_fx = dred_compare(np.concatenate(orig), np.concatenate(dec_fx))[0]
+    print("coding distortion vs libopus' analysed features: libopus %.3f dredfx %.3f" % (t_lib, t_fx))
+    assert t_fx <= 1.03 * t_lib, (t_fx, t_lib)
