@@ -408,3 +408,4 @@ def test_readme_python_snippet_runs(tmp_path, monkeypatch):
     assert scope["feats"].shape == (12, 20) and scope["f"].shape == (100, 20)
     assert scope["payload"] is None or isinstance(scope["payload"], bytes)
     assert scope["lost"].dtype == bool and scope["lost"].size == 1000
+    assert scope["speech"].dtype == np.int16 and scope["speech"].size == 160 * 100
