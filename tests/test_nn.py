@@ -862,7 +862,7 @@ def test_converter_rejects_bad_shapes():
 
 
 def test_reference_layouts():
-    """block_to_dense / sparse_to_dense follow libopus' index formula (facts sheet 6.2)."""
+    """block_to_dense / sparse_to_dense follow libopus' index formula (libopus dnn/nnet.c and dnn/vec.h)."""
     rng = np.random.default_rng(3)
     rows, cols = 16, 12
     w = rng.integers(-127, 128, size=(rows, cols)).astype(np.int8)

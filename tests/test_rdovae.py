@@ -245,7 +245,7 @@ def test_crafted_payloads_defined(weights, decoder, reference):
 
 def test_reference_layers_follow_libopus(weights, reference):
     """The reference's buffer layout: each stage's GRU reads 96 k values, its conv-dense 96 k + 64,
-    and the output reads the 576 values (facts sheet 5.3), the sizes libopus' init gives."""
+    and the output reads the 576 values (libopus dnn/dred_rdovae_dec.c), the sizes libopus' init gives."""
     layers = weights.layers
     for s, stage in enumerate(reference.stages):
         for key, name in (("gru_input", "dec_gru%d_input"), ("conv_dense", "dec_conv_dense%d")):

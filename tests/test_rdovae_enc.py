@@ -330,7 +330,7 @@ def test_compute_bitrate_c_equals_float32_reference():
 
 
 def test_compute_bitrate_libopus_measurements():
-    """libopus 1.6.1's decisions measured with its encoder (facts sheet 11)."""
+    """libopus 1.6.1's decisions measured with its encoder (libopus src/opus_encoder.c compute_dred_bitrate, dnn/dred_encoder.c)."""
     assert dred.compute_dred_bitrate(48000, 32000, 20, 20, 1000)["q0"] == 6
     r = dred.compute_dred_bitrate(48000, 64000, 20, 20, 1000)
     assert (r["q0"], r["dq"], r["target_chunks"]) == (4, 3, 16)

@@ -1,5 +1,5 @@
 /* RDO-VAE encoder and DRED encoder: argument checks, state sizes, the quantizer on hand-computed
- * values, compute_dred_bitrate against libopus 1.6.1's measured decisions (facts sheet 11), and,
+ * values, compute_dred_bitrate against libopus 1.6.1's measured decisions (libopus src/opus_encoder.c compute_dred_bitrate, dnn/dred_encoder.c), and,
  * on the real libopus 1.6.1 weights when a blob is found ($DREDFX_WEIGHTS, else the default import
  * path in the cache folder; skipped with a message when absent), a pinned CRC-32 of 200 encoder
  * steps and of the payloads of 200 packets, identical at every CPU level. */
@@ -131,7 +131,7 @@ static void test_quantizer(void) {
   }
 }
 
-/* libopus 1.6.1's own decisions, measured with its encoder (facts sheet 11, VBR, 20 % loss,
+/* libopus 1.6.1's own decisions, measured with its encoder (libopus src/opus_encoder.c compute_dred_bitrate, dnn/dred_encoder.c, VBR, 20 % loss,
  * OPUS_SET_DRED_DURATION(100)): q0, dQ and the most chunks any packet carried. */
 static void test_bitrate(void) {
   static const struct { int32_t fs, bitrate; int frame_size, q0, dq, chunks; } c[] = {

@@ -1,7 +1,7 @@
 """Float NumPy reference of libopus 1.6.1's DRED sender side after the features, on the
 primitives of dredfx.ref.nn (libopus' generic C path in float32):
 
-* Encoder: the RDO-VAE encoder (dnn/dred_rdovae_enc.c dred_rdovae_encode_dframe), facts sheet 5.1;
+* Encoder: the RDO-VAE encoder (dnn/dred_rdovae_enc.c dred_rdovae_encode_dframe), libopus dnn/dred_rdovae_enc.c;
 * quantize: the dead-zone quantizer of dnn/dred_encoder.c dred_encode_latents, in float32;
 * compute_dred_bitrate: src/opus_encoder.c compute_dred_bitrate / estimate_dred_bitrate in float32;
 * DredEncoder: the per-packet rules of dred_compute_latents and dred_encode_silk_frame and the byte

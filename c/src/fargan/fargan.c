@@ -1,5 +1,5 @@
 /* FARGAN vocoder: libopus 1.6.1 dnn/fargan.c (compute_fargan_cond, run_fargan_subframe,
- * fargan_cont, fargan_synthesize_int) on the fixed-point engine. Network: facts sheet 9;
+ * fargan_cont, fargan_synthesize_int) on the fixed-point engine. Network: libopus dnn/fargan.c;
  * signal formats (Q28 signal, float-like gain, reciprocal): docs/fixed-point.md, "FARGAN signal
  * formats". */
 #include <string.h>

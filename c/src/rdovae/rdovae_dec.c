@@ -1,6 +1,6 @@
 /* RDO-VAE decoder: libopus 1.6.1 dnn/dred_rdovae_dec.c (DRED_rdovae_decode_all,
  * dred_rdovae_dec_init_states, dred_rdovae_decode_qframe) on the fixed-point engine.
- * Network: facts sheet 5.3; formats: docs/fixed-point.md. */
+ * Network: libopus dnn/dred_rdovae_dec.c; formats: docs/fixed-point.md. */
 #include <stdio.h>
 #include <string.h>
 
