@@ -11,6 +11,9 @@ root=$(cd "$(dirname "$0")/.." && pwd -P)
 secs="${1:-${DREDFX_FUZZ_SECONDS:-30}}"
 CACHE="${DREDFX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dredfx}"
 out="$CACHE/fuzz"; mkdir -p "$out"
+# fuzz_rdovae decodes through the RDO-VAE when it has the imported weights (else it only parses).
+blob="$CACHE/weights/dredfx-weights-libopus-1.6.1.bin"
+if [ -z "${DREDFX_WEIGHTS:-}" ] && [ -f "$blob" ]; then export DREDFX_WEIGHTS="$blob"; fi
 build=$(cmake_dir "$root" fuzz)
 cmake -S "$root/c" -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g" -DDREDFX_FUZZ=ON >/dev/null
