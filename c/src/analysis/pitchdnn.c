@@ -1,80 +1,28 @@
 /* The pitch DNN (libopus 1.6.1 dnn/pitchdnn.c compute_pitchdnn) on the fixed-point engine. */
-#include <stdio.h>
 #include <string.h>
 
 #include "analysis/analysis.h"
 #include "common/common.h"
 #include "nn/layer.h"
-#include "weights/weights.h"
 
 #define XC DREDFX_ANALYSIS_NB_XCORR
 #define XC_PAD (XC + 2)
 
-/* An int8 layer of the blob: <name>_weights_int8 (rows padded to 8, columns to 4) and the
- * converted <name>.mult/.shift/.bias. */
-static int load_int8(dredfx_nn_linear *l, const dredfx_weight_array *arrays, int n, const char *name,
-                     int nb_inputs, int nb_outputs) {
-  char key[64];
-  const void *d;
-  int rc;
-  uint32_t rows = (uint32_t)(nb_outputs + 7) / 8 * 8, cols = (uint32_t)(nb_inputs + 3) / 4 * 4;
-  memset(l, 0, sizeof(*l));
-  l->nb_inputs = nb_inputs;
-  l->nb_outputs = nb_outputs;
-  snprintf(key, sizeof(key), "%s_weights_int8", name);
-  if ((rc = dredfx_weights_get(arrays, n, key, DREDFX_WT_I8, rows * cols, &d)) < 0) return rc;
-  l->w8 = d;
-  snprintf(key, sizeof(key), "%s.mult", name);
-  if ((rc = dredfx_weights_get(arrays, n, key, DREDFX_WT_I32, (uint32_t)nb_outputs, &d)) < 0) return rc;
-  l->mult = d;
-  snprintf(key, sizeof(key), "%s.shift", name);
-  if ((rc = dredfx_weights_get(arrays, n, key, DREDFX_WT_I32, (uint32_t)nb_outputs, &d)) < 0) return rc;
-  l->shift = d;
-  for (int i = 0; i < nb_outputs; i++)
-    if (l->shift[i] < 1 || l->shift[i] > 62) return DREDFX_ERR_WEIGHTS_SHAPE;
-  snprintf(key, sizeof(key), "%s.bias", name);
-  if ((rc = dredfx_weights_get(arrays, n, key, DREDFX_WT_I32, (uint32_t)nb_outputs, &d)) < 0) return rc;
-  l->bias = d;
-  return DREDFX_OK;
-}
-
-/* A conv2d layer converted as a wide layer: <name>.w16/.wexp/.bias. */
-static int load_conv2d(dredfx_nn_linear *l, const dredfx_weight_array *arrays, int n, const char *name,
-                       int taps, int out_channels) {
-  char key[64];
-  const void *d;
-  int rc;
-  memset(l, 0, sizeof(*l));
-  l->nb_inputs = taps;
-  l->nb_outputs = out_channels;
-  snprintf(key, sizeof(key), "%s.w16", name);
-  if ((rc = dredfx_weights_get(arrays, n, key, DREDFX_WT_I16, (uint32_t)(taps * out_channels), &d)) < 0)
-    return rc;
-  l->w16 = d;
-  for (int i = 0; i < taps * out_channels; i++)
-    if (l->w16[i] == INT16_MIN) return DREDFX_ERR_WEIGHTS_SHAPE;
-  snprintf(key, sizeof(key), "%s.wexp", name);
-  if ((rc = dredfx_weights_get(arrays, n, key, DREDFX_WT_I32, (uint32_t)out_channels, &d)) < 0) return rc;
-  l->wexp = d;
-  for (int i = 0; i < out_channels; i++)
-    if (l->wexp[i] < 0 || l->wexp[i] > 40) return DREDFX_ERR_WEIGHTS_SHAPE;
-  snprintf(key, sizeof(key), "%s.bias", name);
-  if ((rc = dredfx_weights_get(arrays, n, key, DREDFX_WT_I32, (uint32_t)out_channels, &d)) < 0) return rc;
-  l->bias = d;
-  return DREDFX_OK;
-}
-
 int dredfx_pitchdnn_init(dredfx_pitchdnn *p, const dredfx_weight_array *arrays, int n) {
   int rc;
   memset(p, 0, sizeof(*p));
-  if ((rc = load_int8(&p->if1, arrays, n, "dense_if_upsampler_1", DREDFX_ANALYSIS_NB_IF, 64)) < 0 ||
-      (rc = load_int8(&p->if2, arrays, n, "dense_if_upsampler_2", 64, 64)) < 0 ||
-      (rc = load_int8(&p->down, arrays, n, "dense_downsampler", XC + 64, 64)) < 0 ||
-      (rc = load_int8(&p->gru_in, arrays, n, "gru_1_input", 64, 3 * DREDFX_ANALYSIS_GRU)) < 0 ||
-      (rc = load_int8(&p->gru_rec, arrays, n, "gru_1_recurrent", DREDFX_ANALYSIS_GRU, 3 * DREDFX_ANALYSIS_GRU)) < 0 ||
-      (rc = load_int8(&p->up, arrays, n, "dense_final_upsampler", DREDFX_ANALYSIS_GRU, 192)) < 0 ||
-      (rc = load_conv2d(&p->conv1, arrays, n, "conv2d_1", 1 * 3 * 3, 4)) < 0 ||
-      (rc = load_conv2d(&p->conv2, arrays, n, "conv2d_2", 4 * 3 * 3, 1)) < 0)
+  /* int8 layers, then the two conv2d layers in their 16-bit wide form (dredfx_nn_conv2d). */
+  if ((rc = dredfx_nn_linear_init(&p->if1, arrays, n, "dense_if_upsampler_1", DREDFX_ANALYSIS_NB_IF, 64,
+                                  0)) < 0 ||
+      (rc = dredfx_nn_linear_init(&p->if2, arrays, n, "dense_if_upsampler_2", 64, 64, 0)) < 0 ||
+      (rc = dredfx_nn_linear_init(&p->down, arrays, n, "dense_downsampler", XC + 64, 64, 0)) < 0 ||
+      (rc = dredfx_nn_linear_init(&p->gru_in, arrays, n, "gru_1_input", 64, 3 * DREDFX_ANALYSIS_GRU, 0)) < 0 ||
+      (rc = dredfx_nn_linear_init(&p->gru_rec, arrays, n, "gru_1_recurrent", DREDFX_ANALYSIS_GRU,
+                                  3 * DREDFX_ANALYSIS_GRU, 0)) < 0 ||
+      (rc = dredfx_nn_linear_init(&p->up, arrays, n, "dense_final_upsampler", DREDFX_ANALYSIS_GRU, 192,
+                                  0)) < 0 ||
+      (rc = dredfx_nn_linear_init(&p->conv1, arrays, n, "conv2d_1", 1 * 3 * 3, 4, 1)) < 0 ||
+      (rc = dredfx_nn_linear_init(&p->conv2, arrays, n, "conv2d_2", 4 * 3 * 3, 1, 1)) < 0)
     return rc;
   dredfx_nn_prep_pool pool = {p->wsum, p->rq, (int)DREDFX_ARRAY_LEN(p->wsum), (int)DREDFX_ARRAY_LEN(p->rq)};
   dredfx_nn_linear *const layers[] = {&p->if1, &p->if2, &p->down, &p->gru_in, &p->gru_rec, &p->up};
