@@ -13,43 +13,11 @@ usage: python3 bench/bench_rdovae.py [--seconds S] [--rounds R] [--out bench/res
 """
 import argparse
 import datetime
-import os
 import platform
-import subprocess
-import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-CACHE = os.environ.get("DREDFX_CACHE") or os.path.join(
-    os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "dredfx")
-BUILD = os.path.join(ROOT, "build", "bench-rdovae")
+from benchlib import WEIGHTS, build, sh, write_section
+
 TITLE = "## RDO-VAE speed (bench/bench_rdovae.py)"
-
-
-def sh(cmd, **kw):
-    return subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True, **kw).stdout
-
-
-def build():
-    lib = os.path.join(ROOT, "build", "cmake", "bench")
-    sh(["cmake", "-S", os.path.join(ROOT, "c"), "-B", lib, "-DCMAKE_BUILD_TYPE=Release", "-DDREDFX_TESTS=OFF"])
-    sh(["cmake", "--build", lib, "-j2", "--target", "dredfx"])
-    os.makedirs(BUILD, exist_ok=True)
-    exes = {"dredfx": os.path.join(BUILD, "bench_rdovae")}
-    sh(["cc", "-O2", "-I" + os.path.join(ROOT, "c", "include"), "-I" + HERE, os.path.join(HERE, "bench_rdovae.c"),
-        os.path.join(lib, "libdredfx.a"), "-lm", "-o", exes["dredfx"]])
-    src = sh([os.path.join(ROOT, "scripts", "get-libopus.sh")]).strip().splitlines()[-1]
-    for variant in ("x86", "generic"):
-        b = os.path.join(CACHE, "libopus-build", variant)
-        if not os.path.exists(os.path.join(b, ".libs", "libopus.a")):
-            print("no libopus build %s (scripts/build-libopus.sh %s): skipped" % (b, variant), file=sys.stderr)
-            continue
-        exes[variant] = os.path.join(BUILD, "bench_libopus_rdovae_" + variant)
-        inc = [b] + [os.path.join(src, d) for d in ("include", "src", "celt", "silk", "dnn", "")]
-        sh(["cc", "-std=gnu11", "-O2", "-Wno-cpp", "-DHAVE_CONFIG_H"] + ["-I" + d for d in inc] +
-           ["-I" + HERE, os.path.join(HERE, "bench_libopus_rdovae.c"), os.path.join(b, ".libs", "libopus.a"),
-            "-lm", "-o", exes[variant]])
-    return exes
 
 
 def parse(out):
@@ -72,8 +40,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--out")
     args = ap.parse_args()
-    weights = os.environ.get("DREDFX_WEIGHTS") or os.path.join(CACHE, "weights", "dredfx-weights-libopus-1.6.1.bin")
-    exes = build()
+    weights = WEIGHTS
+    exes = build("rdovae")
     best, sizes = {}, {}
     for _ in range(args.rounds):
         for name, exe in exes.items():
@@ -105,14 +73,7 @@ def main():
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:
-        old = open(args.out).read() if os.path.exists(args.out) else ""
-        head, sep, tail = old.partition(TITLE)
-        rest = ""
-        if sep:
-            nxt = tail.find("\n## ")
-            rest = tail[nxt + 1:] if nxt >= 0 else ""
-        with open(args.out, "w") as f:
-            f.write(head.rstrip("\n") + ("\n\n" if head.strip() else "") + text + ("\n" + rest if rest else ""))
+        write_section(args.out, TITLE, text)
 
 
 if __name__ == "__main__":
