@@ -78,3 +78,31 @@ def outputs_at_every_level(code, *args):
 def interop_clips_dir():
     """The real speech clips of the interop data (s16le; *.16k.raw and *.48k.raw)."""
     return os.path.join(os.path.dirname(interop_data_dir()), "clips")
+
+
+def speech_clips16():
+    """The 16 kHz speech clips of the interop data (made on first use), sorted."""
+    import glob
+    return sorted(glob.glob(os.path.join(interop_clips_dir(), "*.16k.raw")))
+
+
+@pytest.fixture(scope="session")
+def rdoenc_dump(tmp_path_factory):
+    """rdoenc_dump(variant) -> interop/rdoenc_dump.c (libopus' own DRED encoder and decoder steps)
+    compiled against libopus 1.6.1's "x86" or "generic" build (-U__SSE2__ there, as it was
+    configured, so the harness sees the same dnn/vec.h path)."""
+    tools = {}
+
+    def get(variant):
+        if variant not in tools:
+            b = libopus_build(variant)
+            src = run_script("get-libopus.sh")
+            exe = str(tmp_path_factory.mktemp("rdoenc") / ("rdoenc_dump_" + variant))
+            extra = ["-U__SSE2__"] if variant == "generic" else []
+            subprocess.run(["gcc", "-std=gnu11", "-O2", "-Wno-cpp", "-DHAVE_CONFIG_H", *extra, "-I" + b]
+                           + ["-I" + os.path.join(src, d) for d in ("include", "src", "celt", "silk", "dnn", "")]
+                           + [os.path.join(ROOT, "interop", "rdoenc_dump.c"), os.path.join(b, ".libs", "libopus.a"),
+                              "-lm", "-o", exe], check=True)
+            tools[variant] = exe
+        return tools[variant]
+    return get

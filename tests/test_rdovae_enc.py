@@ -14,7 +14,6 @@ values, libopus x86's (AVX2) on 99.51 / 99.22 / 97.97 % (98.91 % of all 2,490,27
 each other on 99.52 / 99.14 / 97.84 %. libopus' decoder turns dredfx's payloads into features
 as far from the original as its own (tot ratio 0.994-1.009).
 """
-import glob
 import json
 import os
 import subprocess
@@ -29,12 +28,9 @@ from dredfx.errors import InvalidArgumentError
 from dredfx.ref import rdovae_enc as ref
 from dredfx.ref.dred import stats_arrays
 
-from conftest import libopus_build
+from conftest import interop_clips_dir, speech_clips16
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CACHE = os.environ.get("DREDFX_CACHE") or os.path.join(
-    os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "dredfx")
-CLIPS = sorted(glob.glob(os.path.join(CACHE, "interop", "clips", "*.16k.raw")))
 # (bitrate at 16 kHz, 20 ms, CBR) -> compute_dred_bitrate's q0 and dQ; the smallest share of coded
 # indices equal to libopus' per clip (measured minimum: 0.9940 / 0.9901 / 0.9750 over 7 clips and
 # both libopus builds).
@@ -47,28 +43,8 @@ def w(weights):
 
 
 @pytest.fixture(scope="module")
-def dump(tmp_path_factory):
-    """dump(variant) -> path of interop/rdoenc_dump.c compiled against that libopus build."""
-    tools = {}
-
-    def get(variant):
-        if variant not in tools:
-            b = libopus_build(variant)
-            src = subprocess.run([os.path.join(ROOT, "scripts", "get-libopus.sh")], check=True,
-                                 stdout=subprocess.PIPE, text=True).stdout.strip().splitlines()[-1]
-            exe = str(tmp_path_factory.mktemp("rdoenc") / ("rdoenc_dump_" + variant))
-            # The generic build was configured with -U__SSE2__ (dnn/vec.h's plain C path): the
-            # harness must see the same headers.
-            extra = ["-U__SSE2__"] if variant == "generic" else []
-            subprocess.run(["gcc", "-std=gnu11", "-O2", "-Wno-cpp", "-DHAVE_CONFIG_H", *extra, "-I" + b]
-                           + ["-I" + os.path.join(src, d) for d in ("include", "src", "celt", "silk", "dnn", "")]
-                           + [os.path.join(ROOT, "interop", "rdoenc_dump.c"), os.path.join(b, ".libs", "libopus.a"),
-                              "-lm", "-o", exe], check=True)
-            tools[variant] = exe
-        return tools[variant]
-    if not CLIPS:
-        pytest.skip("no speech clips in %s: run scripts/interop-data.sh" % os.path.join(CACHE, "interop"))
-    return get
+def dump(rdoenc_dump):
+    return rdoenc_dump
 
 
 def _hexf(s):
@@ -95,7 +71,7 @@ def test_reference_is_libopus_generic(w, dump):
     """The float reference computes libopus generic's latents, states and indices exactly."""
     exe = dump("generic")
     st = stats_arrays(w.arrays)
-    for clip in CLIPS[:2]:
+    for clip in speech_clips16()[:2]:
         enc = ref.Encoder(w.arrays)
         for r in _run(exe, clip)[:120]:
             latent, state = enc.encode_dframe(_hexf(r["features"]))
@@ -111,8 +87,8 @@ def test_reference_payloads_are_libopus(w, dump, frame_ms):
     """The reference DRED encoder's payloads are libopus' dred_encode_silk_frame's, byte for byte,
     packet by packet: offsets, silence skipping, delayed DRED, budget, chunk choice."""
     exe = dump("generic")
-    clip = os.path.join(CACHE, "interop", "clips", "gap.16k.raw")
-    rows = _run(exe, "packets", "-f", str(frame_ms), "-s", "3", clip if os.path.exists(clip) else CLIPS[0])
+    clip = os.path.join(interop_clips_dir(), "gap.16k.raw")
+    rows = _run(exe, "packets", "-f", str(frame_ms), "-s", "3", clip if os.path.exists(clip) else speech_clips16()[0])
     rows = rows[:6000 // frame_ms]  # 6 s: several silence runs (the pure-Python network is slow)
     frames = np.concatenate([_hexf(s).reshape(2, 20) for r in rows for s in r["steps"]])
     # 32 kb/s CBR: q0 6, dQ 5 and 26 chunks asked for, the harness' defaults.
@@ -135,7 +111,7 @@ def test_indices_agree_with_libopus(w, dump, variant):
     exe = dump(variant)
     for bitrate, q0, dq, bar in SETTINGS:
         total_equal = total = 0
-        for clip in CLIPS:
+        for clip in speech_clips16():
             rows = _run(exe, "packets", "-q", str(q0), "-dq", str(dq), clip)
             frames = np.concatenate([_hexf(s).reshape(2, 20) for r in rows for s in r["steps"]])
             enc = dred.Encoder(16000, bitrate, 20, 1040, 20, vbr=False, weights=w)
@@ -179,7 +155,7 @@ def test_libopus_decodes_dredfx_payloads_as_its_own(w, dump, variant, min_frames
     exe = dump(variant)
     dec_lib, dec_fx, orig = [], [], []
     between = []
-    for clip in CLIPS:
+    for clip in speech_clips16():
         rows = _run(exe, "packets", "-q", "6", "-dq", "5", clip)
         frames = np.concatenate([_hexf(s).reshape(2, 20) for r in rows for s in r["steps"]])
         enc = dred.Encoder(16000, 32000, 20, 1040, 20, vbr=False, weights=w)
@@ -217,7 +193,7 @@ def test_quantizer_is_libopus_on_its_values(w, dump):
     about 1e-4 of a half-integer (measured: 1 value of 330,000 on this clip, 0 on vm-intro)."""
     st = stats_arrays(w.arrays)
     differ = n = 0
-    for r in _run(dump("generic"), CLIPS[0]):
+    for r in _run(dump("generic"), speech_clips16()[0]):
         for kind, dim, key in (("latent", 25, "latent"), ("state", 50, "state")):
             x = _q16(_hexf(r[key]))
             for lv in range(16):
@@ -235,7 +211,7 @@ def test_fixed_vs_reference_on_real_features(w, dump):
     real speech. Measured over 7 clips: latent error RMS over steps <= 0.63, max 5.4 (one
     near-tie, in a dimension where libopus' own x86 and generic builds differ by up to 28.6);
     state max 2.3 (|state| up to 286)."""
-    for clip in CLIPS[:3]:
+    for clip in speech_clips16()[:3]:
         rows = _run(dump("x86"), clip)
         fx, fl = _rdoenc.RdovaeEncoder(w.core), ref.Encoder(w.arrays)
         el, es = [], []
@@ -268,7 +244,7 @@ def test_fixed_vs_reference_one_step(w, seed):
 def test_every_cpu_level_same_integers(w, dump):
     """The encoder's integers do not depend on the CPU level (kernel table chosen at init)."""
     from dredfx import _nn
-    rows = _run(dump("x86"), CLIPS[0])[:100]
+    rows = _run(dump("x86"), speech_clips16()[0])[:100]
     saved = _nn.cpu_level()
     outs = []
     try:

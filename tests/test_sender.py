@@ -21,7 +21,6 @@ libopus' own generic-vs-x86 figure (+10 %). Against the features libopus' encode
 active windows), the coding distortion (tot) of dredfx's sender is that of libopus' own: 2.524
 against 2.512 (ratio 1.005).
 """
-import glob
 import json
 import os
 import subprocess
@@ -32,38 +31,17 @@ import pytest
 import dredfx.analysis as analysis
 import dredfx.dred as dred
 
-from conftest import libopus_build
+from conftest import speech_clips16
 
 pytestmark = pytest.mark.interop
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CACHE = os.environ.get("DREDFX_CACHE") or os.path.join(
-    os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "dredfx")
-CLIPS = sorted(glob.glob(os.path.join(CACHE, "interop", "clips", "*.16k.raw")))
 TOT, MAX, PITCH = 0.5, 0.15, 0.02   # libopus' dred_compare -features thresholds for its vectors
 
 
 @pytest.fixture(scope="module")
-def dump(tmp_path_factory):
-    """dump(variant) -> interop/rdoenc_dump.c compiled against that libopus build."""
-    if not CLIPS:
-        pytest.skip("no speech clips in %s: run scripts/interop-data.sh" % os.path.join(CACHE, "interop"))
-    tools = {}
-
-    def get(variant):
-        if variant not in tools:
-            b = libopus_build(variant)
-            src = subprocess.run([os.path.join(ROOT, "scripts", "get-libopus.sh")], check=True,
-                                 stdout=subprocess.PIPE, text=True).stdout.strip().splitlines()[-1]
-            exe = str(tmp_path_factory.mktemp("sender") / ("rdoenc_dump_" + variant))
-            extra = ["-U__SSE2__"] if variant == "generic" else []
-            subprocess.run(["gcc", "-std=gnu11", "-O2", "-Wno-cpp", "-DHAVE_CONFIG_H", *extra, "-I" + b]
-                           + ["-I" + os.path.join(src, d) for d in ("include", "src", "celt", "silk", "dnn", "")]
-                           + [os.path.join(ROOT, "interop", "rdoenc_dump.c"), os.path.join(b, ".libs", "libopus.a"),
-                              "-lm", "-o", exe], check=True)
-            tools[variant] = exe
-        return tools[variant]
-    return get
+def dump(rdoenc_dump):
+    return rdoenc_dump
 
 
 def _hexf(s):
@@ -105,7 +83,7 @@ def test_sender_end_to_end(weights, dump):
     fx_rows, lib_rows, gen_rows, gx_rows = [], [], [], []
     orig, dec_lib, dec_fx = [], [], []
     packets = 0
-    for clip in CLIPS:
+    for clip in speech_clips16():
         pcm = np.fromfile(clip, "<i2")
         feats = analysis.Analyzer(16000, weights=weights, delay16k=analysis.DRED_ENCODER_DELAY16K).feed(pcm)
         rows = _run(x86, "packets", "-q", "6", "-dq", "5", clip)
