@@ -13,7 +13,6 @@ The tool: $DREDFX_DEMO if set, else built here with CMake (target dredfx-demo) i
 build/cmake/native when that folder belongs to this checkout, else in build/cmake/demo.
 """
 import csv
-import glob
 import json
 import os
 import re
@@ -26,13 +25,11 @@ import pytest
 from dredfx import analysis, dred, ec
 from dredfx.ref import dred as refdred
 
-from conftest import c_program
+from conftest import c_program, interop_data_dir, libopus_build, speech_clips16
 
 pytestmark = pytest.mark.weights
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CACHE = os.environ.get("DREDFX_CACHE", os.path.expanduser("~/.cache/dredfx"))
-X86 = os.path.join(CACHE, "libopus-build", "x86")
 LIMITS = ("0.5", "0.15", "0.02")
 
 
@@ -50,10 +47,7 @@ def _run(cmd, **kw):
 
 
 def _libopus_tool(name):
-    path = os.path.join(X86, name)
-    if not os.path.exists(path):
-        pytest.skip("no libopus 1.6.1 %s in %s (scripts/build-libopus.sh x86)" % (name, X86))
-    return path
+    return os.path.join(libopus_build("x86"), name)
 
 
 def _compare(ref, got):
@@ -81,9 +75,7 @@ def record(p, st, max_latents=25):
 
 
 def _interop_files():
-    d = os.environ.get("DREDFX_INTEROP_DIR") or os.path.join(CACHE, "interop", "data")
-    if not os.path.exists(os.path.join(d, "manifest.tsv")):
-        pytest.skip("no interop data in %s (scripts/interop-data.sh)" % d)
+    d = interop_data_dir()
     with open(os.path.join(d, "manifest.tsv")) as f:
         return [os.path.join(d, m["file"]) for m in csv.DictReader(f, delimiter="\t")]
 
@@ -169,7 +161,7 @@ def test_dred_decoding_vs_libopus(demo, weights, vectors, tmp_path):
     rows, refs, gots = [], [], []
     for name, path, n in vectors:
         ref, got = str(tmp_path / (name + ".ref.f32")), str(tmp_path / (name + ".got.f32"))
-        assert _run([fargan, "-dred-decoding", path, ref], cwd=X86).returncode == 0
+        assert _run([fargan, "-dred-decoding", path, ref], cwd=os.path.dirname(fargan)).returncode == 0
         assert _run([demo, "--weights", weights.path, "-dred-decoding", path, got]).returncode == 0
         assert os.path.getsize(ref) == os.path.getsize(got) > 0
         refs.append(ref)
@@ -199,13 +191,12 @@ def test_features_vs_libopus(demo, weights, tmp_path):
     """dredfx-demo -features on the 16 kHz interop clips: the library's analysis.features exactly,
     and within dred_compare's limits of libopus' fargan_demo -features."""
     fargan = _libopus_tool("fargan_demo")
-    clips = sorted(glob.glob(os.path.join(CACHE, "interop", "clips", "*.16k.raw")))
-    if len(clips) < 5:
-        pytest.skip("fewer than 5 interop clips in %s" % CACHE)
+    clips = speech_clips16()
+    assert len(clips) >= 5, clips
     for c in clips:
         name = os.path.basename(c)
         ref, got = str(tmp_path / (name + ".ref.f32")), str(tmp_path / (name + ".got.f32"))
-        assert _run([fargan, "-features", c, ref], cwd=X86).returncode == 0
+        assert _run([fargan, "-features", c, ref], cwd=os.path.dirname(fargan)).returncode == 0
         assert _run([demo, "--weights", weights.path, "-features", c, got]).returncode == 0
         mine = np.fromfile(got, "<f4").reshape(-1, 20)
         assert np.array_equal(mine, analysis.features(np.fromfile(c, "<i2"), weights=weights))

@@ -15,6 +15,8 @@ import pytest
 from dredfx import dred
 from dredfx.errors import InvalidArgumentError
 
+from conftest import interop_data_dir, libopus_build, run_script
+
 # opus_decode_native's loop (src/opus_decoder.c, libopus 1.6.1), printing the queue it builds.
 C_LOOP = r"""
 #include <math.h>
@@ -108,7 +110,6 @@ def test_equals_libopus_expression(tmp_path):
     assert any(not l.split() for l in lines[:len(cases)])
 
 
-CACHE = os.environ.get("DREDFX_CACHE", os.path.expanduser("~/.cache/dredfx"))
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -117,22 +118,18 @@ def test_rows_equal_libopus_decoder(tmp_path):
     """Real payloads (20, 10 and 60 ms packets), decoders at 48 and 16 kHz, one decoder per
     payload making a series of calls: the first after a received packet, or after a call that
     fed the PLC no row, queues two older rows first; the others do not."""
-    b = os.path.join(CACHE, "libopus-build", "x86")
-    src = subprocess.run([os.path.join(ROOT, "scripts", "get-libopus.sh")], capture_output=True,
-                         text=True).stdout.strip().splitlines()
-    if not os.path.exists(os.path.join(b, ".libs", "libopus.a")) or not src:
-        pytest.skip("no libopus 1.6.1 x86 build (scripts/build-libopus.sh x86)")
+    b = libopus_build("x86")
+    src = run_script("get-libopus.sh")
     exe = str(tmp_path / "dred_rows")
-    inc = [b] + [os.path.join(src[-1], d) for d in ("include", "src", "celt", "silk", "dnn", "")]
+    inc = [b] + [os.path.join(src, d) for d in ("include", "src", "celt", "silk", "dnn", "")]
     subprocess.run(["cc", "-std=gnu11", "-O1", "-Wno-cpp", "-DHAVE_CONFIG_H"] + ["-I" + d for d in inc] +
                    [os.path.join(ROOT, "interop", "dred_rows.c"), os.path.join(b, ".libs", "libopus.a"),
                     "-lm", "-Wl,--wrap=lpcnet_plc_fec_add", "-o", exe], check=True)
     packets = []
     for name in ("vm-intro.16k.b32000.l20.f20", "agent-alreadyon.16k.b32000.l20.f10",
                  "vm-intro.16k.b32000.l20.f60"):
-        files = glob.glob(os.path.join(CACHE, "interop", "data", name + ".jsonl"))
-        if not files:
-            pytest.skip("no interop data %s (scripts/interop-data.sh)" % name)
+        files = glob.glob(os.path.join(interop_data_dir(), name + ".jsonl"))
+        assert files, name
         with open(files[0]) as f:
             rows = [json.loads(x) for x in f]
         packets += [(rows[k - 1]["packet"], rows[k]["packet"]) for k in range(40, len(rows), 37)

@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from dredfx import errors, fixedpoint
 from dredfx.ref import nn as ref
 
+from conftest import interop_data_dir
+
 _nn = pytest.importorskip("dredfx._nn")
 
 FULL = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -1061,9 +1063,8 @@ def interop_dred_inputs(limit=None):
     values and the C library's Q16 ones; None when the data are absent."""
     import glob
     import json
-    from dredfx import dred, opus_source
-    d = os.environ.get("DREDFX_INTEROP_DIR") or os.path.join(opus_source.cache_dir(), "interop", "data")
-    files = sorted(glob.glob(os.path.join(d, "*.jsonl")))
+    from dredfx import dred
+    files = sorted(glob.glob(os.path.join(interop_data_dir(), "*.jsonl")))
     if not files:
         return None
     s, sq, lat, lq = [], [], [], []

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from dredfx import vectors
 
-from conftest import c_program
+from conftest import c_program, interop_data_dir
 
 pytestmark = pytest.mark.weights
 
@@ -261,9 +261,7 @@ def test_ref_reproduces_the_c_expected_records(data, weights):
 def test_generate_from_libopus_data(tmp_path, weights):
     """A full generate from the interop data (real libopus 1.6.1 packets) passes both verifiers
     and keeps the coverage: every q0, dQ and level libopus used, 26 latents, extra offsets."""
-    data_dir = vectors._default_interop_dir()
-    if not os.path.exists(os.path.join(data_dir, "manifest.tsv")):
-        pytest.skip("no interop data in %s (scripts/interop-data.sh)" % data_dir)
+    data_dir = interop_data_dir()
     out = os.path.join(str(tmp_path), "full")
     sets = vectors.generate(out, interop_dir=data_dir, weights_path=weights.path)
     assert [s.name for s in sets] == [s.name for s in vectors.read_manifest(COMMITTED).sets]
