@@ -104,10 +104,10 @@ done
 stage 30 "C: FIXED_DEBUG (overflow-checking) build"
 bash scripts/fixed-debug-test.sh
 if [ "${DREDFX_SKIP_CROSS:-0}" != 1 ]; then
-  stage 180 "C: cross targets under qemu (aarch64, armv7)"
+  stage 150 "C: cross targets under qemu (aarch64, armv7)"
   bash scripts/cross-test.sh
 fi
-stage 110 "C: fuzz targets"
+stage 140 "C: fuzz targets"
 bash scripts/fuzz.sh "${DREDFX_FUZZ_SECONDS:-20}"
 
 stage 300 "Python: pytest (Hypothesis, interop with libopus 1.6.1)"
