@@ -9,6 +9,7 @@
 #include "blob_file.h"
 #include "blob_sign.h"
 #include "check.h"
+#include "lcg.h"
 #include "dredfx.h"
 
 #define NF DREDFX_DRED_NUM_FEATURES
@@ -19,15 +20,6 @@
  * (blob SHA-256 6237ac93...). */
 #define CRC_BLOB_REAL_RANGE 0x22445759u
 #define CRC_BLOB_EXTREME 0x119e82fcu
-
-static uint32_t rng_state;
-static uint32_t rnd(void) {
-  rng_state = rng_state * 1664525u + 1013904223u;
-  return rng_state >> 8;
-}
-static int32_t rnd_sym(int32_t m) {
-  return (int32_t)(rnd() % (uint32_t)(2 * m + 1)) - m;
-}
 
 static int16_t pcm[DREDFX_FARGAN_CONT_SAMPLES];
 static int32_t cont_features[DREDFX_FARGAN_CONT_FRAMES * NF];

@@ -9,6 +9,7 @@
 #include "blob_sign.h"
 #include "blob_file.h"
 #include "check.h"
+#include "lcg.h"
 #include "dredfx.h"
 #include "nn/layer.h"
 
@@ -23,16 +24,6 @@
 #define CRC_SYNTH_EXTREME 0xd0ae6787u
 #define CRC_BLOB_REAL_RANGE 0xd9f61999u
 #define CRC_BLOB_EXTREME 0x80afb217u
-
-static uint32_t rng_state;
-static uint32_t rnd(void) {
-  rng_state = rng_state * 1664525u + 1013904223u;
-  return rng_state >> 8;
-}
-/* Uniform in [-m, m]. */
-static int32_t rnd_sym(int32_t m) {
-  return (int32_t)(rnd() % (uint32_t)(2 * m + 1)) - m;
-}
 
 /* ------------------------------------------------------------------ a synthetic model */
 #define MAX_ARRAYS 160

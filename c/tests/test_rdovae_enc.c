@@ -10,6 +10,7 @@
 #include "blob_sign.h"
 #include "blob_file.h"
 #include "check.h"
+#include "lcg.h"
 #include "dredfx.h"
 
 #define NF DREDFX_DRED_NUM_FEATURES
@@ -19,16 +20,6 @@
  * steps (int32 little-endian), and the payload bytes of STEPS 20 ms packets. */
 #define CRC_BLOB_STEPS 0x58da56ebu
 #define CRC_BLOB_PAYLOADS 0xf80a01d2u
-
-static uint32_t rng_state;
-static uint32_t rnd(void) {
-  rng_state = rng_state * 1664525u + 1013904223u;
-  return rng_state >> 8;
-}
-/* Uniform in [-m, m]. */
-static int32_t rnd_sym(int32_t m) {
-  return (int32_t)(rnd() % (uint32_t)(2 * m + 1)) - m;
-}
 
 /* Feature-like inputs in Q16: a slowly varying cepstrum (c0 in [-12, 4], others within +-2),
  * pitch in [-1.5, 1.5), voicing in [-0.5, 0.5]. */
