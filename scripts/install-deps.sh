@@ -10,7 +10,8 @@ SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 pkgs=(build-essential pkg-config cmake xz-utils dpkg-dev
       gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross libc6-dev-armhf-cross
       qemu-user clang libclang-rt-14-dev
-      ffmpeg asterisk-core-sounds-en-g722 libopus0 "$@")
+      ffmpeg asterisk-core-sounds-en-g722 asterisk-core-sounds-es-g722
+      asterisk-core-sounds-fr-g722 asterisk-core-sounds-it-g722 asterisk-core-sounds-ru-g722 libopus0 "$@")
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -86,6 +86,15 @@ def speech_clips16():
     return sorted(glob.glob(os.path.join(interop_clips_dir(), "*.16k.raw")))
 
 
+def speech_corpus(rate=16000):
+    """The 15 real speech clips of 6-10 s (five languages, four voices) of scripts/speech-corpus.sh,
+    s16le at 16000 or 48000 Hz, sorted; made on first use."""
+    import glob
+    assert rate in (16000, 48000), rate
+    folder = run_script("speech-corpus.sh")
+    return sorted(glob.glob(os.path.join(folder, "*.%dk.raw" % (rate // 1000))))
+
+
 @pytest.fixture(scope="session")
 def rdoenc_dump(tmp_path_factory):
     """rdoenc_dump(variant) -> interop/rdoenc_dump.c (libopus' own DRED encoder and decoder steps)
