@@ -95,23 +95,28 @@ def speech_corpus(rate=16000):
     return sorted(glob.glob(os.path.join(folder, "*.%dk.raw" % (rate // 1000))))
 
 
+def interop_tool(name, variant, exe):
+    """interop/NAME.c compiled to exe against libopus 1.6.1's "x86" or "generic" build
+    (-U__SSE2__ there, as it was configured, so the harness sees the same dnn/vec.h path)."""
+    b = libopus_build(variant)
+    src = run_script("get-libopus.sh")
+    extra = ["-U__SSE2__"] if variant == "generic" else []
+    subprocess.run(["gcc", "-std=gnu11", "-O2", "-Wno-cpp", "-DHAVE_CONFIG_H", *extra, "-I" + b]
+                   + ["-I" + os.path.join(src, d) for d in ("include", "src", "celt", "silk", "dnn", "")]
+                   + [os.path.join(ROOT, "interop", name + ".c"), os.path.join(b, ".libs", "libopus.a"),
+                      "-lm", "-o", exe], check=True)
+    return exe
+
+
 @pytest.fixture(scope="session")
 def rdoenc_dump(tmp_path_factory):
     """rdoenc_dump(variant) -> interop/rdoenc_dump.c (libopus' own DRED encoder and decoder steps)
-    compiled against libopus 1.6.1's "x86" or "generic" build (-U__SSE2__ there, as it was
-    configured, so the harness sees the same dnn/vec.h path)."""
+    compiled against libopus 1.6.1's "x86" or "generic" build (interop_tool)."""
     tools = {}
 
     def get(variant):
         if variant not in tools:
-            b = libopus_build(variant)
-            src = run_script("get-libopus.sh")
             exe = str(tmp_path_factory.mktemp("rdoenc") / ("rdoenc_dump_" + variant))
-            extra = ["-U__SSE2__"] if variant == "generic" else []
-            subprocess.run(["gcc", "-std=gnu11", "-O2", "-Wno-cpp", "-DHAVE_CONFIG_H", *extra, "-I" + b]
-                           + ["-I" + os.path.join(src, d) for d in ("include", "src", "celt", "silk", "dnn", "")]
-                           + [os.path.join(ROOT, "interop", "rdoenc_dump.c"), os.path.join(b, ".libs", "libopus.a"),
-                              "-lm", "-o", exe], check=True)
-            tools[variant] = exe
+            tools[variant] = interop_tool("rdoenc_dump", variant, exe)
         return tools[variant]
     return get
