@@ -293,7 +293,9 @@ void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *fe
   memcpy(st->analysis_mem_q8, y, sizeof(y));
   dredfx_an_fft320(re, im);
 
-  /* IF features (the phasors do not depend on the two frames' scalings) */
+  /* IF features: p = X_k conj(X_k prev) in Q(28 + fs + prev fs), the phasor p / sqrt(1e-15 + |p|^2)
+   * with libopus' 1e-15 (real units): it takes the phasor of a nearly empty bin to 0 (quiet or
+   * tonal input) where a unit phasor would be the phase of rounding noise */
   int16_t if_a15[DREDFX_ANALYSIS_NB_IF];
   if_a15[0] = if_log_feature((uint64_t)((int64_t)re[0] * re[0]), 28 + 2 * fs);
   for (int i = 1; i < IFB; i++) {
@@ -301,7 +303,11 @@ void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *fe
     int64_t pi = (int64_t)im[i] * st->prev_if_re[i] - (int64_t)re[i] * st->prev_if_im[i];
     int s = DREDFX_MAX(0, DREDFX_MAX(bits64((uint64_t)abs64(pr)), bits64((uint64_t)abs64(pi))) - 30);
     int64_t sr = s ? DFX_PSHR64(pr, s) : pr, si = s ? DFX_PSHR64(pi, s) : pi;
-    uint32_t nrm = dredfx_an_isqrt64((uint64_t)(sr * sr + si * si));
+    /* 1e-15 in Q(2 q), q = 28 + fs + prev fs - s <= 44: 1e-15 in Q88 (309485009821 < 2^39)
+     * shifted down; below Q48 it rounds to 0 */
+    int q2 = 2 * (28 + fs + st->prev_if_fs - s);
+    uint64_t eps = q2 == 88 ? 309485009821LL : q2 >= 48 ? (uint64_t)DFX_PSHR64(309485009821LL, 88 - q2) : 0;
+    uint32_t nrm = dredfx_an_isqrt64((uint64_t)(sr * sr + si * si) + eps);
     int64_t cr = nrm ? sr * 32768 / nrm : 0, ci = nrm ? si * 32768 / nrm : 0;
     if_a15[3 * i - 2] = (int16_t)DREDFX_MAX(-32768, DREDFX_MIN(32767, cr));
     if_a15[3 * i - 1] = (int16_t)DREDFX_MAX(-32768, DREDFX_MIN(32767, ci));
@@ -309,6 +315,7 @@ void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *fe
   }
   memcpy(st->prev_if_re, re, IFB * sizeof(int32_t));
   memcpy(st->prev_if_im, im, IFB * sizeof(int32_t));
+  st->prev_if_fs = fs;
 
   /* band energies, Q(20 + 2 fs) times 48 (triangle weights (bs - j)/bs = (48/bs)(bs - j)/48) */
   int64_t ex[NB];
