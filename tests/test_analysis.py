@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from dredfx import analysis, errors
 
-from conftest import interop_clips_dir, libopus_build, outputs_at_every_level
+from conftest import interop_clips_dir, interop_tool, libopus_build, outputs_at_every_level, speech_corpus
 
 # The bars of issue 10 (aggregate over the clips).
 TOT, MAX, PITCH = 0.1, 0.05, 0.005
@@ -28,7 +28,7 @@ def metrics(ref, test):
     others = np.delete(mse, 18)
     voiced = ref[:, 19] > 0.2
     return (np.sqrt(others.sum()), np.sqrt(others.max()),
-            np.abs(ref[voiced, 18] - test[voiced, 18]).mean())
+            np.abs(ref[voiced, 18] - test[voiced, 18]).mean() if voiced.any() else 0.0)
 
 
 def periods(f):
@@ -142,6 +142,44 @@ def test_hard_inputs(weights, rate):
             name, rate, f[:, 0].min(), f[:, 0].max(), f[:, 19].min(), f[:, 19].max(), sat))
 
 
+# The hard inputs against libopus 1.6.1 itself (interop/analysis_dump.c), at 16 and 48 kHz. Full
+# scale and speech-like: within the tot bar of real speech. The cepstrum everywhere: at 48 kHz the
+# bound is libopus' own float32 elliptic filter (dredfx is within 0.0005 of the same filter in
+# float64 on these inputs; libopus 0.13 away on full-scale negative DC). The two 1-LSB inputs (the
+# -90 dBFS tone, +-1 at Nyquist): their low-passed residual is below the pitch path's Q4 resolution
+# (1/16 LSB), so the frame correlation (f19) of some frames differs (tot up to 0.46); the pitch
+# follows libopus' (the IF phasors of empty bins go to 0 as libopus' 1e-15 takes them).
+FULL_SCALE = ("silence", "dc", "dc_negative", "square_200hz", "square_4khz", "clipped_speech", "white_0dbfs")
+
+
+@pytest.mark.interop
+@pytest.mark.parametrize("rate", (16000, 48000))
+def test_hard_inputs_against_libopus(weights, analysis_dump, rate, tmp_path):
+    for name, x16 in hard_inputs().items():
+        x = np.resize(x16, len(x16) * rate // 16000)
+        path = str(tmp_path / "x.raw")
+        x.astype("<i2").tofile(path)
+        ref, gen = analysis_dump("x86", rate, path), analysis_dump("generic", rate, path)
+        got = analysis.features(x, rate, weights)
+        tot, mx, pitch = metrics(ref, got)
+        cep = np.abs(ref[:, :18].astype(np.float64) - got[:, :18]).max()
+        report("hard %-18s %5d Hz vs libopus x86: tot %.4f max %.4f pitch %.4f cepstrum max %.4f; generic "
+               "vs x86 tot %.4f" % (name, rate, tot, mx, pitch, cep, metrics(ref, gen)[0]))
+        assert cep <= (0.005 if rate == 16000 else 0.15), name
+        assert tot <= (TOT if name in FULL_SCALE else 0.5), name
+    if rate == 16000:
+        for name in ("clipped_speech", "square_200hz"):   # periodic: a defined period
+            x = hard_inputs()[name]
+            x.astype("<i2").tofile(str(tmp_path / "x.raw"))
+            assert metrics(analysis_dump("x86", rate, str(tmp_path / "x.raw")), analysis.features(x, rate, weights))[2] <= PITCH
+        x = hard_inputs()["tone_1khz_-90dbfs"]
+        x.astype("<i2").tofile(str(tmp_path / "x.raw"))
+        ref = analysis_dump("x86", rate, str(tmp_path / "x.raw"))
+        # f18 within 1/60 of libopus': measured 82 of 100 frames (1 before the IF phasors took
+        # libopus' 1e-15); every multiple of 16 samples is an exact period of this tone
+        assert np.mean(np.abs(ref[:, 18] - analysis.features(x, rate, weights)[:, 18]) <= 1 / 60) >= 0.8
+
+
 def test_silence_is_the_floor(weights):
     """Digital silence: every band at log10(0.01) = -2, so c0 = 18 (-2) sqrt(2/18) sqrt(1/2) - 4,
     the other coefficients 0, no correlation (f19 = ln 2 / ln(1 + e^5) - 1/2)."""
@@ -209,41 +247,65 @@ def _rate(path):
 
 
 @pytest.fixture(scope="module")
-def libopus_features():
-    demo = os.path.join(libopus_build("x86"), "fargan_demo")
-    clips = [c for c in _clips() if _rate(c) == 16000]
-    assert len(clips) >= 5, clips
+def analysis_dump(tmp_path_factory):
+    """analysis_dump(variant, rate, path) -> libopus 1.6.1's own features of an s16le file
+    (interop/analysis_dump.c against its "x86" or "generic" build)."""
+    tmp = tmp_path_factory.mktemp("analysis_dump")
+    tools = {}
 
-    def run(path, tmp):
-        out = os.path.join(tmp, os.path.basename(path) + ".f32")
-        subprocess.run([demo, "-features", path, out], check=True, cwd=os.path.dirname(demo),
-                       stdout=subprocess.DEVNULL)
+    def run(variant, rate, path):
+        if variant not in tools:
+            tools[variant] = interop_tool("analysis_dump", variant, str(tmp / ("analysis_dump_" + variant)))
+        out = str(tmp / "out.f32")
+        subprocess.run([tools[variant], str(rate), path, out], check=True)
         return np.fromfile(out, "<f4").reshape(-1, 20)
-    return run, clips
+    return run
 
 
 @pytest.mark.interop
-def test_accuracy_against_libopus(weights, libopus_features, tmp_path):
-    run, clips = libopus_features
-    refs, tests = [], []
+def test_analysis_dump_is_fargan_demo(analysis_dump, tmp_path):
+    """At 16 kHz the harness gives `fargan_demo -features`' bytes."""
+    clip = speech_corpus(16000)[0]
+    demo = os.path.join(libopus_build("x86"), "fargan_demo")
+    subprocess.run([demo, "-features", clip, str(tmp_path / "f.f32")], check=True, stdout=subprocess.DEVNULL)
+    assert np.array_equal(np.fromfile(tmp_path / "f.f32", "<f4").reshape(-1, 20), analysis_dump("x86", 16000, clip))
+
+
+@pytest.mark.interop
+@pytest.mark.parametrize("rate", (16000, 48000))
+def test_accuracy_against_libopus(weights, analysis_dump, rate):
+    """Three corpus clips (three languages) per rate; the whole table (15 clips, both rates) is
+    tools/analysis_accuracy.py's, in docs/accuracy.md. Measured on these three: see report()."""
+    clips = speech_corpus(rate)[::5]
+    assert len(clips) == 3, clips
+    refs, tests, gens = [], [], []
     for c in clips:
-        ref = run(c, str(tmp_path))
-        got = analysis.features(np.fromfile(c, "<i2"), weights=weights)
+        ref = analysis_dump("x86", rate, c)
+        got = analysis.features(np.fromfile(c, "<i2"), rate, weights)
         assert got.shape == ref.shape
         refs.append(ref)
         tests.append(got)
-        report("vs libopus %-26s tot %.4f max %.4f pitch %.5f" % ((os.path.basename(c),) + metrics(ref, got)))
-    ref, got = np.concatenate(refs), np.concatenate(tests)
+        gens.append(analysis_dump("generic", rate, c))
+        report("vs libopus %-14s tot %.4f max %.4f pitch %.5f" % ((os.path.basename(c),) + metrics(ref, got)))
+    ref, got, gen = np.concatenate(refs), np.concatenate(tests), np.concatenate(gens)
     tot, mx, pitch = metrics(ref, got)
+    spread = metrics(ref, gen)
     voiced = ref[:, 19] > 0.2
-    within = np.mean(np.abs(periods(ref)[voiced] - periods(got)[voiced]) <= 1)
+    tr, tt = periods(ref)[voiced], periods(got)[voiced]
+    within = np.mean(np.abs(tr - tt) <= 1)
+    octave = np.sum((np.abs(tr - tt) > 1) & (np.abs(np.abs(np.log2(tt / tr)) - 1) <= 0.2))
     f18 = np.mean(np.abs(ref[voiced, 18] - got[voiced, 18]) <= 1 / 60)
     cep = np.sqrt(((ref[:, :18].astype(np.float64) - got[:, :18]) ** 2).mean(0).sum())
-    report("vs libopus, all: tot %.4f max %.4f pitch %.5f cepstrum %.5f; voiced %d: period within "
-           "one lag %.4f, f18 within 1/60 %.4f" % (tot, mx, pitch, cep, voiced.sum(), within, f18))
+    report("%d Hz vs libopus x86: tot %.4f max %.4f pitch %.5f cepstrum %.5f; voiced %d: period within one lag "
+           "%.4f, octave errors %d, f18 within 1/60 %.4f; libopus generic vs x86 %.4f %.4f %.5f"
+           % (rate, tot, mx, pitch, cep, voiced.sum(), within, octave, f18, *spread))
     assert tot <= TOT and mx <= MAX and pitch <= PITCH
-    assert f18 >= 0.99 and within >= 0.99
-    assert cep < 0.002   # measured 0.00015: the cepstrum itself is far inside the budget
+    assert f18 >= 0.99 and within >= 0.99 and octave == 0
+    # the cepstrum itself is far inside the budget (measured 0.00011 at 16 kHz; 0.0013 at 48 kHz,
+    # libopus' float32 elliptic filter: docs/fixed-point.md 8.4)
+    assert cep < (0.002 if rate == 16000 else 0.004)
+    # libopus' own two builds stay as far apart as the bars allow dredfx to be
+    assert spread[0] <= TOT and spread[1] <= MAX and spread[2] <= PITCH
 
 
 def test_accuracy_against_float_reference(weights):

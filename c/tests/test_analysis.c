@@ -101,7 +101,7 @@ static void test_fft(void) {
   CHECKF(worst < 24, "fft worst %.3f LSB", worst);
 }
 
-/* The hard inputs: returns a pointer to n samples of signal `kind`. */
+/* The hard inputs (9 kinds): n samples of signal `kind`. */
 static void make_signal(int16_t *x, int n, int kind) {
   for (int i = 0; i < n; i++) {
     double t = i / 16000.0;
@@ -111,6 +111,9 @@ static void make_signal(int16_t *x, int n, int kind) {
       case 2: x[i] = (i / 40) % 2 ? 32767 : -32768; break;                     /* 200 Hz square */
       case 3: x[i] = (int16_t)(next64() & 0xffff); break;                      /* white, 0 dBFS */
       case 4: x[i] = (int16_t)lrint(1.04 * sin(2 * M_PI * 1000 * t)); break;   /* 1 kHz, -90 dBFS */
+      case 5: x[i] = -32768; break;                                            /* negative DC */
+      case 6: x[i] = (i / 2) % 2 ? 32767 : -32768; break;                      /* 4 kHz square */
+      case 7: x[i] = i % 2 ? 1 : -1; break;                                    /* +-1 LSB at Nyquist */
       default: {                                                               /* clipped "speech" */
         double v = 90000 * sin(2 * M_PI * 140 * t) * sin(2 * M_PI * 3 * t) + 20000 * sin(2 * M_PI * 1700 * t);
         x[i] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
@@ -132,7 +135,7 @@ static void test_analysis(const unsigned char *blob, size_t len) {
   /* 8 kHz input is upsampled 2x: 2 LEN / 160 frames at most */
   static int32_t feat[DREDFX_CPU_NB_LEVELS][2 * LEN / 160 * 20];
   const int rates[5] = {16000, 48000, 24000, 12000, 8000};
-  for (int kind = 0; kind < 6; kind++) {
+  for (int kind = 0; kind < 9; kind++) {
     make_signal(x, LEN, kind);
     for (int r = 0; r < 5; r++) {
       int frames = 0;
@@ -153,6 +156,17 @@ static void test_analysis(const unsigned char *blob, size_t len) {
           pos += piece;
         }
         CHECK_EQ(frames, want);
+#ifdef DREDFX_FIXED_DEBUG
+        /* FIXED_DEBUG: no operator saturates; the pitch DNN's tanh/sigmoid inputs past the table
+         * end (ACT_CLAMP, the value libopus' approximation clamps to as well) are counted */
+        CHECKF(dredfx_fixed_debug_total(NULL) == dredfx_fixed_debug_total("ACT_CLAMP"),
+               "kind %d rate %d level %d: %lu saturations", kind, rates[r], level,
+               dredfx_fixed_debug_total(NULL) - dredfx_fixed_debug_total("ACT_CLAMP"));
+        if (level == 0)
+          printf("hard input %d at %5d Hz: %lu ACT_CLAMP, no other saturation\n", kind, rates[r],
+                 dredfx_fixed_debug_total("ACT_CLAMP"));
+        dredfx_fixed_debug_reset();
+#endif
         CHECKF(st->sat_lpc == 0 && st->sat_residual == 0 && st->sat_resample == 0,
                "kind %d rate %d: saturations %u %u %u", kind, rates[r], st->sat_lpc, st->sat_residual,
                st->sat_resample);
