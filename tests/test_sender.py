@@ -9,17 +9,33 @@ packet in five with little room), not a VAD of the speech.
 
 The metrics are dred_compare -features' (libopus dnn/dred_compare.c): per-feature MSE over all
 decoded rows, tot = sqrt(sum of the MSE of every feature but 18), max = sqrt(largest of those),
-pitch = mean |f18 difference| over rows whose first-file voicing (f19) exceeds 0.2. libopus'
-official limits for its DRED vectors are tot 0.5, max 0.15, pitch 0.02.
+pitch = mean |f18 difference| over rows whose first-file voicing (f19) exceeds 0.2.
+
+What libopus' official limits (tot 0.5, max 0.15, pitch 0.02) apply to: tests/dred_vectors.sh
+(xiph/opus) uses them in its "DRED decoding" step only: `fargan_demo -dred-decoding` of a given
+DRED bitstream against the reference decoder's features, one dred_compare per vector, i.e. the
+averages above over every decoded row of the vector; a decoder tolerance for one bitstream. Its
+encoder is checked only in the audio domain ("DRED system": opus_demo's decode against the
+original, dred_compare -audio thresholds 1.0 3.0 0.25), and a miss there is a warning that "does
+not prevent compliance". Applied as libopus applies them, per clip as per vector: libopus' decode
+of dredfx's sender's payloads against dredfx's own decode of the same payloads (measured tot
+0.074-0.087, max 0.042-0.054, pitch 0.0026-0.0033 on the 7 clips).
+
+Against libopus' own PCM-to-DRED path (different bitstreams), the same limits do not hold for
+libopus itself: its generic build's payloads against its x86 build's give max 0.191-0.326 per clip
+(0.250 over the 7), all of it the decoded energy c0: the RDO-VAE encoder's quantizer rounds some
+values near a tie differently (dredfx vs libopus x86: 99.3 % of the latent indices and 96.5 % of
+the state indices equal), and each flipped index moves the decoded frames by a quantizer step; the
+error is spread evenly (c0 RMS 0.19-0.37 in every 8-row band of the payload, the worst 10 % of
+packets half of it). It is the encoder, not the analysis: dredfx's encoder on libopus x86's own
+features gives max 0.234, against 0.238 on dredfx's features. So the test holds tot and pitch to
+the official limits, max to libopus' own generic-vs-x86 figure (+10 %).
 
 Measured (7 clips, 1,534 packets decoded alike from both, 82,648 decoded rows): dredfx vs libopus
 x86 tot 0.396, max 0.238, pitch 0.0051; libopus generic's own path vs libopus x86's on the same
-path (1,554 packets) tot 0.392, max 0.250, pitch 0.0050. The max limit is not met by libopus' own two builds either:
-its coded indices differ near quantizer ties (issue 9), which moves the decoded energy (c0, RMS
-0.2-0.27) more than 0.15; the test therefore holds tot and pitch to libopus' limits and max to
-libopus' own generic-vs-x86 figure (+10 %). Against the features libopus' encoder analysed (all
-active windows), the coding distortion (tot) of dredfx's sender is that of libopus' own: 2.524
-against 2.512 (ratio 1.005).
+path (1,554 packets) tot 0.392, max 0.250, pitch 0.0050. Against the features libopus' encoder
+analysed (all active windows), the coding distortion (tot) of dredfx's sender is that of libopus'
+own: 2.524 against 2.512 (ratio 1.005).
 """
 import json
 import os
@@ -36,7 +52,7 @@ from conftest import speech_clips16
 pytestmark = pytest.mark.interop
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TOT, MAX, PITCH = 0.5, 0.15, 0.02   # libopus' dred_compare -features thresholds for its vectors
+TOT, MAX, PITCH = 0.5, 0.15, 0.02   # dred_vectors.sh: dred_compare -features -thresholds .5 .15 .02
 
 
 @pytest.fixture(scope="module")
@@ -101,14 +117,26 @@ def test_sender_end_to_end(weights, dump):
                                  16000, 16000, weights=weights)
         assert (parsed.q0, parsed.dq) == (6, 5)
         d_fx, d_lib = _decode(x86, ours), _decode(x86, theirs)
+        # libopus' official limits as dred_vectors.sh applies them (one bitstream, two decoders):
+        # libopus' decode of dredfx's payloads against dredfx's own, over the clip
+        ours_dec = [dred.decode_features(dred.attach_dred(bytes([0x48, 0x01, 0x02]), p, weights=weights),
+                                         16320, 16000) for p in ours if p]
+        assert [len(x) for x in ours_dec] == [len(d_fx[i][2]) for i in sorted(d_fx)]
+        m = dred_compare(np.concatenate([d_fx[i][2] for i in sorted(d_fx)]), np.concatenate(ours_dec))
+        print("%s: libopus vs dredfx decoding dredfx's payloads: tot %.3f max %.3f pitch %.4f"
+              % (os.path.basename(clip), *m))
+        assert m[0] <= TOT and m[1] <= MAX and m[2] <= PITCH, (clip, m)
         d_gen = _decode(x86, [bytes.fromhex(r["payload"]) for r in rows_gen])
         a, b = _pairs(d_lib, d_fx)
         lib_rows += a
         fx_rows += b
         packets += len(a)
-        a, b = _pairs(d_lib, d_gen)
-        gx_rows += a
-        gen_rows += b
+        c, d = _pairs(d_lib, d_gen)
+        gx_rows += c
+        gen_rows += d
+        print("%s: dredfx sender vs libopus x86 tot %.3f max %.3f pitch %.4f; libopus generic vs x86 tot %.3f "
+              "max %.3f pitch %.4f" % (os.path.basename(clip), *dred_compare(np.concatenate(a), np.concatenate(b)),
+                                       *dred_compare(np.concatenate(c), np.concatenate(d))))
         # Against the features libopus' encoder analysed, on windows all active.
         lib_feats = np.concatenate([_hexf(s).reshape(2, 20) for r in rows for s in r["steps"]])
         for i in sorted(set(d_lib) & set(d_fx)):
