@@ -146,9 +146,10 @@ def test_hard_inputs(weights, rate):
 # scale and speech-like: within the tot bar of real speech. The cepstrum everywhere: at 48 kHz the
 # bound is libopus' own float32 elliptic filter (dredfx is within 0.0005 of the same filter in
 # float64 on these inputs; libopus 0.13 away on full-scale negative DC). The two 1-LSB inputs (the
-# -90 dBFS tone, +-1 at Nyquist): their low-passed residual is below the pitch path's Q4 resolution
-# (1/16 LSB), so the frame correlation (f19) of some frames differs (tot up to 0.46); the pitch
-# follows libopus' (the IF phasors of empty bins go to 0 as libopus' 1e-15 takes them).
+# -90 dBFS tone, +-1 at Nyquist): the pitch path (delayed input, LPC residual) is Q4 (1/16 LSB),
+# a rounding that moves the frame correlation (f19) of some frames of a 1-LSB signal (tot up to
+# 0.46; the float reference rounded the same way moves with it); the pitch follows libopus' (the IF
+# phasors of empty bins go to 0 as libopus' 1e-15 takes them).
 FULL_SCALE = ("silence", "dc", "dc_negative", "square_200hz", "square_4khz", "clipped_speech", "white_0dbfs")
 
 
