@@ -73,7 +73,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--clips", type=int, default=0, help="the first N clips of each rate (0: all)")
     ap.add_argument("--rates", default="16000,48000")
-    ap.add_argument("--no-ref", action="store_true", help="skip the float reference (slow: ~0.4 s per second of speech)")
+    ap.add_argument("--no-ref", action="store_true",
+                    help="skip the float reference (slow: ~0.4 s per second of speech)")
     args = ap.parse_args(argv)
     from dredfx import analysis, weights as _w
     from dredfx.ref import analysis as ref_analysis
