@@ -50,7 +50,7 @@ struct dredfx_analysis {
   int32_t analysis_mem_q8[DREDFX_ANALYSIS_FRAME]; /* pre-emphasized previous frame */
   /* previous spectrum bins 0..29, in that frame's Q(14 + fs) (docs/fixed-point.md 8.1) */
   int32_t prev_if_re[DREDFX_ANALYSIS_IF_BINS], prev_if_im[DREDFX_ANALYSIS_IF_BINS];
-  int prev_if_fs;
+  int prev_if_fs; /* that frame's fs (the IF phasors' 1e-15 is placed in Q(28 + fs + prev fs)) */
   int32_t pitch_mem_q4[DREDFX_ANALYSIS_LPC_ORDER];
   int32_t exc_q4[DREDFX_ANALYSIS_PITCH_MAX + DREDFX_ANALYSIS_FRAME];
   int32_t lp_q4[DREDFX_ANALYSIS_PITCH_MAX + DREDFX_ANALYSIS_FRAME];
