@@ -232,16 +232,17 @@ def export_libopus(folder, libopus_build, weights, corpus_dir=None, clips=CLIPS)
 
 
 # ---------------------------------------------------------------- check (a directory, with dredfx)
-def check(folder, weights, fargan_demo=None, opus_demo=None, workdir=None):
+def check(folder, weights, fargan_demo=None, opus_demo=None, workdir=None, vectors=None):
     """The script's steps on every vector present, each judged by dred_compare's metrics
     reimplemented (dredfx.dred_compare). The implementation under test: dredfx's own
     (decode_dred_records, dredfx.fargan.synthesize) unless fargan_demo (a program with libopus'
     fargan_demo command line) is given; the system step needs opus_demo and is 'pending'
-    without it. Returns [(i, step, metrics or None, passed or None, note)]."""
+    without it. vectors: the numbers to check (default 1 .. 8). Returns [(i, step, metrics or
+    None, passed or None, note)]."""
     from . import fargan
     workdir = workdir or folder
     rows = []
-    for i in range(1, NB_VECTORS + 1):
+    for i in vectors or range(1, NB_VECTORS + 1):
         p = names(folder, i)
         out = os.path.join(workdir, "vector%d_out" % i)
         if os.path.exists(p["dred.bit"]) and os.path.exists(p["dred_dec.f32"]):
@@ -280,6 +281,8 @@ def run_procedure(folder, fargan_demo, opus_demo, dred_compare_exe, workdir):
     'pending'): [(i, step, passed, dred_compare's metrics line, output file)]."""
     rows = []
     folder, workdir = os.path.abspath(folder), os.path.abspath(workdir)
+    fargan_demo = os.path.abspath(fargan_demo)
+    opus_demo = opus_demo and os.path.abspath(opus_demo)
     for i in range(1, NB_VECTORS + 1):
         p = names(folder, i)
         out = os.path.join(workdir, "vector%d" % i)

@@ -926,7 +926,33 @@ def main(argv=None):
     v.add_argument("--impl", choices=("c", "ref"), default="c",
                    help="c: the C library (default); ref: the pure-Python reference")
     v.add_argument("--weights", metavar="BLOB", help="weights blob (default: the imported one)")
+    c = sub.add_parser("check-libopus", help="check a directory in libopus' tests/dred_vectors.sh format")
+    c.add_argument("dir")
+    c.add_argument("--fargan-demo", metavar="PROG",
+                   help="the implementation under test, with fargan_demo's command line (default: dredfx)")
+    c.add_argument("--opus-demo", metavar="PROG", help="opus_demo for the system step (else pending)")
+    c.add_argument("--vector", type=int, action="append", help="check only vector N (repeatable)")
+    c.add_argument("--workdir", help="where decoded files go (default: a temporary folder)")
+    c.add_argument("--weights", metavar="BLOB", help="weights blob (default: the imported one)")
+    e = sub.add_parser("export-libopus", help="write libopus' tests/dred_vectors.sh file set")
+    e.add_argument("dir")
+    e.add_argument("--opus-demo", metavar="PROG",
+                   help="libopus' opus_demo, for _opus.bit (its SILK frames, dredfx's DRED)")
+    e.add_argument("--libopus", metavar="BUILD",
+                   help="make every file with libopus' own tools in BUILD instead of dredfx")
+    e.add_argument("--corpus", metavar="DIR", help="speech corpus (default: the cache folder)")
+    e.add_argument("--weights", metavar="BLOB", help="weights blob (default: the imported one)")
     a = ap.parse_args(argv)
+    if a.cmd == "check-libopus":
+        return _check_libopus(a)
+    if a.cmd == "export-libopus":
+        from . import libopus_vectors as lv
+        w = _load_weights(a.weights)
+        made = lv.export_libopus(a.dir, a.libopus, w, a.corpus) if a.libopus else \
+            lv.export(a.dir, w, a.opus_demo, a.corpus)
+        for i, v in sorted(made.items()):
+            print("vector%d: %s" % (i, ", ".join("%s %s" % kv for kv in v.items())))
+        return 0
     try:
         if a.cmd == "generate":
             sets = generate(a.dir, a.inputs, a.interop, a.weights, a.corpus, a.add_layer2)
@@ -950,6 +976,29 @@ def main(argv=None):
         ("OK" + (" (%d sets not checked)" % len(rep.skipped) if rep.skipped else ""))
         if rep.ok else "%d FAILURES" % len(rep.errors)))
     return 0 if rep.ok else 1
+
+
+def _check_libopus(a):
+    """check-libopus: one line per step, as tests/dred_vectors.sh and dred_compare print them."""
+    import tempfile
+    from . import libopus_vectors as lv
+    w = _load_weights(a.weights)
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            rows = lv.check(a.dir, w, a.fargan_demo, a.opus_demo, a.workdir or tmp, a.vector)
+        except (DredfxError, ValueError) as e:
+            print("error: %s" % e, file=sys.stderr)
+            return 2
+    failed = 0
+    for i, step, m, ok, note in rows:
+        verdict = "pending" if ok is None else "PASSED" if ok else "FAILED"
+        print("vector%d %-8s %s (limits %s): %s" % (i, step, note, " ".join("%g" % x for x in lv.LIMITS[step]),
+                                                     verdict))
+        failed += ok is False and step != "system"
+    warn = sum(ok is False for _, step, _, ok, _ in rows if step == "system")
+    print("%s: %d steps, %d failed, %d system warnings, %d pending: %s" % (
+        a.dir, len(rows), failed, warn, sum(ok is None for *_, ok, _ in rows), "FAILED" if failed else "OK"))
+    return 1 if failed or not rows else 0
 
 
 if __name__ == "__main__":
