@@ -91,13 +91,14 @@ def _parse(line):
 
 def test_dred_compare_in_numpy_prints_the_same(libopus_on_dredfx, dredfx_on_libopus, dirs):
     """dredfx.dred_compare on the files dred_compare judged: the same figures to the six decimals
-    it prints, and the same verdict. Every -features comparison; the -audio ones of vectors 1
-    and 5 (each takes about 2.5 s in NumPy)."""
+    it prints, and the same verdict. Every -features comparison; the -audio ones of vector 1 (each
+    takes about 2.5 s in NumPy; all of them with DREDFX_SLOW=1)."""
+    audio = range(1, lv.NB_VECTORS + 1) if os.environ.get("DREDFX_SLOW") == "1" else (1,)
     checked = {"features": 0, "audio": 0}
     for name, rows in (("dredfx", libopus_on_dredfx), ("libopus", dredfx_on_libopus)):
         p_dir = dirs[0][name]
         for i, step, ok, line, out in rows:
-            if ok is None or (step != "dred" and i not in (1, 5)):
+            if ok is None or (step != "dred" and i not in audio):
                 continue
             p = lv.names(p_dir, i)
             if step == "dred":
@@ -107,22 +108,22 @@ def test_dred_compare_in_numpy_prints_the_same(libopus_on_dredfx, dredfx_on_libo
             assert text(m) == line, (name, i, step)
             assert dred_compare.passes(m, lv.LIMITS[step]) == ok
             checked["features" if step == "dred" else "audio"] += 1
-    assert checked["features"] == 2 * lv.NB_VECTORS and checked["audio"] >= 6, checked
+    assert checked["features"] == 2 * lv.NB_VECTORS and checked["audio"] >= 3 * len(audio), checked
 
 
 def test_check_libopus_cli(dirs, weights):
     """`python -m dredfx.vectors check-libopus` on libopus' vectors with dredfx's own decoder and
-    vocoder (Python), vectors 2 and 7: every step passes, the system step is pending."""
+    vocoder (Python), vector 2: every step passes, the system step is pending."""
     r = subprocess.run([sys.executable, "-m", "dredfx.vectors", "check-libopus", dirs[0]["libopus"],
-                        "--vector", "2", "--vector", "7", "--weights", weights.path],
+                        "--vector", "2", "--weights", weights.path],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
                        env=dict(os.environ, PYTHONPATH=ROOT))
     print(r.stdout)
     assert r.returncode == 0, r.stdout
     lines = r.stdout.splitlines()
-    assert sum(x.endswith(": PASSED") for x in lines) == 4
-    assert sum(x.endswith(": pending") and "system" in x for x in lines) == 2
-    assert lines[-1].endswith("6 steps, 0 failed, 0 system warnings, 2 pending: OK")
+    assert sum(x.endswith(": PASSED") for x in lines) == 2
+    assert sum(x.endswith(": pending") and "system" in x for x in lines) == 1
+    assert lines[-1].endswith("3 steps, 0 failed, 0 system warnings, 1 pending: OK")
 
 
 def test_dred_compare_edges():
