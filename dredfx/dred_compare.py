@@ -158,7 +158,6 @@ def audio(ref, test):
     re4 = (np.power((Y + thresh10).astype(np.float64), L) -
            np.power((X + thresh10).astype(np.float64), L)).astype(F32)
     t2 = np.power((X + thresh).astype(np.float64), L2)
-    err4 = err16 = T2 = 0.0
     Ef2 = np.zeros(nframes)
     Ef4 = np.zeros(nframes)
     Tf2 = np.zeros(nframes)

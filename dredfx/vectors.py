@@ -830,8 +830,12 @@ def _build_sets(w, packets):
 # one continued from the clip's own past samples as the PLC does), the RDO-VAE features of the
 # 26-latent real DRED packet of real_parse, and adversarial ones: silence, a pitch sweep over the
 # accepted range (clamped period 1 .. 256 and beyond), features at the int32 Q16 limits, random
-# features, a full-scale continuation, and a frame before any cont (an error).
+# features, a full-scale continuation, and a frame before any cont (an error); then short runs
+# continued from real speech every 0.4 s and 0.6 s of two clips (the first frames after a cont
+# are where a float implementation must follow the fixed-point output closely).
 FARGAN_CLIPS = (("en-1", 0, 60), ("fr-2", 250, 40))   # clip, first synthesized frame, frames
+# Short runs continued from real speech (the PLC's use): clip, first frames, frames a run.
+FARGAN_CONT_RUNS = (("en-1", range(30, 830, 40), 2), ("es-2", range(45, 700, 60), 2))
 
 
 def _fargan_cont_in(pcm, feats_q16, label):
@@ -902,7 +906,15 @@ def _fargan_sets(w, sets, corpus_dir):
     square = np.where(np.arange(FARGAN_CONT_SAMPLES) // 20 % 2, 32767, -32768).astype(np.int16)
     edge += _fargan_run("full-scale-square-cont", square, np.repeat(v[None], 5, 0),
                         np.repeat(v[None], 10, 0))
-    return [_spec("fargan_speech", 2, "fargan", speech), _spec("fargan_edge", 2, "fargan", edge)]
+    conts = []
+    for clip, starts, n in FARGAN_CONT_RUNS:
+        x = np.fromfile(os.path.join(corpus_dir, clip + ".16k.raw"), np.int16)
+        f = Analyzer(16000, w).feed_q16(x)
+        for k0 in starts:
+            conts += _fargan_run("%s.16k@%d" % (clip, k0), x[160 * (k0 - 2):160 * k0], f[k0 - 5:k0],
+                                 f[k0:k0 + n], k0)
+    return [_spec("fargan_speech", 2, "fargan", speech), _spec("fargan_edge", 2, "fargan", edge),
+            _spec("fargan_cont", 2, "fargan", conts)]
 
 
 # ---------------------------------------------------------------- command line

@@ -56,7 +56,8 @@ def _procedure(dirs, name, fargan_demo, opus_demo, dred_compare_exe, env=None):
         os.environ.clear()
         os.environ.update(old)
     for r in rows:
-        print("%s vector%d %-8s %s %s" % (name, r[0], r[1], {True: "PASSED", False: "FAILED", None: "-"}[r[2]], r[3]))
+        verdict = {True: "PASSED", False: "FAILED", None: "-"}[r[2]]
+        print("%s vector%d %-8s %s %s" % (name, r[0], r[1], verdict, r[3]))
     return rows
 
 
