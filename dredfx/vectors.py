@@ -831,11 +831,12 @@ def _build_sets(w, packets):
 # 26-latent real DRED packet of real_parse, and adversarial ones: silence, a pitch sweep over the
 # accepted range (clamped period 1 .. 256 and beyond), features at the int32 Q16 limits, random
 # features, a full-scale continuation, and a frame before any cont (an error); then short runs
-# continued from real speech every 0.4 s and 0.6 s of two clips (the first frames after a cont
+# continued from real speech every 0.8 s and 1.1 s of two clips (the first frames after a cont
 # are where a float implementation must follow the fixed-point output closely).
-FARGAN_CLIPS = (("en-1", 0, 60), ("fr-2", 250, 40))   # clip, first synthesized frame, frames
+# A few seconds of audio in all: the C checker runs every CPU level under qemu in CI.
+FARGAN_CLIPS = (("en-1", 0, 30), ("fr-2", 250, 20))   # clip, first synthesized frame, frames
 # Short runs continued from real speech (the PLC's use): clip, first frames, frames a run.
-FARGAN_CONT_RUNS = (("en-1", range(30, 830, 40), 2), ("es-2", range(45, 700, 60), 2))
+FARGAN_CONT_RUNS = (("en-1", range(30, 830, 80), 1), ("es-2", range(45, 700, 110), 1))
 
 
 def _fargan_cont_in(pcm, feats_q16, label):
@@ -878,7 +879,7 @@ def _fargan_sets(w, sets, corpus_dir):
         p = _dred.parse_dred(body[8:], mds, fs, stats)
         if p is not None and p.nb_latents == MAX_LATENTS:
             st, lat = _dred.dequantize_q16(p, stats)
-            feats = dec.decode_q16(st, lat[:p.nb_latents])[::-1][:40]
+            feats = dec.decode_q16(st, lat[:p.nb_latents])[::-1][:25]
             speech += _fargan_run("rdovae:" + label, np.zeros(FARGAN_CONT_SAMPLES, np.int16),
                                   feats[:FARGAN_CONT_FRAMES], feats[FARGAN_CONT_FRAMES:])
             break
@@ -886,26 +887,26 @@ def _fargan_sets(w, sets, corpus_dir):
     voiced = Analyzer(16000, w).feed_q16(x)
     v = voiced[int(np.argmax(voiced[:, 19]))]               # the most voiced frame of the clip
     zeros = np.zeros(FARGAN_CONT_SAMPLES, np.int16)
-    silence = Analyzer(16000, w).feed_q16(np.zeros(160 * 20, np.int16))
+    silence = Analyzer(16000, w).feed_q16(np.zeros(160 * 15, np.int16))
     edge = [(struct.pack("<i", FARGAN_SYNTH) + np.asarray(v, "<i4").tobytes(), "synth-before-cont")]
-    edge += _fargan_run("silence", zeros, silence[:5], silence[5:20], 5)
-    sweep = np.repeat(v[None], 26, 0)
+    edge += _fargan_run("silence", zeros, silence[:5], silence[5:15], 5)
+    sweep = np.repeat(v[None], 13, 0)
     pitches = (-16, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 16)
-    sweep[:, 18] = np.repeat([int(p * 65536) for p in pitches], 2)
+    sweep[:, 18] = [int(p * 65536) for p in pitches]
     edge += _fargan_run("pitch-sweep:f18=" + ",".join("%g" % p for p in pitches), zeros,
                         np.repeat(v[None], 5, 0), sweep)
     q_max = 2**31 - 1
     for name, row in (("all-max", np.full(FARGAN_NF, q_max)), ("all-min", np.full(FARGAN_NF, -q_max)),
                       ("alternating", np.where(np.arange(FARGAN_NF) % 2, q_max, -q_max)),
                       ("cepstrum+-50", np.where(np.arange(FARGAN_NF) % 3, 50, -50) * 65536)):
-        rows = np.repeat(np.asarray(row, np.int64)[None], 8, 0).astype(np.int32)
+        rows = np.repeat(np.asarray(row, np.int64)[None], 4, 0).astype(np.int32)
         edge += _fargan_run("extreme:" + name, zeros, np.repeat(v[None], 5, 0), rows)
-    rnd = np.frombuffer(_det_bytes("fargan-random", 4 * FARGAN_NF * 15), "<i4")
+    rnd = np.frombuffer(_det_bytes("fargan-random", 4 * FARGAN_NF * 11), "<i4")
     rnd = (rnd.astype(np.int64) % (10 * 65536) - 5 * 65536).astype(np.int32)  # [-5, 5) in Q16
     edge += _fargan_run("random[-5,5)", zeros, rnd[:5 * FARGAN_NF], rnd[5 * FARGAN_NF:])
     square = np.where(np.arange(FARGAN_CONT_SAMPLES) // 20 % 2, 32767, -32768).astype(np.int16)
     edge += _fargan_run("full-scale-square-cont", square, np.repeat(v[None], 5, 0),
-                        np.repeat(v[None], 10, 0))
+                        np.repeat(v[None], 5, 0))
     conts = []
     for clip, starts, n in FARGAN_CONT_RUNS:
         x = np.fromfile(os.path.join(corpus_dir, clip + ".16k.raw"), np.int16)

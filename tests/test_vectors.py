@@ -367,12 +367,18 @@ def _float_first_frame(weights, cont, synth):
     return ref_fargan.to_int16(r.synthesize((f1 / 65536.0).astype(np.float32))).astype(np.int64)
 
 
+def _subframe_err(expected, got):
+    """(error RMS, signal RMS) of the first subframe (40 samples) after a cont."""
+    return (np.sqrt(np.mean((expected[:40] - got[:40]).astype(float) ** 2)),
+            np.sqrt(np.mean(got[:40].astype(float) ** 2)))
+
+
 def _subframe_ok(expected, got):
-    """The FARGAN contract of tests/test_fargan.py on the first subframe after a cont: error RMS
-    at most 12 % of the signal RMS, or at most 2 where the signal RMS is 100 or less."""
-    rms = np.sqrt(np.mean(got[:40].astype(float) ** 2))
-    err = np.sqrt(np.mean((expected[:40] - got[:40]).astype(float) ** 2))
-    return (err <= 0.12 * rms) if rms > 100 else (err <= 2), err, rms
+    """docs/conformance.md's rule for a float FARGAN on the first subframe after a cont: error RMS
+    at most 20 % of the signal RMS, or at most 2 where the signal RMS is 100 or less (libopus'
+    own x86 build is up to 14.8 % from its generic C build on these runs: test below)."""
+    err, rms = _subframe_err(expected, got)
+    return (err <= 0.2 * rms) if rms > 100 else (err <= 2), err, rms
 
 
 @settings(max_examples=12, deadline=None)
@@ -380,7 +386,7 @@ def _subframe_ok(expected, got):
 def test_float_reference_follows_the_fargan_vectors(data, weights):
     """Item 4, layer 2: Hypothesis picks a run that continues real speech; the float reference
     (dredfx.ref.fargan, libopus' generic C path bit for bit) continued from the same 320 samples
-    and 5 feature frames follows the vectors' fixed-point first subframe within the contract.
+    and 5 feature frames follows the vectors' fixed-point first subframe within the rule.
     (Later frames drift in phase, as libopus' own builds do: no sample bound there.)"""
     runs = _cont_runs(weights)
     label, cont, synth, expected = runs[data.draw(st.integers(0, len(runs) - 1), label="run")]
@@ -389,10 +395,49 @@ def test_float_reference_follows_the_fargan_vectors(data, weights):
 
 
 def test_fargan_cont_runs_are_meaningful(weights):
-    """Every such run meets the contract, most of them on speech, not near-silence (measured: 32
-    runs, 31 of fargan_cont and fargan_speech's fr-2 one; error 0.2 % to 10 % of the signal RMS,
-    29 of them louder than RMS 100, the other three within 0.6 of the float output)."""
+    """Every such run meets the rule, most of them on speech, not near-silence (measured: 17
+    runs, 16 of fargan_cont and fargan_speech's fr-2 one; 14 louder than RMS 100, error 0.2 %
+    to 14.7 % of the signal RMS; the other three within 0.5 of the float output)."""
     runs = _cont_runs(weights)
     results = [_subframe_ok(e, _float_first_frame(weights, c, s)) for _, c, s, e in runs]
-    assert len(runs) == 32 and all(ok for ok, _, _ in results), results
-    assert sum(rms > 100 for _, _, rms in results) == 29
+    assert len(runs) == 17 and all(ok for ok, _, _ in results), results
+    assert sum(rms > 100 for _, _, rms in results) == 14
+
+
+@pytest.mark.interop
+def test_fargan_runs_against_libopus_spread(weights, tmp_path):
+    """libopus' own FARGAN (interop/fargan_run.c against its x86 and generic builds) on the same
+    runs: its generic build is the float reference bit for bit, and on each loud run dredfx's
+    first-subframe error against it is at most 12 % of the signal or 1.5 times libopus x86's own
+    (measured: x86 0.4 % to 14.8 %, dredfx 0.2 % to 14.7 %; the two above 12 % are unvoiced
+    frames of es-2, where x86 is at 14.8 % and 10.1 %)."""
+    from conftest import libopus_build, run_script
+    runs = _cont_runs(weights)
+    blob = b""
+    for _, c, s, _ in runs:
+        _, pcm, f0 = vectors.fargan_record(c)
+        f1 = vectors.fargan_record(s)[2]
+        blob += struct.pack("<i", 1) + pcm.astype("<i2").tobytes() + (f0 / 65536.0).astype("<f4").tobytes() \
+            + (f1 / 65536.0).astype("<f4").tobytes()
+    src = run_script("get-libopus.sh")
+    out = {}
+    for v in ("x86", "generic"):
+        b, exe = libopus_build(v), str(tmp_path / ("fargan_run_" + v))
+        subprocess.run(["gcc", "-std=gnu11", "-O2", "-Wno-cpp", "-DHAVE_CONFIG_H"]
+                       + (["-U__SSE2__"] if v == "generic" else []) + ["-I" + b]
+                       + ["-I" + os.path.join(src, d) for d in ("include", "src", "celt", "silk", "dnn", "")]
+                       + [os.path.join(ROOT, "interop", "fargan_run.c"), os.path.join(b, ".libs", "libopus.a"),
+                          "-lm", "-o", exe], check=True)
+        r = subprocess.run([exe], input=blob, stdout=subprocess.PIPE, check=True)
+        out[v] = np.frombuffer(r.stdout, "<i2").reshape(-1, 160).astype(np.int64)
+    assert len(out["x86"]) == len(runs)
+    worst = 0.0
+    for k, (label, c, s, expected) in enumerate(runs):
+        ref = _float_first_frame(weights, c, s)
+        assert np.array_equal(ref, out["generic"][k]), label
+        err, rms = _subframe_err(expected, ref)
+        err_x86, _ = _subframe_err(out["x86"][k], ref)
+        if rms > 100:
+            assert err <= max(0.12 * rms, 1.5 * err_x86), (label, err, err_x86, rms)
+            worst = max(worst, err_x86 / rms)
+    assert worst > 0.12   # libopus x86 itself is past a plain 12 % bound on some run (14.8 %)
