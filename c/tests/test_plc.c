@@ -180,6 +180,8 @@ static void check_queue_and_arguments(const dredfx_weight_array *a, int n) {
   /* public fields written out of range by a caller: refused, no wild access */
   st->fec_read_pos = -5;
   CHECK_EQ(dredfx_plc_conceal(st, pcm), DREDFX_ERR_BAD_ARG);
+  st->fec_read_pos = st->fec_fill_pos + 1; /* past the frames queued */
+  CHECK_EQ(dredfx_plc_conceal(st, pcm), DREDFX_ERR_BAD_ARG);
   st->fec_read_pos = 0;
   st->fec_fill_pos = DREDFX_PLC_MAX_FEC_FRAMES + 1;
   CHECK_EQ(dredfx_plc_conceal(st, pcm), DREDFX_ERR_BAD_ARG);
