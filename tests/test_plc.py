@@ -77,28 +77,34 @@ def run_dredfx(script, weights=None):
     return np.concatenate(out), np.array(feats, np.float32)
 
 
+def build_plc_dump(variant, folder):
+    """interop/plc_dump.c compiled against libopus' "x86" or "generic" build: the program's path."""
+    src = run_script("get-libopus.sh")
+    b = libopus_build(variant)
+    exe = os.path.join(str(folder), "plc_dump_" + variant)
+    subprocess.run(["gcc", "-std=gnu11", "-O2", "-Wno-cpp", "-DHAVE_CONFIG_H"]
+                   + (["-U__SSE2__"] if variant == "generic" else []) + ["-I" + b]
+                   + ["-I" + os.path.join(src, s) for s in ("include", "src", "celt", "silk", "dnn", "")]
+                   + [os.path.join(ROOT, "interop", "plc_dump.c"), os.path.join(b, ".libs", "libopus.a"),
+                      "-lm", "-o", exe], check=True)
+    return exe
+
+
+def run_plc_dump(exe, script, folder):
+    """An op script through a plc_dump program: (concealed int16, features float32 [n][20])."""
+    s, o, f = (os.path.join(str(folder), n) for n in ("script", "pcm", "feat"))
+    with open(s, "wb") as fh:
+        fh.write(script)
+    subprocess.run([exe, s, o, f], check=True)
+    return np.fromfile(o, "<i2"), np.fromfile(f, "<f4").reshape(-1, 20)
+
+
 @pytest.fixture(scope="module")
 def plc_dump(tmp_path_factory):
-    """interop/plc_dump.c against libopus' x86 and generic builds: variant -> run(script)."""
-    src = run_script("get-libopus.sh")
+    """libopus' lpcnet_plc_* through interop/plc_dump.c: run(variant, script)."""
     d = tmp_path_factory.mktemp("plc")
-    exes = {}
-    for v in ("x86", "generic"):
-        b = libopus_build(v)
-        exes[v] = str(d / ("plc_dump_" + v))
-        subprocess.run(["gcc", "-std=gnu11", "-O2", "-Wno-cpp", "-DHAVE_CONFIG_H"]
-                       + (["-U__SSE2__"] if v == "generic" else []) + ["-I" + b]
-                       + ["-I" + os.path.join(src, s) for s in ("include", "src", "celt", "silk", "dnn", "")]
-                       + [os.path.join(ROOT, "interop", "plc_dump.c"), os.path.join(b, ".libs", "libopus.a"),
-                          "-lm", "-o", exes[v]], check=True)
-
-    def run(variant, script):
-        s, o, f = (str(d / n) for n in ("script", "pcm", "feat"))
-        with open(s, "wb") as fh:
-            fh.write(script)
-        subprocess.run([exes[variant], s, o, f], check=True)
-        return np.fromfile(o, "<i2"), np.fromfile(f, "<f4").reshape(-1, 20)
-    return run
+    exes = {v: build_plc_dump(v, d) for v in ("x86", "generic")}
+    return lambda variant, script: run_plc_dump(exes[variant], script, d)
 
 
 def _clip(name):
