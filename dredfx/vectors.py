@@ -49,11 +49,16 @@ OPS = {
     "dred-decode": ("<ii", ("quant", "dq16")),   # min_feature_frames, dred_frame_offset; payload
     "dred-coded": ("<i", ("quant", "dq16")),     # dred_frame_offset; payload
     "fargan": ("<i", ("pcm",)),                  # kind; cont: pcm[320], features[5][20]; synth: features[20]
+    "plc": ("<i", ("pcm",)),                     # kind (PLC_*), then pcm[160] or features[20]
 }
 # Ops whose records run in order on one state; a mismatch names the first frame of its run
 # that differs, the later frames of that run are counted in one line.
-STATEFUL = {"fargan"}
+STATEFUL = {"fargan", "plc"}
 FARGAN_CONT, FARGAN_SYNTH = 0, 1     # record kinds of the fargan op
+# Record kinds of the plc op (dredfx_plc_* = libopus lpcnet_plc_*): a fresh state (a new run), a
+# good frame int16[160], a concealed frame, features int32[20] queued, a skip queued, the queue
+# emptied.
+PLC_INIT, PLC_UPDATE, PLC_CONCEAL, PLC_FEC_ADD, PLC_FEC_SKIP, PLC_FEC_CLEAR = range(6)
 FARGAN_NF, FARGAN_FRAME, FARGAN_CONT_SAMPLES, FARGAN_CONT_FRAMES = 20, 160, 320, 5
 ERR_BAD_ARG = -1
 # How a stage's records are compared; "exact": byte for byte (every integer layer).
@@ -219,6 +224,9 @@ class Impl:
         if op == "fargan":
             from . import _fargan
             self.vocoder = _fargan.FARGAN(self.weights.core)
+        elif op == "plc":
+            from . import _plc
+            self.plc = _plc.PLC(self.weights.core)
 
     def run(self, op, body):
         """(status, found, DredPayload or None, dred_end): the return value of the C call
@@ -226,6 +234,8 @@ class Impl:
         int16 PCM or None)."""
         if op == "fargan":
             return self._run_fargan(body)
+        if op == "plc":
+            return self._run_plc(body)
         layout = OPS[op][0]
         args = struct.unpack_from(layout, body)
         data = body[struct.calcsize(layout):]
@@ -257,6 +267,39 @@ class Impl:
             return 0, self.vocoder.synthesize_int16(feats)
         except DredfxError as e:
             return int(e.code), None
+
+
+    def _run_plc(self, body):
+        from . import _plc
+        kind, arg = plc_record(body)
+        try:
+            if kind == PLC_INIT:
+                self.plc = _plc.PLC(self.weights.core)
+            elif kind == PLC_UPDATE:
+                self.plc.update(arg)
+            elif kind == PLC_CONCEAL:
+                return 0, self.plc.conceal(1)
+            elif kind in (PLC_FEC_ADD, PLC_FEC_SKIP):
+                self.plc.fec_add(arg)
+            else:
+                self.plc.fec_clear()
+            return 0, None
+        except DredfxError as e:
+            return int(e.code), None
+
+
+def plc_record(body):
+    """(kind, int16 pcm[160] / int32 features[20] / None) of a plc input record; a record of the
+    wrong size raises VectorError."""
+    kind = struct.unpack_from("<i", body)[0] if len(body) >= 4 else -1
+    size = {PLC_UPDATE: 4 + 2 * 160, PLC_FEC_ADD: 4 + 4 * FARGAN_NF}.get(kind, 4)
+    if not 0 <= kind <= PLC_FEC_CLEAR or len(body) != size:
+        raise VectorError("plc record: kind %d, %d bytes" % (kind, len(body)))
+    if kind == PLC_UPDATE:
+        return kind, np.frombuffer(body, "<i2", 160, 4).astype(np.int16)
+    if kind == PLC_FEC_ADD:
+        return kind, np.frombuffer(body, "<i4", FARGAN_NF, 4).astype(np.int32)
+    return kind, None
 
 
 def fargan_record(body):
@@ -469,8 +512,8 @@ def _verify_set(rep, m, s, run, inputs, expected):
 
 
 def is_run_start(op, body):
-    """Whether a record of a stateful op starts a new run (fargan: a cont record)."""
-    return op == "fargan" and len(body) >= 4 and struct.unpack_from("<i", body)[0] == FARGAN_CONT
+    """Whether a record of a stateful op starts a new run (fargan: a cont record; plc: init)."""
+    return op in STATEFUL and len(body) >= 4 and struct.unpack_from("<i", body)[0] == 0
 
 
 # ---------------------------------------------------------------- generate
@@ -509,9 +552,11 @@ def generate(folder, inputs_from=None, interop_dir=None, weights_path=None, corp
         if add_layer2:
             sets = [s for s in sets if s.layer != 2]
             sets += _fargan_sets(w, sets, corpus_dir or _default_corpus_dir())
+            sets += _plc_sets(w, corpus_dir or _default_corpus_dir())
     else:
         sets = _build_sets(w, interop_packets(interop_dir or _default_interop_dir()))
         sets += _fargan_sets(w, sets, corpus_dir or _default_corpus_dir())
+        sets += _plc_sets(w, corpus_dir or _default_corpus_dir())
     os.makedirs(folder, exist_ok=True)
     run = Impl("c", w)
     for s in sets:
@@ -916,6 +961,62 @@ def _fargan_sets(w, sets, corpus_dir):
                                  f[k0:k0 + n], k0)
     return [_spec("fargan_speech", 2, "fargan", speech), _spec("fargan_edge", 2, "fargan", edge),
             _spec("fargan_cont", 2, "fargan", conts)]
+
+
+# ---------------------------------------------------------------- layer 2: PLC runs
+# Real speech (fr-1 of the corpus): a history of good frames, then losses concealed by the PLC's
+# own prediction (a 60 ms and a 20 ms burst, a 150 ms one where the attenuation starts) or from
+# queued features (dredfx's analysis of the lost frames, standing for DRED's, with a skip entry,
+# as libopus' decoder queues fec_features), and good frames again; an edge run: concealment with
+# no history, the queue past its 104 frames (an error), cleared, an extreme feature frame.
+PLC_CLIP = "fr-1"
+
+
+def _plc_sets(w, corpus_dir):
+    from .analysis import Analyzer
+    x = np.fromfile(os.path.join(corpus_dir, PLC_CLIP + ".16k.raw"), np.int16)
+    f = Analyzer(16000, w).feed_q16(x)
+    recs = []
+
+    def add(kind, label, data=b""):
+        recs.append((struct.pack("<i", kind) + data, _label(label)))
+
+    def good(run, k0, n):
+        for k in range(k0, k0 + n):
+            add(PLC_UPDATE, "%s#%d:good" % (run, k), x[160 * k:160 * k + 160].astype("<i2").tobytes())
+
+    def lost(run, k0, n):
+        for k in range(k0, k0 + n):
+            add(PLC_CONCEAL, "%s#%d:conceal" % (run, k))
+
+    def fec(run, k, row=None):
+        if row is None:
+            add(PLC_FEC_SKIP, "%s#%d:fec-skip" % (run, k))
+        else:
+            add(PLC_FEC_ADD, "%s#%d:fec" % (run, k), np.asarray(row, "<i4").tobytes())
+
+    run = "%s.16k:burst" % PLC_CLIP
+    add(PLC_INIT, run + "#init")
+    good(run, 100, 30), lost(run, 130, 6), good(run, 136, 5), lost(run, 141, 2), good(run, 143, 4)
+    run = "%s.16k:dred" % PLC_CLIP
+    add(PLC_INIT, run + "#init")
+    good(run, 300, 30)
+    for k in range(330, 336):
+        fec(run, k, None if k == 334 else f[k])
+    lost(run, 330, 6), good(run, 336, 4)
+    run = "%s.16k:long" % PLC_CLIP
+    add(PLC_INIT, run + "#init")
+    good(run, 450, 30), lost(run, 480, 15), good(run, 495, 3)
+    run = "edge"
+    add(PLC_INIT, run + "#init")
+    lost(run, 0, 2)
+    for k in range(105):              # one past the queue's 104 frames
+        fec(run, k, f[200 + k])
+    add(PLC_FEC_CLEAR, run + "#fec-clear")
+    lost(run, 2, 1)
+    fec(run, 3, np.full(FARGAN_NF, 2**31 - 1))
+    lost(run, 3, 1)
+    return [_spec("plc_runs", 2, "plc", recs)]
 
 
 # ---------------------------------------------------------------- command line

@@ -72,7 +72,7 @@ def test_generate_from_committed_inputs_reproduces_vectors(tmp_path, weights):
         assert rep.ok, rep.errors[:5]
         assert not rep.warnings
         # the float reference has no bit-exact FARGAN: it skips layer 2 and says so
-        assert rep.skipped == ([] if impl == "c" else ["fargan_speech", "fargan_edge", "fargan_cont"])
+        assert rep.skipped == ([] if impl == "c" else ["fargan_speech", "fargan_edge", "fargan_cont", "plc_runs"])
 
 
 def test_committed_vectors_pass_both_checkers(checker, weights):
@@ -101,8 +101,8 @@ def test_cli_verify(weights):
                         "--weights", weights.path], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        text=True, cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT))
     assert r.returncode == 0, r.stdout
-    assert "not checked by impl ref" in r.stdout and "fargan_speech, fargan_edge, fargan_cont" in r.stdout
-    assert r.stdout.strip().endswith("impl ref: OK (3 sets not checked)")
+    assert "not checked by impl ref" in r.stdout and "fargan_speech, fargan_edge, fargan_cont, plc_runs" in r.stdout
+    assert r.stdout.strip().endswith("impl ref: OK (4 sets not checked)")
 
 
 def _flip(path, frame, pick_offset):
@@ -209,6 +209,26 @@ def test_changed_fargan_input_names_first_frame_then_counts(tmp_path, checker, w
     assert rc == 1 and fails == sets, (fails, sets)
 
 
+def test_plc_runs_cover_the_queue_and_concealment():
+    """What plc_runs reaches (measured on its expected records): concealment after real speech,
+    with and without queued features, a skip entry, the queue full (the 105th frame is refused
+    with DREDFX_ERR_BUFFER_TOO_SMALL), concealment with no history; concealed frames after speech
+    carry sound, and a good frame after a loss is accepted."""
+    ins = vectors.read_records(os.path.join(COMMITTED, "plc_runs.in"))
+    outs = vectors.read_records(os.path.join(COMMITTED, "plc_runs.pcm"))
+    labels = [v[1] for _, v in sorted(vectors.read_manifest(COMMITTED).frames["plc_runs.in"].items())]
+    kinds = [vectors.plc_record(b)[0] for b in ins]
+    status = [struct.unpack_from("<i", o)[0] for o in outs]
+    assert set(kinds) == set(range(6))
+    assert [lab for lab, st_ in zip(labels, status) if st_] == ["edge#104_fec"]
+    assert status[labels.index("edge#104_fec")] == -2   # DREDFX_ERR_BUFFER_TOO_SMALL
+    concealed = {lab: np.frombuffer(o, "<i2", 160, 4) for lab, o, k in zip(labels, outs, kinds)
+                 if k == vectors.PLC_CONCEAL}
+    assert len(concealed) == 33
+    loud = [lab for lab, y in concealed.items() if np.sqrt(np.mean(y.astype(float) ** 2)) > 100]
+    assert all(lab.startswith("fr-1") for lab in loud) and len(loud) >= 20, loud
+
+
 def test_missing_file_fails_clearly(tmp_path, checker, weights):
     folder = _copy(tmp_path)
     os.remove(os.path.join(folder, "payloads.dq16"))
@@ -255,7 +275,7 @@ def test_committed_vectors_cover_the_syntax():
     """What the committed inputs reach (measured on their expected records)."""
     m = vectors.read_manifest(COMMITTED)
     q0, levels, nb, offsets, statuses, big = set(), set(), set(), set(), set(), 0
-    for s in (s for s in m.sets if s.op != "fargan"):
+    for s in (s for s in m.sets if s.layer != 2):
         for rec in vectors.read_records(os.path.join(COMMITTED, s.name + ".quant")):
             v = struct.unpack("<%di" % (len(rec) // 4), rec)
             statuses.add(v[0] if v[0] < 0 else "ok")

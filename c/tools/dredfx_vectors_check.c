@@ -11,7 +11,7 @@
  *
  * Adding a layer: an op in run_op (input parameters, the library call) and its stages in
  * stage_run; an unknown op or stage fails the check rather than being skipped. A stateful op
- * (fargan) runs its records in order on one state; a mismatch names the first frame of its run
+ * (fargan, plc) runs its records in order on one state; a mismatch names the first frame of its run
  * that differs, and the later frames of that run are counted in one line. */
 #include <stdarg.h>
 #include <stdint.h>
@@ -35,6 +35,8 @@
 #define FARGAN_SYNTH 1
 #define FARGAN_CONT_BYTES (4 + 2 * DREDFX_FARGAN_CONT_SAMPLES + 4 * DREDFX_FARGAN_CONT_FRAMES * NF)
 #define FARGAN_SYNTH_BYTES (4 + 4 * NF)
+/* plc input records: int32 kind, then update: int16 pcm[160]; fec_add: int32 features[20] (Q16). */
+enum { PLC_INIT, PLC_UPDATE, PLC_CONCEAL, PLC_FEC_ADD, PLC_FEC_SKIP, PLC_FEC_CLEAR };
 
 /* ---------------------------------------------------------------- SHA-256 (FIPS 180-4) */
 typedef struct {
@@ -419,7 +421,7 @@ typedef struct {
   int found;   /* a DRED extension was found (dred-parse), always 1 otherwise */
   int32_t dred_end;
   dredfx_dred_payload p;
-  int npcm;    /* fargan: samples in pcm (0 for a cont record or an error) */
+  int npcm;    /* fargan, plc: samples in pcm (0 but for a synthesized or concealed frame) */
   int16_t pcm[DREDFX_FARGAN_FRAME_SIZE];
 } result;
 
@@ -429,6 +431,7 @@ typedef struct {
   const dredfx_weight_array *arrays;
   int narrays;
   dredfx_fargan *fargan;
+  dredfx_plc *plc;
 } context;
 
 /* The fargan op: cont starts a fresh state (dredfx_fargan_init) and continues it; synth
@@ -461,11 +464,51 @@ static int run_fargan(const unsigned char *body, uint32_t len, context *cx, resu
   return 0;
 }
 
-static int op_stateful(const char *op) { return !strcmp(op, "fargan"); }
+/* The plc op: init starts a fresh state (a new run); the others are libopus' lpcnet_plc_* calls. */
+static int run_plc(const unsigned char *body, uint32_t len, context *cx, result *r) {
+  int32_t kind, f[NF];
+  int16_t pcm[DREDFX_PLC_FRAME_SIZE];
+  int k;
+  if (len < 4)
+    return -1;
+  kind = rd_i32(body);
+  if (len != (kind == PLC_UPDATE ? 4 + 2 * DREDFX_PLC_FRAME_SIZE : kind == PLC_FEC_ADD ? 4 + 4 * NF : 4) ||
+      kind < PLC_INIT || kind > PLC_FEC_CLEAR)
+    return -1;
+  r->found = 1;
+  switch (kind) {
+  case PLC_INIT:
+    r->status = dredfx_plc_init(cx->plc, cx->arrays, cx->narrays);
+    break;
+  case PLC_UPDATE:
+    for (k = 0; k < DREDFX_PLC_FRAME_SIZE; k++)
+      pcm[k] = rd_i16(body + 4 + 2 * k);
+    r->status = dredfx_plc_update(cx->plc, pcm);
+    break;
+  case PLC_CONCEAL:
+    r->status = dredfx_plc_conceal(cx->plc, r->pcm);
+    r->npcm = r->status >= 0 ? DREDFX_PLC_FRAME_SIZE : 0;
+    break;
+  case PLC_FEC_ADD:
+    for (k = 0; k < NF; k++)
+      f[k] = rd_i32(body + 4 + 4 * k);
+    r->status = dredfx_plc_fec_add(cx->plc, f);
+    break;
+  case PLC_FEC_SKIP:
+    r->status = dredfx_plc_fec_add(cx->plc, NULL);
+    break;
+  default:
+    dredfx_plc_fec_clear(cx->plc);
+    r->status = 0;
+  }
+  return 0;
+}
 
-/* Whether a record of a stateful op starts a new run (fargan: a cont record). */
+static int op_stateful(const char *op) { return !strcmp(op, "fargan") || !strcmp(op, "plc"); }
+
+/* Whether a record of a stateful op starts a new run (fargan: a cont record; plc: init). */
 static int run_start(const char *op, const unsigned char *body, uint32_t len) {
-  return !strcmp(op, "fargan") && len >= 4 && rd_i32(body) == FARGAN_CONT;
+  return op_stateful(op) && len >= 4 && rd_i32(body) == 0;
 }
 
 /* Runs an op on one input record. Returns 0, or -1 when the record does not fit the op. */
@@ -474,6 +517,8 @@ static int run_op(const char *op, const unsigned char *body, uint32_t len, conte
   memset(r, 0, sizeof(*r));
   if (!strcmp(op, "fargan"))
     return run_fargan(body, len, cx, r);
+  if (!strcmp(op, "plc"))
+    return run_plc(body, len, cx, r);
   if (!strcmp(op, "dred-parse")) {
     const unsigned char *payload;
     int32_t payload_len;
@@ -502,7 +547,7 @@ static int run_op(const char *op, const unsigned char *body, uint32_t len, conte
 
 static int op_known(const char *op) {
   return !strcmp(op, "dred-parse") || !strcmp(op, "dred-decode") || !strcmp(op, "dred-coded") ||
-         !strcmp(op, "fargan");
+         !strcmp(op, "fargan") || !strcmp(op, "plc");
 }
 
 static int stage_known(const char *stage) {
@@ -642,9 +687,10 @@ static int load_weights(const char *path, const char *want_sha, context *cx, uns
   }
   cx->arrays = arrays;
   cx->narrays = n;
-  /* aligned for a pointer, as the API asks; initialised by each cont record */
+  /* aligned for a pointer, as the API asks; initialised at the start of a set and of a run */
   cx->fargan = aligned_alloc(64, (dredfx_fargan_get_size() + 63) & ~(size_t)63);
-  if (!cx->fargan) {
+  cx->plc = aligned_alloc(64, (dredfx_plc_get_size() + 63) & ~(size_t)63);
+  if (!cx->fargan || !cx->plc) {
     printf("error: out of memory\n");
     return -1;
   }
@@ -707,6 +753,10 @@ static void check_set(const char *dir, manifest *m, const mset *s, context *cx, 
    * then the library's defined error) */
   if (ok && !strcmp(s->op, "fargan") && dredfx_fargan_init(cx->fargan, cx->arrays, cx->narrays) < 0) {
     fail("set %s: the weights blob has no FARGAN model", s->name);
+    ok = 0;
+  }
+  if (ok && !strcmp(s->op, "plc") && dredfx_plc_init(cx->plc, cx->arrays, cx->narrays) < 0) {
+    fail("set %s: the weights blob has no PLC models", s->name);
     ok = 0;
   }
   for (i = 0; ok && i < (int)in.n; i++) {
@@ -828,6 +878,7 @@ int main(int argc, char **argv) {
   if (failures)
     printf("%d FAILURES\n", failures);
   free(cx.fargan);
+  free(cx.plc);
   free(blob);
   free(text);
   return failures ? 1 : 0;
