@@ -965,7 +965,7 @@ def _fargan_sets(w, sets, corpus_dir):
 
 # ---------------------------------------------------------------- layer 2: PLC runs
 # Real speech (fr-1 of the corpus): a history of good frames, then losses concealed by the PLC's
-# own prediction (a 60 ms and a 20 ms burst, a 150 ms one where the attenuation starts) or from
+# own prediction (bursts of 60, 20 and 120 ms after 120 ms of history) or from
 # queued features (dredfx's analysis of the lost frames, standing for DRED's, with a skip entry,
 # as libopus' decoder queues fec_features), and good frames again; an edge run: concealment with
 # no history, the queue past its 104 frames (an error), cleared, an extreme feature frame.
@@ -997,16 +997,16 @@ def _plc_sets(w, corpus_dir):
 
     run = "%s.16k:burst" % PLC_CLIP
     add(PLC_INIT, run + "#init")
-    good(run, 100, 30), lost(run, 130, 6), good(run, 136, 5), lost(run, 141, 2), good(run, 143, 4)
+    good(run, 118, 12), lost(run, 130, 6), good(run, 136, 3), lost(run, 139, 2), good(run, 141, 2)
     run = "%s.16k:dred" % PLC_CLIP
     add(PLC_INIT, run + "#init")
-    good(run, 300, 30)
+    good(run, 318, 12)
     for k in range(330, 336):
         fec(run, k, None if k == 334 else f[k])
-    lost(run, 330, 6), good(run, 336, 4)
+    lost(run, 330, 6), good(run, 336, 2)
     run = "%s.16k:long" % PLC_CLIP
     add(PLC_INIT, run + "#init")
-    good(run, 450, 30), lost(run, 480, 15), good(run, 495, 3)
+    good(run, 468, 12), lost(run, 480, 12), good(run, 492, 2)
     run = "edge"
     add(PLC_INIT, run + "#init")
     lost(run, 0, 2)
