@@ -480,7 +480,7 @@ def _plc_speech_runs():
     return [(ins[a:b], outs[a:b]) for a, b in zip(starts, starts[1:]) if labels[a].startswith(vectors.PLC_CLIP)]
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=5, deadline=None)
 @given(data=st.data())
 def test_float_reference_follows_the_plc_vectors(data, weights):
     """Item 4, PLC runs: Hypothesis picks a run on real speech and one of its concealed frames;
