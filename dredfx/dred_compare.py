@@ -154,7 +154,8 @@ def audio(ref, test):
     thresh = (.1 / (.15 * .15 + (f * f).astype(F32).astype(np.float64))).astype(F32)
     thresh10 = (F32(10) * thresh).astype(F32)
     L, L2 = float(LOUDNESS), float(F32(2) * LOUDNESS)
-    re2 = (np.power((Y + thresh).astype(np.float64), L) - np.power((X + thresh).astype(np.float64), L)).astype(F32)
+    re2 = (np.power((Y + thresh).astype(np.float64), L) -
+           np.power((X + thresh).astype(np.float64), L)).astype(F32)
     re4 = (np.power((Y + thresh10).astype(np.float64), L) -
            np.power((X + thresh10).astype(np.float64), L)).astype(F32)
     t2 = np.power((X + thresh).astype(np.float64), L2)

@@ -261,7 +261,8 @@ def check(folder, weights, fargan_demo=None, opus_demo=None, workdir=None, vecto
             else:
                 got = fargan.synthesize(np.fromfile(p["features.f32"], "<f4").reshape(-1, 20), weights)
             m = dred_compare.audio(p["orig.sw"], got)
-            rows.append((i, "vocoder", m, dred_compare.passes(m, LIMITS["vocoder"]), dred_compare.line_audio(m)))
+            ok = dred_compare.passes(m, LIMITS["vocoder"])
+            rows.append((i, "vocoder", m, ok, dred_compare.line_audio(m)))
         if os.path.exists(p["opus.bit"]) and os.path.exists(p["orig.sw"]):
             if not opus_demo:
                 rows.append((i, "system", None, None, "pending: needs an opus_demo (dredfx-opus)"))
