@@ -1,7 +1,12 @@
 """Conformance vectors: generate a vector set, verify one (format: docs/conformance.md).
 
-    python -m dredfx.vectors generate DIR [--inputs FROM_DIR | --interop DATA_DIR] [--weights BLOB]
+    python -m dredfx.vectors generate DIR [--inputs FROM_DIR [--add-layer2] | --interop DATA_DIR]
+                                          [--corpus DIR] [--weights BLOB]
     python -m dredfx.vectors verify DIR [--impl c|ref] [--weights BLOB]
+    python -m dredfx.vectors export-libopus DIR [--opus-demo PROG | --libopus BUILD]
+    python -m dredfx.vectors check-libopus DIR [--fargan-demo PROG] [--opus-demo PROG] [--vector N]
+
+export-libopus / check-libopus: libopus' own format (tests/dred_vectors.sh), dredfx.libopus_vectors.
 
 A vector set is a folder: manifest.txt (line-based text) and record files (a 16-byte header,
 then little-endian length-prefixed records). Each *set* is one input record file and an
