@@ -73,7 +73,8 @@ def test_generate_from_committed_inputs_reproduces_vectors(tmp_path, weights):
         assert not rep.warnings
         # the float reference has no bit-exact FARGAN: it skips layer 2 and says so
         layer2 = ["fargan_speech", "fargan_edge", "fargan_cont", "plc_runs"]
-        assert rep.skipped == ([] if impl == "c" else layer2)
+        features = [s.name + ":features" for s in vectors.read_manifest(out).sets if s.layer != 2]
+        assert rep.skipped == ([] if impl == "c" else features + layer2)
 
 
 def test_committed_vectors_pass_both_checkers(checker, weights):
@@ -104,7 +105,7 @@ def test_cli_verify(weights):
     assert r.returncode == 0, r.stdout
     assert "not checked by impl ref" in r.stdout
     assert "fargan_speech, fargan_edge, fargan_cont, plc_runs" in r.stdout
-    assert r.stdout.strip().endswith("impl ref: OK (4 sets not checked)")
+    assert r.stdout.strip().endswith("impl ref: OK (4 sets, 5 stages not checked)")
 
 
 def _flip(path, frame, pick_offset):
@@ -256,11 +257,11 @@ def test_unknown_stage_is_a_failure_not_a_skip(tmp_path, checker, weights):
     with open(path) as f:
         text = f.read()
     with open(path, "w") as f:
-        f.write(text.replace("stage payloads dq16 exact", "stage payloads features exact"))
+        f.write(text.replace("stage payloads dq16 exact", "stage payloads pcm48k exact"))
     rep = vectors.verify(folder, "c", weights.path)
-    assert any("set payloads: stage(s) features not known" in e for e in rep.errors), rep.errors
+    assert any("set payloads: stage(s) pcm48k not known" in e for e in rep.errors), rep.errors
     rc, out = _run_c(checker, folder)
-    assert rc == 1 and "FAIL: set payloads: stage features (exact) not known" in out, out
+    assert rc == 1 and "FAIL: set payloads: stage pcm48k (exact) not known" in out, out
 
 
 def test_checker_without_weights(tmp_path, checker):
@@ -319,8 +320,11 @@ def test_ref_reproduces_the_c_expected_records(data, weights):
     impl, sets = _ref_impl(weights)
     s, inputs, expected = sets[data.draw(st.integers(0, len(sets) - 1), label="set")]
     i = data.draw(st.integers(0, len(inputs) - 1), label="frame")
-    got = vectors.compute(impl, s.op, [stage for stage, _, _ in s.stages], inputs[i])
+    got = vectors.compute(impl, s.op, [st_ if impl.supports(s.op, st_) else None for st_, _, _ in s.stages],
+                          inputs[i])
     for (stage, _, _), g, e in zip(s.stages, got, expected):
+        if g is None:   # the RDO-VAE features: test_float_reference_follows_the_features
+            continue
         assert g == e[i], "set %s frame %d stage %s: %s" % (
             s.name, i, stage, vectors.describe_difference(stage, g, e[i]))
     status, found, p, _ = impl.run(s.op, inputs[i])
@@ -508,3 +512,31 @@ def test_float_reference_follows_the_plc_vectors(data, weights):
     d = np.frombuffer(outs[stop], "<i2", 160, 4).astype(np.float64)
     snr = 10 * np.log10(np.sum(y ** 2) / max(np.sum((y - d) ** 2), 1e-9))
     assert snr > 10, (stop, snr)
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_float_reference_follows_the_features(data, weights):
+    """Item 4, layer 1 features: Hypothesis picks a real_parse frame with latents; libopus' float
+    RDO-VAE decoder (dredfx.ref.rdovae, libopus' generic build bit for bit) on libopus' float
+    dequantized values is within dred_compare -features' official limits of the vectors' features
+    (tot 0.5, max 0.15, pitch 0.02 where a frame is voiced), and at most 0.5 from them anywhere
+    (docs/accuracy.md: dredfx against the float reference, largest error 0.334 over 69,060 frames)."""
+    from dredfx import dred_compare
+    from dredfx.ref import dred as ref_dred, rdovae as ref_rdovae
+    m = vectors.read_manifest(COMMITTED)
+    ins = vectors.read_records(os.path.join(COMMITTED, "real_parse.in"))
+    feats = vectors.read_records(os.path.join(COMMITTED, "real_parse.features"))
+    idx = [i for i, f in enumerate(feats) if f]
+    i = idx[data.draw(st.integers(0, len(idx) - 1), label="frame")]
+    impl = vectors.Impl("ref", weights)
+    _, _, p, _ = impl.run("dred-parse", ins[i])
+    state, latents = ref_dred.dequantize(p, impl.stats)
+    if "dec" not in _REF:
+        _REF["dec"] = ref_rdovae.Decoder(weights.arrays)
+    got = _REF["dec"].decode_all(state, latents[:p.nb_latents])
+    want = (np.frombuffer(feats[i], "<i4").reshape(-1, 20) / 65536.0).astype(np.float32)
+    tot, mx, pitch = dred_compare.features(want, got)
+    label = m.frames["real_parse.in"][i][1]
+    assert tot <= 0.5 and mx <= 0.15 and (np.isnan(pitch) or pitch <= 0.02), (label, tot, mx, pitch)
+    assert np.abs(got - want).max() <= 0.5, (label, np.abs(got - want).max())

@@ -26,8 +26,8 @@
 #define MAX_FILES (MAX_SETS * (MAX_STAGES + 1))
 #define MAX_WEIGHT_ARRAYS 4096
 #define LATENT_STRIDE (DREDFX_DRED_LATENT_DIM + 1)
-/* The largest record a stage writes: quant with 26 chunks. */
-#define MAX_OUT (4 * (10 + DREDFX_DRED_STATE_DIM + DREDFX_DRED_MAX_LATENTS * LATENT_STRIDE))
+/* The largest record a stage writes: features of 26 chunks (quant with 26 chunks is smaller). */
+#define MAX_OUT (4 * DREDFX_DRED_MAX_FRAMES * DREDFX_DRED_NUM_FEATURES)
 #define NF DREDFX_DRED_NUM_FEATURES
 /* fargan input records: int32 kind, then cont: int16 pcm[320], int32 features[5][20] (Q16);
  * synth: int32 features[20]. */
@@ -432,6 +432,7 @@ typedef struct {
   int narrays;
   dredfx_fargan *fargan;
   dredfx_plc *plc;
+  dredfx_rdovae_dec *rdovae;
 } context;
 
 /* The fargan op: cont starts a fresh state (dredfx_fargan_init) and continues it; synth
@@ -551,14 +552,29 @@ static int op_known(const char *op) {
 }
 
 static int stage_known(const char *stage) {
-  return !strcmp(stage, "quant") || !strcmp(stage, "dq16") || !strcmp(stage, "pcm");
+  return !strcmp(stage, "quant") || !strcmp(stage, "dq16") || !strcmp(stage, "features") ||
+         !strcmp(stage, "pcm");
 }
 
 /* Writes a stage's record for a result; returns its length in bytes, or -1 on a library error. */
-static int stage_run(const char *stage, const result *r, const dredfx_dred_stats *st,
-                     unsigned char *out) {
+static int stage_run(const char *stage, const result *r, const context *cx, unsigned char *out) {
   unsigned char *o = out;
   const dredfx_dred_payload *p = &r->p;
+  const dredfx_dred_stats *st = &cx->st;
+  if (!strcmp(stage, "features")) {
+    /* the RDO-VAE decoder on the dequantized values: 4 nb_latents frames, newest first */
+    static int32_t features[DREDFX_DRED_MAX_FRAMES * DREDFX_DRED_NUM_FEATURES];
+    int32_t state[DREDFX_DRED_STATE_DIM], latents[DREDFX_DRED_MAX_LATENTS * LATENT_STRIDE];
+    int frames;
+    if (r->status < 0 || !r->found)
+      return 0;
+    if (dredfx_dred_dequantize(p, st, state, latents) < 0 ||
+        (frames = dredfx_rdovae_decode_all(cx->rdovae, state, latents, p->nb_latents, features)) < 0)
+      return -1;
+    for (int k = 0; k < frames * DREDFX_DRED_NUM_FEATURES; k++)
+      o = wr_i32(o, features[k]);
+    return (int)(o - out);
+  }
   if (!strcmp(stage, "pcm")) {
     o = wr_i32(o, r->status);
     for (int k = 0; k < r->npcm; k++) {
@@ -622,6 +638,8 @@ static void field_name(const char *stage, int i, char *out, size_t n) {
                (i - 10 - DREDFX_DRED_STATE_DIM) % LATENT_STRIDE - 1);
   } else if (!strcmp(stage, "status")) {
     snprintf(out, n, "status");
+  } else if (!strcmp(stage, "features")) {
+    snprintf(out, n, "features[%d][%d]", i / DREDFX_DRED_NUM_FEATURES, i % DREDFX_DRED_NUM_FEATURES);
   } else if (!strcmp(stage, "dq16")) {
     if (i < DREDFX_DRED_STATE_DIM)
       snprintf(out, n, "state_q16[%d]", i);
@@ -690,8 +708,15 @@ static int load_weights(const char *path, const char *want_sha, context *cx, uns
   /* aligned for a pointer, as the API asks; initialised at the start of a set and of a run */
   cx->fargan = aligned_alloc(64, (dredfx_fargan_get_size() + 63) & ~(size_t)63);
   cx->plc = aligned_alloc(64, (dredfx_plc_get_size() + 63) & ~(size_t)63);
-  if (!cx->fargan || !cx->plc) {
+  cx->rdovae = aligned_alloc(64, (dredfx_rdovae_dec_get_size() + 63) & ~(size_t)63);
+  if (!cx->fargan || !cx->plc || !cx->rdovae) {
     printf("error: out of memory\n");
+    return -1;
+  }
+  /* the RDO-VAE decoder only reads its state: one for every set */
+  rc = dredfx_rdovae_dec_init(cx->rdovae, arrays, n);
+  if (rc < 0) {
+    printf("error: %s: %s\n", path, dredfx_strerror(rc));
     return -1;
   }
   return 0;
@@ -773,7 +798,7 @@ static void check_set(const char *dir, manifest *m, const mset *s, context *cx, 
     }
     for (k = 0; k < s->nstages; k++) {
       const char *stage = s->stages[k].stage;
-      int n = stage_run(stage, &r, &cx->st, out);
+      int n = stage_run(stage, &r, cx, out);
       const char *want = fexp[k] && i < fexp[k]->nframes ? fexp[k]->md5[i] : "";
       if (n < 0) {
         fail("set %s frame %d (%s) stage %s: the library refused the result", s->name, i, label, stage);
@@ -879,6 +904,7 @@ int main(int argc, char **argv) {
     printf("%d FAILURES\n", failures);
   free(cx.fargan);
   free(cx.plc);
+  free(cx.rdovae);
   free(blob);
   free(text);
   return failures ? 1 : 0;
