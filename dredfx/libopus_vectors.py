@@ -146,6 +146,7 @@ def export(folder, weights, opus_demo=None, corpus_dir=None, clips=CLIPS):
     the lost packets, dredfx replaces every packet's DRED with its own encoder's; without
     opus_demo that file is left out. Returns {i: {what: count}}."""
     from . import analysis, dred, packet
+    from .demo import strip_dred
     from .opus_source import cache_dir
     corpus_dir = corpus_dir or os.environ.get("DREDFX_CORPUS_DIR") or os.path.join(cache_dir(), "corpus")
     os.makedirs(folder, exist_ok=True)
@@ -170,25 +171,13 @@ def export(folder, weights, opus_demo=None, corpus_dir=None, clips=CLIPS):
                   str(DRED_FRAMES), "-enc_loss", p["orig.sw"], tmp])
             pk = packet.read_opus_demo(tmp)
             os.remove(tmp)
-            out, lost = [], 0
-            for k, data in enumerate(pk):
-                if not data:
-                    out.append(b"")
-                    lost += 1
-                    continue
-                bare = dred_strip(data)
-                own = payloads[k][0] if k < len(payloads) else None
+            out = []
+            for k, bare in enumerate(strip_dred(pk)):   # lost packets (b"") stay lost
+                own = payloads[k][0] if bare and k < len(payloads) else None
                 out.append(dred.attach_dred(bare, own, weights=weights) if own else bare)
             packet.write_opus_demo(p["opus.bit"], out)
-            made[i].update(packets=len(pk), lost=lost)
+            made[i].update(packets=len(pk), lost=pk.count(b""))
     return made
-
-
-def dred_strip(data):
-    """The packet without its padding (its DRED and any other extension), rebuilt by dredfx."""
-    from .packet import build_packet, parse_packet
-    info = parse_packet(data)
-    return build_packet(info.config, info.stereo, info.frames) if info.padding else data
 
 
 def _run(cmd, cwd=None):

@@ -217,7 +217,7 @@ class Impl:
         self.m = m
         self.name = name
         self.weights = weights
-        self.vocoder = None
+        self.vocoder = self.plc = self.rdovae = None   # made on first use (C library only)
 
     def supports(self, op, stage=None):
         """The float reference has no bit-exact FARGAN, PLC or RDO-VAE decoder: tests/test_vectors.py
@@ -263,7 +263,7 @@ class Impl:
 
     def features_q16(self, state_q16, latents_q16):
         """dredfx_rdovae_decode_all: int32 Q16 features [4 n][20], libopus' fec_features order."""
-        if getattr(self, "rdovae", None) is None:
+        if self.rdovae is None:
             from . import _rdovae
             self.rdovae = _rdovae.Decoder(self.weights.core)
         return self.rdovae.decode_q16(np.asarray(state_q16, np.int32), np.asarray(latents_q16, np.int32))
