@@ -232,6 +232,27 @@ def test_plc_runs_cover_the_queue_and_concealment():
     assert all(lab.startswith("fr-1") for lab in loud) and len(loud) == 26, loud   # every speech one
 
 
+@pytest.mark.parametrize("set_name", ["fargan_cont", "plc_runs"])
+def test_malformed_stateful_record_fails_clearly(tmp_path, checker, weights, set_name):
+    """A record of the wrong size or an unknown kind for a stateful op: both checkers name the
+    frame and go on (no crash, exit status 1)."""
+    folder = _copy(tmp_path)
+    path = os.path.join(folder, set_name + ".in")
+    recs = vectors.read_records(path)
+    recs[1] = recs[1][:10]
+    recs[2] = struct.pack("<i", 9) + recs[2][4:]
+    vectors.write_records(path, recs)
+    rep = vectors.verify(folder, "c", weights.path)
+    for i in (1, 2):
+        assert any(e.startswith("set %s frame %d " % (set_name, i)) and "record: kind" in e
+                   for e in rep.errors), rep.errors
+    rc, text = _run_c(checker, folder)
+    assert rc == 1, text
+    for i in (1, 2):
+        assert re.search(r"^FAIL: set %s frame %d \(.*\): input record does not fit op" % (set_name, i),
+                         text, re.M), text
+
+
 def test_missing_file_fails_clearly(tmp_path, checker, weights):
     folder = _copy(tmp_path)
     os.remove(os.path.join(folder, "payloads.dq16"))
