@@ -1,7 +1,12 @@
 """Conformance vectors: generate a vector set, verify one (format: docs/conformance.md).
 
-    python -m dredfx.vectors generate DIR [--inputs FROM_DIR | --interop DATA_DIR] [--weights BLOB]
+    python -m dredfx.vectors generate DIR [--inputs FROM_DIR [--add-layer2] | --interop DATA_DIR]
+                                          [--corpus DIR] [--weights BLOB]
     python -m dredfx.vectors verify DIR [--impl c|ref] [--weights BLOB]
+    python -m dredfx.vectors export-libopus DIR [--opus-demo PROG | --libopus BUILD]
+    python -m dredfx.vectors check-libopus DIR [--fargan-demo PROG] [--opus-demo PROG] [--vector N]
+
+export-libopus / check-libopus: libopus' own format (tests/dred_vectors.sh), dredfx.libopus_vectors.
 
 A vector set is a folder: manifest.txt (line-based text) and record files (a 16-byte header,
 then little-endian length-prefixed records). Each *set* is one input record file and an
@@ -18,8 +23,10 @@ verify: recomputes every stage with the C library (--impl c) or the pure-Python 
 (--impl ref) and compares bit for bit.
 
 Adding a layer: an op (OPS: input layout and its stages) and its stage functions (STAGES);
-Impl.run gives a stage what the op computed. The RDO-VAE features are a further stage of the
-DRED ops (dredfx.dred.decode_features); FARGAN/PLC and the receiver are new ops.
+Impl.run gives a stage what the op computed. Layer 2's op `fargan` is stateful (STATEFUL): its
+records run in order on one vocoder state, a `cont` record starting a fresh run. The RDO-VAE
+features are a further stage of the DRED ops (dredfx.dred.decode_features); PLC runs and the
+receiver are further stateful ops.
 """
 import argparse
 import csv
@@ -43,10 +50,22 @@ STATE_DIM, LATENT_DIM, MAX_LATENTS = 50, 25, 26
 
 # op -> (struct layout of the parameters before the bytes of an input record, stages).
 OPS = {
-    "dred-parse": ("<ii", ("quant", "dq16")),    # max_dred_samples, sampling_rate; Opus packet
-    "dred-decode": ("<ii", ("quant", "dq16")),   # min_feature_frames, dred_frame_offset; payload
-    "dred-coded": ("<i", ("quant", "dq16")),     # dred_frame_offset; payload
+    "dred-parse": ("<ii", ("quant", "dq16", "features")),   # max_dred_samples, sampling_rate; packet
+    "dred-decode": ("<ii", ("quant", "dq16", "features")),  # min_feature_frames, dred_frame_offset; payload
+    "dred-coded": ("<i", ("quant", "dq16", "features")),    # dred_frame_offset; payload
+    "fargan": ("<i", ("pcm",)),                  # kind; cont: pcm[320], features[5][20]; synth: features[20]
+    "plc": ("<i", ("pcm",)),                     # kind (PLC_*), then pcm[160] or features[20]
 }
+# Ops whose records run in order on one state; a mismatch names the first frame of its run
+# that differs, the later frames of that run are counted in one line.
+STATEFUL = {"fargan", "plc"}
+FARGAN_CONT, FARGAN_SYNTH = 0, 1     # record kinds of the fargan op
+# Record kinds of the plc op (dredfx_plc_* = libopus lpcnet_plc_*): a fresh state (a new run), a
+# good frame int16[160], a concealed frame, features int32[20] queued, a skip queued, the queue
+# emptied.
+PLC_INIT, PLC_UPDATE, PLC_CONCEAL, PLC_FEC_ADD, PLC_FEC_SKIP, PLC_FEC_CLEAR = range(6)
+FARGAN_NF, FARGAN_FRAME, FARGAN_CONT_SAMPLES, FARGAN_CONT_FRAMES = 20, 160, 320, 5
+ERR_BAD_ARG = -1
 # How a stage's records are compared; "exact": byte for byte (every integer layer).
 COMPARE_EXACT = "exact"
 QUANT_HEAD = ("status", "found", "dred_end", "q0", "dq", "qmax", "dred_offset",
@@ -196,10 +215,34 @@ class Impl:
         else:
             raise ValueError("implementation must be c or ref, not %r" % name)
         self.m = m
+        self.name = name
+        self.weights = weights
+        self.vocoder = self.plc = self.rdovae = None   # made on first use (C library only)
+
+    def supports(self, op, stage=None):
+        """The float reference has no bit-exact FARGAN, PLC or RDO-VAE decoder: tests/test_vectors.py
+        checks it against the fixed-point records by the accuracy contracts instead."""
+        if self.name == "c":
+            return op in OPS
+        return op in OPS and op not in STATEFUL and stage != "features"
+
+    def begin_set(self, op):
+        """A stateful op's state for a new set (the C checker does the same)."""
+        if op == "fargan":
+            from . import _fargan
+            self.vocoder = _fargan.FARGAN(self.weights.core)
+        elif op == "plc":
+            from . import _plc
+            self.plc = _plc.PLC(self.weights.core)
 
     def run(self, op, body):
         """(status, found, DredPayload or None, dred_end): the return value of the C call
-        (an error code when negative), whether a DRED extension was found."""
+        (an error code when negative), whether a DRED extension was found. fargan: (status,
+        int16 PCM or None)."""
+        if op == "fargan":
+            return self._run_fargan(body)
+        if op == "plc":
+            return self._run_plc(body)
         layout = OPS[op][0]
         args = struct.unpack_from(layout, body)
         data = body[struct.calcsize(layout):]
@@ -217,6 +260,76 @@ class Impl:
 
     def dequantize_q16(self, p):
         return self.m.dequantize_q16(p, self.stats)
+
+    def features_q16(self, state_q16, latents_q16):
+        """dredfx_rdovae_decode_all: int32 Q16 features [4 n][20], libopus' fec_features order."""
+        if self.rdovae is None:
+            from . import _rdovae
+            self.rdovae = _rdovae.Decoder(self.weights.core)
+        return self.rdovae.decode_q16(np.asarray(state_q16, np.int32), np.asarray(latents_q16, np.int32))
+
+    def _run_fargan(self, body):
+        """cont: a fresh state (dredfx_fargan_init), then dredfx_fargan_cont; synth: one frame of
+        dredfx_fargan_synthesize_int16 (an error before any cont)."""
+        from . import _fargan
+        kind, pcm, feats = fargan_record(body)
+        try:
+            if kind == FARGAN_CONT:
+                self.vocoder = _fargan.FARGAN(self.weights.core)
+                self.vocoder.cont(pcm, feats)
+                return 0, None
+            return 0, self.vocoder.synthesize_int16(feats)
+        except DredfxError as e:
+            return int(e.code), None
+
+
+    def _run_plc(self, body):
+        from . import _plc
+        kind, arg = plc_record(body)
+        try:
+            if kind == PLC_INIT:
+                self.plc = _plc.PLC(self.weights.core)
+            elif kind == PLC_UPDATE:
+                self.plc.update(arg)
+            elif kind == PLC_CONCEAL:
+                return 0, self.plc.conceal(1)
+            elif kind in (PLC_FEC_ADD, PLC_FEC_SKIP):
+                self.plc.fec_add(arg)
+            else:
+                self.plc.fec_clear()
+            return 0, None
+        except DredfxError as e:
+            return int(e.code), None
+
+
+def plc_record(body):
+    """(kind, int16 pcm[160] / int32 features[20] / None) of a plc input record; a record of the
+    wrong size raises VectorError."""
+    kind = struct.unpack_from("<i", body)[0] if len(body) >= 4 else -1
+    size = {PLC_UPDATE: 4 + 2 * 160, PLC_FEC_ADD: 4 + 4 * FARGAN_NF}.get(kind, 4)
+    if not 0 <= kind <= PLC_FEC_CLEAR or len(body) != size:
+        raise VectorError("plc record: kind %d, %d bytes" % (kind, len(body)))
+    if kind == PLC_UPDATE:
+        return kind, np.frombuffer(body, "<i2", 160, 4).astype(np.int16)
+    if kind == PLC_FEC_ADD:
+        return kind, np.frombuffer(body, "<i4", FARGAN_NF, 4).astype(np.int32)
+    return kind, None
+
+
+def fargan_record(body):
+    """(kind, pcm int16[320] or None, features int32 Q16) of a fargan input record; a record of
+    the wrong size raises VectorError."""
+    if len(body) < 4:
+        raise VectorError("fargan record of %d bytes" % len(body))
+    kind = struct.unpack_from("<i", body)[0]
+    nf = FARGAN_CONT_FRAMES * FARGAN_NF if kind == FARGAN_CONT else FARGAN_NF
+    size = 4 + 4 * nf + (2 * FARGAN_CONT_SAMPLES if kind == FARGAN_CONT else 0)
+    if kind not in (FARGAN_CONT, FARGAN_SYNTH) or len(body) != size:
+        raise VectorError("fargan record: kind %d, %d bytes" % (kind, len(body)))
+    if kind == FARGAN_CONT:
+        pcm = np.frombuffer(body, "<i2", FARGAN_CONT_SAMPLES, 4).astype(np.int16)
+        return kind, pcm, np.frombuffer(body, "<i4", nf, 4 + 2 * FARGAN_CONT_SAMPLES).astype(np.int32)
+    return kind, None, np.frombuffer(body, "<i4", nf, 4).astype(np.int32)
 
 
 def _stage_quant(impl, r):
@@ -247,13 +360,31 @@ def _stage_dq16(impl, r):
     return np.asarray(state, "<i4").tobytes() + np.asarray(latents[:p.nb_latents], "<i4").tobytes()
 
 
-STAGES = {"quant": _stage_quant, "dq16": _stage_dq16}
+def _stage_features(impl, r):
+    """The RDO-VAE decoder on the dq16 values (dredfx_rdovae_decode_all): 4 nb_latents frames of
+    20 features, int32 Q16, newest first (libopus' fec_features order). Empty on an error or
+    without DRED."""
+    status, found, p, _ = r
+    if status < 0 or not found:
+        return b""
+    state, latents = impl.dequantize_q16(p)
+    return np.asarray(impl.features_q16(state, latents[:p.nb_latents]), "<i4").tobytes()
+
+
+def _stage_pcm(impl, r):
+    """fargan: the call's status (int32), then on a synthesized frame its 160 int16 samples."""
+    status, pcm = r
+    out = struct.pack("<i", status)
+    return out if pcm is None else out + np.asarray(pcm, "<i2").tobytes()
+
+
+STAGES = {"quant": _stage_quant, "dq16": _stage_dq16, "features": _stage_features, "pcm": _stage_pcm}
 
 
 def compute(impl, op, stages, body):
     """The records of the given stages for one input record of an op, with an Impl."""
     r = impl.run(op, body)
-    return [STAGES[stage](impl, r) for stage in stages]
+    return [STAGES[stage](impl, r) if stage else None for stage in stages]
 
 
 def field_name(stage, index):
@@ -270,11 +401,26 @@ def field_name(stage, index):
             return "state_q16[%d]" % index
         c, k = divmod(index - STATE_DIM, LATENT_DIM + 1)
         return "latents_q16[%d][%d]" % (c, k)
+    if stage == "status":
+        return "status"
+    if stage == "features":
+        return "features[%d][%d]" % divmod(index, FARGAN_NF)
     return "int32 #%d" % index
 
 
 def describe_difference(stage, got, expected):
     """Where two records of a stage differ, in words."""
+    if stage == "pcm":
+        if got[:4] != expected[:4] or len(got) < 4 or len(expected) < 4:
+            return describe_difference("status", got[:4], expected[:4])
+        n = min(len(got), len(expected)) // 2 - 2
+        a = np.frombuffer(got, "<i2", n, 4)
+        b = np.frombuffer(expected, "<i2", n, 4)
+        diff = np.flatnonzero(a != b)
+        if diff.size:
+            j = int(diff[0])
+            return "sample %d: computed %d, expected %d (%d samples differ)" % (j, a[j], b[j], diff.size)
+        return "length: computed %d bytes, expected %d" % (len(got), len(expected))
     n = min(len(got), len(expected)) // 4
     a = struct.unpack("<%di" % n, got[:4 * n])
     b = struct.unpack("<%di" % n, expected[:4 * n])
@@ -293,6 +439,7 @@ class Report:
     layers: dict = field(default_factory=dict)   # layer -> frames checked
     errors: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)  # sets the implementation cannot check bit for bit
 
     @property
     def ok(self):
@@ -329,6 +476,10 @@ def verify(folder, impl="c", weights_path=None):
             rep.errors.append("set %s: stage(s) %s not known to dredfx %s" % (
                 s.name, ", ".join(bad), __version__))
             continue
+        if not run.supports(s.op):
+            rep.skipped.append(s.name)
+            continue
+        rep.skipped += ["%s:%s" % (s.name, st) for st, _, _ in s.stages if not run.supports(s.op, st)]
         try:
             inputs = read_records(os.path.join(folder, s.input_file))
             expected = [read_records(os.path.join(folder, f)) for _, _, f in s.stages]
@@ -341,30 +492,65 @@ def verify(folder, impl="c", weights_path=None):
                 s.name, s.nframes, counts))
             continue
         rep.sets += 1
-        in_md5 = m.frames.get(s.input_file, {})
-        for i, body in enumerate(inputs):
-            md5, label = in_md5.get(i, ("", ""))
-            where = "set %s frame %d (%s)" % (s.name, i, label or "no label")
-            if _md5(body) != md5:
-                rep.errors.append("%s: input differs from its manifest MD5" % where)
-            outs = compute(run, s.op, [st for st, _, _ in s.stages], body)
-            for (stage, _, fname), exp, got in zip(s.stages, expected, outs):
-                want_md5 = m.frames.get(fname, {}).get(i, ("",))[0]
-                if got != exp[i]:
+        _verify_set(rep, m, s, run, inputs, expected)
+    return rep
+
+
+def _verify_set(rep, m, s, run, inputs, expected):
+    in_md5 = m.frames.get(s.input_file, {})
+    run.begin_set(s.op)
+    stateful = s.op in STATEFUL
+    first_bad, later = None, 0   # stateful: the run's first differing frame, later ones
+
+    def end_run(i):
+        if later:
+            rep.errors.append("set %s frames %d..%d: %d more frames differ after frame %d (the "
+                              "state carries the difference)" % (s.name, first_bad + 1, i - 1,
+                                                                later, first_bad))
+
+    for i, body in enumerate(inputs):
+        md5, label = in_md5.get(i, ("", ""))
+        where = "set %s frame %d (%s)" % (s.name, i, label or "no label")
+        if _md5(body) != md5:
+            rep.errors.append("%s: input differs from its manifest MD5" % where)
+        if stateful and is_run_start(s.op, body):
+            end_run(i)
+            first_bad, later = None, 0
+        try:
+            outs = compute(run, s.op, [st if run.supports(s.op, st) else None for st, _, _ in s.stages],
+                           body)
+        except VectorError as e:
+            rep.errors.append("%s: %s" % (where, e))
+            continue
+        for (stage, _, fname), exp, got in zip(s.stages, expected, outs):
+            if got is None:
+                continue
+            want_md5 = m.frames.get(fname, {}).get(i, ("",))[0]
+            if got != exp[i]:
+                if first_bad is not None:
+                    later += 1
+                else:
                     rep.errors.append("%s stage %s: %s" % (where, stage,
                                                             describe_difference(stage, got, exp[i])))
-                elif _md5(got) != want_md5:
-                    rep.errors.append("%s stage %s: output differs from its manifest MD5" % (
-                        where, stage))
-                rep.records += 1
-            rep.frames += 1
-            rep.layers[s.layer] = rep.layers.get(s.layer, 0) + 1
-    return rep
+                    first_bad = i if stateful else None
+            elif _md5(got) != want_md5:
+                rep.errors.append("%s stage %s: output differs from its manifest MD5" % (
+                    where, stage))
+            rep.records += 1
+        rep.frames += 1
+        rep.layers[s.layer] = rep.layers.get(s.layer, 0) + 1
+    end_run(len(inputs))
+
+
+def is_run_start(op, body):
+    """Whether a record of a stateful op starts a new run (fargan: a cont record; plc: init)."""
+    return op in STATEFUL and len(body) >= 4 and struct.unpack_from("<i", body)[0] == 0
 
 
 # ---------------------------------------------------------------- generate
 def _write_set(folder, s, run):
     write_records(os.path.join(folder, s.input_file), [b for b, _ in s.inputs])
+    run.begin_set(s.op)
     outs = [compute(run, s.op, [st for st, _, _ in s.stages], b) for b, _ in s.inputs]
     for k, (_, _, fname) in enumerate(s.stages):
         write_records(os.path.join(folder, fname), [o[k] for o in outs])
@@ -387,19 +573,32 @@ def _sets_from(folder):
     return out
 
 
-def generate(folder, inputs_from=None, interop_dir=None, weights_path=None):
-    """Writes a vector set into folder; returns its sets."""
+def generate(folder, inputs_from=None, interop_dir=None, weights_path=None, corpus_dir=None,
+             add_layer2=False):
+    """Writes a vector set into folder; returns its sets. add_layer2 (with inputs_from): keep
+    those sets and make layer 2's (FARGAN) inputs anew from the speech corpus."""
     w = _load_weights(weights_path)
     if inputs_from:
         sets = _sets_from(inputs_from)
+        if add_layer2:
+            sets = [s for s in sets if s.layer != 2]
+            sets += _fargan_sets(w, sets, corpus_dir or _default_corpus_dir())
+            sets += _plc_sets(w, corpus_dir or _default_corpus_dir())
     else:
         sets = _build_sets(w, interop_packets(interop_dir or _default_interop_dir()))
+        sets += _fargan_sets(w, sets, corpus_dir or _default_corpus_dir())
+        sets += _plc_sets(w, corpus_dir or _default_corpus_dir())
     os.makedirs(folder, exist_ok=True)
     run = Impl("c", w)
     for s in sets:
         _write_set(folder, s, run)
     _write_manifest(folder, sets, w.sha256)
     return sets
+
+
+def _default_corpus_dir():
+    from .opus_source import cache_dir
+    return os.environ.get("DREDFX_CORPUS_DIR") or os.path.join(cache_dir(), "corpus")
 
 
 def _default_interop_dir():
@@ -701,6 +900,156 @@ def _build_sets(w, packets):
             _spec("payloads", 4, "dred-decode", dec)]
 
 
+# ---------------------------------------------------------------- layer 2: FARGAN
+# Inputs: features of real speech (dredfx's analysis of two clips of the speech corpus of
+# scripts/speech-corpus.sh, one from the clip's start as fargan_demo -fargan-synthesis frames it,
+# one continued from the clip's own past samples as the PLC does), the RDO-VAE features of the
+# 26-latent real DRED packet of real_parse, and adversarial ones: silence, a pitch sweep over the
+# accepted range (clamped period 1 .. 256 and beyond), features at the int32 Q16 limits, random
+# features, a full-scale continuation, and a frame before any cont (an error); then short runs
+# continued from real speech every 0.8 s and 1.1 s of two clips (the first frames after a cont
+# are where a float implementation must follow the fixed-point output closely).
+# A few seconds of audio in all: the C checker runs every CPU level under qemu in CI.
+FARGAN_CLIPS = (("en-1", 0, 30), ("fr-2", 250, 20))   # clip, first synthesized frame, frames
+# Short runs continued from real speech (the PLC's use): clip, first frames, frames a run.
+FARGAN_CONT_RUNS = (("en-1", range(30, 830, 80), 1), ("es-2", range(45, 700, 110), 1))
+
+
+def _fargan_cont_in(pcm, feats_q16, label):
+    body = struct.pack("<i", FARGAN_CONT) + np.asarray(pcm, "<i2").tobytes() + \
+        np.asarray(feats_q16, "<i4").tobytes()
+    return body, _label(label + "#cont")
+
+
+def _fargan_run(name, pcm, cont_q16, frames_q16, first=0):
+    """A cont record, then one synth record per frame: [(body, label)]."""
+    out = [_fargan_cont_in(pcm, cont_q16, name)]
+    for k, f in enumerate(np.asarray(frames_q16).reshape(-1, FARGAN_NF)):
+        out.append((struct.pack("<i", FARGAN_SYNTH) + np.asarray(f, "<i4").tobytes(),
+                    _label("%s#%d" % (name, first + k))))
+    return out
+
+
+def _fargan_sets(w, sets, corpus_dir):
+    from .analysis import Analyzer
+    speech = []
+    for clip, k0, n in FARGAN_CLIPS:
+        path = os.path.join(corpus_dir, clip + ".16k.raw")
+        if not os.path.exists(path):
+            raise VectorError("no speech corpus in %s: run scripts/speech-corpus.sh" % corpus_dir)
+        x = np.fromfile(path, np.int16)
+        f = Analyzer(16000, w).feed_q16(x)
+        if k0 == 0:   # fargan_demo -fargan-synthesis: 320 zeros, frame 0 five times
+            speech += _fargan_run("%s.16k@0" % clip, np.zeros(FARGAN_CONT_SAMPLES, np.int16),
+                                  np.repeat(f[:1], FARGAN_CONT_FRAMES, 0), f[1:1 + n], 1)
+        else:         # the PLC's continuation: the clip's last 320 samples, the 5 frames before
+            speech += _fargan_run("%s.16k@%d" % (clip, k0), x[160 * (k0 - 2):160 * k0],
+                                  f[k0 - 5:k0], f[k0:k0 + n], k0)
+    # The RDO-VAE features of the first 26-latent real packet, oldest frame first.
+    from . import _dred, _rdovae
+    real = next(s for s in sets if s.name == "real_parse")
+    dec = _rdovae.Decoder(w.core)
+    stats = _dred.make_stats(w)
+    for body, label in real.inputs:
+        mds, fs = struct.unpack_from("<ii", body)
+        p = _dred.parse_dred(body[8:], mds, fs, stats)
+        if p is not None and p.nb_latents == MAX_LATENTS:
+            st, lat = _dred.dequantize_q16(p, stats)
+            feats = dec.decode_q16(st, lat[:p.nb_latents])[::-1][:25]
+            speech += _fargan_run("rdovae:" + label, np.zeros(FARGAN_CONT_SAMPLES, np.int16),
+                                  feats[:FARGAN_CONT_FRAMES], feats[FARGAN_CONT_FRAMES:])
+            break
+    x = np.fromfile(os.path.join(corpus_dir, FARGAN_CLIPS[0][0] + ".16k.raw"), np.int16)
+    voiced = Analyzer(16000, w).feed_q16(x)
+    v = voiced[int(np.argmax(voiced[:, 19]))]               # the most voiced frame of the clip
+    zeros = np.zeros(FARGAN_CONT_SAMPLES, np.int16)
+    silence = Analyzer(16000, w).feed_q16(np.zeros(160 * 15, np.int16))
+    edge = [(struct.pack("<i", FARGAN_SYNTH) + np.asarray(v, "<i4").tobytes(), "synth-before-cont")]
+    edge += _fargan_run("silence", zeros, silence[:5], silence[5:15], 5)
+    sweep = np.repeat(v[None], 13, 0)
+    pitches = (-16, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 16)
+    sweep[:, 18] = [int(p * 65536) for p in pitches]
+    edge += _fargan_run("pitch-sweep:f18=" + ",".join("%g" % p for p in pitches), zeros,
+                        np.repeat(v[None], 5, 0), sweep)
+    q_max = 2**31 - 1
+    for name, row in (("all-max", np.full(FARGAN_NF, q_max)), ("all-min", np.full(FARGAN_NF, -q_max)),
+                      ("alternating", np.where(np.arange(FARGAN_NF) % 2, q_max, -q_max)),
+                      ("cepstrum+-50", np.where(np.arange(FARGAN_NF) % 3, 50, -50) * 65536)):
+        rows = np.repeat(np.asarray(row, np.int64)[None], 4, 0).astype(np.int32)
+        edge += _fargan_run("extreme:" + name, zeros, np.repeat(v[None], 5, 0), rows)
+    rnd = np.frombuffer(_det_bytes("fargan-random", 4 * FARGAN_NF * 11), "<i4")
+    rnd = (rnd.astype(np.int64) % (10 * 65536) - 5 * 65536).astype(np.int32)  # [-5, 5) in Q16
+    edge += _fargan_run("random[-5,5)", zeros, rnd[:5 * FARGAN_NF], rnd[5 * FARGAN_NF:])
+    square = np.where(np.arange(FARGAN_CONT_SAMPLES) // 20 % 2, 32767, -32768).astype(np.int16)
+    edge += _fargan_run("full-scale-square-cont", square, np.repeat(v[None], 5, 0),
+                        np.repeat(v[None], 5, 0))
+    conts = []
+    for clip, starts, n in FARGAN_CONT_RUNS:
+        x = np.fromfile(os.path.join(corpus_dir, clip + ".16k.raw"), np.int16)
+        f = Analyzer(16000, w).feed_q16(x)
+        for k0 in starts:
+            conts += _fargan_run("%s.16k@%d" % (clip, k0), x[160 * (k0 - 2):160 * k0], f[k0 - 5:k0],
+                                 f[k0:k0 + n], k0)
+    return [_spec("fargan_speech", 2, "fargan", speech), _spec("fargan_edge", 2, "fargan", edge),
+            _spec("fargan_cont", 2, "fargan", conts)]
+
+
+# ---------------------------------------------------------------- layer 2: PLC runs
+# Real speech (fr-1 of the corpus): a history of good frames, then losses concealed by the PLC's
+# own prediction (bursts of 60, 20 and 120 ms after 120 ms of history) or from
+# queued features (dredfx's analysis of the lost frames, standing for DRED's, with a skip entry,
+# as libopus' decoder queues fec_features), and good frames again; an edge run: concealment with
+# no history, the queue past its 104 frames (an error), cleared, an extreme feature frame.
+PLC_CLIP = "fr-1"
+
+
+def _plc_sets(w, corpus_dir):
+    from .analysis import Analyzer
+    x = np.fromfile(os.path.join(corpus_dir, PLC_CLIP + ".16k.raw"), np.int16)
+    f = Analyzer(16000, w).feed_q16(x)
+    recs = []
+
+    def add(kind, label, data=b""):
+        recs.append((struct.pack("<i", kind) + data, _label(label)))
+
+    def good(run, k0, n):
+        for k in range(k0, k0 + n):
+            add(PLC_UPDATE, "%s#%d:good" % (run, k), x[160 * k:160 * k + 160].astype("<i2").tobytes())
+
+    def lost(run, k0, n):
+        for k in range(k0, k0 + n):
+            add(PLC_CONCEAL, "%s#%d:conceal" % (run, k))
+
+    def fec(run, k, row=None):
+        if row is None:
+            add(PLC_FEC_SKIP, "%s#%d:fec-skip" % (run, k))
+        else:
+            add(PLC_FEC_ADD, "%s#%d:fec" % (run, k), np.asarray(row, "<i4").tobytes())
+
+    run = "%s.16k:burst" % PLC_CLIP
+    add(PLC_INIT, run + "#init")
+    good(run, 118, 12), lost(run, 130, 6), good(run, 136, 3), lost(run, 139, 2), good(run, 141, 2)
+    run = "%s.16k:dred" % PLC_CLIP
+    add(PLC_INIT, run + "#init")
+    good(run, 318, 12)
+    for k in range(330, 336):
+        fec(run, k, None if k == 334 else f[k])
+    lost(run, 330, 6), good(run, 336, 2)
+    run = "%s.16k:long" % PLC_CLIP
+    add(PLC_INIT, run + "#init")
+    good(run, 468, 12), lost(run, 480, 12), good(run, 492, 2)
+    run = "edge"
+    add(PLC_INIT, run + "#init")
+    lost(run, 0, 2)
+    for k in range(105):              # one past the queue's 104 frames
+        fec(run, k, f[200 + k])
+    add(PLC_FEC_CLEAR, run + "#fec-clear")
+    lost(run, 2, 1)
+    fec(run, 3, np.full(FARGAN_NF, 2**31 - 1))
+    lost(run, 3, 1)
+    return [_spec("plc_runs", 2, "plc", recs)]
+
+
 # ---------------------------------------------------------------- command line
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m dredfx.vectors",
@@ -713,15 +1062,45 @@ def main(argv=None):
     g.add_argument("--interop", metavar="DATA_DIR",
                    help="interop data of scripts/interop-data.sh (default: the cache folder)")
     g.add_argument("--weights", metavar="BLOB", help="weights blob (default: the imported one)")
+    g.add_argument("--corpus", metavar="DIR",
+                   help="speech corpus of scripts/speech-corpus.sh (default: the cache folder)")
+    g.add_argument("--add-layer2", action="store_true",
+                   help="with --inputs: make layer 2's (FARGAN) inputs anew from the corpus")
     v = sub.add_parser("verify", help="check a vector set")
     v.add_argument("dir")
     v.add_argument("--impl", choices=("c", "ref"), default="c",
                    help="c: the C library (default); ref: the pure-Python reference")
     v.add_argument("--weights", metavar="BLOB", help="weights blob (default: the imported one)")
+    c = sub.add_parser("check-libopus", help="check a directory in libopus' tests/dred_vectors.sh format")
+    c.add_argument("dir")
+    c.add_argument("--fargan-demo", metavar="PROG",
+                   help="the implementation under test, with fargan_demo's command line (default: dredfx)")
+    c.add_argument("--opus-demo", metavar="PROG", help="opus_demo for the system step (else pending)")
+    c.add_argument("--vector", type=int, action="append", help="check only vector N (repeatable)")
+    c.add_argument("--workdir", help="where decoded files go (default: a temporary folder)")
+    c.add_argument("--weights", metavar="BLOB", help="weights blob (default: the imported one)")
+    e = sub.add_parser("export-libopus", help="write libopus' tests/dred_vectors.sh file set")
+    e.add_argument("dir")
+    e.add_argument("--opus-demo", metavar="PROG",
+                   help="libopus' opus_demo, for _opus.bit (its SILK frames, dredfx's DRED)")
+    e.add_argument("--libopus", metavar="BUILD",
+                   help="make every file with libopus' own tools in BUILD instead of dredfx")
+    e.add_argument("--corpus", metavar="DIR", help="speech corpus (default: the cache folder)")
+    e.add_argument("--weights", metavar="BLOB", help="weights blob (default: the imported one)")
     a = ap.parse_args(argv)
+    if a.cmd == "check-libopus":
+        return _check_libopus(a)
+    if a.cmd == "export-libopus":
+        from . import libopus_vectors as lv
+        w = _load_weights(a.weights)
+        made = lv.export_libopus(a.dir, a.libopus, w, a.corpus) if a.libopus else \
+            lv.export(a.dir, w, a.opus_demo, a.corpus)
+        for i, v in sorted(made.items()):
+            print("vector%d: %s" % (i, ", ".join("%s %s" % kv for kv in v.items())))
+        return 0
     try:
         if a.cmd == "generate":
-            sets = generate(a.dir, a.inputs, a.interop, a.weights)
+            sets = generate(a.dir, a.inputs, a.interop, a.weights, a.corpus, a.add_layer2)
             print("generated %s: %d sets, %d frames" % (
                 a.dir, len(sets), sum(len(s.inputs) for s in sets)))
             return 0
@@ -731,13 +1110,42 @@ def main(argv=None):
         return 2
     for w in rep.warnings:
         print("warning: %s" % w)
+    if rep.skipped:
+        print("not checked by impl %s (no bit-exact FARGAN, PLC or RDO-VAE decoder; tests/test_vectors.py "
+              "holds the float reference to the accuracy contracts): %s" % (a.impl, ", ".join(rep.skipped)))
     for e in rep.errors:
         print("FAIL: %s" % e)
     layers = ", ".join("layer %d: %d" % kv for kv in sorted(rep.layers.items()))
     print("%s: %d sets, %d frames (%s), %d stage records, impl %s: %s" % (
         a.dir, rep.sets, rep.frames, layers, rep.records, a.impl,
-        "OK" if rep.ok else "%d FAILURES" % len(rep.errors)))
+        ("OK" + (" (%d sets, %d stages not checked)" % (sum(":" not in x for x in rep.skipped),
+                                                        sum(":" in x for x in rep.skipped))
+                 if rep.skipped else ""))
+        if rep.ok else "%d FAILURES" % len(rep.errors)))
     return 0 if rep.ok else 1
+
+
+def _check_libopus(a):
+    """check-libopus: one line per step, as tests/dred_vectors.sh and dred_compare print them."""
+    import tempfile
+    from . import libopus_vectors as lv
+    w = _load_weights(a.weights)
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            rows = lv.check(a.dir, w, a.fargan_demo, a.opus_demo, a.workdir or tmp, a.vector)
+        except (DredfxError, ValueError) as e:
+            print("error: %s" % e, file=sys.stderr)
+            return 2
+    failed = 0
+    for i, step, m, ok, note in rows:
+        verdict = "pending" if ok is None else "PASSED" if ok else "FAILED"
+        print("vector%d %-8s %s (limits %s): %s" % (i, step, note, " ".join("%g" % x for x in lv.LIMITS[step]),
+                                                     verdict))
+        failed += ok is False and step != "system"
+    warn = sum(ok is False for _, step, _, ok, _ in rows if step == "system")
+    print("%s: %d steps, %d failed, %d system warnings, %d pending: %s" % (
+        a.dir, len(rows), failed, warn, sum(ok is None for *_, ok, _ in rows), "FAILED" if failed else "OK"))
+    return 1 if failed or not rows else 0
 
 
 if __name__ == "__main__":

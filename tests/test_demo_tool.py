@@ -203,3 +203,49 @@ def test_features_vs_libopus(demo, weights, tmp_path):
         ok, tot, mx, pitch = _compare(ref, got)
         report("features %-28s %5d frames: tot %.4f max %.4f pitch %.5f" % (name, len(mine), tot, mx, pitch))
         assert ok and os.path.getsize(ref) == os.path.getsize(got), name
+
+
+@pytest.mark.interop
+def test_fargan_synthesis_vs_libopus(demo, weights, tmp_path):
+    """dredfx-demo -fargan-synthesis on features from libopus' fargan_demo -features of two corpus
+    clips: the same length as fargan_demo -fargan-synthesis writes (160 samples per row), the
+    samples of dredfx.fargan.synthesize exactly, and the first 5 ms within 2 of libopus (the
+    continuation on zeros; later both drift in phase, tests/test_fargan.py)."""
+    fargan_demo = _libopus_tool("fargan_demo")
+    from dredfx import fargan
+    from conftest import speech_corpus
+    for c in speech_corpus()[:2]:
+        name = os.path.basename(c)
+        f32, ref, got = (str(tmp_path / (name + ext)) for ext in (".f32", ".ref.s16", ".got.s16"))
+        assert _run([fargan_demo, "-features", c, f32], cwd=os.path.dirname(fargan_demo)).returncode == 0
+        with open(f32, "ab") as f:
+            f.write(b"\0" * 40)  # a trailing partial row: both tools ignore it
+        assert _run([fargan_demo, "-fargan-synthesis", f32, ref], cwd=os.path.dirname(fargan_demo)).returncode == 0
+        assert _run([demo, "--weights", weights.path, "-fargan-synthesis", f32, got]).returncode == 0
+        feats = np.fromfile(f32, "<f4")[:-10].reshape(-1, 20)
+        mine, theirs = np.fromfile(got, "<i2"), np.fromfile(ref, "<i2")
+        assert len(mine) == len(theirs) == 160 * len(feats) > 100000, name
+        assert np.array_equal(mine, fargan.synthesize(feats, weights)), name
+        assert np.abs(mine[:80].astype(int) - theirs[:80]).max() <= 2, name
+
+
+def test_fargan_synthesis_edges(demo, weights, tmp_path):
+    """One row: row 0 stands in for the row fargan_demo reads uninitialised (160 samples, as
+    dredfx.fargan.synthesize); no row: nothing; NaN or Inf: exit 1 naming the row; huge values
+    are saturated to Q16 as in Python."""
+    from dredfx import fargan
+    src, dst = str(tmp_path / "in.f32"), str(tmp_path / "out.s16")
+    w = ["--weights", weights.path, "-fargan-synthesis", src, dst]
+    rng = np.random.default_rng(3)
+    for rows in (rng.uniform(-1, 1, (1, 20)), np.zeros((0, 20)),
+                 rng.choice([-1e30, 1e30, -40000.0, 40000.0, 8.0, -17.0, 0.5], size=(6, 20))):
+        rows.astype("<f4").tofile(src)
+        assert _run([demo] + w).returncode == 0
+        want = fargan.synthesize(rows.astype(np.float32), weights)
+        assert len(want) == 160 * len(rows) and np.array_equal(np.fromfile(dst, "<i2"), want)
+    for bad in (np.nan, np.inf, -np.inf):
+        rows = np.zeros((4, 20), "<f4")
+        rows[2, 7] = bad
+        rows.tofile(src)
+        r = _run([demo] + w)
+        assert r.returncode == 1 and "frame 2: NaN or Inf feature" in r.stdout, r.stdout

@@ -94,6 +94,45 @@ static void check_levels(const dredfx_weight_array *a, int n) {
   free(st);
 }
 
+/* Any int32 feature is valid input (stated rule, docs/fixed-point.md "FARGAN signal formats"):
+ * INT32_MIN included, which dredfx.fargan never passes (it saturates to +-(2^31 - 1)), with an
+ * int16 -32768 past. Every call succeeds, the output stays in [-32767, 32767], every level gives
+ * the integers of the scalar level, and afterwards real-range frames make sound again. */
+static void check_int32_extremes(const dredfx_weight_array *a, int n) {
+  static const int32_t vals[] = {INT32_MIN, INT32_MAX, INT32_MIN + 1, -1, 0, 1 << 30, -(1 << 30)};
+  static int16_t first[FRAMES * FRAME];
+  dredfx_fargan *st = malloc(dredfx_fargan_get_size());
+  const int saved = dredfx_cpu_level();
+  for (int level = 0; level <= dredfx_cpu_max_level(); level++) {
+    CHECK_EQ(dredfx_cpu_set_level(level), DREDFX_OK);
+    CHECK_EQ(dredfx_fargan_init(st, a, n), DREDFX_OK);
+    rng_state = 11;
+    for (int i = 0; i < DREDFX_FARGAN_CONT_SAMPLES; i++) pcm[i] = i % 3 ? INT16_MIN : INT16_MAX;
+    for (int i = 0; i < DREDFX_FARGAN_CONT_FRAMES * NF; i++) cont_features[i] = vals[rnd() % 7];
+    for (int i = 0; i < FRAMES * NF; i++) features[i] = vals[rnd() % 7];
+    CHECK_EQ(dredfx_fargan_cont(st, pcm, cont_features), DREDFX_OK);
+    int bounded = 1;
+    for (int f = 0; f < FRAMES / 2; f++)
+      CHECK_EQ(dredfx_fargan_synthesize_int16(st, &out[f * FRAME], &features[f * NF]), DREDFX_OK);
+    make_inputs(0);
+    for (int f = FRAMES / 2; f < FRAMES; f++)
+      CHECK_EQ(dredfx_fargan_synthesize_int16(st, &out[f * FRAME], &features[f * NF]), DREDFX_OK);
+    for (int i = 0; i < FRAMES * FRAME; i++) bounded &= out[i] >= -32767;
+    CHECKF(bounded, "level %s: an int16 sample below -32767", dredfx_cpu_level_name(level));
+    int64_t energy = 0;
+    for (int i = FRAMES * FRAME * 3 / 4; i < FRAMES * FRAME; i++) energy += (int64_t)out[i] * out[i];
+    CHECKF(energy > (int64_t)FRAMES * FRAME / 4 * 10, "level %s: silence after the extreme frames",
+           dredfx_cpu_level_name(level));
+    if (level == 0)
+      memcpy(first, out, sizeof(first));
+    else
+      CHECKF(!memcmp(first, out, sizeof(first)), "int32 extremes: level %s differs from scalar",
+             dredfx_cpu_level_name(level));
+  }
+  dredfx_cpu_set_level(saved);
+  free(st);
+}
+
 static void check_arguments(const dredfx_weight_array *a, int n) {
   dredfx_fargan *st = malloc(dredfx_fargan_get_size());
   int16_t o[FRAME];
@@ -134,6 +173,7 @@ int main(void) {
   if (n > 0) {
     check_arguments(real, n);
     check_levels(real, n);
+    check_int32_extremes(real, n);
   }
   free(blob);
   return check_report("test_fargan");

@@ -3,6 +3,7 @@
  *
  *   dredfx-demo [--weights BLOB] -dred-decoding in.bit out.f32
  *   dredfx-demo [--weights BLOB] -features in.s16 out.f32
+ *   dredfx-demo [--weights BLOB] -fargan-synthesis in.f32 out.s16
  *
  * -dred-decoding reads records of libopus' tests/dred_vectors.sh: big-endian u32 q0, nb_chunks,
  * nb_bytes, then nb_bytes of range-coded data: the initial state, then nb_chunks / 2 latents, all
@@ -10,8 +11,15 @@
  * oldest first, as fargan_demo writes them (libopus' fec_features order reversed).
  * -features reads 16 kHz mono s16 PCM and writes one row per complete 160-sample frame.
  * Output rows are 20 little-endian float32 features (the Q16 integers / 65536, exact).
+ * -fargan-synthesis reads such rows (n whole rows; a trailing partial row is ignored, as
+ * fargan_demo does) and writes 16 kHz mono s16 speech framed as fargan_demo frames it: fargan_cont
+ * on 320 zeros with row 0 five times, then rows 1 .. n-1 and row n-1 twice more, the first 80
+ * samples dropped, 160 n samples in all (dredfx.fargan.synthesize). Features become Q16 rounded
+ * half away from zero, saturated to +-(2^31 - 1); a NaN or Inf is an input error. fargan_demo
+ * reads uninitialised memory for n < 2: here row 0 stands in for n = 1, and n = 0 writes nothing.
  * The weights blob comes from --weights or $DREDFX_WEIGHTS. Exit status: 0 done, 1 an input,
  * output or weights error (message on stderr), 2 a usage error. */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,6 +183,85 @@ static int features(FILE *in, FILE *out, const dredfx_weight_array *arrays, int 
   return 0;
 }
 
+/* Float feature -> Q16 as dredfx.fargan.features_to_q16 (the same double operations); 0 on NaN/Inf. */
+static int feature_q16(float f, int32_t *q) {
+  const double v = (double)f * 65536.0, a = (v < 0 ? -v : v) + 0.5;
+  int32_t m;
+  if (!isfinite(f))
+    return 0;
+  m = a >= 2147483647.0 ? INT32_MAX : (int32_t)a; /* truncation: floor(|v| + 0.5) */
+  *q = v < 0 ? -m : m;
+  return 1;
+}
+
+/* 1 with a whole row of 20 little-endian float32 features in Q16, 0 at the end (a partial row
+ * included), -1 for a NaN or Inf. */
+static int read_row(FILE *in, int32_t *row_q16) {
+  unsigned char buf[4 * NB_FEATURES];
+  if (fread(buf, sizeof(buf), 1, in) != 1)
+    return 0;
+  for (int k = 0; k < NB_FEATURES; k++) {
+    uint32_t u = (uint32_t)buf[4 * k] | (uint32_t)buf[4 * k + 1] << 8 | (uint32_t)buf[4 * k + 2] << 16 |
+                 (uint32_t)buf[4 * k + 3] << 24;
+    float f;
+    memcpy(&f, &u, 4);
+    if (!feature_q16(f, &row_q16[k]))
+      return -1;
+  }
+  return 1;
+}
+
+static int write_pcm(FILE *out, const int16_t *pcm, int n) {
+  unsigned char buf[2 * DREDFX_FARGAN_FRAME_SIZE];
+  for (int i = 0; i < n; i++) {
+    buf[2 * i] = (unsigned char)((uint16_t)pcm[i] & 0xFF);
+    buf[2 * i + 1] = (unsigned char)((uint16_t)pcm[i] >> 8);
+  }
+  return fwrite(buf, 2, (size_t)n, out) == (size_t)n ? 0 : -1;
+}
+
+static int fargan_synthesis(FILE *in, FILE *out, const dredfx_weight_array *arrays, int n) {
+  static const int16_t zeros[DREDFX_FARGAN_CONT_SAMPLES];
+  int32_t cont_q16[DREDFX_FARGAN_CONT_FRAMES * NB_FEATURES], row_q16[NB_FEATURES];
+  int16_t pcm[DREDFX_FARGAN_FRAME_SIZE];
+  int skip = DREDFX_FARGAN_FRAME_SIZE / 2, stop = 0, got, rc;
+  long frame = 0;
+  char where[32];
+  dredfx_fargan *st = aligned_alloc(64, (dredfx_fargan_get_size() + 63) & ~(size_t)63);
+  rc = st ? dredfx_fargan_init(st, arrays, n) : DREDFX_ERR_INTERNAL;
+  if (rc < 0) {
+    free(st);
+    return fail("%s", dredfx_strerror(rc));
+  }
+  got = read_row(in, row_q16);
+  for (int i = 0; got > 0 && i < DREDFX_FARGAN_CONT_FRAMES; i++)
+    memcpy(&cont_q16[i * NB_FEATURES], row_q16, sizeof(row_q16));
+  rc = got > 0 ? dredfx_fargan_cont(st, zeros, cont_q16) : 0;
+  while (got > 0 && rc >= 0) {
+    const int r = stop ? 0 : read_row(in, row_q16);
+    frame++;
+    if (r < 0) {
+      got = r;
+      break;
+    }
+    stop += r == 0;
+    if ((rc = dredfx_fargan_synthesize_int16(st, pcm, row_q16)) < 0)
+      break;
+    if (write_pcm(out, pcm + skip, stop == 2 ? DREDFX_FARGAN_FRAME_SIZE / 2 : DREDFX_FARGAN_FRAME_SIZE - skip) < 0) {
+      free(st);
+      return fail("%s", "write error");
+    }
+    if (stop == 2)
+      break;
+    skip = 0;
+  }
+  free(st);
+  snprintf(where, sizeof(where), "%ld", frame);
+  if (got < 0)
+    return fail("frame %s: NaN or Inf feature", where);
+  return rc < 0 ? fail("%s", dredfx_strerror(rc)) : 0;
+}
+
 int main(int argc, char **argv) {
   static dredfx_weight_array arrays[MAX_WEIGHT_ARRAYS];
   const char *weights = getenv("DREDFX_WEIGHTS");
@@ -186,11 +273,13 @@ int main(int argc, char **argv) {
     weights = argv[2];
     i = 3;
   }
-  if (argc - i != 3 || (strcmp(argv[i], "-dred-decoding") && strcmp(argv[i], "-features"))) {
+  if (argc - i != 3 ||
+      (strcmp(argv[i], "-dred-decoding") && strcmp(argv[i], "-features") && strcmp(argv[i], "-fargan-synthesis"))) {
     fprintf(stderr, "usage: %s [--weights BLOB] -dred-decoding <input.bit> <features.f32>\n"
                     "       %s [--weights BLOB] -features <input.pcm> <features.f32>\n"
+                    "       %s [--weights BLOB] -fargan-synthesis <features.f32> <output.pcm>\n"
                     "The weights blob comes from --weights or DREDFX_WEIGHTS.\n",
-            argv[0], argv[0]);
+            argv[0], argv[0], argv[0]);
     return 2;
   }
   if (!weights || !*weights)
@@ -215,7 +304,12 @@ int main(int argc, char **argv) {
     free(blob);
     return fail("cannot create %s", argv[i + 2]);
   }
-  rc = !strcmp(argv[i], "-features") ? features(in, out, arrays, n) : dred_decoding(in, out, arrays, n);
+  if (!strcmp(argv[i], "-features"))
+    rc = features(in, out, arrays, n);
+  else if (!strcmp(argv[i], "-fargan-synthesis"))
+    rc = fargan_synthesis(in, out, arrays, n);
+  else
+    rc = dred_decoding(in, out, arrays, n);
   if (fclose(out) && !rc)
     rc = fail("write error on %s", argv[i + 2]);
   fclose(in);
