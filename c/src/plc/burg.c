@@ -7,8 +7,8 @@
  *    reflection coefficients and the inverse gain in Q30. The minimum inverse gain 1e-3 bounds
  *    prod(1 + |k|) <= 1705 (16 stages), so sum |Af| < 2^11 and every product below stays in int64
  *    or goes through mul_shr (exact 128-bit product, rounded).
- *  - Spectrum of the bandwidth-expanded LPC polynomial: 17-tap DFT in Q28 (coefficients block-scaled
- *    to int32); 1 / (|A|^2 + 1.024e-4)
+ *  - Spectrum of the bandwidth-expanded LPC polynomial: the analysis' 320-point integer FFT of the
+ *    coefficients block-scaled to int32, in Q28; 1 / (|A|^2 + 1.024e-4)
  *    (libopus' 1 / (|X|^2 + 1e-9) with its FFT's 1/320 folded in) in Q36, at most 2^49.6.
  *  - Band energies to log10 in Q24 (analysis' log2), the DCT in Q24, the cepstrum in Q16. */
 #include <string.h>
@@ -209,24 +209,19 @@ static void burg_cepstrum_half(const int16_t *pcm, int32_t *cep_q24, uint32_t *s
   int64_t a_q28[ORDER + 1];
   a_q28[0] = (int64_t)1 << 28;
   for (int i = 0; i < ORDER; i++) a_q28[i + 1] = mul_shr(af_q28[i], bwexp_q30[i], 30);
-  /* block-scaled to int32: sum |a| in [2^29, 2^30) (sa in [-1, 9]), so the products with the Q30
-   * twiddles are int32 x int32 and |sum a cos| < 2^60 */
+  /* The 320-point FFT of the coefficients block-scaled to int32 (sum |a| in [2^29, 2^30), sa in
+   * [-1, 9]): no stage of the analysis' integer FFT exceeds sum |a| < 2^30, each rounds its
+   * twiddle products (<= 0.5 LSB of 2^-29 sum |a| each); then back to Q28. */
   uint64_t asum = 0;
   for (int i = 0; i <= ORDER; i++) asum += (uint64_t)(a_q28[i] < 0 ? -a_q28[i] : a_q28[i]);
   const int sa = bits64(asum) - 30;
-  int32_t a32[ORDER + 1];
-  for (int i = 0; i <= ORDER; i++) a32[i] = (int32_t)(sa > 0 ? DFX_PSHR64(a_q28[i], sa) : a_q28[i] * (1 << -sa));
+  int32_t fre[2 * DREDFX_ANALYSIS_FRAME] = {0}, fim[2 * DREDFX_ANALYSIS_FRAME] = {0};
+  for (int i = 0; i <= ORDER; i++) fre[i] = (int32_t)(sa > 0 ? DFX_PSHR64(a_q28[i], sa) : a_q28[i] * (1 << -sa));
+  dredfx_an_fft320(fre, fim);
   int64_t inv_q36[DREDFX_ANALYSIS_FRAME];
   for (int k = 0; k < DREDFX_ANALYSIS_FRAME; k++) {
-    int64_t re = 0, im = 0;
-    for (int i = 0, idx = 0; i <= ORDER; i++) {
-      re += (int64_t)a32[i] * dredfx_an_cos_q30[idx];
-      im -= (int64_t)a32[i] * dredfx_an_sin_q30[idx];
-      idx += k; /* (i k) mod 320 */
-      if (idx >= 2 * DREDFX_ANALYSIS_FRAME) idx -= 2 * DREDFX_ANALYSIS_FRAME;
-    }
-    re = DFX_PSHR64(re, 30 - sa); /* Q28 */
-    im = DFX_PSHR64(im, 30 - sa);
+    const int64_t re = sa >= 0 ? (int64_t)fre[k] * ((int64_t)1 << sa) : DFX_PSHR64(fre[k], 1); /* Q28 */
+    const int64_t im = sa >= 0 ? (int64_t)fim[k] * ((int64_t)1 << sa) : DFX_PSHR64(fim[k], 1);
     const uint64_t ar = re < 0 ? -(uint64_t)re : (uint64_t)re, ai = im < 0 ? -(uint64_t)im : (uint64_t)im;
     const int s = DREDFX_MAX(0, bits64(ar > ai ? ar : ai) - 31);
     const uint64_t r = s ? (ar + ((uint64_t)1 << (s - 1))) >> s : ar, m = s ? (ai + ((uint64_t)1 << (s - 1))) >> s : ai;
