@@ -1,6 +1,6 @@
 """PLC speed (one run): microseconds per concealed 10 ms frame, dredfx at each CPU level against
 libopus 1.6.1 x86 and generic, on the same op script (interop/plc_dump.c, timed around each
-lpcnet_plc_conceal / dredfx_plc_conceal call): 3 corpus clips, a burst of 10 frames (100 ms)
+lpcnet_plc_conceal / dredfx_plc_conceal call, thread CPU time): 3 corpus clips, a burst of 10 frames (100 ms)
 after every 20 good frames, PLC alone. The first frame of a burst also analyses the history
 (Burg, features, up to 15 frames at the start) and restarts FARGAN, so the mean includes that.
 Writes the "PLC speed" section of bench/results.md.

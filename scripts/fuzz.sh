@@ -11,7 +11,8 @@ root=$(cd "$(dirname "$0")/.." && pwd -P)
 secs="${1:-${DREDFX_FUZZ_SECONDS:-30}}"
 CACHE="${DREDFX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dredfx}"
 out="$CACHE/fuzz"; mkdir -p "$out"
-# fuzz_rdovae decodes through the RDO-VAE when it has the imported weights (else it only parses).
+# fuzz_rdovae decodes through the RDO-VAE and fuzz_plc runs the PLC models when they have the
+# imported weights (else they only parse, or check the API without models).
 blob="$CACHE/weights/dredfx-weights-libopus-1.6.1.bin"
 if [ -z "${DREDFX_WEIGHTS:-}" ] && [ -f "$blob" ]; then export DREDFX_WEIGHTS="$blob"; fi
 build=$(cmake_dir "$root" fuzz)

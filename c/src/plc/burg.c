@@ -7,7 +7,8 @@
  *    reflection coefficients and the inverse gain in Q30. The minimum inverse gain 1e-3 bounds
  *    prod(1 + |k|) <= 1705 (16 stages), so sum |Af| < 2^11 and every product below stays in int64
  *    or goes through mul_shr (exact 128-bit product, rounded).
- *  - Spectrum of the bandwidth-expanded LPC polynomial: 17-tap DFT in Q28; 1 / (|A|^2 + 1.024e-4)
+ *  - Spectrum of the bandwidth-expanded LPC polynomial: the analysis' 320-point integer FFT of the
+ *    coefficients block-scaled to int32, in Q28; 1 / (|A|^2 + 1.024e-4)
  *    (libopus' 1 / (|X|^2 + 1e-9) with its FFT's 1/320 folded in) in Q36, at most 2^49.6.
  *  - Band energies to log10 in Q24 (analysis' log2), the DCT in Q24, the cepstrum in Q16. */
 #include <string.h>
@@ -34,15 +35,19 @@ static const int32_t bwexp_q30[ORDER] = {1068373115, 1063031249, 1057716093, 105
 static const int eband5ms[NB] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 34, 40};
 
 static int bits64(uint64_t v) {
-  int b = 0;
-  while (v) {
-    b++;
-    v >>= 1;
-  }
-  return b;
+  return v ? 64 - __builtin_clzll(v) : 0;
 }
 
-/* |a| |b| as a 128-bit (hi, lo) pair, portable (no __int128: armv7). */
+/* round(|a b| / 2^s) (half up) for unsigned operands, s in [1, 126], saturated to 2^63 - 1: the
+ * exact 128-bit product, with __int128 where the compiler has it, else from 32-bit halves (armv7);
+ * both give the same integers. */
+#if defined(__SIZEOF_INT128__)
+static uint64_t umul_shr(uint64_t a, uint64_t b, int s) {
+  const unsigned __int128 p = (unsigned __int128)a * b;
+  const unsigned __int128 q = ((p >> (s - 1)) + 1) >> 1; /* (p + 2^(s-1)) >> s without overflow */
+  return q > (unsigned __int128)INT64_MAX ? (uint64_t)INT64_MAX : (uint64_t)q;
+}
+#else
 static void umul128(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo) {
   const uint64_t al = a & 0xFFFFFFFFu, ah = a >> 32, bl = b & 0xFFFFFFFFu, bh = b >> 32;
   const uint64_t ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
@@ -51,7 +56,6 @@ static void umul128(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo) {
   *hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
 }
 
-/* round(|a b| / 2^s) (half up) for unsigned operands, s in [1, 126], saturated to 2^63 - 1. */
 static uint64_t umul_shr(uint64_t a, uint64_t b, int s) {
   uint64_t hi, lo;
   umul128(a, b, &hi, &lo);
@@ -66,12 +70,13 @@ static uint64_t umul_shr(uint64_t a, uint64_t b, int s) {
   uint64_t q;
   if (s < 64) {
     if (hi >> s) return (uint64_t)INT64_MAX; /* the quotient needs more than 64 bits */
-    q = (lo >> s) | (s ? hi << (64 - s) : 0);
+    q = (lo >> s) | (hi << (64 - s));
   } else {
     q = hi >> (s - 64);
   }
   return q > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : q;
 }
+#endif
 
 /* a b / 2^s rounded half away from zero (sign-magnitude), s in [1, 126]. */
 static int64_t mul_shr(int64_t a, int64_t b, int s) {
@@ -204,14 +209,19 @@ static void burg_cepstrum_half(const int16_t *pcm, int32_t *cep_q24, uint32_t *s
   int64_t a_q28[ORDER + 1];
   a_q28[0] = (int64_t)1 << 28;
   for (int i = 0; i < ORDER; i++) a_q28[i + 1] = mul_shr(af_q28[i], bwexp_q30[i], 30);
+  /* The 320-point FFT of the coefficients block-scaled to int32 (sum |a| in [2^29, 2^30), sa in
+   * [-1, 9]): no stage of the analysis' integer FFT exceeds sum |a| < 2^30, each rounds its
+   * twiddle products (<= 0.5 LSB of 2^-29 sum |a| each); then back to Q28. */
+  uint64_t asum = 0;
+  for (int i = 0; i <= ORDER; i++) asum += (uint64_t)(a_q28[i] < 0 ? -a_q28[i] : a_q28[i]);
+  const int sa = bits64(asum) - 30;
+  int32_t fre[2 * DREDFX_ANALYSIS_FRAME] = {0}, fim[2 * DREDFX_ANALYSIS_FRAME] = {0};
+  for (int i = 0; i <= ORDER; i++) fre[i] = (int32_t)(sa > 0 ? DFX_PSHR64(a_q28[i], sa) : a_q28[i] * (1 << -sa));
+  dredfx_an_fft320(fre, fim);
   int64_t inv_q36[DREDFX_ANALYSIS_FRAME];
   for (int k = 0; k < DREDFX_ANALYSIS_FRAME; k++) {
-    int64_t re = 0, im = 0;
-    for (int i = 0; i <= ORDER; i++) {
-      const int idx = (i * k) % (2 * DREDFX_ANALYSIS_FRAME);
-      re += mul_shr(a_q28[i], dredfx_an_cos_q30[idx], 30);
-      im -= mul_shr(a_q28[i], dredfx_an_sin_q30[idx], 30);
-    }
+    const int64_t re = sa >= 0 ? (int64_t)fre[k] * ((int64_t)1 << sa) : DFX_PSHR64(fre[k], 1); /* Q28 */
+    const int64_t im = sa >= 0 ? (int64_t)fim[k] * ((int64_t)1 << sa) : DFX_PSHR64(fim[k], 1);
     const uint64_t ar = re < 0 ? -(uint64_t)re : (uint64_t)re, ai = im < 0 ? -(uint64_t)im : (uint64_t)im;
     const int s = DREDFX_MAX(0, bits64(ar > ai ? ar : ai) - 31);
     const uint64_t r = s ? (ar + ((uint64_t)1 << (s - 1))) >> s : ar, m = s ? (ai + ((uint64_t)1 << (s - 1))) >> s : ai;
