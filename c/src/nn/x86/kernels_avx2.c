@@ -365,11 +365,112 @@ DFX_AVX2 void dredfx_nn_gru_update_avx2(int16_t *state_a15, const int32_t *zrh, 
   for (; i < n; i++) dredfx_nn_gru_unit_c(state_a15, zrh, recur, n, i);
 }
 
+/* ------------------------------------------------------------------ 32-bit wide product, conv2d */
+/* Sum of the 4 int64 lanes. */
+DFX_AVX2_INLINE int64_t hsum64(__m256i v) {
+  const __m128i h = _mm_add_epi64(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  return _mm_cvtsi128_si64(h) + _mm_extract_epi64(h, 1);
+}
+
+/* _mm256_mul_epi32 is the exact signed 32 x 32 -> 64 product of the low halves of the 64-bit lanes:
+ * even columns as loaded, odd columns moved down. The sums are exact int64 (kernels.h bounds), so
+ * their order does not matter. */
+DFX_AVX2 void dredfx_nn_dense_i32_avx2(int64_t *hi, int64_t *lo, const int32_t *w, const int32_t *x, int rows,
+                                       int cols) {
+  int32_t xh[DREDFX_NN_MAX_INPUTS], xl[DREDFX_NN_MAX_INPUTS];
+  const int c8 = cols & ~7;
+  for (int j = 0; j < cols; j++) {
+    xh[j] = x[j] >> 16;
+    xl[j] = (int32_t)((uint32_t)x[j] & 0xFFFFu);
+  }
+  for (int i = 0; i < rows; i++, w += cols) {
+    __m256i h0 = _mm256_setzero_si256(), h1 = h0, l0 = h0, l1 = h0;
+    for (int j = 0; j < c8; j += 8) {
+      const __m256i we = _mm256_loadu_si256((const __m256i *)(const void *)(w + j)), wo = _mm256_srli_epi64(we, 32);
+      const __m256i vh = _mm256_loadu_si256((const __m256i *)(const void *)(xh + j));
+      const __m256i vl = _mm256_loadu_si256((const __m256i *)(const void *)(xl + j));
+      h0 = _mm256_add_epi64(h0, _mm256_mul_epi32(we, vh));
+      h1 = _mm256_add_epi64(h1, _mm256_mul_epi32(wo, _mm256_srli_epi64(vh, 32)));
+      l0 = _mm256_add_epi64(l0, _mm256_mul_epi32(we, vl));
+      l1 = _mm256_add_epi64(l1, _mm256_mul_epi32(wo, _mm256_srli_epi64(vl, 32)));
+    }
+    int64_t h = hsum64(_mm256_add_epi64(h0, h1)), l = hsum64(_mm256_add_epi64(l0, l1));
+    for (int j = c8; j < cols; j++) {
+      h += (int64_t)w[j] * xh[j];
+      l += (int64_t)w[j] * xl[j];
+    }
+    hi[i] = h;
+    lo[i] = l;
+  }
+}
+
+/* conv2d: x = 256 xh + xl with xh = x >> 8 in [-128, 127] and xl = x & 255, so each half's sum fits
+ * int32 when taps <= 255 (|sum w xh| <= 255 * 32767 * 128 < 2^30, 0 <= xl <= 255:
+ * |sum w xl| <= 255 * 32767 * 255 < 2^31) and acc = 256 H + L is formed in int64 at the end.
+ * Taps h, h + 1 of a row go through one _mm256_madd_epi16 as a weight pair (an odd kheight ends on
+ * the pair (w, 0)): the 32-bit lanes of a load at x + j hold (x[j + 2k], x[j + 2k + 1]), the
+ * even outputs j + 2k, a load at x + j + 1 the odd ones. Each row of the split copy carries one
+ * zero after it, which the (w, 0) pair reads at the last block. */
+#define CONV2D_SPLIT_MAX 4096
+DFX_AVX2 void dredfx_nn_conv2d_avx2(int64_t *acc, const int16_t *w, const int16_t *x, int in_channels, int ktime,
+                                    int kheight, int height, int in_stride, int time_stride) {
+  const int nrows = in_channels * ktime, npairs = (kheight + 1) / 2, rs = height + kheight;
+  if (nrows * kheight > 255 || height < 16 || (size_t)nrows * (size_t)rs > CONV2D_SPLIT_MAX) {
+    dredfx_nn_conv2d_c(acc, w, x, in_channels, ktime, kheight, height, in_stride, time_stride);
+    return;
+  }
+  int16_t xh[CONV2D_SPLIT_MAX], xl[CONV2D_SPLIT_MAX];
+  int32_t wp[255];
+  for (int m = 0; m < in_channels; m++)
+    for (int t = 0; t < ktime; t++) {
+      const int r = m * ktime + t;
+      const int16_t *xr = &x[(size_t)t * (size_t)time_stride + (size_t)m * (size_t)in_stride];
+      for (int c = 0; c < rs - 1; c++) {
+        xh[r * rs + c] = (int16_t)(xr[c] >> 8);
+        xl[r * rs + c] = (int16_t)(xr[c] & 255);
+      }
+      xh[r * rs + rs - 1] = xl[r * rs + rs - 1] = 0;
+      for (int p = 0; p < npairs; p++) {
+        const int h = 2 * p;
+        const uint16_t a = (uint16_t)w[r * kheight + h], b = h + 1 < kheight ? (uint16_t)w[r * kheight + h + 1] : 0;
+        wp[r * npairs + p] = (int32_t)((uint32_t)a | (uint32_t)b << 16);
+      }
+    }
+  int j = 0;
+  for (; j + 16 <= height; j += 16) {
+    __m256i he = _mm256_setzero_si256(), ho = he, le = he, lo = he;
+    for (int r = 0; r < nrows; r++)
+      for (int p = 0; p < npairs; p++) {
+        const __m256i wv = _mm256_set1_epi32(wp[r * npairs + p]);
+        const int16_t *ph = &xh[r * rs + j + 2 * p], *pl = &xl[r * rs + j + 2 * p];
+        he = _mm256_add_epi32(he, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)ph), wv));
+        ho = _mm256_add_epi32(ho, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(ph + 1)), wv));
+        le = _mm256_add_epi32(le, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)pl), wv));
+        lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(pl + 1)), wv));
+      }
+    /* even/odd lanes back in output order: unpack within the 128-bit halves, then swap quarters */
+    const __m256i h01 = _mm256_unpacklo_epi32(he, ho), h23 = _mm256_unpackhi_epi32(he, ho);
+    const __m256i l01 = _mm256_unpacklo_epi32(le, lo), l23 = _mm256_unpackhi_epi32(le, lo);
+    const __m256i hv[2] = {_mm256_permute2x128_si256(h01, h23, 0x20), _mm256_permute2x128_si256(h01, h23, 0x31)};
+    const __m256i lv[2] = {_mm256_permute2x128_si256(l01, l23, 0x20), _mm256_permute2x128_si256(l01, l23, 0x31)};
+    for (int q = 0; q < 2; q++)
+      for (int half = 0; half < 2; half++) {
+        const __m128i hq = half ? _mm256_extracti128_si256(hv[q], 1) : _mm256_castsi256_si128(hv[q]);
+        const __m128i lq = half ? _mm256_extracti128_si256(lv[q], 1) : _mm256_castsi256_si128(lv[q]);
+        const __m256i v = _mm256_add_epi64(_mm256_slli_epi64(_mm256_cvtepi32_epi64(hq), 8), _mm256_cvtepi32_epi64(lq));
+        _mm256_storeu_si256((__m256i *)(void *)(acc + j + 8 * q + 4 * half), v);
+      }
+  }
+  if (j < height)
+    dredfx_nn_conv2d_c(acc + j, w, x + j, in_channels, ktime, kheight, height - j, in_stride, time_stride);
+}
+
 const dredfx_nn_kernels dredfx_nn_kernels_avx2 = {dense_i8_avx2,            sparse_i8_avx2,
                                                   dense_i8_u_avx2,          sparse_i8_u_avx2,
                                                   dredfx_nn_dense_i16_avx2, dredfx_nn_quantize_u8_avx2,
                                                   dredfx_nn_requantize_avx2,        dredfx_nn_requantize_rq_avx2,
                                                   dredfx_nn_tanh_avx2,              dredfx_nn_sigmoid_gate_avx2,
-                                                  dredfx_nn_gru_update_avx2};
+                                                  dredfx_nn_gru_update_avx2,              dredfx_nn_dense_i32_avx2,
+                                                  dredfx_nn_conv2d_avx2};
 
 #endif
