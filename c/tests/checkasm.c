@@ -750,19 +750,25 @@ static void run_dense_i32(long ncases) {
   }
 }
 
-/* One output channel: x holds ktime frames of in_channels rows of in_stride values. */
+/* One output channel: x holds ktime frames of in_channels rows of in_stride values; shifts of the
+ * models (12..16) and around the SIMD paths' range [9, 31], biases up to the int32 limits. */
 static void conv2d_case(int in_channels, int ktime, int kheight, int height, int pad, int mode) {
+  static const int32_t edge_bias[] = {INT32_MIN, -1, 0, 1, INT32_MAX};
   const int taps = in_channels * ktime * kheight, in_stride = height + kheight - 1 + pad;
   const size_t xn = (size_t)ktime * in_channels * in_stride;
   int16_t *w = xmalloc(sizeof(int16_t) * (size_t)taps), *x = xmalloc(sizeof(int16_t) * xn);
-  int64_t *ref = xmalloc(sizeof(int64_t) * (size_t)height), *out = xmalloc(sizeof(int64_t) * ((size_t)height + 1));
+  int32_t *ref = xmalloc(sizeof(int32_t) * (size_t)height), *out = xmalloc(sizeof(int32_t) * ((size_t)height + 1));
   fill_i16(w, (size_t)taps, mode, 1);
   fill_i16(x, xn, mode, 0);
-  levels[0]->conv2d(ref, w, x, in_channels, ktime, kheight, height, in_stride, in_channels * in_stride);
+  const int pick = rng_int(0, 9);
+  const int shift = pick < 5 ? rng_int(12, 16) : pick < 8 ? rng_int(-2, 33) : rng_int(-31, 62);
+  const int32_t bias = pick == 9 ? edge_bias[rng_next() % 5] : rng_int(-(1 << 20), 1 << 20);
+  levels[0]->conv2d(ref, w, x, in_channels, ktime, kheight, height, in_stride, in_channels * in_stride, shift, bias);
   for (int l = 1; l < nb_levels; l++) {
     out[height] = CANARY;
-    levels[l]->conv2d(out, w, x, in_channels, ktime, kheight, height, in_stride, in_channels * in_stride);
-    tally(&st_all[K_CONV2D], "conv2d", l, height, taps, ref, out, 1);
+    levels[l]->conv2d(out, w, x, in_channels, ktime, kheight, height, in_stride, in_channels * in_stride, shift,
+                      bias);
+    tally(&st_all[K_CONV2D], "conv2d", l, height, taps, ref, out, 0);
   }
   free(w);
   free(x);

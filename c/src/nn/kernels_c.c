@@ -195,19 +195,22 @@ DFX_SCALAR void dredfx_nn_dense_i32_c(int64_t *hi, int64_t *lo, const int32_t *w
   }
 }
 
-DFX_SCALAR void dredfx_nn_conv2d_c(int64_t *acc, const int16_t *w, const int16_t *x, int in_channels, int ktime,
-                                  int kheight, int height, int in_stride, int time_stride) {
+DFX_SCALAR void dredfx_nn_conv2d_c(int32_t *p16, const int16_t *w, const int16_t *x, int in_channels, int ktime,
+                                  int kheight, int height, int in_stride, int time_stride, int shift, int32_t bias) {
   for (int j = 0; j < height; j++) {
-    /* |acc| <= 2048 * 32767 * 32768 < 2^41: exact. */
-    int64_t sum = 0;
+    /* |acc| <= 2048 * 32767 * 32768 < 2^41: exact, and the shifts below cannot overflow. */
+    int64_t acc = 0;
     for (int m = 0; m < in_channels; m++)
       for (int t = 0; t < ktime; t++) {
         const int16_t *xr = &x[(size_t)t * (size_t)time_stride + (size_t)m * (size_t)in_stride + (size_t)j];
         const int16_t *wt = &w[(m * ktime + t) * kheight];
         DFX_NOVEC
-        for (int h = 0; h < kheight; h++) sum = DFX_ADD64(sum, DFX_MULT16_16(wt[h], xr[h]));
+        for (int h = 0; h < kheight; h++) acc = DFX_ADD64(acc, DFX_MULT16_16(wt[h], xr[h]));
       }
-    acc[j] = sum;
+    const int32_t v = shift > 0 ? DFX_SAT32(DFX_PSHR64(acc, shift))
+                                : acc > INT32_MAX || acc < INT32_MIN ? DFX_SAT32(acc)
+                                                                     : DFX_SAT32(acc * ((int64_t)1 << -shift));
+    p16[j] = DFX_ADD_SAT32(v, bias);
   }
 }
 

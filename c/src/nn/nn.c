@@ -212,7 +212,6 @@ int dredfx_nn_conv1d(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int 
 int dredfx_nn_conv2d(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int in_channels, int ktime, int kheight,
                      int act, int16_t *out_a15, int hstride, int16_t *mem, const int16_t *in, int height, int in_q) {
   int16_t buf[DREDFX_NN_MAX_CONV2D_INPUTS];
-  int64_t acc[DREDFX_NN_MAX_OUTPUTS];
   int32_t p16[DREDFX_NN_MAX_OUTPUTS];
   if (k == NULL || !sizes_ok(l) || l->w8 != NULL || l->w16 == NULL || l->wexp == NULL || out_a15 == NULL ||
       in == NULL || in_channels < 1 || ktime < 1 || kheight < 1 || height < 1 || height > DREDFX_NN_MAX_OUTPUTS ||
@@ -231,13 +230,8 @@ int dredfx_nn_conv2d(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int 
   if (hist > 0) memcpy(mem, &buf[ts], sizeof(*buf) * hist);
   const int taps = l->nb_inputs;
   for (int i = 0; i < l->nb_outputs; i++) {
-    const int s = l->wexp[i] + in_q - 16;
-    k->conv2d(acc, &l->w16[(size_t)i * (size_t)taps], buf, in_channels, ktime, kheight, height, in_stride, (int)ts);
-    /* |acc| < 2^41 (kernels.h), so the shifts below cannot overflow. */
-    for (int j = 0; j < height; j++) {
-      const int32_t p = s > 0 ? DFX_SAT32(DFX_PSHR64(acc[j], s)) : sat_shl64(acc[j], -s);
-      p16[j] = l->bias != NULL ? DFX_ADD_SAT32(p, l->bias[i]) : p;
-    }
+    k->conv2d(p16, &l->w16[(size_t)i * (size_t)taps], buf, in_channels, ktime, kheight, height, in_stride, (int)ts,
+              l->wexp[i] + in_q - 16, l->bias != NULL ? l->bias[i] : 0);
     int16_t *out = &out_a15[(size_t)i * (size_t)hstride];
     if (act == DREDFX_NN_ACT_TANH)
       k->tanh(out, p16, height);

@@ -405,37 +405,52 @@ DFX_AVX2 void dredfx_nn_dense_i32_avx2(int64_t *hi, int64_t *lo, const int32_t *
 }
 
 /* conv2d: x = 256 xh + xl with xh = x >> 8 in [-128, 127] and xl = x & 255, so each half's sum fits
- * int32 when taps <= 255 (|sum w xh| <= 255 * 32767 * 128 < 2^30, 0 <= xl <= 255:
- * |sum w xl| <= 255 * 32767 * 255 < 2^31) and acc = 256 H + L is formed in int64 at the end.
- * Taps h, h + 1 of a row go through one _mm256_madd_epi16 as a weight pair (an odd kheight ends on
- * the pair (w, 0)): the 32-bit lanes of a load at x + j hold (x[j + 2k], x[j + 2k + 1]), the
- * even outputs j + 2k, a load at x + j + 1 the odd ones. Each row of the split copy carries one
- * zero after it, which the (w, 0) pair reads at the last block. */
+ * int32 when taps <= 255 (|H| = |sum w xh| <= 255 * 32767 * 128 < 2^30, 0 <= xl <= 255:
+ * |L| = |sum w xl| <= 255 * 32767 * 255 < 2^31), and acc = 256 H + L. Taps h, h + 1 of a row go
+ * through one _mm256_madd_epi16 as a weight pair (an odd kheight ends on the pair (w, 0)): the
+ * 32-bit lanes of a load at x + j hold (x[j + 2k], x[j + 2k + 1]), the even outputs j + 2k, a load
+ * at x + j + 1 the odd ones. Each row of the split copy carries one zero after it, which the
+ * (w, 0) pair reads at the last block.
+ * Requantization for shift s in [9, 31] without 64-bit lanes: 2^(s-1) is a multiple of 256, so
+ * floor((256 H + L + 2^(s-1)) / 2^s) = (H + (L >> 8) + 2^(s-9)) >> (s - 8) exactly, and
+ * |H + (L >> 8) + 2^(s-9)| < 2^30 + 2^23 + 2^22: no overflow, no saturation before the bias.
+ * Other shapes and shifts: the scalar specification. */
 #define CONV2D_SPLIT_MAX 4096
-DFX_AVX2 void dredfx_nn_conv2d_avx2(int64_t *acc, const int16_t *w, const int16_t *x, int in_channels, int ktime,
-                                    int kheight, int height, int in_stride, int time_stride) {
+DFX_AVX2 void dredfx_nn_conv2d_avx2(int32_t *p16, const int16_t *w, const int16_t *x, int in_channels, int ktime,
+                                    int kheight, int height, int in_stride, int time_stride, int shift, int32_t bias) {
   const int nrows = in_channels * ktime, npairs = (kheight + 1) / 2, rs = height + kheight;
-  if (nrows * kheight > 255 || height < 16 || (size_t)nrows * (size_t)rs > CONV2D_SPLIT_MAX) {
-    dredfx_nn_conv2d_c(acc, w, x, in_channels, ktime, kheight, height, in_stride, time_stride);
+  if (nrows * kheight > 255 || height < 16 || (size_t)nrows * (size_t)rs > CONV2D_SPLIT_MAX || shift < 9 ||
+      shift > 31) {
+    dredfx_nn_conv2d_c(p16, w, x, in_channels, ktime, kheight, height, in_stride, time_stride, shift, bias);
     return;
   }
   int16_t xh[CONV2D_SPLIT_MAX], xl[CONV2D_SPLIT_MAX];
   int32_t wp[255];
+  const __m256i k255 = _mm256_set1_epi16(255);
   for (int m = 0; m < in_channels; m++)
     for (int t = 0; t < ktime; t++) {
       const int r = m * ktime + t;
       const int16_t *xr = &x[(size_t)t * (size_t)time_stride + (size_t)m * (size_t)in_stride];
-      for (int c = 0; c < rs - 1; c++) {
-        xh[r * rs + c] = (int16_t)(xr[c] >> 8);
-        xl[r * rs + c] = (int16_t)(xr[c] & 255);
+      int16_t *hr = &xh[r * rs], *lr = &xl[r * rs];
+      int c = 0;
+      for (; c + 16 <= rs - 1; c += 16) {
+        const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(xr + c));
+        _mm256_storeu_si256((__m256i *)(void *)(hr + c), _mm256_srai_epi16(v, 8));
+        _mm256_storeu_si256((__m256i *)(void *)(lr + c), _mm256_and_si256(v, k255));
       }
-      xh[r * rs + rs - 1] = xl[r * rs + rs - 1] = 0;
+      for (; c < rs - 1; c++) {
+        hr[c] = (int16_t)(xr[c] >> 8);
+        lr[c] = (int16_t)(xr[c] & 255);
+      }
+      hr[rs - 1] = lr[rs - 1] = 0;
       for (int p = 0; p < npairs; p++) {
         const int h = 2 * p;
         const uint16_t a = (uint16_t)w[r * kheight + h], b = h + 1 < kheight ? (uint16_t)w[r * kheight + h + 1] : 0;
         wp[r * npairs + p] = (int32_t)((uint32_t)a | (uint32_t)b << 16);
       }
     }
+  const __m256i round = _mm256_set1_epi32(1 << (shift - 9)), bv = _mm256_set1_epi32(bias);
+  const __m128i sh = _mm_cvtsi32_si128(shift - 8);
   int j = 0;
   for (; j + 16 <= height; j += 16) {
     __m256i he = _mm256_setzero_si256(), ho = he, le = he, lo = he;
@@ -448,21 +463,15 @@ DFX_AVX2 void dredfx_nn_conv2d_avx2(int64_t *acc, const int16_t *w, const int16_
         le = _mm256_add_epi32(le, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)pl), wv));
         lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(pl + 1)), wv));
       }
+    const __m256i pe = _mm256_sra_epi32(_mm256_add_epi32(_mm256_add_epi32(he, _mm256_srai_epi32(le, 8)), round), sh);
+    const __m256i po = _mm256_sra_epi32(_mm256_add_epi32(_mm256_add_epi32(ho, _mm256_srai_epi32(lo, 8)), round), sh);
     /* even/odd lanes back in output order: unpack within the 128-bit halves, then swap quarters */
-    const __m256i h01 = _mm256_unpacklo_epi32(he, ho), h23 = _mm256_unpackhi_epi32(he, ho);
-    const __m256i l01 = _mm256_unpacklo_epi32(le, lo), l23 = _mm256_unpackhi_epi32(le, lo);
-    const __m256i hv[2] = {_mm256_permute2x128_si256(h01, h23, 0x20), _mm256_permute2x128_si256(h01, h23, 0x31)};
-    const __m256i lv[2] = {_mm256_permute2x128_si256(l01, l23, 0x20), _mm256_permute2x128_si256(l01, l23, 0x31)};
-    for (int q = 0; q < 2; q++)
-      for (int half = 0; half < 2; half++) {
-        const __m128i hq = half ? _mm256_extracti128_si256(hv[q], 1) : _mm256_castsi256_si128(hv[q]);
-        const __m128i lq = half ? _mm256_extracti128_si256(lv[q], 1) : _mm256_castsi256_si128(lv[q]);
-        const __m256i v = _mm256_add_epi64(_mm256_slli_epi64(_mm256_cvtepi32_epi64(hq), 8), _mm256_cvtepi32_epi64(lq));
-        _mm256_storeu_si256((__m256i *)(void *)(acc + j + 8 * q + 4 * half), v);
-      }
+    const __m256i p01 = _mm256_unpacklo_epi32(pe, po), p23 = _mm256_unpackhi_epi32(pe, po);
+    _mm256_storeu_si256((__m256i *)(void *)(p16 + j), add_sat32(_mm256_permute2x128_si256(p01, p23, 0x20), bv));
+    _mm256_storeu_si256((__m256i *)(void *)(p16 + j + 8), add_sat32(_mm256_permute2x128_si256(p01, p23, 0x31), bv));
   }
   if (j < height)
-    dredfx_nn_conv2d_c(acc + j, w, x + j, in_channels, ktime, kheight, height - j, in_stride, time_stride);
+    dredfx_nn_conv2d_c(p16 + j, w, x + j, in_channels, ktime, kheight, height - j, in_stride, time_stride, shift, bias);
 }
 
 const dredfx_nn_kernels dredfx_nn_kernels_avx2 = {dense_i8_avx2,            sparse_i8_avx2,
