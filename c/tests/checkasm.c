@@ -108,7 +108,7 @@ static void fill_bounded(int8_t *v, size_t n, int mode) {
   }
 }
 
-enum { K_DENSE_I8, K_SPARSE_I8, K_DENSE_I8_U, K_SPARSE_I8_U, K_DENSE_I16, K_QUANTIZE, K_REQUANTIZE, K_REQUANT_RQ, K_TANH, K_SIGMOID, K_GRU_UPDATE, K_LINEAR, K_DENSE_I32, K_CONV2D, K_NB };
+enum { K_DENSE_I8, K_SPARSE_I8, K_DENSE_I8_U, K_SPARSE_I8_U, K_DENSE_I16, K_QUANTIZE, K_REQUANTIZE, K_REQUANT_RQ, K_TANH, K_SIGMOID, K_GRU_UPDATE, K_LINEAR, K_DENSE_I32, K_CONV2D, K_DENSE_I8_U_RQ, K_SPARSE_I8_U_RQ, K_NB };
 
 typedef struct {
   const char *name;
@@ -119,7 +119,8 @@ static stats st_all[K_NB] = {{"dense_i8", {0}, {0}},   {"sparse_i8", {0}, {0}}, 
                              {"sparse_i8_u", {0}, {0}}, {"dense_i16", {0}, {0}},   {"quantize_u8", {0}, {0}},
                              {"requantize", {0}, {0}},  {"requant_rq", {0}, {0}},
                              {"tanh", {0}, {0}},        {"sigmoid_gate", {0}, {0}}, {"gru_update", {0}, {0}},
-                             {"linear_a15", {0}, {0}},  {"dense_i32", {0}, {0}},   {"conv2d", {0}, {0}}};
+                             {"linear_a15", {0}, {0}},  {"dense_i32", {0}, {0}},   {"conv2d", {0}, {0}},
+                             {"dense_i8_u_rq", {0}, {0}}, {"sparse_i8_u_rq", {0}, {0}}};
 
 static const dredfx_nn_kernels *levels[MAX_LEVELS];
 static int nb_levels;
@@ -161,6 +162,49 @@ static uint8_t *offset_inputs(const int8_t *x, int cols) {
 
 /* One int8 case: the signed kernel (any weights and inputs) and, when the loader accepts the
  * weights and x8 is in [-127, 127], the offset kernel too. idx NULL: dense. */
+static int32_t shift_for(int64_t bound, int32_t mult, int slack);
+static int32_t rand_i32(int mode);
+
+/* The fused kernels (dense_i8_u_rq, sparse_i8_u_rq) at every level, the scalar one included,
+ * against the scalar requantize of the signed kernel's sums ref: n outputs (the last group
+ * partial when n % 8 != 0), multipliers of every magnitude, shifts that the load-time proof
+ * accepts at the worst-case sums, biases of both signs. */
+static void check_i8_rq(const int8_t *w, const int32_t *idx, const int32_t *wsum, const uint8_t *xu, const int32_t *ref,
+                        int rows, int cols) {
+  const int n = rows - rng_int(0, 7);
+  int32_t *mult = xmalloc(sizeof(int32_t) * (size_t)n), *shift = xmalloc(sizeof(int32_t) * (size_t)n);
+  int32_t *bias = xmalloc(sizeof(int32_t) * (size_t)n), *want = xmalloc(sizeof(int32_t) * (size_t)n);
+  int32_t *out = xmalloc(sizeof(int32_t) * ((size_t)n + 1));
+  int64_t *rq = xmalloc(sizeof(int64_t) * DREDFX_NN_RQ_LEN(n));
+  const int kr = idx ? K_SPARSE_I8_U_RQ : K_DENSE_I8_U_RQ;
+  for (int i = 0; i < n; i++) {
+    mult[i] = rand_i32(1 + (int)(rng_next() % 2));
+    shift[i] = shift_for((int64_t)127 * 128 * cols, mult[i], 1);
+    bias[i] = rng_int(-(1 << 29), 1 << 29);
+  }
+  if (!dredfx_nn_requant_prep(rq, w, idx, rows, cols, mult, shift, bias, n)) {
+    fprintf(stderr, "MISMATCH %s rows %d cols %d: requant_prep refused a proven layer\n", st_all[kr].name, rows, cols);
+    st_all[kr].cases[0]++;
+    st_all[kr].failed[0]++;
+  } else {
+    levels[0]->requantize(want, ref, mult, shift, bias, n);
+    for (int l = 0; l < nb_levels; l++) {
+      out[n] = CANARY;
+      if (idx)
+        levels[l]->sparse_i8_u_rq(out, w, wsum, idx, xu, rows, rq, n);
+      else
+        levels[l]->dense_i8_u_rq(out, w, wsum, xu, rows, cols, rq, n);
+      tally(&st_all[kr], st_all[kr].name, l, n, cols, want, out, 0);
+    }
+  }
+  free(mult);
+  free(shift);
+  free(bias);
+  free(want);
+  free(out);
+  free(rq);
+}
+
 static void check_i8(const int8_t *w, const int32_t *idx, const int8_t *x, int rows, int cols) {
   int32_t *ref = xmalloc(sizeof(int32_t) * (size_t)rows);
   int32_t *out = xmalloc(sizeof(int32_t) * ((size_t)rows + 1));
@@ -191,6 +235,7 @@ static void check_i8(const int8_t *w, const int32_t *idx, const int8_t *x, int r
         levels[l]->dense_i8_u(out, w, wsum, xu, rows, cols);
       tally(&st_all[ku], st_all[ku].name, l, rows, cols, ref, out, 0);
     }
+    check_i8_rq(w, idx, wsum, xu, ref, rows, cols);
     free(xu);
   }
   free(ref);

@@ -77,6 +77,13 @@ typedef struct {
    * -32768; x is read only where a tap reaches. */
   void (*conv2d)(int32_t *p16, const int16_t *w, const int16_t *x, int in_channels, int ktime, int kheight,
                  int height, int in_stride, int time_stride, int shift, int32_t bias);
+  /* dense_i8_u / sparse_i8_u then requantize_rq, fused: p16[n] for the rows = ROUND_UP(n, 8)
+   * (n >= 1) of a layer whose wsum and rq its loader accepted; each group's sums are requantized
+   * as soon as they are complete, so the int32 sums never go through memory. */
+  void (*dense_i8_u_rq)(int32_t *p16, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows, int cols,
+                        const int64_t *rq, int n);
+  void (*sparse_i8_u_rq)(int32_t *p16, const int8_t *w, const int32_t *wsum, const int32_t *idx, const uint8_t *xu,
+                         int rows, const int64_t *rq, int n);
 } dredfx_nn_kernels;
 
 /* wsum[i] = sum_j w_ij for the rows (padded, % 8 == 0) of a dense (idx NULL, cols % 4 == 0) or

@@ -214,6 +214,21 @@ DFX_SCALAR void dredfx_nn_conv2d_c(int32_t *p16, const int16_t *w, const int16_t
   }
 }
 
+/* The fused kernels' specification: the two passes, one after the other. */
+static void dense_i8_u_rq_c(int32_t *p16, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows, int cols,
+                            const int64_t *rq, int n) {
+  int32_t acc[DREDFX_NN_MAX_OUTPUTS];
+  dense_i8_u_c(acc, w, wsum, xu, rows, cols);
+  dredfx_nn_requantize_rq_c(p16, acc, rq, n);
+}
+
+static void sparse_i8_u_rq_c(int32_t *p16, const int8_t *w, const int32_t *wsum, const int32_t *idx,
+                             const uint8_t *xu, int rows, const int64_t *rq, int n) {
+  int32_t acc[DREDFX_NN_MAX_OUTPUTS];
+  sparse_i8_u_c(acc, w, wsum, idx, xu, rows);
+  dredfx_nn_requantize_rq_c(p16, acc, rq, n);
+}
+
 /* Positive and negative parts of a weight pair, each at most 129 in magnitude. */
 static int pair_ok(int a, int b) {
   const int pos = (a > 0 ? a : 0) + (b > 0 ? b : 0), neg = (a < 0 ? -a : 0) + (b < 0 ? -b : 0);
@@ -243,4 +258,6 @@ const dredfx_nn_kernels dredfx_nn_kernels_c = {dense_i8_c,  sparse_i8_c,   dense
                                                dredfx_nn_sigmoid_gate,
                                                dredfx_nn_gru_update_c,
                                                dredfx_nn_dense_i32_c,
-                                               dredfx_nn_conv2d_c};
+                                               dredfx_nn_conv2d_c,
+                                               dense_i8_u_rq_c,
+                                               sparse_i8_u_rq_c};

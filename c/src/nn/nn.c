@@ -29,6 +29,13 @@ static int linear_i8(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int3
     uint8_t xu[DREDFX_NN_MAX_INPUTS];
     k->quantize_u8(xu, a15_in, l->nb_inputs);
     for (int j = l->nb_inputs; j < cols; j++) xu[j] = 127;
+    if (l->rq != NULL) {
+      if (l->idx != NULL)
+        k->sparse_i8_u_rq(p16_out, l->w8, l->wsum, l->idx, xu, rows, l->rq, l->nb_outputs);
+      else
+        k->dense_i8_u_rq(p16_out, l->w8, l->wsum, xu, rows, cols, l->rq, l->nb_outputs);
+      return DREDFX_OK;
+    }
     if (l->idx != NULL)
       k->sparse_i8_u(acc, l->w8, l->wsum, l->idx, xu, rows);
     else

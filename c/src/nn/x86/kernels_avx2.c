@@ -14,6 +14,7 @@
  * stays baseline x86-64; cpu.c selects these only when the CPU has AVX2. */
 #include "nn/kernels.h"
 #include "nn/nn.h"
+#include "nn/x86/requant_avx2.h"
 
 #if defined(__x86_64__)
 
@@ -83,9 +84,11 @@ DFX_AVX2_INLINE __m256i remove_offset(__m256i s, const int32_t *wsum) {
 }
 
 /* One group of 8 rows at a time, its blocks streamed in memory order, unrolled by 4 as libopus'
- * cgemv8x4: faster here than sharing each input broadcast between several groups. */
-DFX_AVX2 static void dense_i8_u_avx2(int32_t *acc, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
-                                     int cols) {
+ * cgemv8x4: faster here than sharing each input broadcast between several groups. With rq (the
+ * fused _rq kernels), each group's 8 sums are requantized while still in a register and out gets
+ * the first n p16 values; without, out gets the rows sums. */
+DFX_AVX2_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
+                                  int cols, const int64_t *rq, int n) {
   for (int i = 0; i < rows; i += 8) {
     __m256i s0 = _mm256_setzero_si256();
     int j = 0;
@@ -96,12 +99,15 @@ DFX_AVX2 static void dense_i8_u_avx2(int32_t *acc, const int8_t *w, const int32_
       s0 = _mm256_add_epi32(s0, maddubs_block(w + 96, bcast_u4(xu + j + 12)));
     }
     for (; j < cols; j += 4, w += 32) s0 = _mm256_add_epi32(s0, maddubs_block(w, bcast_u4(xu + j)));
-    _mm256_storeu_si256((__m256i *)(void *)(acc + i), remove_offset(s0, wsum + i));
+    if (rq != NULL)
+      store_first(out + i, requant_rq8(remove_offset(s0, wsum + i), rq + 4 * i), n - i < 8 ? n - i : 8);
+    else
+      _mm256_storeu_si256((__m256i *)(void *)(out + i), remove_offset(s0, wsum + i));
   }
 }
 
-DFX_AVX2 static void sparse_i8_u_avx2(int32_t *acc, const int8_t *w, const int32_t *wsum, const int32_t *idx,
-                                      const uint8_t *xu, int rows) {
+DFX_AVX2_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const int32_t *idx,
+                                   const uint8_t *xu, int rows, const int64_t *rq, int n) {
   for (int i = 0; i < rows; i += 8) {
     int nblocks = *idx++;
     __m256i s0 = _mm256_setzero_si256(), s1 = s0;
@@ -113,8 +119,32 @@ DFX_AVX2 static void sparse_i8_u_avx2(int32_t *acc, const int8_t *w, const int32
       s1 = _mm256_add_epi32(s1, maddubs_block(w + 96, bcast_u4(xu + idx[3])));
     }
     for (; b < nblocks; b++, w += 32) s0 = _mm256_add_epi32(s0, maddubs_block(w, bcast_u4(xu + *idx++)));
-    _mm256_storeu_si256((__m256i *)(void *)(acc + i), remove_offset(_mm256_add_epi32(s0, s1), wsum + i));
+    const __m256i s = remove_offset(_mm256_add_epi32(s0, s1), wsum + i);
+    if (rq != NULL)
+      store_first(out + i, requant_rq8(s, rq + 4 * i), n - i < 8 ? n - i : 8);
+    else
+      _mm256_storeu_si256((__m256i *)(void *)(out + i), s);
   }
+}
+
+DFX_AVX2 static void dense_i8_u_avx2(int32_t *acc, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
+                                     int cols) {
+  dense_u_body(acc, w, wsum, xu, rows, cols, NULL, rows);
+}
+
+DFX_AVX2 static void sparse_i8_u_avx2(int32_t *acc, const int8_t *w, const int32_t *wsum, const int32_t *idx,
+                                      const uint8_t *xu, int rows) {
+  sparse_u_body(acc, w, wsum, idx, xu, rows, NULL, rows);
+}
+
+DFX_AVX2 static void dense_i8_u_rq_avx2(int32_t *p16, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
+                                        int rows, int cols, const int64_t *rq, int n) {
+  dense_u_body(p16, w, wsum, xu, rows, cols, rq, n);
+}
+
+DFX_AVX2 static void sparse_i8_u_rq_avx2(int32_t *p16, const int8_t *w, const int32_t *wsum, const int32_t *idx,
+                                         const uint8_t *xu, int rows, const int64_t *rq, int n) {
+  sparse_u_body(p16, w, wsum, idx, xu, rows, rq, n);
 }
 
 /* ------------------------------------------------------------------ signed kernels */
@@ -257,29 +287,11 @@ DFX_AVX2 int dredfx_nn_requantize_avx2(int32_t *p16, const int32_t *acc, const i
   return bad ? -1 : tail;
 }
 
-/* 8 outputs of the non-saturating requantization (kernels.h): even outputs in the low halves of the
- * 64-bit lanes as loaded, odd ones moved down; vpmuldq reads only the low halves. */
-DFX_AVX2_INLINE __m256i requant_rq8(const int32_t *acc, const int64_t *rq) {
-  const __m256i *q = (const __m256i *)(const void *)rq;
-  const __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)acc);
-  __m256i pe = _mm256_mul_epi32(a, _mm256_loadu_si256(q));
-  __m256i po = _mm256_mul_epi32(_mm256_srli_epi64(a, 32), _mm256_loadu_si256(q + 1));
-  pe = _mm256_srlv_epi64(_mm256_add_epi64(pe, _mm256_loadu_si256(q + 2)), _mm256_loadu_si256(q + 4));
-  po = _mm256_srlv_epi64(_mm256_add_epi64(po, _mm256_loadu_si256(q + 3)), _mm256_loadu_si256(q + 5));
-  pe = _mm256_add_epi64(pe, _mm256_loadu_si256(q + 6));
-  po = _mm256_add_epi64(po, _mm256_loadu_si256(q + 7));
-  return _mm256_blend_epi32(pe, _mm256_slli_epi64(po, 32), 0xaa);
-}
-
 DFX_AVX2 void dredfx_nn_requantize_rq_avx2(int32_t *p16, const int32_t *acc, const int64_t *rq, int n) {
-  int i = 0;
-  for (; i + 8 <= n; i += 8, rq += 32)
-    _mm256_storeu_si256((__m256i *)(void *)(p16 + i), requant_rq8(acc + i, rq));
-  if (i < n) { /* the padded rows of acc are readable, p16 ends at n */
-    int32_t last[8];
-    _mm256_storeu_si256((__m256i *)(void *)last, requant_rq8(acc + i, rq));
-    memcpy(p16 + i, last, sizeof(int32_t) * (size_t)(n - i));
-  }
+  /* the padded rows of acc are readable, p16 ends at n */
+  for (int i = 0; i < n; i += 8, rq += 32)
+    store_first(p16 + i, requant_rq8(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i)), rq),
+                n - i < 8 ? n - i : 8);
 }
 
 /* ------------------------------------------------------------------ tanh, sigmoid (activations.c) */
@@ -480,6 +492,7 @@ const dredfx_nn_kernels dredfx_nn_kernels_avx2 = {dense_i8_avx2,            spar
                                                   dredfx_nn_requantize_avx2,        dredfx_nn_requantize_rq_avx2,
                                                   dredfx_nn_tanh_avx2,              dredfx_nn_sigmoid_gate_avx2,
                                                   dredfx_nn_gru_update_avx2,              dredfx_nn_dense_i32_avx2,
-                                                  dredfx_nn_conv2d_avx2};
+                                                  dredfx_nn_conv2d_avx2,
+                                                  dense_i8_u_rq_avx2,               sparse_i8_u_rq_avx2};
 
 #endif
