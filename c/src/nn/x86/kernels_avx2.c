@@ -14,7 +14,6 @@
  * stays baseline x86-64; cpu.c selects these only when the CPU has AVX2. */
 #include "nn/kernels.h"
 #include "nn/nn.h"
-#include "nn/x86/requant_avx2.h"
 
 #if defined(__x86_64__)
 
@@ -24,6 +23,8 @@
 
 #include <immintrin.h>
 #include <string.h>
+
+#include "nn/x86/requant_avx2.h"
 
 #define DFX_AVX2 __attribute__((target("avx2")))
 #define DFX_AVX2_INLINE __attribute__((target("avx2"), always_inline)) static inline
