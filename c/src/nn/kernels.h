@@ -126,6 +126,9 @@ void dredfx_nn_gru_update_c(int16_t *state_a15, const int32_t *zrh, const int32_
 /* gru_update's specification for unit i alone: SIMD tails use it. */
 void dredfx_nn_gru_unit_c(int16_t *state_a15, const int32_t *zrh, const int32_t *recur, int n, int i);
 void dredfx_nn_dense_i32_c(int64_t *hi, int64_t *lo, const int32_t *w, const int32_t *x, int rows, int cols);
+/* conv2d's requantization of one exact sum (|acc| < 2^41): the scalar spec's, for SIMD twins
+ * that requantize in scalar code. */
+int32_t dredfx_nn_conv2d_out(int64_t acc, int shift, int32_t bias);
 void dredfx_nn_conv2d_c(int32_t *p16, const int16_t *w, const int16_t *x, int in_channels, int ktime, int kheight,
                         int height, int in_stride, int time_stride, int shift, int32_t bias);
 #if defined(DREDFX_HAVE_AVX2)
@@ -153,6 +156,8 @@ extern const dredfx_nn_kernels dredfx_nn_kernels_neon;
 void dredfx_nn_dense_i16_neon(int64_t *acc, const int16_t *w, const int16_t *x, int rows, int cols);
 void dredfx_nn_quantize_u8_neon(uint8_t *xu, const int16_t *a15, int n);
 void dredfx_nn_requantize_rq_neon(int32_t *p16, const int32_t *acc, const int64_t *rq, int n);
+void dredfx_nn_conv2d_neon(int32_t *p16, const int16_t *w, const int16_t *x, int in_channels, int ktime, int kheight,
+                           int height, int in_stride, int time_stride, int shift, int32_t bias);
 #endif
 #if defined(DREDFX_HAVE_DOTPROD)
 extern const dredfx_nn_kernels dredfx_nn_kernels_dotprod;

@@ -207,11 +207,15 @@ DFX_SCALAR void dredfx_nn_conv2d_c(int32_t *p16, const int16_t *w, const int16_t
         DFX_NOVEC
         for (int h = 0; h < kheight; h++) acc = DFX_ADD64(acc, DFX_MULT16_16(wt[h], xr[h]));
       }
-    const int32_t v = shift > 0 ? DFX_SAT32(DFX_PSHR64(acc, shift))
-                                : acc > INT32_MAX || acc < INT32_MIN ? DFX_SAT32(acc)
-                                                                     : DFX_SAT32(acc * ((int64_t)1 << -shift));
-    p16[j] = DFX_ADD_SAT32(v, bias);
+    p16[j] = dredfx_nn_conv2d_out(acc, shift, bias);
   }
+}
+
+int32_t dredfx_nn_conv2d_out(int64_t acc, int shift, int32_t bias) {
+  const int32_t v = shift > 0 ? DFX_SAT32(DFX_PSHR64(acc, shift))
+                              : acc > INT32_MAX || acc < INT32_MIN ? DFX_SAT32(acc)
+                                                                   : DFX_SAT32(acc * ((int64_t)1 << -shift));
+  return DFX_ADD_SAT32(v, bias);
 }
 
 /* The fused kernels' specification: the two passes, one after the other. */
