@@ -16,9 +16,11 @@ scalar against libopus generic C), and writes bench/results.md.
 usage: python3 bench/bench_nn.py [--seconds S] [--no-libopus] [--out bench/results.md]
 """
 import argparse
+import io
 import datetime
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -206,35 +208,43 @@ def main():
                for (a, b), (q, lab) in worst.items()]
     print("\n".join(summary))
     machine = "%s, %s, %d CPUs" % (cpu_model(), platform.machine(), os.cpu_count() or 0)
-    with open(args.out, "w") as f:
-        f.write("# NN throughput (bench/bench_nn.py)\n\n")
-        f.write("Machine: %s. Date: %s. Single thread, one run; each cell the fastest of about 0.1 ms windows over %.1f s, the implementations of a row taking turns window by window (dredfx scalar and libopus generic C in a second program), so that a loaded machine slows them alike.\n\n"
-                % (machine, datetime.date.today().isoformat(), args.seconds))
-        f.write("Whole layers: dredfx `dredfx_nn_linear_a15` on an int8 layer (input quantization, "
-                "matrix kernel, requantization and bias) and `dredfx_nn_gru` (two layers and the gate "
-                "activations), at each CPU level; libopus 1.6.1 `compute_linear` (int8 weights: input "
-                "quantization, kernel, scale and bias, float) and `compute_generic_gru`. Every distinct "
-                "int8 layer shape of the five models (sparse as in the model, every other 8x4 block "
-                "kept), then one GRU step per model (dense weights). \"libopus x86 (AVX2)\" = "
-                "libopus' default build with run-time CPU detection (AVX2 on this machine; libopus "
-                "selects AVX-VNNI only when built with -mavxvnni); \"libopus generic C\" = "
-                "`--disable-intrinsics --disable-rtcd CFLAGS=-U__SSE2__`, its NO_OPTIMIZATIONS C "
-                "path. GMAC/s = 10^9 multiply-accumulates per second (sparse layers: the MACs of the "
-                "kept blocks); a GRU step of N units on I inputs is 3N(I + N) MACs.\n\n")
-        f.write(text + "\n\n")
-        f.write("\n".join(summary) + "\n")
-        f.write("\ndredfx's int8 kernels (docs/fixed-point.md 3.2) take offset inputs xu = x8 + 127 "
-                "and per-row weight sums computed at load: AVX2 multiplies with libopus' own "
-                "`_mm256_maddubs_epi16` + `_mm256_madd_epi16` pair (exact because every adjacent "
-                "weight pair of the models has positive and negative parts <= 129, checked per layer "
-                "at load), AVX-VNNI and AVX-512 VNNI with one `vpdpbusd` per 8x4 block (per two "
-                "blocks on 512 bits); the offset is removed once per row. The requantization runs "
-                "without saturation where a load-time bound proves none can occur (every int8 layer "
-                "of the models, and these layers): 14 AVX2 instructions per 8 outputs instead of "
-                "44. GRU steps include the activations: tanh and the sigmoid gates are table "
-                "interpolations on whole vectors in dredfx (one gather per 8 values on the x86 SIMD "
-                "levels, with the rest of the GRU's element-wise step, 8 units at a time; scalar code "
-                "at the scalar level), vectorized rational approximations in libopus.\n")
+    f = io.StringIO()
+    f.write("# NN throughput (bench/bench_nn.py)\n\n")
+    f.write("Machine: %s. Date: %s. Single thread, one run; each cell the fastest of about 0.1 ms windows over %.1f s of the thread's CPU time, the implementations of a row taking turns window by window (dredfx scalar and libopus generic C in a second program), so that a loaded machine slows them alike.\n\n"
+            % (machine, datetime.date.today().isoformat(), args.seconds))
+    f.write("Whole layers: dredfx `dredfx_nn_linear_a15` on an int8 layer (input quantization, "
+            "matrix kernel, requantization and bias) and `dredfx_nn_gru` (two layers and the gate "
+            "activations), at each CPU level; libopus 1.6.1 `compute_linear` (int8 weights: input "
+            "quantization, kernel, scale and bias, float) and `compute_generic_gru`. Every distinct "
+            "int8 layer shape of the five models (sparse as in the model, every other 8x4 block "
+            "kept), then one GRU step per model (dense weights). \"libopus x86 (AVX2)\" = "
+            "libopus' default build with run-time CPU detection (AVX2 on this machine; libopus "
+            "selects AVX-VNNI only when built with -mavxvnni); \"libopus generic C\" = "
+            "`--disable-intrinsics --disable-rtcd CFLAGS=-U__SSE2__`, its NO_OPTIMIZATIONS C "
+            "path. GMAC/s = 10^9 multiply-accumulates per second (sparse layers: the MACs of the "
+            "kept blocks); a GRU step of N units on I inputs is 3N(I + N) MACs.\n\n")
+    f.write(text + "\n\n")
+    f.write("\n".join(summary) + "\n")
+    f.write("\ndredfx's int8 kernels (docs/fixed-point.md 3.2) take offset inputs xu = x8 + 127 "
+            "and per-row weight sums computed at load: AVX2 multiplies with libopus' own "
+            "`_mm256_maddubs_epi16` + `_mm256_madd_epi16` pair (exact because every adjacent "
+            "weight pair of the models has positive and negative parts <= 129, checked per layer "
+            "at load), AVX-VNNI and AVX-512 VNNI with one `vpdpbusd` per 8x4 block (per two "
+            "blocks on 512 bits); the offset is removed once per row. The requantization runs "
+            "without saturation where a load-time bound proves none can occur (every int8 layer "
+            "of the models, and these layers): 14 AVX2 instructions per 8 outputs instead of "
+            "44, fused into the matrix kernel (each group of 8 sums is requantized while still in "
+            "its register, on the x86 SIMD levels). GRU steps include the activations: tanh and the sigmoid gates are table "
+            "interpolations on whole vectors in dredfx (one gather per 8 values on the x86 SIMD "
+            "levels, with the rest of the GRU's element-wise step, 8 units at a time; scalar code "
+            "at the scalar level), vectorized rational approximations in libopus.\n")
+    # Only this section of the file is replaced: the other benchmarks keep theirs.
+    old = open(args.out).read() if os.path.exists(args.out) else ""
+    start = old.find("# NN throughput (bench/bench_nn.py)")
+    nxt = re.search(r"^#{1,2} ", old[start + 1:], re.M) if start >= 0 else None
+    rest = old[start + 1 + nxt.start():] if nxt else ""
+    with open(args.out, "w") as out:
+        out.write((old[:start] if start >= 0 else "") + f.getvalue() + ("\n" + rest if rest else ""))
     print("wrote %s (%s)" % (args.out, machine))
 
 

@@ -401,7 +401,7 @@ def conv2d(Linear layer, int in_channels, int ktime, int kheight, int act, mem, 
     cdef const int16_t *px = _p16(x)
     cdef int rc
     with nogil:
-        rc = dredfx_nn_conv2d(&layer.c, in_channels, ktime, kheight, act, &o[0, 0], height, pm, px, height,
+        rc = dredfx_nn_conv2d(dredfx_nn_get_kernels(), &layer.c, in_channels, ktime, kheight, act, &o[0, 0], height, pm, px, height,
                               in_q)
     check(rc)
     return out, new_mem

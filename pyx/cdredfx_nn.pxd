@@ -65,7 +65,7 @@ cdef extern from "nn/nn.h" nogil:
     int dredfx_nn_glu(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int16_t *out_a15, const int16_t *in_a15)
     int dredfx_nn_conv1d(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int act, int16_t *out_a15, int16_t *mem_a15,
                          const int16_t *in_a15, int input_size, int dilation)
-    int dredfx_nn_conv2d(const dredfx_nn_linear *l, int in_channels, int ktime, int kheight, int act,
+    int dredfx_nn_conv2d(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int in_channels, int ktime, int kheight, int act,
                          int16_t *out_a15, int hstride, int16_t *mem, const int16_t *inp, int height,
                          int in_q)
     int32_t dredfx_nn_exp2_q16(int32_t x_p16)

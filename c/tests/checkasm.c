@@ -108,7 +108,7 @@ static void fill_bounded(int8_t *v, size_t n, int mode) {
   }
 }
 
-enum { K_DENSE_I8, K_SPARSE_I8, K_DENSE_I8_U, K_SPARSE_I8_U, K_DENSE_I16, K_QUANTIZE, K_REQUANTIZE, K_REQUANT_RQ, K_TANH, K_SIGMOID, K_GRU_UPDATE, K_LINEAR, K_NB };
+enum { K_DENSE_I8, K_SPARSE_I8, K_DENSE_I8_U, K_SPARSE_I8_U, K_DENSE_I16, K_QUANTIZE, K_REQUANTIZE, K_REQUANT_RQ, K_TANH, K_SIGMOID, K_GRU_UPDATE, K_LINEAR, K_DENSE_I32, K_CONV2D, K_DENSE_I8_U_RQ, K_SPARSE_I8_U_RQ, K_NB };
 
 typedef struct {
   const char *name;
@@ -119,7 +119,8 @@ static stats st_all[K_NB] = {{"dense_i8", {0}, {0}},   {"sparse_i8", {0}, {0}}, 
                              {"sparse_i8_u", {0}, {0}}, {"dense_i16", {0}, {0}},   {"quantize_u8", {0}, {0}},
                              {"requantize", {0}, {0}},  {"requant_rq", {0}, {0}},
                              {"tanh", {0}, {0}},        {"sigmoid_gate", {0}, {0}}, {"gru_update", {0}, {0}},
-                             {"linear_a15", {0}, {0}}};
+                             {"linear_a15", {0}, {0}},  {"dense_i32", {0}, {0}},   {"conv2d", {0}, {0}},
+                             {"dense_i8_u_rq", {0}, {0}}, {"sparse_i8_u_rq", {0}, {0}}};
 
 static const dredfx_nn_kernels *levels[MAX_LEVELS];
 static int nb_levels;
@@ -161,6 +162,49 @@ static uint8_t *offset_inputs(const int8_t *x, int cols) {
 
 /* One int8 case: the signed kernel (any weights and inputs) and, when the loader accepts the
  * weights and x8 is in [-127, 127], the offset kernel too. idx NULL: dense. */
+static int32_t shift_for(int64_t bound, int32_t mult, int slack);
+static int32_t rand_i32(int mode);
+
+/* The fused kernels (dense_i8_u_rq, sparse_i8_u_rq) at every level, the scalar one included,
+ * against the scalar requantize of the signed kernel's sums ref: n outputs (the last group
+ * partial when n % 8 != 0), multipliers of every magnitude, shifts that the load-time proof
+ * accepts at the worst-case sums, biases of both signs. */
+static void check_i8_rq(const int8_t *w, const int32_t *idx, const int32_t *wsum, const uint8_t *xu, const int32_t *ref,
+                        int rows, int cols) {
+  const int n = rows - rng_int(0, 7);
+  int32_t *mult = xmalloc(sizeof(int32_t) * (size_t)n), *shift = xmalloc(sizeof(int32_t) * (size_t)n);
+  int32_t *bias = xmalloc(sizeof(int32_t) * (size_t)n), *want = xmalloc(sizeof(int32_t) * (size_t)n);
+  int32_t *out = xmalloc(sizeof(int32_t) * ((size_t)n + 1));
+  int64_t *rq = xmalloc(sizeof(int64_t) * DREDFX_NN_RQ_LEN(n));
+  const int kr = idx ? K_SPARSE_I8_U_RQ : K_DENSE_I8_U_RQ;
+  for (int i = 0; i < n; i++) {
+    mult[i] = rand_i32(1 + (int)(rng_next() % 2));
+    shift[i] = shift_for((int64_t)127 * 128 * cols, mult[i], 1);
+    bias[i] = rng_int(-(1 << 29), 1 << 29);
+  }
+  if (!dredfx_nn_requant_prep(rq, w, idx, rows, cols, mult, shift, bias, n)) {
+    fprintf(stderr, "MISMATCH %s rows %d cols %d: requant_prep refused a proven layer\n", st_all[kr].name, rows, cols);
+    st_all[kr].cases[0]++;
+    st_all[kr].failed[0]++;
+  } else {
+    levels[0]->requantize(want, ref, mult, shift, bias, n);
+    for (int l = 0; l < nb_levels; l++) {
+      out[n] = CANARY;
+      if (idx)
+        levels[l]->sparse_i8_u_rq(out, w, wsum, idx, xu, rows, rq, n);
+      else
+        levels[l]->dense_i8_u_rq(out, w, wsum, xu, rows, cols, rq, n);
+      tally(&st_all[kr], st_all[kr].name, l, n, cols, want, out, 0);
+    }
+  }
+  free(mult);
+  free(shift);
+  free(bias);
+  free(want);
+  free(out);
+  free(rq);
+}
+
 static void check_i8(const int8_t *w, const int32_t *idx, const int8_t *x, int rows, int cols) {
   int32_t *ref = xmalloc(sizeof(int32_t) * (size_t)rows);
   int32_t *out = xmalloc(sizeof(int32_t) * ((size_t)rows + 1));
@@ -191,6 +235,7 @@ static void check_i8(const int8_t *w, const int32_t *idx, const int8_t *x, int r
         levels[l]->dense_i8_u(out, w, wsum, xu, rows, cols);
       tally(&st_all[ku], st_all[ku].name, l, rows, cols, ref, out, 0);
     }
+    check_i8_rq(w, idx, wsum, xu, ref, rows, cols);
     free(xu);
   }
   free(ref);
@@ -701,6 +746,98 @@ static void run_gru_update(long ncases) {
   }
 }
 
+/* ------------------------------------------------------------------ dense_i32, conv2d */
+static int32_t rand_w32(int mode) { /* never INT32_MIN */
+  int32_t v = mode == 1 ? (rng_next() & 1 ? INT32_MAX : -INT32_MAX) : (int32_t)(rng_next() & 0xffffffffu);
+  if (mode == 2) v >>= 20;
+  return v == INT32_MIN ? INT32_MAX : v;
+}
+
+static void dense_i32_case(int rows, int cols, int mode) {
+  int32_t *w = xmalloc(sizeof(int32_t) * (size_t)rows * cols), *x = xmalloc(sizeof(int32_t) * (size_t)cols);
+  int64_t *hr = xmalloc(sizeof(int64_t) * (size_t)rows), *lr = xmalloc(sizeof(int64_t) * (size_t)rows);
+  int64_t *ho = xmalloc(sizeof(int64_t) * ((size_t)rows + 1)), *lo = xmalloc(sizeof(int64_t) * ((size_t)rows + 1));
+  for (size_t i = 0; i < (size_t)rows * cols; i++) w[i] = rand_w32(mode);
+  for (int j = 0; j < cols; j++)
+    x[j] = mode == 1 ? (rng_next() & 1 ? INT32_MAX : INT32_MIN) : mode == 2 ? rng_int(-(300 << 16), 300 << 16)
+                                                                           : (int32_t)(rng_next() & 0xffffffffu);
+  levels[0]->dense_i32(hr, lr, w, x, rows, cols);
+  for (int l = 1; l < nb_levels; l++) {
+    ho[rows] = lo[rows] = CANARY;
+    levels[l]->dense_i32(ho, lo, w, x, rows, cols);
+    int bad = ho[rows] != CANARY || lo[rows] != CANARY;
+    for (int i = 0; i < rows && !bad; i++)
+      if (ho[i] != hr[i] || lo[i] != lr[i]) {
+        report_mismatch("dense_i32", l, rows, cols, i, ho[i] != hr[i] ? hr[i] : lr[i], ho[i] != hr[i] ? ho[i] : lo[i]);
+        bad = 1;
+      }
+    st_all[K_DENSE_I32].cases[l]++;
+    st_all[K_DENSE_I32].failed[l] += bad;
+  }
+  free(w);
+  free(x);
+  free(hr);
+  free(lr);
+  free(ho);
+  free(lo);
+}
+
+/* The wide (w32) layer shapes of the models (model_i16 but the two conv2d layers), full-scale
+ * weights and inputs of both signs, then random sizes, odd ones often. */
+static void run_dense_i32(long ncases) {
+  long done = 0;
+  for (int m = 0; m < NB_MODEL_I16; m++)
+    for (int mode = 0; mode < 3; mode++, done++) dense_i32_case(model_i16[m][0], model_i16[m][1], mode);
+  for (long c = done; c < ncases; c++) {
+    const int rows = c % 4 == 0 ? 1 : rng_int(1, 64);
+    const int cols = c % 3 == 0 ? 2 * rng_int(0, 20) + 1 : c % 16 == 0 ? DREDFX_NN_MAX_INPUTS : rng_int(1, 300);
+    dense_i32_case(rows, cols, (int)(c % 3));
+  }
+}
+
+/* One output channel: x holds ktime frames of in_channels rows of in_stride values; shifts of the
+ * models (12..16) and around the SIMD paths' range [9, 31], biases up to the int32 limits. */
+static void conv2d_case(int in_channels, int ktime, int kheight, int height, int pad, int mode) {
+  static const int32_t edge_bias[] = {INT32_MIN, -1, 0, 1, INT32_MAX};
+  const int taps = in_channels * ktime * kheight, in_stride = height + kheight - 1 + pad;
+  const size_t xn = (size_t)ktime * in_channels * in_stride;
+  int16_t *w = xmalloc(sizeof(int16_t) * (size_t)taps), *x = xmalloc(sizeof(int16_t) * xn);
+  int32_t *ref = xmalloc(sizeof(int32_t) * (size_t)height), *out = xmalloc(sizeof(int32_t) * ((size_t)height + 1));
+  fill_i16(w, (size_t)taps, mode, 1);
+  fill_i16(x, xn, mode, 0);
+  const int pick = rng_int(0, 9);
+  const int shift = pick < 5 ? rng_int(12, 16) : pick < 8 ? rng_int(-2, 33) : rng_int(-31, 62);
+  const int32_t bias = pick == 9 ? edge_bias[rng_next() % 5] : rng_int(-(1 << 20), 1 << 20);
+  levels[0]->conv2d(ref, w, x, in_channels, ktime, kheight, height, in_stride, in_channels * in_stride, shift, bias);
+  for (int l = 1; l < nb_levels; l++) {
+    out[height] = CANARY;
+    levels[l]->conv2d(out, w, x, in_channels, ktime, kheight, height, in_stride, in_channels * in_stride, shift,
+                      bias);
+    tally(&st_all[K_CONV2D], "conv2d", l, height, taps, ref, out, 0);
+  }
+  free(w);
+  free(x);
+  free(ref);
+  free(out);
+}
+
+/* The pitch DNN's two layers (conv2d_1: 1 input channel, conv2d_2: 4; 3 x 3 taps, 224 heights) in
+ * every value mode, then random shapes around them: heights with tails, even and odd kernel
+ * heights, more taps than the SIMD path takes (255). */
+static void run_conv2d(long ncases) {
+  long done = 0;
+  for (int mode = 0; mode < 3; mode++)
+    for (int r = 0; r < 4; r++, done += 2) {
+      conv2d_case(1, 3, 3, 224, 0, mode);
+      conv2d_case(4, 3, 3, 224, 0, mode);
+    }
+  for (long c = done; c < ncases; c++) {
+    const int in_channels = rng_int(1, c % 50 == 0 ? 12 : 4), ktime = rng_int(1, 3), kheight = rng_int(1, c % 50 == 0 ? 9 : 5);
+    conv2d_case(in_channels, ktime, kheight, c % 5 == 0 ? rng_int(1, 15) : rng_int(16, 240), rng_int(0, 2),
+                rng_int(0, 2));
+  }
+}
+
 /* ------------------------------------------------------------------ whole int8 layers */
 /* dredfx_nn_linear_a15 at the models' int8 shapes, every level against the scalar one: the
  * quantization, kernel choice (wsum set as a loader would), requantization and bias together. */
@@ -932,6 +1069,10 @@ int main(int argc, char **argv) {
   run_activations(ncases / 10 + 1);
   rng_state = seed + 8;
   run_gru_update(ncases / 10 + 1);
+  rng_state = seed + 9;
+  run_dense_i32(ncases / 10 + 1);
+  rng_state = seed + 10;
+  run_conv2d(ncases / 10 + 1);
   long failed = check_pair_bound(), passed = 0;
 
   if (nb_levels == 1) printf("  only the scalar level is available: nothing to compare\n");

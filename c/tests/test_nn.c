@@ -709,37 +709,37 @@ static void test_conv2d(void) {
   int16_t mem[4] = {0, 0, 0, 0}, out[8];
   const int16_t x1[4] = {1000, 2000, 3000, 4000}, x2[4] = {-4000, 100, 200, 300};
   for (int i = 0; i < 8; i++) out[i] = 12345;
-  CHECK_EQ(dredfx_nn_conv2d(&l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out, 4, mem, x1, 3, 15), DREDFX_OK);
+  CHECK_EQ(dredfx_nn_conv2d(K, &l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out, 4, mem, x1, 3, 15), DREDFX_OK);
   CHECK(frames_equal(out, (const int[]){1000, 1500, 2000, 12345, 7692, 7192, 6692, 12345}, 8));
   CHECK(memcmp(mem, x1, sizeof(mem)) == 0);
-  CHECK_EQ(dredfx_nn_conv2d(&l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out, 4, mem, x2, 3, 15), DREDFX_OK);
+  CHECK_EQ(dredfx_nn_conv2d(K, &l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out, 4, mem, x2, 3, 15), DREDFX_OK);
   CHECK(frames_equal(out, (const int[]){550, 1100, 1650, 12345, 10192, 8142, 8092, 12345}, 8));
   CHECK(memcmp(mem, x2, sizeof(mem)) == 0);
   /* Input in Q12 (values / 8, so 100 becomes 12): channel 0, j 0 is (125 + 12) * 8 / 2 = 548. */
   const int16_t x2q12[4] = {-500, 12, 25, 37};
   int16_t mem12[4] = {125, 250, 375, 500}, out12[8];
-  CHECK_EQ(dredfx_nn_conv2d(&l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out12, 4, mem12, x2q12, 3, 12), DREDFX_OK);
+  CHECK_EQ(dredfx_nn_conv2d(K, &l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out12, 4, mem12, x2q12, 3, 12), DREDFX_OK);
   CHECK(out12[0] == 548 && out12[4] == 10192);
   /* Bad arguments. */
-  CHECK_EQ(dredfx_nn_conv2d(&l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out, 2, mem, x1, 3, 15), DREDFX_ERR_BAD_ARG);
-  CHECK_EQ(dredfx_nn_conv2d(&l, 1, 3, 2, DREDFX_NN_ACT_LINEAR, out, 4, mem, x1, 3, 15), DREDFX_ERR_BAD_ARG);
-  CHECK_EQ(dredfx_nn_conv2d(&l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out, 4, NULL, x1, 3, 15), DREDFX_ERR_BAD_ARG);
-  CHECK_EQ(dredfx_nn_conv2d(&l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out, 4, mem, x1, 3, 32), DREDFX_ERR_BAD_ARG);
-  CHECK_EQ(dredfx_nn_conv2d(&l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out, 4, mem, x1, 0, 15), DREDFX_ERR_BAD_ARG);
-  CHECK_EQ(dredfx_nn_conv2d(&l, 1, 2, 2, 99, out, 4, mem, x1, 3, 15), DREDFX_ERR_BAD_ARG);
-  CHECK_EQ(dredfx_nn_conv2d(&l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out, 4096, mem, x1, 4096, 15),
+  CHECK_EQ(dredfx_nn_conv2d(K, &l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out, 2, mem, x1, 3, 15), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_conv2d(K, &l, 1, 3, 2, DREDFX_NN_ACT_LINEAR, out, 4, mem, x1, 3, 15), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_conv2d(K, &l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out, 4, NULL, x1, 3, 15), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_conv2d(K, &l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out, 4, mem, x1, 3, 32), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_conv2d(K, &l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out, 4, mem, x1, 0, 15), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_conv2d(K, &l, 1, 2, 2, 99, out, 4, mem, x1, 3, 15), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_conv2d(K, &l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out, 4096, mem, x1, 4096, 15),
            DREDFX_ERR_BAD_ARG); /* height above DREDFX_NN_MAX_OUTPUTS */
   {
     /* 8 channels x 2048 lags: 16,384 inputs a frame, above DREDFX_NN_MAX_CONV2D_INPUTS. */
     static const int16_t w8ch[8] = {1, 1, 1, 1, 1, 1, 1, 1};
     static const int32_t e8[1] = {0};
     dredfx_nn_linear l8 = wide_layer(8, 1, w8ch, e8, NULL);
-    CHECK_EQ(dredfx_nn_conv2d(&l8, 8, 1, 1, DREDFX_NN_ACT_LINEAR, out, 2048, NULL, x1, 2048, 15),
+    CHECK_EQ(dredfx_nn_conv2d(K, &l8, 8, 1, 1, DREDFX_NN_ACT_LINEAR, out, 2048, NULL, x1, 2048, 15),
              DREDFX_ERR_BAD_ARG);
   }
   static const int32_t bad_wexp[2] = {15, 41};
   l.wexp = bad_wexp;
-  CHECK_EQ(dredfx_nn_conv2d(&l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out, 4, mem, x1, 3, 15), DREDFX_ERR_BAD_ARG);
+  CHECK_EQ(dredfx_nn_conv2d(K, &l, 1, 2, 2, DREDFX_NN_ACT_LINEAR, out, 4, mem, x1, 3, 15), DREDFX_ERR_BAD_ARG);
 }
 
 static void test_dense(void) {

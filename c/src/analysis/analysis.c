@@ -64,12 +64,30 @@ uint32_t dredfx_an_isqrt64(uint64_t v) {
   /* Newton from above: x0 = 2^ceil(bits / 2) > sqrt(v); for x > floor(sqrt(v)),
    * y = floor((x + floor(v / x)) / 2) lies in [floor(sqrt(v)), x), so the first y >= x is reached
    * at x = floor(sqrt(v)). x <= 2^32 and v / x < 2^33: the sum cannot overflow. */
-  uint64_t x = (uint64_t)1 << ((bits64(v) + 1) / 2), y = (x + v / x) >> 1;
+  /* Start nearer: with v < (t + 1) 2^s (t = v >> s, s even, t < 256), x0 = ceil(sqrt(t + 1)) 2^(s/2)
+   * >= sqrt(v), at most about 13 % above it once t >= 64: two or three divisions fewer. */
+  const int s = bits64(v) > 8 ? (bits64(v) - 7) & ~1 : 0;
+  const uint64_t t = (v >> s) + 1;
+  uint64_t r = 1;
+  while (r * r < t) r++;
+  uint64_t x = r << (s / 2), y = (x + v / x) >> 1;
   while (y < x) {
     x = y;
     y = (x + v / x) >> 1;
   }
   return (uint32_t)x;
+}
+
+/* v / bs (C division) for a band width bs: the widths of eband5ms (4, 8, 16, 24) as constants, so
+ * the compiler divides by multiplying. */
+static int64_t div_band(int64_t v, int bs) {
+  switch (bs) {
+    case 4: return v / 4;
+    case 8: return v / 8;
+    case 16: return v / 16;
+    case 24: return v / 24;
+    default: return v / bs;
+  }
 }
 
 /* log10 of v / 2^q in Q24 */
@@ -183,7 +201,7 @@ static void lpc_from_log_bands(dredfx_analysis *st, const int32_t *ex_log_q24, i
   for (int i = 0; i < NB - 1; i++) {
     int b0 = eband5ms[i] * 4, bs = (eband5ms[i + 1] - eband5ms[i]) * 4;
     for (int j = 0; j < bs; j++)
-      g[b0 + j] = (int32_t)(((bs - j) * g_band[i] + j * g_band[i + 1] + bs / 2) / bs);
+      g[b0 + j] = (int32_t)div_band(((bs - j) * g_band[i] + j * g_band[i + 1] + bs / 2), bs);
   }
   /* ac_l = g_0 + 2 sum_k g_k cos(2 pi k l / 320): libopus' inverse FFT of the real even spectrum
    * (bin 160 is zero). Unit 2^(emax - 53). */

@@ -44,8 +44,8 @@ int32_t dredfx_pitchdnn_compute(const dredfx_nn_kernels *k, dredfx_pitchdnn *p, 
   /* conv2d_1 writes each channel at offset 1 of a 226-wide row whose two ends stay zero (libopus
    * zero-initialises conv1_tmp2 and writes &conv1_tmp2[1] with hstride 226). */
   memset(conv1_out, 0, sizeof(conv1_out));
-  dredfx_nn_conv2d(&p->conv1, 1, 3, 3, DREDFX_NN_ACT_TANH, &conv1_out[1], XC_PAD, p->conv1_mem, conv_in, XC, 14);
-  dredfx_nn_conv2d(&p->conv2, 4, 3, 3, DREDFX_NN_ACT_TANH, down_in, XC, p->conv2_mem, conv1_out, XC, 15);
+  dredfx_nn_conv2d(k, &p->conv1, 1, 3, 3, DREDFX_NN_ACT_TANH, &conv1_out[1], XC_PAD, p->conv1_mem, conv_in, XC, 14);
+  dredfx_nn_conv2d(k, &p->conv2, 4, 3, 3, DREDFX_NN_ACT_TANH, down_in, XC, p->conv2_mem, conv1_out, XC, 15);
   dredfx_nn_dense(k, &p->down, DREDFX_NN_ACT_TANH, down_out, down_in);
   dredfx_nn_gru(k, &p->gru_in, &p->gru_rec, p->gru_a15, down_out);
   dredfx_nn_linear_a15(k, &p->up, out_p16, p->gru_a15);

@@ -63,6 +63,27 @@ typedef struct {
   /* The GRU step after its two layers (nn.h dredfx_nn_gru): zrh and recur are the input and
    * recurrent layers' p16 outputs (z, r, h parts of n each); updates state_a15[n]; n >= 0. */
   void (*gru_update)(int16_t *state_a15, const int32_t *zrh, const int32_t *recur, int n);
+  /* The 32-bit wide product as two exact int64 halves (nn.h dredfx_nn_linear_i32): with
+   * xh_j = x_j >> 16 (floor) and xl_j = x_j & 0xFFFF, hi[i] = sum_j w[i * cols + j] xh_j and
+   * lo[i] = sum_j w[i * cols + j] xl_j; row-major, rows >= 1, 1 <= cols <= DREDFX_NN_MAX_INPUTS,
+   * w never INT32_MIN (|hi| < 2^57, 0 <= |lo| < 2^58). */
+  void (*dense_i32)(int64_t *hi, int64_t *lo, const int32_t *w, const int32_t *x, int rows, int cols);
+  /* One output channel of conv2d (nn.h dredfx_nn_conv2d): for j < height, the exact int64 sum
+   * acc_j = sum over m < in_channels, t < ktime, h < kheight of
+   *   w[(m ktime + t) kheight + h] x[t time_stride + m in_stride + j + h]
+   * (|acc_j| < 2^41), then p16[j] = SAT32(v + bias) with v = SAT32(PSHR64(acc_j, shift)) for
+   * shift > 0, SAT32(acc_j 2^-shift) otherwise; shift in [-31, 62]. All sizes >= 1,
+   * in_stride >= height + kheight - 1, in_channels ktime kheight <= DREDFX_NN_MAX_INPUTS, w never
+   * -32768; x is read only where a tap reaches. */
+  void (*conv2d)(int32_t *p16, const int16_t *w, const int16_t *x, int in_channels, int ktime, int kheight,
+                 int height, int in_stride, int time_stride, int shift, int32_t bias);
+  /* dense_i8_u / sparse_i8_u then requantize_rq, fused: p16[n] for the rows = ROUND_UP(n, 8)
+   * (n >= 1) of a layer whose wsum and rq its loader accepted; each group's sums are requantized
+   * as soon as they are complete, so the int32 sums never go through memory. */
+  void (*dense_i8_u_rq)(int32_t *p16, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows, int cols,
+                        const int64_t *rq, int n);
+  void (*sparse_i8_u_rq)(int32_t *p16, const int8_t *w, const int32_t *wsum, const int32_t *idx, const uint8_t *xu,
+                         int rows, const int64_t *rq, int n);
 } dredfx_nn_kernels;
 
 /* wsum[i] = sum_j w_ij for the rows (padded, % 8 == 0) of a dense (idx NULL, cols % 4 == 0) or
@@ -104,6 +125,12 @@ void dredfx_nn_requantize_rq_c(int32_t *p16, const int32_t *acc, const int64_t *
 void dredfx_nn_gru_update_c(int16_t *state_a15, const int32_t *zrh, const int32_t *recur, int n);
 /* gru_update's specification for unit i alone: SIMD tails use it. */
 void dredfx_nn_gru_unit_c(int16_t *state_a15, const int32_t *zrh, const int32_t *recur, int n, int i);
+void dredfx_nn_dense_i32_c(int64_t *hi, int64_t *lo, const int32_t *w, const int32_t *x, int rows, int cols);
+/* conv2d's requantization of one exact sum (|acc| < 2^41): the scalar spec's, for SIMD twins
+ * that requantize in scalar code. */
+int32_t dredfx_nn_conv2d_out(int64_t acc, int shift, int32_t bias);
+void dredfx_nn_conv2d_c(int32_t *p16, const int16_t *w, const int16_t *x, int in_channels, int ktime, int kheight,
+                        int height, int in_stride, int time_stride, int shift, int32_t bias);
 #if defined(DREDFX_HAVE_AVX2)
 extern const dredfx_nn_kernels dredfx_nn_kernels_avx2;
 void dredfx_nn_dense_i16_avx2(int64_t *acc, const int16_t *w, const int16_t *x, int rows, int cols);
@@ -114,6 +141,9 @@ void dredfx_nn_requantize_rq_avx2(int32_t *p16, const int32_t *acc, const int64_
 void dredfx_nn_tanh_avx2(int16_t *a15, const int32_t *p16, int n);
 void dredfx_nn_sigmoid_gate_avx2(int32_t *g15, const int32_t *p16, int n);
 void dredfx_nn_gru_update_avx2(int16_t *state_a15, const int32_t *zrh, const int32_t *recur, int n);
+void dredfx_nn_dense_i32_avx2(int64_t *hi, int64_t *lo, const int32_t *w, const int32_t *x, int rows, int cols);
+void dredfx_nn_conv2d_avx2(int32_t *p16, const int16_t *w, const int16_t *x, int in_channels, int ktime, int kheight,
+                           int height, int in_stride, int time_stride, int shift, int32_t bias);
 #endif
 #if defined(DREDFX_HAVE_AVXVNNI)
 extern const dredfx_nn_kernels dredfx_nn_kernels_avxvnni;
@@ -126,6 +156,8 @@ extern const dredfx_nn_kernels dredfx_nn_kernels_neon;
 void dredfx_nn_dense_i16_neon(int64_t *acc, const int16_t *w, const int16_t *x, int rows, int cols);
 void dredfx_nn_quantize_u8_neon(uint8_t *xu, const int16_t *a15, int n);
 void dredfx_nn_requantize_rq_neon(int32_t *p16, const int32_t *acc, const int64_t *rq, int n);
+void dredfx_nn_conv2d_neon(int32_t *p16, const int16_t *w, const int16_t *x, int in_channels, int ktime, int kheight,
+                           int height, int in_stride, int time_stride, int shift, int32_t bias);
 #endif
 #if defined(DREDFX_HAVE_DOTPROD)
 extern const dredfx_nn_kernels dredfx_nn_kernels_dotprod;

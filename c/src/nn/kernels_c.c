@@ -179,6 +179,60 @@ DFX_SCALAR void dredfx_nn_gru_update_c(int16_t *state_a15, const int32_t *zrh, c
   for (int i = 0; i < n; i++) dredfx_nn_gru_unit_c(state_a15, zrh, recur, n, i);
 }
 
+DFX_SCALAR void dredfx_nn_dense_i32_c(int64_t *hi, int64_t *lo, const int32_t *w, const int32_t *x, int rows,
+                                     int cols) {
+  for (int i = 0; i < rows; i++) {
+    /* |w xh| <= 2^31 * 2^15 and 0 <= xl < 2^16: with cols <= 2^11 the sums stay below 2^58. */
+    int64_t h = 0, l = 0;
+    DFX_NOVEC
+    for (int j = 0; j < cols; j++) {
+      h = DFX_ADD64(h, DFX_MULT32_32_64(w[j], x[j] >> 16)); /* arithmetic shift (floor), as PSHR */
+      l = DFX_ADD64(l, DFX_MULT32_32_64(w[j], (int32_t)((uint32_t)x[j] & 0xFFFFu)));
+    }
+    hi[i] = h;
+    lo[i] = l;
+    w += cols;
+  }
+}
+
+DFX_SCALAR void dredfx_nn_conv2d_c(int32_t *p16, const int16_t *w, const int16_t *x, int in_channels, int ktime,
+                                  int kheight, int height, int in_stride, int time_stride, int shift, int32_t bias) {
+  for (int j = 0; j < height; j++) {
+    /* |acc| <= 2048 * 32767 * 32768 < 2^41: exact, and the shifts below cannot overflow. */
+    int64_t acc = 0;
+    for (int m = 0; m < in_channels; m++)
+      for (int t = 0; t < ktime; t++) {
+        const int16_t *xr = &x[(size_t)t * (size_t)time_stride + (size_t)m * (size_t)in_stride + (size_t)j];
+        const int16_t *wt = &w[(m * ktime + t) * kheight];
+        DFX_NOVEC
+        for (int h = 0; h < kheight; h++) acc = DFX_ADD64(acc, DFX_MULT16_16(wt[h], xr[h]));
+      }
+    p16[j] = dredfx_nn_conv2d_out(acc, shift, bias);
+  }
+}
+
+int32_t dredfx_nn_conv2d_out(int64_t acc, int shift, int32_t bias) {
+  const int32_t v = shift > 0 ? DFX_SAT32(DFX_PSHR64(acc, shift))
+                              : acc > INT32_MAX || acc < INT32_MIN ? DFX_SAT32(acc)
+                                                                   : DFX_SAT32(acc * ((int64_t)1 << -shift));
+  return DFX_ADD_SAT32(v, bias);
+}
+
+/* The fused kernels' specification: the two passes, one after the other. */
+static void dense_i8_u_rq_c(int32_t *p16, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows, int cols,
+                            const int64_t *rq, int n) {
+  int32_t acc[DREDFX_NN_MAX_OUTPUTS];
+  dense_i8_u_c(acc, w, wsum, xu, rows, cols);
+  dredfx_nn_requantize_rq_c(p16, acc, rq, n);
+}
+
+static void sparse_i8_u_rq_c(int32_t *p16, const int8_t *w, const int32_t *wsum, const int32_t *idx,
+                             const uint8_t *xu, int rows, const int64_t *rq, int n) {
+  int32_t acc[DREDFX_NN_MAX_OUTPUTS];
+  sparse_i8_u_c(acc, w, wsum, idx, xu, rows);
+  dredfx_nn_requantize_rq_c(p16, acc, rq, n);
+}
+
 /* Positive and negative parts of a weight pair, each at most 129 in magnitude. */
 static int pair_ok(int a, int b) {
   const int pos = (a > 0 ? a : 0) + (b > 0 ? b : 0), neg = (a < 0 ? -a : 0) + (b < 0 ? -b : 0);
@@ -206,4 +260,8 @@ const dredfx_nn_kernels dredfx_nn_kernels_c = {dense_i8_c,  sparse_i8_c,   dense
                                                dredfx_nn_requantize_rq_c,
                                                dredfx_nn_tanh,
                                                dredfx_nn_sigmoid_gate,
-                                               dredfx_nn_gru_update_c};
+                                               dredfx_nn_gru_update_c,
+                                               dredfx_nn_dense_i32_c,
+                                               dredfx_nn_conv2d_c,
+                                               dense_i8_u_rq_c,
+                                               sparse_i8_u_rq_c};

@@ -29,6 +29,13 @@ static int linear_i8(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int3
     uint8_t xu[DREDFX_NN_MAX_INPUTS];
     k->quantize_u8(xu, a15_in, l->nb_inputs);
     for (int j = l->nb_inputs; j < cols; j++) xu[j] = 127;
+    if (l->rq != NULL) {
+      if (l->idx != NULL)
+        k->sparse_i8_u_rq(p16_out, l->w8, l->wsum, l->idx, xu, rows, l->rq, l->nb_outputs);
+      else
+        k->dense_i8_u_rq(p16_out, l->w8, l->wsum, xu, rows, cols, l->rq, l->nb_outputs);
+      return DREDFX_OK;
+    }
     if (l->idx != NULL)
       k->sparse_i8_u(acc, l->w8, l->wsum, l->idx, xu, rows);
     else
@@ -79,26 +86,6 @@ static int32_t sat_shl(int64_t v, int n) {
   return DFX_SAT32(v * ((int64_t)1 << n)); /* |v| <= 2^31: fits int64 */
 }
 
-/* The scalar specification of the 32-bit wide product (nn.h): exact int64 halves H and L. */
-static void dense_i32_split(int64_t *hi, int64_t *lo, const int32_t *w, const int32_t *x, int rows, int cols) {
-  int32_t xh[DREDFX_NN_MAX_INPUTS], xl[DREDFX_NN_MAX_INPUTS];
-  for (int j = 0; j < cols; j++) {
-    xh[j] = x[j] >> 16; /* arithmetic shift (floor), as PSHR */
-    xl[j] = (int32_t)((uint32_t)x[j] & 0xFFFFu);
-  }
-  for (int i = 0; i < rows; i++) {
-    /* |w xh| <= 2^31 * 2^15 and 0 <= xl < 2^16: with cols <= 2^11 the sums stay below 2^58. */
-    int64_t h = 0, l = 0;
-    for (int j = 0; j < cols; j++) {
-      h = DFX_ADD64(h, DFX_MULT32_32_64(w[j], xh[j]));
-      l = DFX_ADD64(l, DFX_MULT32_32_64(w[j], xl[j]));
-    }
-    hi[i] = h;
-    lo[i] = l;
-    w += cols;
-  }
-}
-
 int dredfx_nn_linear_i32(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int32_t *p16_out,
                          const int32_t *x, int in_q) {
   int64_t hi[DREDFX_NN_MAX_OUTPUTS], lo[DREDFX_NN_MAX_OUTPUTS];
@@ -107,7 +94,7 @@ int dredfx_nn_linear_i32(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, 
     return DREDFX_ERR_BAD_ARG;
   for (int i = 0; i < l->nb_outputs; i++)
     if (l->wexp32[i] < 0 || l->wexp32[i] > 62) return DREDFX_ERR_BAD_ARG;
-  dense_i32_split(hi, lo, l->w32, x, l->nb_outputs, l->nb_inputs);
+  k->dense_i32(hi, lo, l->w32, x, l->nb_outputs, l->nb_inputs);
   for (int i = 0; i < l->nb_outputs; i++) {
     const int s = l->wexp32[i] + in_q - 16; /* in [-16, 77] */
     /* acc = 2^16 t + r, |t| < 2^58, 0 <= r < 2^16 */
@@ -229,14 +216,14 @@ int dredfx_nn_conv1d(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int 
   return DREDFX_OK;
 }
 
-int dredfx_nn_conv2d(const dredfx_nn_linear *l, int in_channels, int ktime, int kheight, int act,
-                     int16_t *out_a15, int hstride, int16_t *mem, const int16_t *in, int height, int in_q) {
+int dredfx_nn_conv2d(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int in_channels, int ktime, int kheight,
+                     int act, int16_t *out_a15, int hstride, int16_t *mem, const int16_t *in, int height, int in_q) {
   int16_t buf[DREDFX_NN_MAX_CONV2D_INPUTS];
   int32_t p16[DREDFX_NN_MAX_OUTPUTS];
-  if (!sizes_ok(l) || l->w8 != NULL || l->w16 == NULL || l->wexp == NULL || out_a15 == NULL || in == NULL ||
-      in_channels < 1 || ktime < 1 || kheight < 1 || height < 1 || height > DREDFX_NN_MAX_OUTPUTS ||
-      hstride < height || in_q < 0 || in_q > 31 ||
-      (int64_t)in_channels * ktime * kheight != l->nb_inputs)
+  if (k == NULL || !sizes_ok(l) || l->w8 != NULL || l->w16 == NULL || l->wexp == NULL || out_a15 == NULL ||
+      in == NULL || in_channels < 1 || ktime < 1 || kheight < 1 || height < 1 || height > DREDFX_NN_MAX_OUTPUTS ||
+      hstride < height || in_q < 0 || in_q > 31 || (int64_t)in_channels * ktime * kheight != l->nb_inputs ||
+      act < DREDFX_NN_ACT_LINEAR || act > DREDFX_NN_ACT_SOFTMAX)
     return DREDFX_ERR_BAD_ARG;
   const int in_stride = height + kheight - 1;
   const int64_t time_stride64 = (int64_t)in_channels * in_stride;
@@ -250,22 +237,13 @@ int dredfx_nn_conv2d(const dredfx_nn_linear *l, int in_channels, int ktime, int 
   if (hist > 0) memcpy(mem, &buf[ts], sizeof(*buf) * hist);
   const int taps = l->nb_inputs;
   for (int i = 0; i < l->nb_outputs; i++) {
-    const int16_t *w = &l->w16[(size_t)i * (size_t)taps];
-    const int s = l->wexp[i] + in_q - 16;
-    for (int j = 0; j < height; j++) {
-      /* |acc| <= 2048 * 32767 * 32768 < 2^41: exact, and the shifts below cannot overflow. */
-      int64_t acc = 0;
-      for (int m = 0; m < in_channels; m++)
-        for (int t = 0; t < ktime; t++) {
-          const int16_t *x = &buf[(size_t)t * ts + (size_t)m * (size_t)in_stride + (size_t)j];
-          const int16_t *wt = &w[(m * ktime + t) * kheight];
-          for (int h = 0; h < kheight; h++) acc = DFX_ADD64(acc, DFX_MULT16_16(wt[h], x[h]));
-        }
-      int32_t p = s > 0 ? DFX_SAT32(DFX_PSHR64(acc, s)) : sat_shl64(acc, -s);
-      p16[j] = l->bias != NULL ? DFX_ADD_SAT32(p, l->bias[i]) : p;
-    }
-    int rc = dredfx_nn_activation(&out_a15[(size_t)i * (size_t)hstride], p16, height, act);
-    if (rc < 0) return rc;
+    k->conv2d(p16, &l->w16[(size_t)i * (size_t)taps], buf, in_channels, ktime, kheight, height, in_stride, (int)ts,
+              l->wexp[i] + in_q - 16, l->bias != NULL ? l->bias[i] : 0);
+    int16_t *out = &out_a15[(size_t)i * (size_t)hstride];
+    if (act == DREDFX_NN_ACT_TANH)
+      k->tanh(out, p16, height);
+    else
+      dredfx_nn_activation(out, p16, height, act);
   }
   return DREDFX_OK;
 }

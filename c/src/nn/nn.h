@@ -18,7 +18,7 @@
  *   int  dredfx_nn_glu(k, l, int16_t *out_a15, const int16_t *in_a15)
  *   int  dredfx_nn_conv1d(k, l, int act, int16_t *out_a15, int16_t *mem_a15, const int16_t *in_a15,
  *                         int input_size, int dilation)
- *   int  dredfx_nn_conv2d(l, in_channels, ktime, kheight, int act, int16_t *out_a15, int hstride,
+ *   int  dredfx_nn_conv2d(k, l, in_channels, ktime, kheight, int act, int16_t *out_a15, int hstride,
  *                         int16_t *mem, const int16_t *in, int height, int in_q)
  *   int32_t dredfx_nn_exp2_q16(int32_t x_p16), dredfx_nn_log2_q16(int32_t x, int q)
  *   int  dredfx_nn_sparse_check(idx, idx_len, w_len, rows, cols)   (load-time validation:
@@ -101,8 +101,8 @@ int dredfx_nn_linear_i16(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, 
  *   acc_i = 2^16 H_i + L_i (exact, up to 2^74; never formed: T_i = H_i + (L_i >> 16) and
  *   R_i = L_i & 0xFFFF give the result without 128-bit arithmetic, nn.c);
  * with s = wexp32_i + in_q - 16 (in [-16, 77]): p_i = (acc_i + 2^(s-1)) >> s for s > 0 (rounded
- * half up), acc_i * 2^-s for s <= 0, saturated to int32, then + bias_i (saturating). Plain scalar code on every level (the 32-bit layers are
- * the small first layers: a few thousand MACs a frame). An int8 layer, or one without w32, is
+ * half up), acc_i * 2^-s for s <= 0, saturated to int32, then + bias_i (saturating). The sums H and L come from the kernel table's dense_i32
+ * (kernels.h), the rest is scalar. An int8 layer, or one without w32, is
  * refused (DREDFX_ERR_BAD_ARG). */
 int dredfx_nn_linear_i32(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int32_t *p16_out,
                          const int32_t *x, int in_q);
@@ -183,10 +183,10 @@ int dredfx_nn_conv1d(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int 
  *   out_a15[i * hstride + j] = act(p).
  * ktime * in_channels * (height + kheight - 1) <= DREDFX_NN_MAX_CONV2D_INPUTS (libopus' limit),
  * height <= DREDFX_NN_MAX_OUTPUTS, hstride >= height;
- * out must not overlap mem or in. Plain scalar code on every level (a few thousand MACs a frame). */
+ * out must not overlap mem or in. The sums come from the kernel table's conv2d (kernels.h), TANH from its tanh. */
 #define DREDFX_NN_MAX_CONV2D_INPUTS 8192
-int dredfx_nn_conv2d(const dredfx_nn_linear *l, int in_channels, int ktime, int kheight, int act,
-                     int16_t *out_a15, int hstride, int16_t *mem, const int16_t *in, int height, int in_q);
+int dredfx_nn_conv2d(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int in_channels, int ktime, int kheight,
+                     int act, int16_t *out_a15, int hstride, int16_t *mem, const int16_t *in, int height, int in_q);
 
 /* 2^x, x in p16, result in Q16 (saturated to INT32_MAX; 0 below 2^-17). Table of 2^(k/256) in
  * Q30 with linear interpolation; error <= DREDFX_NN_EXP2_MAX_REL_ERR_E7 relative + 0.5 LSB. */

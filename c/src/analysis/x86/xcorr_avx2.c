@@ -9,7 +9,8 @@
 
 #include <immintrin.h>
 
-__attribute__((target("avx2"))) void dredfx_an_xcorr_avx2(const int32_t *x, const int32_t *y, int64_t *xc) {
+/* The exact int64 form: every product in an int64 lane. */
+__attribute__((target("avx2"))) static void xcorr_i64(const int32_t *x, const int32_t *y, int64_t *xc) {
   for (int i = 0; i < DREDFX_ANALYSIS_NB_XCORR; i++) {
     __m256i even = _mm256_setzero_si256(), odd = _mm256_setzero_si256();
     for (int n = 0; n < DREDFX_ANALYSIS_FRAME; n += 8) {
@@ -21,6 +22,73 @@ __attribute__((target("avx2"))) void dredfx_an_xcorr_avx2(const int32_t *x, cons
     __m256i s = _mm256_add_epi64(even, odd);
     __m128i h = _mm_add_epi64(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
     xc[i] = _mm_cvtsi128_si64(h) + _mm_extract_epi64(h, 1);
+  }
+}
+
+#define XC_Y (DREDFX_ANALYSIS_FRAME + DREDFX_ANALYSIS_NB_XCORR - 1) /* 383 values of y */
+
+/* Speech keeps the excitation far below 2^22 (Q4: 2^18 is full scale): then v = 2^11 vh + vl with
+ * vh = v >> 11 in [-2^11, 2^11) and vl = v & 2047, and
+ *   xc = 2^22 HH + 2^11 (HL + LH) + LL,  HH = sum xh yh, HL = sum xh yl, LH = sum xl yh, LL = sum xl yl,
+ * each of the three sums below 160 * 2 * 2^22 = 2^30.3 in magnitude: exact in int32 lanes, so one
+ * _mm256_madd_epi16 takes two products at once. Lanes are lags: the pair (x[n], x[n + 1]) is
+ * broadcast, the 32-bit lanes of a load at y + i + n hold (y[i + n + 2k], y[i + n + 2k + 1]), the
+ * even lags i + 2k, a load at y + i + n + 1 the odd ones; the three sums are combined in int64
+ * once per block of 16 lags. Any value outside [-2^22, 2^22) takes the int64 form. */
+__attribute__((target("avx2"))) void dredfx_an_xcorr_avx2(const int32_t *x, const int32_t *y, int64_t *xc) {
+  int16_t yh[XC_Y], yl[XC_Y]; /* the last load of the odd lags ends at y[382] */
+  int32_t xh2[DREDFX_ANALYSIS_FRAME / 2], xl2[DREDFX_ANALYSIS_FRAME / 2];
+  const __m256i lo22 = _mm256_set1_epi32(-(1 << 22)), hi22 = _mm256_set1_epi32((1 << 22) - 1);
+  __m256i out = _mm256_setzero_si256();
+  for (int n = 0; n < DREDFX_ANALYSIS_FRAME; n += 8) {
+    const __m256i v = _mm256_loadu_si256((const __m256i *)(x + n));
+    out = _mm256_or_si256(out, _mm256_or_si256(_mm256_cmpgt_epi32(lo22, v), _mm256_cmpgt_epi32(v, hi22)));
+  }
+  int m = 0;
+  for (; m + 8 <= XC_Y; m += 8) {
+    const __m256i v = _mm256_loadu_si256((const __m256i *)(y + m));
+    out = _mm256_or_si256(out, _mm256_or_si256(_mm256_cmpgt_epi32(lo22, v), _mm256_cmpgt_epi32(v, hi22)));
+  }
+  int tail_out = 0;
+  for (; m < XC_Y; m++) tail_out |= y[m] < -(1 << 22) || y[m] >= (1 << 22);
+  if (tail_out || !_mm256_testz_si256(out, out)) {
+    xcorr_i64(x, y, xc);
+    return;
+  }
+  for (m = 0; m < XC_Y; m++) {
+    yh[m] = (int16_t)(y[m] >> 11);
+    yl[m] = (int16_t)(y[m] & 2047);
+  }
+  for (int n = 0; n < DREDFX_ANALYSIS_FRAME; n += 2) {
+    xh2[n / 2] = (int32_t)((uint32_t)(uint16_t)(x[n] >> 11) | (uint32_t)(uint16_t)(x[n + 1] >> 11) << 16);
+    xl2[n / 2] = (int32_t)((uint32_t)(x[n] & 2047) | (uint32_t)(x[n + 1] & 2047) << 16);
+  }
+  for (int i = 0; i < DREDFX_ANALYSIS_NB_XCORR; i += 16) {
+    __m256i hhe = _mm256_setzero_si256(), hho = hhe, ce = hhe, co = hhe, lle = hhe, llo = hhe;
+    for (int n = 0; n < DREDFX_ANALYSIS_FRAME; n += 2) {
+      const __m256i xh = _mm256_set1_epi32(xh2[n / 2]), xl = _mm256_set1_epi32(xl2[n / 2]);
+      const __m256i yhe = _mm256_loadu_si256((const __m256i *)(const void *)(yh + i + n));
+      const __m256i yho = _mm256_loadu_si256((const __m256i *)(const void *)(yh + i + n + 1));
+      const __m256i yle = _mm256_loadu_si256((const __m256i *)(const void *)(yl + i + n));
+      const __m256i ylo = _mm256_loadu_si256((const __m256i *)(const void *)(yl + i + n + 1));
+      hhe = _mm256_add_epi32(hhe, _mm256_madd_epi16(yhe, xh));
+      hho = _mm256_add_epi32(hho, _mm256_madd_epi16(yho, xh));
+      lle = _mm256_add_epi32(lle, _mm256_madd_epi16(yle, xl));
+      llo = _mm256_add_epi32(llo, _mm256_madd_epi16(ylo, xl));
+      ce = _mm256_add_epi32(ce, _mm256_add_epi32(_mm256_madd_epi16(yle, xh), _mm256_madd_epi16(yhe, xl)));
+      co = _mm256_add_epi32(co, _mm256_add_epi32(_mm256_madd_epi16(ylo, xh), _mm256_madd_epi16(yho, xl)));
+    }
+    int32_t t[6][8];
+    _mm256_storeu_si256((__m256i *)(void *)t[0], hhe);
+    _mm256_storeu_si256((__m256i *)(void *)t[1], hho);
+    _mm256_storeu_si256((__m256i *)(void *)t[2], ce);
+    _mm256_storeu_si256((__m256i *)(void *)t[3], co);
+    _mm256_storeu_si256((__m256i *)(void *)t[4], lle);
+    _mm256_storeu_si256((__m256i *)(void *)t[5], llo);
+    for (int k = 0; k < 8; k++) {
+      xc[i + 2 * k] = (int64_t)t[0][k] * (1 << 22) + (int64_t)t[2][k] * (1 << 11) + t[4][k];
+      xc[i + 2 * k + 1] = (int64_t)t[1][k] * (1 << 22) + (int64_t)t[3][k] * (1 << 11) + t[5][k];
+    }
   }
 }
 

@@ -144,11 +144,27 @@ DFX_DOTPROD static void sparse_i8_dotprod(int32_t *acc, const int8_t *w, const i
 
 /* Wide layers have no int8 dot product: the NEON kernel is already exact and as fast; so are
  * NEON's quantization and requantization. */
+/* The fused kernels as the two passes (kernels.h). */
+static void dense_i8_u_rq_dotprod(int32_t *p16, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
+                             int cols, const int64_t *rq, int n) {
+  int32_t acc[DREDFX_NN_MAX_OUTPUTS];
+  dense_i8_u_dotprod(acc, w, wsum, xu, rows, cols);
+  dredfx_nn_requantize_rq_neon(p16, acc, rq, n);
+}
+
+static void sparse_i8_u_rq_dotprod(int32_t *p16, const int8_t *w, const int32_t *wsum, const int32_t *idx,
+                              const uint8_t *xu, int rows, const int64_t *rq, int n) {
+  int32_t acc[DREDFX_NN_MAX_OUTPUTS];
+  sparse_i8_u_dotprod(acc, w, wsum, idx, xu, rows);
+  dredfx_nn_requantize_rq_neon(p16, acc, rq, n);
+}
+
 const dredfx_nn_kernels dredfx_nn_kernels_dotprod = {dense_i8_dotprod,         sparse_i8_dotprod,
                                                      dense_i8_u_dotprod,       sparse_i8_u_dotprod,
                                                      dredfx_nn_dense_i16_neon, dredfx_nn_quantize_u8_neon,
                                                      dredfx_nn_requantize_c,   dredfx_nn_requantize_rq_neon,
                                                   dredfx_nn_tanh,           dredfx_nn_sigmoid_gate,
-                                                  dredfx_nn_gru_update_c};
+                                                  dredfx_nn_gru_update_c, dredfx_nn_dense_i32_c, dredfx_nn_conv2d_neon,
+    dense_i8_u_rq_dotprod, sparse_i8_u_rq_dotprod};
 
 #endif

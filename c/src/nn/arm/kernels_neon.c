@@ -190,11 +190,55 @@ void dredfx_nn_requantize_rq_neon(int32_t *p16, const int32_t *acc, const int64_
   }
 }
 
+/* conv2d: vmull_n_s16 products (exact in int32: w is never -32768) widened into int64 lanes by
+ * vaddw_s32, 4 outputs at a time; each sum is requantized by the scalar spec's
+ * dredfx_nn_conv2d_out, a tail of height % 4 outputs by the scalar spec. */
+void dredfx_nn_conv2d_neon(int32_t *p16, const int16_t *w, const int16_t *x, int in_channels, int ktime, int kheight,
+                           int height, int in_stride, int time_stride, int shift, int32_t bias) {
+  const int h4 = height & ~3;
+  for (int j = 0; j < h4; j += 4) {
+    int64x2_t a0 = vdupq_n_s64(0), a1 = a0;
+    for (int m = 0; m < in_channels; m++)
+      for (int t = 0; t < ktime; t++) {
+        const int16_t *xr = &x[(size_t)t * (size_t)time_stride + (size_t)m * (size_t)in_stride + (size_t)j];
+        const int16_t *wt = &w[(m * ktime + t) * kheight];
+        for (int h = 0; h < kheight; h++) {
+          const int32x4_t p = vmull_n_s16(vld1_s16(xr + h), wt[h]);
+          a0 = vaddw_s32(a0, vget_low_s32(p));
+          a1 = vaddw_s32(a1, vget_high_s32(p));
+        }
+      }
+    int64_t acc[4];
+    vst1q_s64(acc, a0);
+    vst1q_s64(acc + 2, a1);
+    for (int k = 0; k < 4; k++) p16[j + k] = dredfx_nn_conv2d_out(acc[k], shift, bias);
+  }
+  if (h4 < height)
+    dredfx_nn_conv2d_c(p16 + h4, w, x + h4, in_channels, ktime, kheight, height - h4, in_stride, time_stride, shift,
+                       bias);
+}
+
+/* The fused kernels as the two passes (kernels.h). */
+static void dense_i8_u_rq_neon(int32_t *p16, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
+                             int cols, const int64_t *rq, int n) {
+  int32_t acc[DREDFX_NN_MAX_OUTPUTS];
+  dense_i8_u_neon(acc, w, wsum, xu, rows, cols);
+  dredfx_nn_requantize_rq_neon(p16, acc, rq, n);
+}
+
+static void sparse_i8_u_rq_neon(int32_t *p16, const int8_t *w, const int32_t *wsum, const int32_t *idx,
+                              const uint8_t *xu, int rows, const int64_t *rq, int n) {
+  int32_t acc[DREDFX_NN_MAX_OUTPUTS];
+  sparse_i8_u_neon(acc, w, wsum, idx, xu, rows);
+  dredfx_nn_requantize_rq_neon(p16, acc, rq, n);
+}
+
 const dredfx_nn_kernels dredfx_nn_kernels_neon = {dense_i8_neon,            sparse_i8_neon,
                                                   dense_i8_u_neon,          sparse_i8_u_neon,
                                                   dredfx_nn_dense_i16_neon, dredfx_nn_quantize_u8_neon,
                                                   dredfx_nn_requantize_c,   dredfx_nn_requantize_rq_neon,
                                                   dredfx_nn_tanh,           dredfx_nn_sigmoid_gate,
-                                                  dredfx_nn_gru_update_c};
+                                                  dredfx_nn_gru_update_c, dredfx_nn_dense_i32_c, dredfx_nn_conv2d_neon,
+    dense_i8_u_rq_neon, sparse_i8_u_rq_neon};
 
 #endif

@@ -24,6 +24,8 @@
 #include <immintrin.h>
 #include <string.h>
 
+#include "nn/x86/requant_avx2.h"
+
 #define DFX_AVX2 __attribute__((target("avx2")))
 #define DFX_AVX2_INLINE __attribute__((target("avx2"), always_inline)) static inline
 
@@ -83,9 +85,11 @@ DFX_AVX2_INLINE __m256i remove_offset(__m256i s, const int32_t *wsum) {
 }
 
 /* One group of 8 rows at a time, its blocks streamed in memory order, unrolled by 4 as libopus'
- * cgemv8x4: faster here than sharing each input broadcast between several groups. */
-DFX_AVX2 static void dense_i8_u_avx2(int32_t *acc, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
-                                     int cols) {
+ * cgemv8x4: faster here than sharing each input broadcast between several groups. With rq (the
+ * fused _rq kernels), each group's 8 sums are requantized while still in a register and out gets
+ * the first n p16 values; without, out gets the rows sums. */
+DFX_AVX2_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
+                                  int cols, const int64_t *rq, int n) {
   for (int i = 0; i < rows; i += 8) {
     __m256i s0 = _mm256_setzero_si256();
     int j = 0;
@@ -96,12 +100,15 @@ DFX_AVX2 static void dense_i8_u_avx2(int32_t *acc, const int8_t *w, const int32_
       s0 = _mm256_add_epi32(s0, maddubs_block(w + 96, bcast_u4(xu + j + 12)));
     }
     for (; j < cols; j += 4, w += 32) s0 = _mm256_add_epi32(s0, maddubs_block(w, bcast_u4(xu + j)));
-    _mm256_storeu_si256((__m256i *)(void *)(acc + i), remove_offset(s0, wsum + i));
+    if (rq != NULL)
+      store_first(out + i, requant_rq8(remove_offset(s0, wsum + i), rq + 4 * i), n - i < 8 ? n - i : 8);
+    else
+      _mm256_storeu_si256((__m256i *)(void *)(out + i), remove_offset(s0, wsum + i));
   }
 }
 
-DFX_AVX2 static void sparse_i8_u_avx2(int32_t *acc, const int8_t *w, const int32_t *wsum, const int32_t *idx,
-                                      const uint8_t *xu, int rows) {
+DFX_AVX2_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const int32_t *idx,
+                                   const uint8_t *xu, int rows, const int64_t *rq, int n) {
   for (int i = 0; i < rows; i += 8) {
     int nblocks = *idx++;
     __m256i s0 = _mm256_setzero_si256(), s1 = s0;
@@ -113,8 +120,32 @@ DFX_AVX2 static void sparse_i8_u_avx2(int32_t *acc, const int8_t *w, const int32
       s1 = _mm256_add_epi32(s1, maddubs_block(w + 96, bcast_u4(xu + idx[3])));
     }
     for (; b < nblocks; b++, w += 32) s0 = _mm256_add_epi32(s0, maddubs_block(w, bcast_u4(xu + *idx++)));
-    _mm256_storeu_si256((__m256i *)(void *)(acc + i), remove_offset(_mm256_add_epi32(s0, s1), wsum + i));
+    const __m256i s = remove_offset(_mm256_add_epi32(s0, s1), wsum + i);
+    if (rq != NULL)
+      store_first(out + i, requant_rq8(s, rq + 4 * i), n - i < 8 ? n - i : 8);
+    else
+      _mm256_storeu_si256((__m256i *)(void *)(out + i), s);
   }
+}
+
+DFX_AVX2 static void dense_i8_u_avx2(int32_t *acc, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
+                                     int cols) {
+  dense_u_body(acc, w, wsum, xu, rows, cols, NULL, rows);
+}
+
+DFX_AVX2 static void sparse_i8_u_avx2(int32_t *acc, const int8_t *w, const int32_t *wsum, const int32_t *idx,
+                                      const uint8_t *xu, int rows) {
+  sparse_u_body(acc, w, wsum, idx, xu, rows, NULL, rows);
+}
+
+DFX_AVX2 static void dense_i8_u_rq_avx2(int32_t *p16, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
+                                        int rows, int cols, const int64_t *rq, int n) {
+  dense_u_body(p16, w, wsum, xu, rows, cols, rq, n);
+}
+
+DFX_AVX2 static void sparse_i8_u_rq_avx2(int32_t *p16, const int8_t *w, const int32_t *wsum, const int32_t *idx,
+                                         const uint8_t *xu, int rows, const int64_t *rq, int n) {
+  sparse_u_body(p16, w, wsum, idx, xu, rows, rq, n);
 }
 
 /* ------------------------------------------------------------------ signed kernels */
@@ -257,29 +288,11 @@ DFX_AVX2 int dredfx_nn_requantize_avx2(int32_t *p16, const int32_t *acc, const i
   return bad ? -1 : tail;
 }
 
-/* 8 outputs of the non-saturating requantization (kernels.h): even outputs in the low halves of the
- * 64-bit lanes as loaded, odd ones moved down; vpmuldq reads only the low halves. */
-DFX_AVX2_INLINE __m256i requant_rq8(const int32_t *acc, const int64_t *rq) {
-  const __m256i *q = (const __m256i *)(const void *)rq;
-  const __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)acc);
-  __m256i pe = _mm256_mul_epi32(a, _mm256_loadu_si256(q));
-  __m256i po = _mm256_mul_epi32(_mm256_srli_epi64(a, 32), _mm256_loadu_si256(q + 1));
-  pe = _mm256_srlv_epi64(_mm256_add_epi64(pe, _mm256_loadu_si256(q + 2)), _mm256_loadu_si256(q + 4));
-  po = _mm256_srlv_epi64(_mm256_add_epi64(po, _mm256_loadu_si256(q + 3)), _mm256_loadu_si256(q + 5));
-  pe = _mm256_add_epi64(pe, _mm256_loadu_si256(q + 6));
-  po = _mm256_add_epi64(po, _mm256_loadu_si256(q + 7));
-  return _mm256_blend_epi32(pe, _mm256_slli_epi64(po, 32), 0xaa);
-}
-
 DFX_AVX2 void dredfx_nn_requantize_rq_avx2(int32_t *p16, const int32_t *acc, const int64_t *rq, int n) {
-  int i = 0;
-  for (; i + 8 <= n; i += 8, rq += 32)
-    _mm256_storeu_si256((__m256i *)(void *)(p16 + i), requant_rq8(acc + i, rq));
-  if (i < n) { /* the padded rows of acc are readable, p16 ends at n */
-    int32_t last[8];
-    _mm256_storeu_si256((__m256i *)(void *)last, requant_rq8(acc + i, rq));
-    memcpy(p16 + i, last, sizeof(int32_t) * (size_t)(n - i));
-  }
+  /* the padded rows of acc are readable, p16 ends at n */
+  for (int i = 0; i < n; i += 8, rq += 32)
+    store_first(p16 + i, requant_rq8(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i)), rq),
+                n - i < 8 ? n - i : 8);
 }
 
 /* ------------------------------------------------------------------ tanh, sigmoid (activations.c) */
@@ -365,11 +378,122 @@ DFX_AVX2 void dredfx_nn_gru_update_avx2(int16_t *state_a15, const int32_t *zrh, 
   for (; i < n; i++) dredfx_nn_gru_unit_c(state_a15, zrh, recur, n, i);
 }
 
+/* ------------------------------------------------------------------ 32-bit wide product, conv2d */
+/* Sum of the 4 int64 lanes. */
+DFX_AVX2_INLINE int64_t hsum64(__m256i v) {
+  const __m128i h = _mm_add_epi64(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  return _mm_cvtsi128_si64(h) + _mm_extract_epi64(h, 1);
+}
+
+/* _mm256_mul_epi32 is the exact signed 32 x 32 -> 64 product of the low halves of the 64-bit lanes:
+ * even columns as loaded, odd columns moved down. The sums are exact int64 (kernels.h bounds), so
+ * their order does not matter. */
+DFX_AVX2 void dredfx_nn_dense_i32_avx2(int64_t *hi, int64_t *lo, const int32_t *w, const int32_t *x, int rows,
+                                       int cols) {
+  int32_t xh[DREDFX_NN_MAX_INPUTS], xl[DREDFX_NN_MAX_INPUTS];
+  const int c8 = cols & ~7;
+  for (int j = 0; j < cols; j++) {
+    xh[j] = x[j] >> 16;
+    xl[j] = (int32_t)((uint32_t)x[j] & 0xFFFFu);
+  }
+  for (int i = 0; i < rows; i++, w += cols) {
+    __m256i h0 = _mm256_setzero_si256(), h1 = h0, l0 = h0, l1 = h0;
+    for (int j = 0; j < c8; j += 8) {
+      const __m256i we = _mm256_loadu_si256((const __m256i *)(const void *)(w + j)), wo = _mm256_srli_epi64(we, 32);
+      const __m256i vh = _mm256_loadu_si256((const __m256i *)(const void *)(xh + j));
+      const __m256i vl = _mm256_loadu_si256((const __m256i *)(const void *)(xl + j));
+      h0 = _mm256_add_epi64(h0, _mm256_mul_epi32(we, vh));
+      h1 = _mm256_add_epi64(h1, _mm256_mul_epi32(wo, _mm256_srli_epi64(vh, 32)));
+      l0 = _mm256_add_epi64(l0, _mm256_mul_epi32(we, vl));
+      l1 = _mm256_add_epi64(l1, _mm256_mul_epi32(wo, _mm256_srli_epi64(vl, 32)));
+    }
+    int64_t h = hsum64(_mm256_add_epi64(h0, h1)), l = hsum64(_mm256_add_epi64(l0, l1));
+    for (int j = c8; j < cols; j++) {
+      h += (int64_t)w[j] * xh[j];
+      l += (int64_t)w[j] * xl[j];
+    }
+    hi[i] = h;
+    lo[i] = l;
+  }
+}
+
+/* conv2d: x = 256 xh + xl with xh = x >> 8 in [-128, 127] and xl = x & 255, so each half's sum fits
+ * int32 when taps <= 255 (|H| = |sum w xh| <= 255 * 32767 * 128 < 2^30, 0 <= xl <= 255:
+ * |L| = |sum w xl| <= 255 * 32767 * 255 < 2^31), and acc = 256 H + L. Taps h, h + 1 of a row go
+ * through one _mm256_madd_epi16 as a weight pair (an odd kheight ends on the pair (w, 0)): the
+ * 32-bit lanes of a load at x + j hold (x[j + 2k], x[j + 2k + 1]), the even outputs j + 2k, a load
+ * at x + j + 1 the odd ones. Each row of the split copy carries one zero after it, which the
+ * (w, 0) pair reads at the last block.
+ * Requantization for shift s in [9, 31] without 64-bit lanes: 2^(s-1) is a multiple of 256, so
+ * floor((256 H + L + 2^(s-1)) / 2^s) = (H + (L >> 8) + 2^(s-9)) >> (s - 8) exactly, and
+ * |H + (L >> 8) + 2^(s-9)| < 2^30 + 2^23 + 2^22: no overflow, no saturation before the bias.
+ * Other shapes and shifts: the scalar specification. */
+#define CONV2D_SPLIT_MAX 4096
+DFX_AVX2 void dredfx_nn_conv2d_avx2(int32_t *p16, const int16_t *w, const int16_t *x, int in_channels, int ktime,
+                                    int kheight, int height, int in_stride, int time_stride, int shift, int32_t bias) {
+  const int nrows = in_channels * ktime, npairs = (kheight + 1) / 2, rs = height + kheight;
+  if (nrows * kheight > 255 || height < 16 || (size_t)nrows * (size_t)rs > CONV2D_SPLIT_MAX || shift < 9 ||
+      shift > 31) {
+    dredfx_nn_conv2d_c(p16, w, x, in_channels, ktime, kheight, height, in_stride, time_stride, shift, bias);
+    return;
+  }
+  int16_t xh[CONV2D_SPLIT_MAX], xl[CONV2D_SPLIT_MAX];
+  int32_t wp[255];
+  const __m256i k255 = _mm256_set1_epi16(255);
+  for (int m = 0; m < in_channels; m++)
+    for (int t = 0; t < ktime; t++) {
+      const int r = m * ktime + t;
+      const int16_t *xr = &x[(size_t)t * (size_t)time_stride + (size_t)m * (size_t)in_stride];
+      int16_t *hr = &xh[r * rs], *lr = &xl[r * rs];
+      int c = 0;
+      for (; c + 16 <= rs - 1; c += 16) {
+        const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(xr + c));
+        _mm256_storeu_si256((__m256i *)(void *)(hr + c), _mm256_srai_epi16(v, 8));
+        _mm256_storeu_si256((__m256i *)(void *)(lr + c), _mm256_and_si256(v, k255));
+      }
+      for (; c < rs - 1; c++) {
+        hr[c] = (int16_t)(xr[c] >> 8);
+        lr[c] = (int16_t)(xr[c] & 255);
+      }
+      hr[rs - 1] = lr[rs - 1] = 0;
+      for (int p = 0; p < npairs; p++) {
+        const int h = 2 * p;
+        const uint16_t a = (uint16_t)w[r * kheight + h], b = h + 1 < kheight ? (uint16_t)w[r * kheight + h + 1] : 0;
+        wp[r * npairs + p] = (int32_t)((uint32_t)a | (uint32_t)b << 16);
+      }
+    }
+  const __m256i round = _mm256_set1_epi32(1 << (shift - 9)), bv = _mm256_set1_epi32(bias);
+  const __m128i sh = _mm_cvtsi32_si128(shift - 8);
+  int j = 0;
+  for (; j + 16 <= height; j += 16) {
+    __m256i he = _mm256_setzero_si256(), ho = he, le = he, lo = he;
+    for (int r = 0; r < nrows; r++)
+      for (int p = 0; p < npairs; p++) {
+        const __m256i wv = _mm256_set1_epi32(wp[r * npairs + p]);
+        const int16_t *ph = &xh[r * rs + j + 2 * p], *pl = &xl[r * rs + j + 2 * p];
+        he = _mm256_add_epi32(he, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)ph), wv));
+        ho = _mm256_add_epi32(ho, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(ph + 1)), wv));
+        le = _mm256_add_epi32(le, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)pl), wv));
+        lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(pl + 1)), wv));
+      }
+    const __m256i pe = _mm256_sra_epi32(_mm256_add_epi32(_mm256_add_epi32(he, _mm256_srai_epi32(le, 8)), round), sh);
+    const __m256i po = _mm256_sra_epi32(_mm256_add_epi32(_mm256_add_epi32(ho, _mm256_srai_epi32(lo, 8)), round), sh);
+    /* even/odd lanes back in output order: unpack within the 128-bit halves, then swap quarters */
+    const __m256i p01 = _mm256_unpacklo_epi32(pe, po), p23 = _mm256_unpackhi_epi32(pe, po);
+    _mm256_storeu_si256((__m256i *)(void *)(p16 + j), add_sat32(_mm256_permute2x128_si256(p01, p23, 0x20), bv));
+    _mm256_storeu_si256((__m256i *)(void *)(p16 + j + 8), add_sat32(_mm256_permute2x128_si256(p01, p23, 0x31), bv));
+  }
+  if (j < height)
+    dredfx_nn_conv2d_c(p16 + j, w, x + j, in_channels, ktime, kheight, height - j, in_stride, time_stride, shift, bias);
+}
+
 const dredfx_nn_kernels dredfx_nn_kernels_avx2 = {dense_i8_avx2,            sparse_i8_avx2,
                                                   dense_i8_u_avx2,          sparse_i8_u_avx2,
                                                   dredfx_nn_dense_i16_avx2, dredfx_nn_quantize_u8_avx2,
                                                   dredfx_nn_requantize_avx2,        dredfx_nn_requantize_rq_avx2,
                                                   dredfx_nn_tanh_avx2,              dredfx_nn_sigmoid_gate_avx2,
-                                                  dredfx_nn_gru_update_avx2};
+                                                  dredfx_nn_gru_update_avx2,              dredfx_nn_dense_i32_avx2,
+                                                  dredfx_nn_conv2d_avx2,
+                                                  dense_i8_u_rq_avx2,               sparse_i8_u_rq_avx2};
 
 #endif

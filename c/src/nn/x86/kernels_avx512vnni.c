@@ -18,6 +18,8 @@
 #include <immintrin.h>
 #include <string.h>
 
+#include "nn/x86/requant_avx2.h"
+
 #define DFX_512 __attribute__((target("avx2,avx512f,avx512bw,avx512vl,avx512vnni")))
 #define DFX_512_INLINE __attribute__((target("avx2,avx512f,avx512bw,avx512vl,avx512vnni"), always_inline)) static inline
 
@@ -60,8 +62,10 @@ DFX_512_INLINE __m256i offset_sum(const int32_t *wsum) {
 
 /* Offset kernel: one group of 8 rows at a time, its blocks streamed in memory order, two blocks
  * per vpdpbusd and four accumulators to hide its latency. */
-DFX_512 static void dense_i8_u_avx512vnni(int32_t *acc, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
-                                          int rows, int cols) {
+/* With rq (the fused _rq kernels), each group's 8 sums are requantized in the register and out
+ * gets the first n p16 values; without, out gets the row sums. */
+DFX_512_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
+                                 int cols, const int64_t *rq, int n) {
   for (int i = 0; i < rows; i += 8) {
     __m512i s0 = _mm512_setzero_si512(), s1 = s0, s2 = s0, s3 = s0;
     int j = 0;
@@ -77,8 +81,22 @@ DFX_512 static void dense_i8_u_avx512vnni(int32_t *acc, const int8_t *w, const i
       t = _mm256_dpbusd_epi32(t, _mm256_set1_epi32(load4(xu + j)), load1(w));
       w += 32;
     }
-    _mm256_storeu_si256((__m256i *)(void *)(acc + i), _mm256_sub_epi32(t, offset_sum(wsum + i)));
+    t = _mm256_sub_epi32(t, offset_sum(wsum + i));
+    if (rq != NULL)
+      store_first(out + i, requant_rq8(t, rq + 4 * i), n - i < 8 ? n - i : 8);
+    else
+      _mm256_storeu_si256((__m256i *)(void *)(out + i), t);
   }
+}
+
+DFX_512 static void dense_i8_u_avx512vnni(int32_t *acc, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
+                                          int rows, int cols) {
+  dense_u_body(acc, w, wsum, xu, rows, cols, NULL, rows);
+}
+
+DFX_512 static void dense_i8_u_rq_avx512vnni(int32_t *p16, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
+                                             int rows, int cols, const int64_t *rq, int n) {
+  dense_u_body(p16, w, wsum, xu, rows, cols, rq, n);
 }
 
 /* Signed kernel: sum_j w_ij x_j = sum_j (w_ij + 128) x_j - 128 sum_j x_j, as kernels_avxvnni.c;
@@ -115,8 +133,8 @@ DFX_512 static void dense_i8_avx512vnni(int32_t *acc, const int8_t *w, const int
   for (; i < rows; i += 8, w += stride) dense_groups(acc + i, w, x, cols, 1, corr);
 }
 
-DFX_512 static void sparse_i8_u_avx512vnni(int32_t *acc, const int8_t *w, const int32_t *wsum, const int32_t *idx,
-                                           const uint8_t *xu, int rows) {
+DFX_512_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const int32_t *idx,
+                                  const uint8_t *xu, int rows, const int64_t *rq, int n) {
   for (int i = 0; i < rows; i += 8) {
     int nblocks = *idx++;
     __m512i s0 = _mm512_setzero_si512(), s1 = s0;
@@ -134,8 +152,23 @@ DFX_512 static void sparse_i8_u_avx512vnni(int32_t *acc, const int8_t *w, const 
       t = _mm256_dpbusd_epi32(t, _mm256_set1_epi32(load4(xu + *idx++)), load1(w));
       w += 32;
     }
-    _mm256_storeu_si256((__m256i *)(void *)(acc + i), _mm256_sub_epi32(t, offset_sum(wsum + i)));
+    t = _mm256_sub_epi32(t, offset_sum(wsum + i));
+    if (rq != NULL)
+      store_first(out + i, requant_rq8(t, rq + 4 * i), n - i < 8 ? n - i : 8);
+    else
+      _mm256_storeu_si256((__m256i *)(void *)(out + i), t);
   }
+}
+
+DFX_512 static void sparse_i8_u_avx512vnni(int32_t *acc, const int8_t *w, const int32_t *wsum, const int32_t *idx,
+                                           const uint8_t *xu, int rows) {
+  sparse_u_body(acc, w, wsum, idx, xu, rows, NULL, rows);
+}
+
+DFX_512 static void sparse_i8_u_rq_avx512vnni(int32_t *p16, const int8_t *w, const int32_t *wsum,
+                                              const int32_t *idx, const uint8_t *xu, int rows, const int64_t *rq,
+                                              int n) {
+  sparse_u_body(p16, w, wsum, idx, xu, rows, rq, n);
 }
 
 /* Signed sparse kernel: the inputs enter as x + 128 (x XOR 0x80) and a second vpdpbusd of each
@@ -193,6 +226,7 @@ const dredfx_nn_kernels dredfx_nn_kernels_avx512vnni = {
     dense_i8_avx512vnni,      sparse_i8_avx512vnni,       dense_i8_u_avx512vnni, sparse_i8_u_avx512vnni,
     dredfx_nn_dense_i16_avx2, dredfx_nn_quantize_u8_avx2, requantize_avx512vnni,
     dredfx_nn_requantize_rq_avx2, dredfx_nn_tanh_avx2,        dredfx_nn_sigmoid_gate_avx2,
-    dredfx_nn_gru_update_avx2};
+    dredfx_nn_gru_update_avx2, dredfx_nn_dense_i32_avx2, dredfx_nn_conv2d_avx2,
+    dense_i8_u_rq_avx512vnni, sparse_i8_u_rq_avx512vnni};
 
 #endif

@@ -26,6 +26,8 @@
 #include <immintrin.h>
 #include <string.h>
 
+#include "nn/x86/requant_avx2.h"
+
 #define DFX_VNNI __attribute__((target("avx2,avxvnni")))
 #define DFX_VNNI_INLINE __attribute__((target("avx2,avxvnni"), always_inline)) static inline
 
@@ -105,9 +107,10 @@ DFX_VNNI_INLINE __m256i remove_offset(__m256i s, const int32_t *wsum) {
 }
 
 /* One group of 8 rows at a time, its blocks streamed in memory order; four accumulators hide
- * vpdpbusd's latency. */
-DFX_VNNI static void dense_i8_u_avxvnni(int32_t *acc, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
-                                        int rows, int cols) {
+ * vpdpbusd's latency. With rq (the fused _rq kernels), each group's 8 sums are requantized in the
+ * register and out gets the first n p16 values; without, out gets the row sums. */
+DFX_VNNI_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
+                                  int cols, const int64_t *rq, int n) {
   for (int i = 0; i < rows; i += 8) {
     __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
     int j = 0;
@@ -118,13 +121,16 @@ DFX_VNNI static void dense_i8_u_avxvnni(int32_t *acc, const int8_t *w, const int
       s3 = _mm256_dpbusd_avx_epi32(s3, bcast_x4(xu + j + 12), load_block(w + 96));
     }
     for (; j < cols; j += 4, w += 32) s0 = _mm256_dpbusd_avx_epi32(s0, bcast_x4(xu + j), load_block(w));
-    const __m256i s = _mm256_add_epi32(_mm256_add_epi32(s0, s1), _mm256_add_epi32(s2, s3));
-    _mm256_storeu_si256((__m256i *)(void *)(acc + i), remove_offset(s, wsum + i));
+    const __m256i s = remove_offset(_mm256_add_epi32(_mm256_add_epi32(s0, s1), _mm256_add_epi32(s2, s3)), wsum + i);
+    if (rq != NULL)
+      store_first(out + i, requant_rq8(s, rq + 4 * i), n - i < 8 ? n - i : 8);
+    else
+      _mm256_storeu_si256((__m256i *)(void *)(out + i), s);
   }
 }
 
-DFX_VNNI static void sparse_i8_u_avxvnni(int32_t *acc, const int8_t *w, const int32_t *wsum, const int32_t *idx,
-                                         const uint8_t *xu, int rows) {
+DFX_VNNI_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const int32_t *idx,
+                                   const uint8_t *xu, int rows, const int64_t *rq, int n) {
   for (int i = 0; i < rows; i += 8) {
     int nblocks = *idx++;
     __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
@@ -136,9 +142,32 @@ DFX_VNNI static void sparse_i8_u_avxvnni(int32_t *acc, const int8_t *w, const in
       s3 = _mm256_dpbusd_avx_epi32(s3, bcast_x4(xu + idx[3]), load_block(w + 96));
     }
     for (; b < nblocks; b++, w += 32) s0 = _mm256_dpbusd_avx_epi32(s0, bcast_x4(xu + *idx++), load_block(w));
-    const __m256i s = _mm256_add_epi32(_mm256_add_epi32(s0, s1), _mm256_add_epi32(s2, s3));
-    _mm256_storeu_si256((__m256i *)(void *)(acc + i), remove_offset(s, wsum + i));
+    const __m256i s = remove_offset(_mm256_add_epi32(_mm256_add_epi32(s0, s1), _mm256_add_epi32(s2, s3)), wsum + i);
+    if (rq != NULL)
+      store_first(out + i, requant_rq8(s, rq + 4 * i), n - i < 8 ? n - i : 8);
+    else
+      _mm256_storeu_si256((__m256i *)(void *)(out + i), s);
   }
+}
+
+DFX_VNNI static void dense_i8_u_avxvnni(int32_t *acc, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
+                                        int rows, int cols) {
+  dense_u_body(acc, w, wsum, xu, rows, cols, NULL, rows);
+}
+
+DFX_VNNI static void sparse_i8_u_avxvnni(int32_t *acc, const int8_t *w, const int32_t *wsum, const int32_t *idx,
+                                         const uint8_t *xu, int rows) {
+  sparse_u_body(acc, w, wsum, idx, xu, rows, NULL, rows);
+}
+
+DFX_VNNI static void dense_i8_u_rq_avxvnni(int32_t *p16, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
+                                           int rows, int cols, const int64_t *rq, int n) {
+  dense_u_body(p16, w, wsum, xu, rows, cols, rq, n);
+}
+
+DFX_VNNI static void sparse_i8_u_rq_avxvnni(int32_t *p16, const int8_t *w, const int32_t *wsum, const int32_t *idx,
+                                            const uint8_t *xu, int rows, const int64_t *rq, int n) {
+  sparse_u_body(p16, w, wsum, idx, xu, rows, rq, n);
 }
 
 const dredfx_nn_kernels dredfx_nn_kernels_avxvnni = {dense_i8_avxvnni,         sparse_i8_avxvnni,
@@ -146,6 +175,7 @@ const dredfx_nn_kernels dredfx_nn_kernels_avxvnni = {dense_i8_avxvnni,         s
                                                      dredfx_nn_dense_i16_avx2, dredfx_nn_quantize_u8_avx2,
                                                      dredfx_nn_requantize_avx2,       dredfx_nn_requantize_rq_avx2,
                                                      dredfx_nn_tanh_avx2,             dredfx_nn_sigmoid_gate_avx2,
-                                                     dredfx_nn_gru_update_avx2};
+                                                     dredfx_nn_gru_update_avx2, dredfx_nn_dense_i32_avx2, dredfx_nn_conv2d_avx2,
+                                                     dense_i8_u_rq_avxvnni,    sparse_i8_u_rq_avxvnni};
 
 #endif
