@@ -229,7 +229,7 @@ def test_hyp_feature_rule(x):
     """Finite features: Q16 rounded half away from zero (within 2^-17), saturated to
     +-(2^31 - 1) (|x| >= 32768); the rule dredfx-demo applies too."""
     q = int(fargan.features_to_q16(np.full(20, x, np.float32))[0, 0])
-    if abs(x) < 32767:
+    if abs(x) < 32768:
         assert abs(q / 65536 - x) <= 2.0 ** -17
         assert (q >= 0) == (x >= 0) or q == 0
     else:
