@@ -70,14 +70,15 @@ def measure_clip(clip, builds, work, weights=None):
     y.astype("<i2").tofile(p["dfx"])
     orig = np.fromfile(clip, "<i2")[:len(y)]
     orig.tofile(p["orig"])
+    for k in ("x86", "gen"):
+        n = os.path.getsize(p[k]) // 2
+        if n != len(y):
+            raise RuntimeError("%s: libopus %s wrote %d samples, dredfx %d" % (name, k, n, len(y)))
     dc = os.path.join(builds["x86"], "dred_compare")
     errs = {pair: dred_compare(dc, p[pair.split("/")[1]], p[pair.split("/")[0]]) for pair in PAIRS}
     ref = orig.astype(np.float64) / 32768
     scores = {k: pesq(16000, ref, np.fromfile(p[k], "<i2").astype(np.float64) / 32768, "wb")
               for k in ("x86", "gen", "dfx")}
-    for k in ("x86", "gen", "dfx"):
-        if len(np.fromfile(p[k], "<i2")) != len(y):
-            raise RuntimeError("%s: %s has %d samples, dredfx %d" % (name, k, len(np.fromfile(p[k], "<i2")), len(y)))
     return errs, scores
 
 

@@ -1,8 +1,9 @@
 #!/bin/sh
 # FIXED_DEBUG build of the C library (every fixed-point operator checks for overflow and aborts)
-# with AddressSanitizer + UBSan, then test_nn (at every CPU level), checkasm and test_plc (its
-# real-range concealment must count no saturation) through ctest, and FARGAN synthesis of one
-# real speech clip (scripts/fargan-fixed-debug.sh).
+# with AddressSanitizer + UBSan, then test_nn (at every CPU level), checkasm, test_fargan (real
+# and extreme features at every level) and test_plc (its real-range concealment must count no
+# saturation) through ctest, and FARGAN synthesis of one real speech clip
+# (scripts/fargan-fixed-debug.sh).
 # Build folder: build/cmake/fixed-debug. DREDFX_SANITIZE=OFF builds without the sanitizers.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd -P)
@@ -12,9 +13,9 @@ sanitize=${DREDFX_SANITIZE:-ON}
 
 cmake -S "$root/c" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DDREDFX_FIXED_DEBUG=ON \
   -DDREDFX_SANITIZE="$sanitize" -DCMAKE_C_FLAGS="-O1" >/dev/null
-cmake --build "$build" -j2 --target test_nn checkasm test_plc >/dev/null
-echo "== test_nn, checkasm and test_plc (FIXED_DEBUG, sanitize=$sanitize)"
-ctest --test-dir "$build" -j2 --output-on-failure -R '^(test_nn|checkasm|test_plc)($|\.)'
+cmake --build "$build" -j2 --target test_nn checkasm test_fargan test_plc >/dev/null
+echo "== test_nn, checkasm, test_fargan and test_plc (FIXED_DEBUG, sanitize=$sanitize)"
+ctest --test-dir "$build" -j2 --output-on-failure -R '^(test_nn|checkasm|test_fargan|test_plc)($|\.)'
 # FARGAN on one real speech clip: no overflow, no saturation (scripts/fargan-fixed-debug.sh).
 sh "$root/scripts/fargan-fixed-debug.sh" 1
 echo "fixed-debug-test: OK"

@@ -101,7 +101,7 @@ for kind in static shared; do
   echo "$kind: $got"
   [ "$got" = "q0 9 dQ 5 qmax 15 dred_offset 10 latents 1: 240 samples at 16000 Hz, dred_end 0" ]
 done
-stage 45 "C: FIXED_DEBUG (overflow-checking) build"
+stage 50 "C: FIXED_DEBUG (overflow-checking) build"
 bash scripts/fixed-debug-test.sh
 if [ "${DREDFX_SKIP_CROSS:-0}" != 1 ]; then
   stage 150 "C: cross targets under qemu (aarch64, armv7)"
