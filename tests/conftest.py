@@ -1,5 +1,7 @@
 """What several test modules share: the imported weights, and the libopus 1.6.1 builds and
 interop data that scripts/ make in the cache folder."""
+import contextlib
+import fcntl
 import os
 import subprocess
 
@@ -18,11 +20,27 @@ def weights():
         pytest.skip("libopus 1.6.1 weights not imported (%s); run `python -m dredfx weights import`" % e)
 
 
+@contextlib.contextmanager
+def build_lock(name):
+    """An exclusive file lock in build/locks: pytest-xdist's workers (scripts/test.sh runs two)
+    share the cache folder and build/cmake/native, so whatever builds there runs in one at a time;
+    the others then find it up to date."""
+    folder = os.path.join(ROOT, "build", "locks")
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, name + ".lock"), "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def run_script(name, *args):
     """The last line a scripts/ tool prints (the folder it made or found); the test fails with the
     tool's error output when it fails."""
-    r = subprocess.run(["bash", os.path.join(ROOT, "scripts", name), *args], stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, text=True)
+    with build_lock("scripts"):
+        r = subprocess.run(["bash", os.path.join(ROOT, "scripts", name), *args], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
     if r.returncode != 0:
         pytest.fail("scripts/%s %s failed:\n%s" % (name, " ".join(args), r.stderr[-3000:]))
     return r.stdout.strip().splitlines()[-1]
@@ -52,9 +70,11 @@ def c_program(target, env_name):
             here = "CMAKE_HOME_DIRECTORY:INTERNAL=%s/c\n" % os.path.realpath(ROOT) in f.read()
     if not os.path.exists(cache) or not here:
         build = os.path.join(ROOT, "build", "cmake", target)
-    subprocess.run(["cmake", "-S", os.path.join(ROOT, "c"), "-B", build, "-DCMAKE_BUILD_TYPE=Release"],
-                   check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["cmake", "--build", build, "-j2", "--target", target], check=True, stdout=subprocess.DEVNULL)
+    with build_lock("cmake"):
+        subprocess.run(["cmake", "-S", os.path.join(ROOT, "c"), "-B", build, "-DCMAKE_BUILD_TYPE=Release"],
+                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["cmake", "--build", build, "-j2", "--target", target], check=True,
+                       stdout=subprocess.DEVNULL)
     return os.path.join(build, target)
 
 
