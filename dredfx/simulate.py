@@ -7,8 +7,8 @@ and codec), and the receiver rebuilds each lost packet as libopus' opus_demo doe
 of the next packet when that packet arrived and carries LBRR, else from the DRED of the first
 later packet that arrived within the look-ahead (--jitter-ms; no limit by default, as opus_demo
 waits for the next packet), else by PLC (libopus' deep PLC at decoder complexity 5). A lost
-packet counts as recovered by DRED when the DRED reaches back over all of it; past its reach
-libopus' DRED decode conceals as PLC does, and it counts as PLC.
+packet counts as recovered by DRED when the DRED holds every feature frame of it (dred_covers);
+past that reach libopus' DRED decode conceals as PLC does, and it counts as PLC.
 
 Scores: PESQ-WB (pesq, ITU-T P.862.2), STOI (pystoi) and PLCMOS (speechmos, Microsoft's PLC
 challenge model, shipped in that package and run offline through onnxruntime with fixed rater
@@ -26,6 +26,7 @@ import json
 import math
 import os
 import sys
+import threading
 import time
 
 import numpy as np
@@ -44,6 +45,7 @@ DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 DEFAULT_CLIP = os.path.join(DATA_DIR, "allison-demo-congrats.flac")
 SCORES = ("pesq_wb", "stoi", "plcmos")
 CODECS = ("dredfx", "libopus-x86", "libopus-generic")
+DASK_TIMEOUT_S = 10
 
 
 class Settings:
@@ -243,8 +245,17 @@ def receive(codec, packets, lost, rate, frame, jitter_frames=None, complexity=5)
         else:
             offset = (j - i) * frame
             out.append(dec.decode_dred(d, offset, frame))
-            how.append("dred" if offset <= d.available_samples else "plc")
+            how.append("dred" if dred_covers(offset, d.available_samples, rate) else "plc")
     return np.concatenate(out).astype(np.int16), how
+
+
+def dred_covers(offset, available, rate):
+    """Whether a DRED whose parse returned `available` samples holds every 10 ms feature frame of
+    the frame that starts `offset` samples before its packet. libopus' decoder reads the features
+    of that frame 20 ms further back than the parse's count (src/opus_decoder.c, feature_offset:
+    floor((offset + dred_offset * F10 / 4) / F10) - 2), so the frame is covered while
+    offset < available + 20 ms."""
+    return offset < available + rate // 50
 
 
 def packet_sizes(packets, rate):
@@ -267,6 +278,7 @@ def packet_sizes(packets, rate):
 # Scores
 
 _PLCMOS = []
+_PLCMOS_LOCK = threading.Lock()  # the global random state it seeds (dask workers may be threads)
 
 
 def _to16k(x, rate):
@@ -285,7 +297,7 @@ def scores(ref, deg, rate):
         from pesq import PesqError, pesq
         try:
             out["pesq_wb"] = float(pesq(16000, r16, d16, "wb"))
-        except PesqError as e:
+        except (PesqError, ValueError) as e:  # ValueError: pesq's own on a silent signal
             out["pesq_wb"], why["pesq_wb"] = None, "PESQ: %s" % (str(e) or type(e).__name__)
     except ImportError:
         out["pesq_wb"], why["pesq_wb"] = None, "pesq is not installed (pip install pesq)"
@@ -295,17 +307,18 @@ def scores(ref, deg, rate):
     except ImportError:
         out["stoi"], why["stoi"] = None, "pystoi is not installed (pip install pystoi)"
     try:
-        if not _PLCMOS:
-            from speechmos import plcmos
-            _PLCMOS.append(plcmos.PLCMOS())
-        # PLCMOS averages its model over random rater embeddings (np.random): fixed draws make the
-        # score reproducible; the caller's global random state is left as it was.
-        state = np.random.get_state()
-        np.random.seed(0)
-        try:
-            out["plcmos"] = float(_PLCMOS[0](np.clip(d16 / 32768.0, -1.0, 1.0))["plcmos"])
-        finally:
-            np.random.set_state(state)
+        with _PLCMOS_LOCK:
+            if not _PLCMOS:
+                from speechmos import plcmos
+                _PLCMOS.append(plcmos.PLCMOS())
+            # PLCMOS averages its model over random rater embeddings (np.random): fixed draws make
+            # the score reproducible; the caller's global random state is left as it was.
+            state = np.random.get_state()
+            np.random.seed(0)
+            try:
+                out["plcmos"] = float(_PLCMOS[0](np.clip(d16 / 32768.0, -1.0, 1.0))["plcmos"])
+            finally:
+                np.random.set_state(state)
     except ImportError as e:
         out["plcmos"], why["plcmos"] = None, "speechmos/onnxruntime not installed (%s)" % e
     if why:
@@ -365,7 +378,8 @@ def run_clip(pcm, settings, codecs=None, progress=None, keep_audio=True):
             rows.append(row)
             if progress:
                 progress()
-    return {"rows": rows, "lost": [bool(v) for v in pattern], "backends": backends, "lookahead": la}
+    return {"rows": rows, "lost": [bool(v) for v in pattern], "backends": backends, "lookahead": la,
+            "loss_model": s.model.describe()}
 
 
 def _clip_job(args):
@@ -521,7 +535,7 @@ def write_corpus(results, metas, settings, outdir, quiet=False):
             soundfile.write(os.path.join(d, "%s-%s.wav" % (row["codec"], row["mode"].replace("+", "-"))),
                             row["audio"], settings.rate, subtype="PCM_16")
         rows = [{k: v for k, v in x.items() if k not in ("audio", "how", "reach_ms")} for x in r["rows"]]
-        per_clip.append({"clip": name, "input": metas[name], "rows": rows})
+        per_clip.append({"clip": name, "input": metas[name], "loss_model": r["loss_model"], "rows": rows})
     agg, compare = aggregate(results, settings)
     backends = results[0][1]["backends"] if results else {}
     fallback = backends.get("dredfx", {}).get("fallback", False)
@@ -539,9 +553,9 @@ def write_corpus(results, metas, settings, outdir, quiet=False):
              str(a["recovered_by"]["lbrr"]), str(a["recovered_by"]["dred"]), str(a["recovered_by"]["plc"])]
             for a in agg]
     md = ["# dredfx simulate: %d clips" % len(results), "",
-          "Opus %d b/s, %d ms frames, DRED %d ms, loss %s (%s), %d Hz. Mean over the clips ± the half "
-          "width of its 95 %% interval (Student t)." % (settings.bitrate, settings.frame_ms, settings.dred_ms,
-                                                         settings.loss, settings.model.describe(), settings.rate), ""]
+          "Opus %d b/s, %d ms frames, DRED %d ms, loss %s (each clip its own seed: report.json per_clip), "
+          "%d Hz. Mean over the clips ± the half width of its 95 %% interval (Student t)." % (
+              settings.bitrate, settings.frame_ms, settings.dred_ms, settings.loss, settings.rate), ""]
     for name, b in backends.items():
         md.append("- `%s`: %s%s" % (name, b["implementation"], (". **%s**" % b["reason"]) if b["reason"] else ""))
     md += ["", md_table(head, body), ""]
@@ -580,32 +594,53 @@ def _progress(total, quiet, unit):
     return tqdm(total=total, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True)
 
 
-def executor_for(jobs=None, dask=None):
-    """A concurrent.futures executor: a dask cluster's (distributed.Client(dask).get_executor())
-    when dask names a scheduler address, else a process pool of `jobs` workers."""
-    if dask:
+class _DaskExecutor:
+    """A dask cluster's concurrent.futures executor (Client.get_executor()) that closes its
+    client on shutdown."""
+
+    def __init__(self, address):
         try:
             from distributed import Client
         except ImportError:
             raise DredfxError("--dask needs dask.distributed (pip install 'dask[distributed]')") from None
         try:
-            client = Client(dask, timeout=10)
+            self.client = Client(address, timeout=DASK_TIMEOUT_S)
         except (OSError, TimeoutError) as e:
-            raise DredfxError("cannot reach the dask scheduler at %s: %s" % (dask, e)) from None
-        return client.get_executor()
+            raise DredfxError("cannot reach the dask scheduler at %s: %s" % (address, e)) from None
+        self._ex = self.client.get_executor()
+
+    def submit(self, fn, *args):
+        return self._ex.submit(fn, *args)
+
+    def shutdown(self):
+        self._ex.shutdown()
+        self.client.close()
+
+
+def executor_for(jobs=None, dask=None):
+    """A concurrent.futures executor: a dask cluster's when dask names a scheduler address, else
+    a process pool of `jobs` workers (default: one per CPU)."""
+    if dask:
+        return _DaskExecutor(dask)
+    if jobs is not None and jobs < 1:
+        raise InvalidArgumentError("jobs must be at least 1, got %r" % jobs)
     return concurrent.futures.ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1)
 
 
 def run_corpus(files, settings, executor, quiet=False):
     """Runs every clip as one job on executor (anything with concurrent.futures' submit and
     futures); [(name, result)] in file order and {name: input description}. Clips are read
-    here, so workers need no access to the files."""
+    here, so workers need no access to the files. Clip k draws its losses with seed S + k, S
+    being --seed or the model's default (a trace is the same for every clip)."""
     metas, jobs = {}, []
-    kw = {k: getattr(settings, k) for k in ("rate", "bitrate", "loss", "modes", "frame_ms", "dred_ms",
-                                           "jitter_ms", "seed", "compare_libopus", "raw_rate",
-                                           "complexity", "dec_complexity")}
+    base = settings.seed if settings.seed is not None else getattr(settings.model, "seed", None)
     names = set()
-    for f in files:
+    for k, f in enumerate(files):
+        kw = {a: getattr(settings, a) for a in ("rate", "bitrate", "loss", "modes", "frame_ms", "dred_ms",
+                                                "jitter_ms", "seed", "compare_libopus", "raw_rate",
+                                                "complexity", "dec_complexity")}
+        if base is not None:
+            kw["seed"] = base + k
         pcm, meta = load_audio(f, settings.rate, settings.raw_rate)
         name = os.path.splitext(os.path.basename(f))[0]
         while name in names:

@@ -90,7 +90,8 @@ def plot_single(result, pcm, s, path, meta):
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in HOW_COLORS.values()]
     axes[1 if len(axes) > 1 else 0].legend(handles, ["by LBRR", "by DRED", "by PLC"], loc="lower right",
                                            fontsize=8, ncol=3, framealpha=0.8)
-    # DRED reach against what each lost packet needed: the distance to the next packet that arrived.
+    # DRED reach against what each lost packet needs from the next packet that arrived: its
+    # distance to it less the 20 ms libopus' decoder reads behind (simulate.dred_covers).
     ax = fig.add_subplot(gs[nspec, :], sharex=axes[0])
     got = ~lost
     need = np.full(lost.size, np.nan)
@@ -99,7 +100,7 @@ def plot_single(result, pcm, s, path, meta):
         if got[i]:
             nxt = i
         elif nxt is not None:
-            need[i] = (nxt - i) * s.frame_ms
+            need[i] = (nxt - i) * s.frame_ms - 20
     drawn = False
     for r in shown:
         if "dred" in r["mode"]:
@@ -108,7 +109,7 @@ def plot_single(result, pcm, s, path, meta):
             ax.plot(t_pkt + fdur, reach, lw=0.9, label="DRED reach of each packet (%s)" % r["mode"])
             drawn = True
     ax.plot(t_pkt[lost], need[lost], "v", color="red", ms=4,
-            label="lost packet: look-back needed from the next packet that arrived")
+            label="lost packet: reach it needs from the next packet that arrived (rebuilt when below the line)")
     ax.set_ylabel("ms")
     ax.set_xlabel("time (s)")
     ax.set_ylim(bottom=0)
