@@ -156,36 +156,34 @@ int dredfx_opus_weights_status(void) {
 }
 
 /* ---------------------------------------------------------------- deep PLC (lpcnet.h)
- * Without weights the state stays cleared (loaded = 0): the codec then never conceals with it,
- * and updates and FEC frames are ignored. */
+ * Without weights dredfx_plc_init leaves the state reset with loaded = 0: the codec then never
+ * conceals with it (it checks loaded), and updates and the FEC queue still work. */
 int lpcnet_plc_init(LPCNetPLCState *st) {
   const struct dredfx_opus_weights *w = process_weights();
-  if (w == NULL || dredfx_plc_init(st, w->arrays, w->n) < 0) memset(st, 0, sizeof(*st));
+  dredfx_plc_init(st, w != NULL ? w->arrays : NULL, w != NULL ? w->n : 0);
   return 0;
 }
 
 void lpcnet_plc_reset(LPCNetPLCState *st) {
-  if (st->loaded) dredfx_plc_reset(st);
+  dredfx_plc_reset(st);
 }
 
 int lpcnet_plc_update(LPCNetPLCState *st, opus_int16 *pcm) {
-  return st->loaded ? dredfx_plc_update(st, pcm) : 0;
+  return dredfx_plc_update(st, pcm);
 }
 
 int lpcnet_plc_conceal(LPCNetPLCState *st, opus_int16 *pcm) {
-  if (!st->loaded) {
-    memset(pcm, 0, LPCNET_FRAME_SIZE * sizeof(*pcm));
-    return 0;
-  }
   return dredfx_plc_conceal(st, pcm);
 }
 
+/* opus_decoder.c adds at most 2 + frame_size / 10 ms frames after a clear, below the queue's 104
+ * for its 120 ms frames; a full queue (libopus asserts) drops the frame. */
 void lpcnet_plc_fec_add(LPCNetPLCState *st, const opus_int32 *features_q16) {
-  if (st->loaded) dredfx_plc_fec_add(st, features_q16);
+  dredfx_plc_fec_add(st, features_q16);
 }
 
 void lpcnet_plc_fec_clear(LPCNetPLCState *st) {
-  if (st->loaded) dredfx_plc_fec_clear(st);
+  dredfx_plc_fec_clear(st);
 }
 
 /* ---------------------------------------------------------------- DRED decoder */
