@@ -463,6 +463,37 @@ DREDFX_EXPORT int dredfx_analysis_process(dredfx_analysis *st, const int16_t *pc
 /* The number of rows dredfx_analysis_process would write for n more samples (or an error). */
 DREDFX_EXPORT int dredfx_analysis_frames_for(const dredfx_analysis *st, int n);
 
+/* ---------------------------------------------------------------- neural PLC (plc/)
+ * libopus 1.6.1's LPCNet PLC (dnn/lpcnet_plc.c: lpcnet_plc_*) in fixed point: the history of good
+ * 16 kHz audio, the Burg cepstral analysis and the feature analysis of it, the PLC predictor, the
+ * FEC queue that DRED features feed, and FARGAN for the concealed audio; same state machine and
+ * queue limits as libopus. The state holds the models (layers pointing into the caller's weights
+ * blob, which must outlive it); one thread at a time. Formats: docs/fixed-point.md, "PLC". */
+#define DREDFX_PLC_FRAME_SIZE 160 /* 16 kHz samples a call */
+#define DREDFX_PLC_MAX_FEC_FRAMES 104
+typedef struct dredfx_plc dredfx_plc;
+
+DREDFX_EXPORT size_t dredfx_plc_get_size(void);
+/* st: dredfx_plc_get_size() bytes, aligned for a pointer. Loads the PLC predictor, FARGAN and the
+ * pitch DNN of the analysis from a parsed weights blob and resets the state. A blob without them
+ * (or arrays NULL) gives DREDFX_ERR_WEIGHTS_MISSING / _SHAPE (DREDFX_ERR_BAD_ARG for st NULL);
+ * the state is then reset with loaded = 0 (conceal refuses, update and the queue work). */
+DREDFX_EXPORT int dredfx_plc_init(dredfx_plc *st, const dredfx_weight_array *arrays, int n);
+/* lpcnet_plc_reset: clears the history, the queue and the predictor's state (models stay). */
+DREDFX_EXPORT void dredfx_plc_reset(dredfx_plc *st);
+/* lpcnet_plc_update: one good frame, pcm[160] at 16 kHz. */
+DREDFX_EXPORT int dredfx_plc_update(dredfx_plc *st, const int16_t *pcm);
+/* lpcnet_plc_conceal: one concealed frame, pcm[160] out (from the FEC queue when it holds a
+ * frame, else predicted). DREDFX_ERR_BAD_ARG when the models are not loaded. */
+DREDFX_EXPORT int dredfx_plc_conceal(dredfx_plc *st, int16_t *pcm);
+/* lpcnet_plc_fec_clear: empties the FEC queue. */
+DREDFX_EXPORT void dredfx_plc_fec_clear(dredfx_plc *st);
+/* lpcnet_plc_fec_add: queues one frame of 20 features (Q16, as dredfx_rdovae_decode_all gives
+ * them; each clamped to +-256.0), or NULL: a "skip" entry (the next conceal predicts instead of
+ * reading the queue). DREDFX_ERR_BUFFER_TOO_SMALL when the queue already holds
+ * DREDFX_PLC_MAX_FEC_FRAMES frames (libopus asserts). */
+DREDFX_EXPORT int dredfx_plc_fec_add(dredfx_plc *st, const int32_t *features_q16);
+
 #ifdef __cplusplus
 }
 #endif

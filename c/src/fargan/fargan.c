@@ -33,23 +33,9 @@
 #define GAIN_EXP_MIN (-40)      /* g < 2^-40 counts as 0 next to 1e-5 (< 1e-7 relative) */
 #define GAIN_EXP_MAX 2          /* g < 8: |s| = g |tanh| stays inside Q28 */
 
-struct dredfx_fargan {
-  uint32_t magic;
-  int cont_initialized;
-  const dredfx_nn_kernels *k;
-  dredfx_nn_linear pembed, fdense1, fconv1, fdense2;
-  dredfx_nn_linear gain_dense, fwc0, fwc0_glu, gain_out;
-  dredfx_nn_linear gru_in[3], gru_rec[3], gru_glu[3];
-  dredfx_nn_linear skip_dense, skip_glu, out_dense;
-  int16_t cond_conv_mem[2 * FDENSE1_OUT];
-  int16_t fwc0_mem[SIG_IN];
-  int16_t gru1[GRU1], gru2[GRU2], gru3[GRU3];
-  int32_t pitch_buf_q28[FARGAN_PITCH_BUF]; /* pre-emphasised past output */
-  int32_t deemph_q28;
-  int last_period;
-  int32_t wsum[FARGAN_INT8_ROWS];
-  int64_t rq[DREDFX_NN_RQ_LEN(FARGAN_INT8_ROWS)];
-};
+_Static_assert(FDENSE1_OUT == FARGAN_ST_FDENSE1_OUT && SIG_IN == FARGAN_ST_SIG_IN && GRU1 == FARGAN_ST_GRU1 &&
+                   GRU2 == FARGAN_ST_GRU2 && GRU3 == FARGAN_ST_GRU3 && FARGAN_INT8_ROWS == FARGAN_ST_INT8_ROWS,
+               "fargan.h state sizes");
 
 size_t dredfx_fargan_get_size(void) {
   return sizeof(dredfx_fargan);
