@@ -4,7 +4,7 @@ import json
 import os
 import sys
 
-from . import demo, errors, report, simulate
+from . import errors, report, simulate
 from .packet import read_opus_demo
 
 
@@ -93,10 +93,6 @@ def parser():
                        description=simulate.__doc__.split("\n")[0])
     simulate.add_arguments(m)
     m.set_defaults(run=simulate.cmd_simulate)
-    d = sub.add_parser("demo", help="the main job: speech through a lossy network, with and "
-                       "without DRED (PESQ-WB, plot)", description=demo.__doc__.split("\n")[0])
-    demo.add_arguments(d)
-    d.set_defaults(run=demo.cmd_demo)
     return p
 
 

@@ -39,10 +39,10 @@ def _bars(ax, rows, key, modes, codecs, ci=False):
                color=CODEC_COLORS.get(c, "grey"), label=c)
         for xx, vv in zip(xs, v):
             ax.text(xx, lo + (hi - lo) * 0.02 if np.isnan(vv) else vv, "n/a" if np.isnan(vv) else "%.2f" % vv,
-                    ha="center", va="bottom", fontsize=7, rotation=90 if len(codecs) > 1 else 0)
+                    ha="center", va="bottom", fontsize=6.5, rotation=90 if len(codecs) > 1 else 0)
     ax.set_xticks(np.arange(len(modes)))
     ax.set_xticklabels(modes)
-    ax.set_ylim(lo, hi)
+    ax.set_ylim(lo, hi + (hi - lo) * (0.12 if len(codecs) > 1 else 0.0))
     ax.set_title(label, fontsize=10)
     ax.grid(axis="y", alpha=0.3)
 
@@ -105,6 +105,10 @@ def plot_single(result, pcm, s, path, meta):
     for r in shown:
         if "dred" in r["mode"]:
             reach = np.array(r["reach_ms"], dtype=np.float64)
+            if not reach.any():
+                ax.plot([], [], lw=0.9, label="%s: no packet carries DRED (the encoder's budget went "
+                                              "elsewhere)" % r["mode"])
+                continue
             reach[lost] = np.nan
             ax.plot(t_pkt + fdur, reach, lw=0.9, label="DRED reach of each packet (%s)" % r["mode"])
             drawn = True
