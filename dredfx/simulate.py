@@ -561,13 +561,13 @@ def write_corpus(results, metas, settings, outdir, quiet=False):
     md += ["", md_table(head, body), ""]
     chead, cbody = [], []
     if compare:
-        chead = ["mode", "score", "dredfx", "libopus x86", "libopus generic", "|dredfx - x86|",
-                 "|generic - x86|", "limit", "within"]
+        chead = ["mode", "score", "dredfx", "libopus x86", "libopus generic", "dredfx vs x86",
+                 "generic vs x86", "limit", "within"]
         cbody = [[c["mode"], c["score"], "%.3f" % c["dredfx"], "%.3f" % c["libopus_x86"],
                   "%.3f" % c["libopus_generic"], "%.3f" % c["dredfx_vs_libopus"], "%.3f" % c["libopus_spread"],
                   "%.3f" % c["limit"], "yes" if c["within"] else "NO"] for c in compare]
-        md += ["dredfx against libopus, beside libopus' own spread (x86 against generic); limit: "
-               "max(0.05, 1.5 x spread):", "", md_table(chead, cbody), ""]
+        md += ["dredfx against libopus, beside libopus' own spread (x86 against generic), as absolute "
+               "differences of the means; limit: max(0.05, 1.5 x spread):", "", md_table(chead, cbody), ""]
     md += ["Per clip: `clips/<name>/`; every figure: report.json.", ""]
     with open(os.path.join(outdir, "report.md"), "w") as f:
         f.write("\n".join(md))

@@ -37,8 +37,10 @@ def _bars(ax, rows, key, modes, codecs, ci=False):
         e = np.array([0.0 if x is None else x for x in errs]) if ci else None
         ax.bar(xs, v - lo, w * 0.95, bottom=lo, yerr=e, capsize=3 if ci else 0,
                color=CODEC_COLORS.get(c, "grey"), label=c)
-        for xx, vv in zip(xs, v):
-            ax.text(xx, lo + (hi - lo) * 0.02 if np.isnan(vv) else vv, "n/a" if np.isnan(vv) else "%.2f" % vv,
+        tops = v + (e if ci else 0.0)  # above the error bar
+        for xx, vv, top in zip(xs, v, tops):
+            ax.text(xx, lo + (hi - lo) * 0.02 if np.isnan(vv) else top + (hi - lo) * 0.01,
+                    "n/a" if np.isnan(vv) else "%.2f" % vv,
                     ha="center", va="bottom", fontsize=6.5, rotation=90 if len(codecs) > 1 else 0)
     ax.set_xticks(np.arange(len(modes)))
     ax.set_xticklabels(modes)

@@ -198,10 +198,10 @@ def test_corpus_on_a_process_pool_and_on_a_dask_cluster(builds, corpus, tmp_path
     (distributed.LocalCluster, in-process workers); each clip gets its own loss seed."""
     pytest.importorskip("pesq")
     distributed = pytest.importorskip("distributed")
-    assert sim(corpus / "*.wav", "--modes", "plc,dred", "--jobs", "2", "--out", tmp_path / "pool") == 0
+    assert sim(corpus / "*.wav", "--modes", "dred", "--jobs", "2", "--out", tmp_path / "pool") == 0
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
                                   dashboard_address=None) as cluster:
-        assert sim(corpus, "--modes", "plc,dred", "--dask", cluster.scheduler_address,
+        assert sim(corpus, "--modes", "dred", "--dask", cluster.scheduler_address,
                    "--out", tmp_path / "dask") == 0
     a, b = report(tmp_path / "pool"), report(tmp_path / "dask")
     assert a["clips"] == 2 and a["aggregate"] == b["aggregate"]
@@ -279,7 +279,7 @@ def test_trace_shorter_than_the_stream_repeats(builds, clip, tmp_path):
 
 
 def test_no_loss(builds, clip, tmp_path):
-    assert sim(clip, "--loss", "bernoulli:0", "--modes", "plc,dred", "--out", tmp_path / "o") == 0
+    assert sim(clip, "--loss", "bernoulli:0", "--modes", "dred", "--out", tmp_path / "o") == 0
     r = report(tmp_path / "o")
     for x in r["rows"]:
         assert x["lost"] == 0 and x["recovered_by"] == {"lbrr": 0, "dred": 0, "plc": 0}
@@ -289,7 +289,7 @@ def test_no_loss(builds, clip, tmp_path):
 def test_all_packets_lost(builds, clip, tmp_path):
     """Nothing ever arrives, so nothing is rebuilt from redundancy: PLC everywhere, scores computed
     or null with the reason."""
-    assert sim(clip, "--loss", "bernoulli:100", "--modes", "plc,dred", "--out", tmp_path / "o") == 0
+    assert sim(clip, "--loss", "bernoulli:100", "--modes", "dred", "--out", tmp_path / "o") == 0
     r = report(tmp_path / "o")
     for x in r["rows"]:
         assert x["lost"] == x["packets"] == x["recovered_by"]["plc"] == 126
