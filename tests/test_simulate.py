@@ -240,6 +240,9 @@ def test_bad_empty_audio(tmp_path, capsys):
     soundfile.write(str(p), np.zeros(0, np.int16), 16000)
     assert sim(p) == 1
     assert "no audio samples" in err(capsys)
+    soundfile.write(str(p), np.zeros(1500, np.int16), 16000)
+    assert sim(p) == 1
+    assert "0.094 s of audio, under the 0.1 s" in err(capsys)
 
 
 def test_bad_raw_without_rate_and_odd_raw(tmp_path, capsys):
