@@ -165,7 +165,7 @@ def test_package_import_graph_has_no_cycle():
                 if isinstance(node, ast.ImportFrom) and node.level == 1:
                     deps.update([node.module] if node.module else [a.name for a in node.names])
             graph[path[:-3]] = {d.split(".")[0] for d in deps}
-    assert "cli" not in graph["demo"] and "demo" in graph["cli"]
+    assert "cli" not in graph["simulate"] and "simulate" in graph["cli"]
 
     @functools.lru_cache(None)
     def reach(m):
