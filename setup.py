@@ -5,8 +5,14 @@ one per layer) are linked against it.
 
 DREDFX_FIXED_DEBUG=1 in the environment builds the overflow-checking variant (CMake
 -DDREDFX_FIXED_DEBUG=ON, the macro also set for the Cython modules). CMake build folders:
-build/cmake/python and build/cmake/python-fixed-debug. Needs cmake (3.16 or later) on PATH."""
+build/cmake/python and build/cmake/python-fixed-debug. Needs cmake (3.16 or later) on PATH.
+
+dredfx.opus (pyx/_opus.pyx, over the dredfx-opus library: libopus 1.6.1 with dredfx inside) is
+built only when the libopus 1.6.1 source tree is there: $DREDFX_OPUS_SOURCE, else the one
+scripts/get-libopus.sh puts in the dredfx cache (the weights import fetches it too). Without it
+the module is skipped with a message, and `import dredfx.opus` says how to get it."""
 import glob
+import importlib.util
 import os
 import re
 import shutil
@@ -24,6 +30,29 @@ FIXED_DEBUG = os.environ.get("DREDFX_FIXED_DEBUG") == "1"
 CMAKE_BUILD = ROOT / "build" / "cmake" / ("python-fixed-debug" if FIXED_DEBUG else "python")
 LIBRARY = CMAKE_BUILD / "libdredfx.a"
 MACROS = [("DREDFX_FIXED_DEBUG", "1")] if FIXED_DEBUG else []
+OPUS_LIBRARY = CMAKE_BUILD / "libdredfx-opus.a"
+
+
+def opus_source():
+    """The libopus 1.6.1 tree for dredfx-opus, or None (dredfx.opus is then not built)."""
+    env = os.environ.get("DREDFX_OPUS_SOURCE")
+    if env:
+        if not os.path.isfile(os.path.join(env, "src", "opus_decoder.c")):
+            sys.exit("setup.py: DREDFX_OPUS_SOURCE=%s is not a libopus 1.6.1 source tree" % env)
+        return os.path.abspath(env)
+    # dredfx/opus_source.py's cache rules (standard library only, importable before the build).
+    spec = importlib.util.spec_from_file_location("_dredfx_opus_source", ROOT / "dredfx" / "opus_source.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    tree = os.path.join(module.cache_dir(), "opus-" + module.VERSION)
+    if os.path.isfile(os.path.join(tree, "src", "opus_decoder.c")):
+        return tree
+    print("setup.py: no libopus %s source in %s: dredfx.opus is not built (bash scripts/get-libopus.sh "
+          "fetches it; then build again)" % (module.VERSION, tree), file=sys.stderr)
+    return None
+
+
+OPUS_SOURCE = opus_source()
 
 
 def header_version():
@@ -66,9 +95,12 @@ def cmake_library(jobs):
     subprocess.check_call([cmake, "-S", str(ROOT / "c"), "-B", str(CMAKE_BUILD),
                            "-DCMAKE_BUILD_TYPE=Release", "-DCMAKE_POSITION_INDEPENDENT_CODE=ON",
                            "-DDREDFX_TESTS=OFF",
-                           "-DDREDFX_FIXED_DEBUG=%s" % ("ON" if FIXED_DEBUG else "OFF")])
-    subprocess.check_call([cmake, "--build", str(CMAKE_BUILD), "--target", "dredfx",
-                           "--parallel", str(jobs)])
+                           "-DDREDFX_FIXED_DEBUG=%s" % ("ON" if FIXED_DEBUG else "OFF"),
+                           "-DDREDFX_OPUS=%s" % ("ON" if OPUS_SOURCE else "OFF"),
+                           "-DDREDFX_OPUS_SOURCE=%s" % (OPUS_SOURCE or "")])
+    targets = ["dredfx"] + (["dredfx-opus"] if OPUS_SOURCE else [])
+    subprocess.check_call([cmake, "--build", str(CMAKE_BUILD), "--target"] + targets +
+                          ["--parallel", str(jobs)])
 
 
 class BuildExtWithCMake(build_ext):
@@ -81,7 +113,8 @@ class BuildExtWithCMake(build_ext):
     def build_extension(self, ext):
         # setuptools relinks only when a source is newer; the library counts too.
         out = Path(self.get_ext_fullpath(ext.name))
-        if out.exists() and out.stat().st_mtime < LIBRARY.stat().st_mtime:
+        library = OPUS_LIBRARY if ext.name == "dredfx._opus" else LIBRARY
+        if out.exists() and out.stat().st_mtime < library.stat().st_mtime:
             out.unlink()
         super().build_extension(ext)
 
@@ -95,8 +128,18 @@ extensions = [
         extra_objects=[str(LIBRARY)],
         libraries=["m"],
     )
-    for pyx in sorted(glob.glob(os.path.join("pyx", "_*.pyx")))
+    for pyx in sorted(glob.glob(os.path.join("pyx", "_*.pyx"))) if pyx != os.path.join("pyx", "_opus.pyx")
 ]
+if OPUS_SOURCE:
+    # libdredfx-opus.a holds dredfx's objects as well.
+    extensions.append(Extension(
+        "dredfx._opus",
+        sources=[os.path.join("pyx", "_opus.pyx")],
+        include_dirs=[os.path.join(OPUS_SOURCE, "include"), "c/opus/include", "pyx", numpy.get_include()],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        extra_objects=[str(OPUS_LIBRARY)],
+        libraries=["m", "pthread"],
+    ))
 
 setup(
     cmdclass={"build_ext": BuildExtWithCMake},

@@ -4,7 +4,7 @@ import json
 import os
 import sys
 
-from . import demo, errors, report
+from . import errors, report, simulate
 from .packet import read_opus_demo
 
 
@@ -88,10 +88,11 @@ def parser():
     c = sub.add_parser("cpu", help="CPU levels of the fixed-point kernels",
                        description="CPU levels of the fixed-point kernels.")
     c.set_defaults(run=cmd_cpu)
-    d = sub.add_parser("demo", help="the main job: speech through a lossy network, with and "
-                       "without DRED (PESQ-WB, plot)", description=demo.__doc__.split("\n")[0])
-    demo.add_arguments(d)
-    d.set_defaults(run=demo.cmd_demo)
+    m = sub.add_parser("simulate", help="the main job: speech through a lossy network with and without "
+                       "DRED and LBRR, scored (PESQ-WB, STOI, PLCMOS) and plotted",
+                       description=simulate.__doc__.split("\n")[0])
+    simulate.add_arguments(m)
+    m.set_defaults(run=simulate.cmd_simulate)
     return p
 
 

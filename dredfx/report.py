@@ -1,5 +1,5 @@
 """What the DRED of a packet stream looks like: per-packet rows, totals and a plot (used by the
-`inspect` and `demo` commands)."""
+`inspect` command)."""
 from . import errors
 from .dred import parse_dred
 from .packet import parse_packet

@@ -8,14 +8,18 @@
 #              defined, --disable-intrinsics included. The script checks that vec.h then takes its
 #              NO_OPTIMIZATIONS branch. On other machines "x86" is simply the default build.
 # Both stay in the cache; libopus' own x86-vs-generic spread is what accuracy tables compare with.
-# Prints the build folder. Idempotent: a finished build is reused.
+# Each holds the static library (.libs/libopus.a, what the C tools link), built as
+# position-independent code, and libopus.so linked from it (what `dredfx simulate` loads through
+# ctypes for its libopus rows); the programs stay statically linked.
+# Prints the build folder. Idempotent: a finished build is reused (one made before libopus.so was
+# part of it is rebuilt).
 set -euo pipefail
 variant="${1:-x86}"
 here="$(cd "$(dirname "$0")" && pwd)"
 CACHE="${DREDFX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dredfx}"
 SRC="$("$here/get-libopus.sh")"
 B="$CACHE/libopus-build/$variant"
-if [ -f "$B/.dredfx-complete" ]; then echo "$B"; exit 0; fi
+if [ -f "$B/.dredfx-complete" ] && [ -f "$B/libopus.so" ]; then echo "$B"; exit 0; fi
 cflags="-O2 -g"
 case "$variant" in
   x86) extra=() ;;
@@ -25,7 +29,7 @@ esac
 rm -rf "$B"; mkdir -p "$B"
 echo "build-libopus: configuring libopus 1.6.1 ($variant) in $B" >&2
 ( cd "$B" && "$SRC/configure" -q --enable-dred --enable-deep-plc --enable-lossgen --disable-doc \
-    --disable-shared --enable-static "${extra[@]}" CFLAGS="$cflags" >"$B/configure.log" 2>&1 ) || {
+    --disable-shared --enable-static --with-pic "${extra[@]}" CFLAGS="$cflags" >"$B/configure.log" 2>&1 ) || {
   tail -20 "$B/configure.log" >&2; exit 1; }
 if [ "$variant" = generic ]; then
   # vec.h must take its plain C branch with these flags, or the build is not the generic path.
@@ -35,5 +39,7 @@ if [ "$variant" = generic ]; then
 fi
 echo "build-libopus: building (about a minute)" >&2
 make -C "$B" -j"$(nproc)" >"$B/make.log" 2>&1 || { tail -30 "$B/make.log" >&2; exit 1; }
+cc -shared -Wl,-soname,libopus.so.0 -Wl,-Bsymbolic -o "$B/libopus.so" \
+   -Wl,--whole-archive "$B/.libs/libopus.a" -Wl,--no-whole-archive -lm
 touch "$B/.dredfx-complete"
 echo "$B"

@@ -165,7 +165,7 @@ def test_package_import_graph_has_no_cycle():
                 if isinstance(node, ast.ImportFrom) and node.level == 1:
                     deps.update([node.module] if node.module else [a.name for a in node.names])
             graph[path[:-3]] = {d.split(".")[0] for d in deps}
-    assert "cli" not in graph["demo"] and "demo" in graph["cli"]
+    assert "cli" not in graph["simulate"] and "simulate" in graph["cli"]
 
     @functools.lru_cache(None)
     def reach(m):
@@ -273,23 +273,24 @@ def test_c_side_argument_errors_name_the_argument(call, name):
 
 def test_help_lists_every_subcommand_with_a_line():
     out = run_python("from dredfx import cli; cli.main(['--help'])")
-    for cmd in ("weights", "inspect", "cpu", "demo"):
+    for cmd in ("weights", "inspect", "cpu", "simulate"):
         assert re.search(r"^\s+%s\s+\S.{10,}$" % cmd, out, re.M), (cmd, out)
 
 
-@pytest.mark.parametrize("loss", ["100", "150", "-1", "ten"])
-def test_demo_refuses_a_loss_outside_0_to_100(loss):
-    r = subprocess.run([sys.executable, "-m", "dredfx", "demo", "--opus-build", "/nonexistent",
-                        "--loss", loss], cwd=ROOT, capture_output=True, text=True,
-                       env={**os.environ, "PYTHONPATH": PYTHONPATH})
+@pytest.mark.parametrize("bitrate", ["ten", "24000.5"])
+def test_simulate_refuses_a_bitrate_that_is_no_number(bitrate):
+    r = subprocess.run([sys.executable, "-m", "dredfx", "simulate", "--bitrate", bitrate], cwd=ROOT,
+                       capture_output=True, text=True, env={**os.environ, "PYTHONPATH": PYTHONPATH})
     assert r.returncode == 2 and "Traceback" not in r.stderr
-    assert "argument --loss:" in r.stderr
+    assert "argument --bitrate:" in r.stderr
 
 
-def test_demo_run_refuses_a_loss_of_100():
-    from dredfx import demo
-    with pytest.raises(InvalidArgumentError, match="loss"):
-        demo.run("/nonexistent", loss=100)
+@pytest.mark.parametrize("loss", ["bernoulli:150", "lossgen:-1", "lossgen:ten"])
+def test_simulate_refuses_a_loss_outside_0_to_100(loss):
+    r = subprocess.run([sys.executable, "-m", "dredfx", "simulate", "--loss", loss], cwd=ROOT,
+                       capture_output=True, text=True, env={**os.environ, "PYTHONPATH": PYTHONPATH})
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.startswith("dredfx: error: ") and r.stderr.count("\n") == 1, r.stderr
 
 
 def test_weights_import_of_a_file_that_is_no_tarball_is_one_clear_line(tmp_path):
