@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/venv.sh
 bash scripts/install-deps.sh $(venv_debian_packages)
+bash scripts/get-libopus.sh >/dev/null  # before the build, which then includes dredfx.opus
 venv_install demo
 "$PY" -m dredfx weights import
 build=$(bash scripts/build-libopus.sh x86)

@@ -1,9 +1,11 @@
-/* dredfx-opus receiver bit-exactness: a SILK-only wideband stream (2 s at 16 kHz, 20 ms, 20 kb/s,
- * DRED * 1 s, encoder complexity 10) of a synthetic voiced signal, received at 16 kHz with bursty
- * losses by decoders of complexity 5 (deep PLC on; OSCE is not built) in opus_demo's loop: once with DRED
- * (the next packet's DRED covers the lost frames), once with deep PLC alone. SILK's decoder is
- * integer and its neural glue takes int16 from dredfx, so the decoded samples are the same on every
- * CPU level and architecture; the MD5s of the packets and of both outputs are pinned by ctest.
+/* dredfx-opus receiver bit-exactness: a SILK-only wideband stream (2 s at 16 kHz, 20 ms,
+ * 20 kb/s, DRED 1 s, encoder complexity 10) of a synthetic voiced signal, received at 16 kHz with
+ * bursty losses by decoders of complexity 5 (deep PLC on; OSCE is not built) in opus_demo's loop:
+ * once with DRED (the next packet's DRED covers the lost frames), once with deep PLC alone. SILK's
+ * decoder is integer and its neural glue takes int16 from dredfx, so the decoded samples are the
+ * same on every CPU level and architecture; the MD5s of the packets and of both outputs are pinned
+ * by ctest (the packets come from libopus' float encoder built without SIMD and without FMA
+ * contraction: the same on x86-64, aarch64 and armv7 as measured).
  *   test_opus_silk WEIGHTS_BLOB [MD5_PACKETS MD5_DRED MD5_PLC]   (exit 77: no blob)
  * Prints the three MD5s and the CPU level; with expected values, exits 1 on a mismatch. */
 #include <stdint.h>
