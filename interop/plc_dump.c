@@ -10,12 +10,14 @@
  *     'S' (fec_add(NULL)), 'X' (fec_clear), 'R' (reset); all little-endian.
  *     OUT_PCM: the 160 int16 of each conceal, in order. OUT_FEATURES: after each conceal, the 20
  *     features it synthesized (float32; libopus' st->features, dredfx's Q16 / 65536).
+ *     With PLC_DUMP_TIME set, prints the conceals' count and their total time in ns (bench/).
  */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #ifdef PLC_DUMP_DREDFX
 #include "dredfx.h"
@@ -54,7 +56,8 @@ int main(int argc, char **argv) {
   LPCNetPLCState *st = malloc(sizeof(*st));
   lpcnet_plc_init(st);
 #endif
-  int c;
+  int c, nconceal = 0;
+  int64_t ns = 0;
   while ((c = fgetc(in)) != EOF) {
     int16_t pcm[160];
     float f[20];
@@ -67,17 +70,24 @@ int main(int argc, char **argv) {
         lpcnet_plc_update(st, pcm);
 #endif
         break;
-      case 'C':
+      case 'C': {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
 #ifdef PLC_DUMP_DREDFX
         if (dredfx_plc_conceal(st, pcm) != DREDFX_OK) return 1;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
         for (int i = 0; i < 20; i++) f[i] = st->features_q16[i] / 65536.0f;
 #else
         lpcnet_plc_conceal(st, pcm);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
         for (int i = 0; i < 20; i++) f[i] = st->features[i];
 #endif
+        ns += (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000000 + (t1.tv_nsec - t0.tv_nsec);
+        nconceal++;
         fwrite(pcm, 2, 160, op);
         fwrite(f, 4, 20, of);
         break;
+      }
       case 'F':
         if (fread(f, 4, 20, in) != 20) return 1;
 #ifdef PLC_DUMP_DREDFX
@@ -121,7 +131,13 @@ int main(int argc, char **argv) {
         return 1;
     }
   }
+  if (getenv("PLC_DUMP_TIME")) printf("%d %lld\n", nconceal, (long long)ns);
+  fclose(in);
   fclose(op);
   fclose(of);
+#ifdef PLC_DUMP_DREDFX
+  free(blob);
+#endif
+  free(st);
   return 0;
 }

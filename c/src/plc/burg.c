@@ -98,7 +98,7 @@ static int64_t burg(int64_t *af_q28, const int32_t *x, int L, uint32_t *sat) {
   /* CAf[0] = C0 (1 + 1e-5) + 1e-9: here one unit (2^-28 of the block-scaled energy) for the 1e-9 */
   caf[0] = cab[0] = c0 + mul_shr(c0, COND_Q40, 40) + 1;
   for (int n = 0; n < ORDER; n++) {
-    int64_t tmp1 = (int64_t)x[n] << 28, tmp2 = (int64_t)x[L - n - 1] << 28;
+    int64_t tmp1 = x[n] * ((int64_t)1 << 28), tmp2 = x[L - n - 1] * ((int64_t)1 << 28);
     for (int k = 0; k < n; k++) {
       c_first[k] -= (int64_t)x[n] * x[n - k - 1];
       c_last[k] -= (int64_t)x[L - n - 1] * x[L - n + k];

@@ -151,10 +151,11 @@ static const int32_t att_q16[10] = {0, 0, -13107, -13107, -26214, -26214, -52429
 
 int dredfx_plc_conceal(dredfx_plc *st, int16_t *pcm) {
   if (st == NULL || pcm == NULL || !st->loaded) return DREDFX_ERR_BAD_ARG;
-  /* a caller that wrote libopus' public fields out of range gets an error, not a wild read */
+  /* a caller that wrote libopus' public fields out of their range (0 <= fec_read_pos <=
+   * fec_fill_pos <= 104, fec_skip >= 0) gets an error, not a wild read */
   if (st->analysis_pos < 0 || st->analysis_pos > BUF || st->predict_pos < 0 || st->predict_pos > BUF ||
-      st->fec_read_pos < 0 || st->fec_read_pos > DREDFX_PLC_MAX_FEC || st->fec_fill_pos < 0 ||
-      st->fec_fill_pos > DREDFX_PLC_MAX_FEC || st->fec_skip < 0)
+      st->fec_read_pos < 0 || st->fec_read_pos > st->fec_fill_pos || st->fec_fill_pos > DREDFX_PLC_MAX_FEC ||
+      st->fec_skip < 0)
     return DREDFX_ERR_BAD_ARG;
   if (st->blend == 0) {
     int count = 0;
