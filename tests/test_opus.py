@@ -158,6 +158,7 @@ def test_lbrr_and_float_input(clip16):
     dec = opus.Decoder(16000)
     dec.decode(packets[0])
     assert dec.decode(packets[2], fec=True).shape == (320,)
+    assert dec.decode(None, frame_size=np.int64(640)).shape == (640,)  # NumPy ints are ints
     pcm = opus.Encoder(16000).encode(clip16[:320].astype(np.float32) / 32768)
     assert pcm == opus.Encoder(16000).encode(clip16[:320])
 
