@@ -59,6 +59,8 @@ def main():
     ap.add_argument("--rates", default="16000")
     ap.add_argument("--modes", default=",".join(MODES))
     ap.add_argument("--cross", action="store_true", help="cross-decoding rows instead")
+    ap.add_argument("--pairs", default="x86>dredfx,dredfx>x86,x86>x86",
+                    help="with --cross: encoder>decoder builds")
     ap.add_argument("--table", action="store_true")
     a = ap.parse_args()
     if a.table:
@@ -89,7 +91,7 @@ def main():
                         "-loss", str(loss)]
                 for mode in a.modes.split(","):
                     opts = base + MODES[mode]
-                    pairs = ([("x86", "dredfx"), ("dredfx", "x86"), ("x86", "x86")] if a.cross
+                    pairs = ([tuple(p.split(">")) for p in a.pairs.split(",")] if a.cross
                              else [(b, b) for b in builds])
                     for enc, dec in pairs:
                         name = enc if enc == dec and not a.cross else "%s>%s" % (enc, dec)
@@ -138,15 +140,17 @@ def table(path):
             cross.setdefault((r["rate"], r["loss"], r["mode"]), {}).setdefault(r["build"], {})[r["clip"]] = r
     if cross:
         print()
-        print("| rate | loss | mode | clips | metric | x86>x86 | x86>dredfx | dredfx>x86 |")
-        print("|---|---|---|---|---|---|---|---|")
+        print("| rate | loss | mode | clips | metric | x86>x86 | x86>dredfx | dredfx>x86 | worst - x86>x86 | within 0.05 |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for (rate, loss, mode), by in sorted(cross.items()):
             clips = sorted(set.intersection(*[set(v) for v in by.values()]))
             for metric in ("pesq", "plcmos"):
                 vals = [float(np.mean([by[b][c][metric] for c in clips])) if b in by else float("nan")
                         for b in ("x86>x86", "x86>dredfx", "dredfx>x86")]
-                print("| %d | %d %% | %s | %d | %s | %.3f | %.3f | %.3f |" % (
-                    rate, loss, mode, len(clips), "PESQ-WB" if metric == "pesq" else "PLCMOS", *vals))
+                worst = min(vals[1], vals[2]) - vals[0]
+                print("| %d | %d %% | %s | %d | %s | %.3f | %.3f | %.3f | %+.3f | %s |" % (
+                    rate, loss, mode, len(clips), "PESQ-WB" if metric == "pesq" else "PLCMOS", *vals,
+                    worst, "yes" if worst >= -0.05 else "NO"))
 
 
 if __name__ == "__main__":
