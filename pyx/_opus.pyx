@@ -38,6 +38,16 @@ cdef int _check(int rc, str where) except -1:
     raise _errors.DredfxError(msg, rc)
 
 
+cdef object _int(x):
+    """x as a Python int (NumPy integers too), or None; bool is not an int here."""
+    if isinstance(x, bool):
+        return None
+    try:
+        return x.__index__()
+    except AttributeError:
+        return None
+
+
 cdef _bad(str what):
     raise _errors.InvalidArgumentError(what, OPUS_BAD_ARG)
 
@@ -105,22 +115,23 @@ cdef class Encoder:
             _bad("application must be one of %s, not %r" % (sorted(_APPLICATIONS), application))
         if frame_ms not in _FRAME_MS:
             _bad("frame_ms must be one of %s, not %r" % (_FRAME_MS, frame_ms))
-        if not (isinstance(dred_ms, int) and 0 <= dred_ms <= 1040 and dred_ms % 10 == 0):
+        dred, cplx, loss, rate = _int(dred_ms), _int(complexity), _int(loss_perc), _int(bitrate)
+        if dred is None or not (0 <= dred <= 1040 and dred % 10 == 0):
             _bad("dred_ms must be a multiple of 10 in 0..1040, not %r" % (dred_ms,))
-        if not (isinstance(complexity, int) and 0 <= complexity <= 10):
+        if cplx is None or not 0 <= cplx <= 10:
             _bad("complexity must be 0..10, not %r" % (complexity,))
-        if not (isinstance(loss_perc, int) and 0 <= loss_perc <= 100):
+        if loss is None or not 0 <= loss <= 100:
             _bad("loss_perc must be 0..100, not %r" % (loss_perc,))
-        if not (isinstance(bitrate, int) and 500 <= bitrate <= 512000):
+        if rate is None or not 500 <= rate <= 512000:
             _bad("bitrate must be 500..512000 b/s, not %r" % (bitrate,))
         self.frame_size = int(self.sampling_rate * frame_ms) // 1000
         self.st = opus_encoder_create(self.sampling_rate, self.channels, _APPLICATIONS[application], &err)
         _check(err, "Encoder")
-        _check(opus_encoder_ctl(self.st, OPUS_SET_BITRATE_REQUEST, <int32_t>bitrate), "bitrate")
-        _check(opus_encoder_ctl(self.st, OPUS_SET_COMPLEXITY_REQUEST, <int32_t>complexity), "complexity")
+        _check(opus_encoder_ctl(self.st, OPUS_SET_BITRATE_REQUEST, <int32_t>rate), "bitrate")
+        _check(opus_encoder_ctl(self.st, OPUS_SET_COMPLEXITY_REQUEST, <int32_t>cplx), "complexity")
         _check(opus_encoder_ctl(self.st, OPUS_SET_INBAND_FEC_REQUEST, <int32_t>(1 if lbrr else 0)), "lbrr")
-        _check(opus_encoder_ctl(self.st, OPUS_SET_PACKET_LOSS_PERC_REQUEST, <int32_t>loss_perc), "loss_perc")
-        _check(opus_encoder_ctl(self.st, OPUS_SET_DRED_DURATION_REQUEST, <int32_t>(dred_ms // 10)), "dred_ms")
+        _check(opus_encoder_ctl(self.st, OPUS_SET_PACKET_LOSS_PERC_REQUEST, <int32_t>loss), "loss_perc")
+        _check(opus_encoder_ctl(self.st, OPUS_SET_DRED_DURATION_REQUEST, <int32_t>(dred // 10)), "dred_ms")
         _check(opus_encoder_ctl(self.st, OPUS_GET_LOOKAHEAD_REQUEST, &lookahead), "lookahead")
         self.lookahead = lookahead
 
@@ -200,9 +211,10 @@ cdef class DredDecoder:
         cdef int rate = self.sampling_rate if sampling_rate is None else _rate(sampling_rate)
         cdef int err = 0, end = 0, ret
         cdef int32_t max_samples
-        if not (isinstance(max_dred_samples, int) and 0 <= max_dred_samples <= 0x7fffffff // 100):
+        m = _int(max_dred_samples)
+        if m is None or not 0 <= m <= 0x7fffffff // 100:
             _bad("max_dred_samples must be a non-negative int, not %r" % (max_dred_samples,))
-        max_samples = max_dred_samples
+        max_samples = m
         cdef Dred d = Dred.__new__(Dred)
         d.st = opus_dred_alloc(&err)
         _check(err, "parse")
@@ -229,11 +241,12 @@ cdef class Decoder:
         cdef int err = 0
         self.sampling_rate = _rate(sampling_rate)
         self.channels = _channels(channels)
-        if not (isinstance(complexity, int) and 0 <= complexity <= 10):
+        cplx = _int(complexity)
+        if cplx is None or not 0 <= cplx <= 10:
             _bad("complexity must be 0..10, not %r" % (complexity,))
         self.st = opus_decoder_create(self.sampling_rate, self.channels, &err)
         _check(err, "Decoder")
-        _check(opus_decoder_ctl(self.st, OPUS_SET_COMPLEXITY_REQUEST, <int32_t>complexity), "complexity")
+        _check(opus_decoder_ctl(self.st, OPUS_SET_COMPLEXITY_REQUEST, <int32_t>cplx), "complexity")
 
     def __dealloc__(self):
         if self.st != NULL:
@@ -242,9 +255,10 @@ cdef class Decoder:
     cdef int _frame_size(self, frame_size, int default) except -1:
         if frame_size is None:
             return default
-        if not (isinstance(frame_size, int) and 0 < frame_size <= self.sampling_rate * MAX_FRAME_MS // 1000):
+        n = _int(frame_size)
+        if n is None or not 0 < n <= self.sampling_rate * MAX_FRAME_MS // 1000:
             _bad("frame_size must be 1..%d samples, not %r" % (self.sampling_rate * MAX_FRAME_MS // 1000, frame_size))
-        return frame_size
+        return n
 
     cdef _out(self, cnp.ndarray out, int n):
         return out[:n * self.channels].reshape(n, self.channels) if self.channels == 2 else out[:n]
@@ -282,9 +296,10 @@ cdef class Decoder:
         dred came from (decoder samples; 0 < offset_samples <= dred.available_samples)."""
         cdef int n = self._frame_size(frame_size, 0)
         cdef int ret
-        if not isinstance(offset_samples, int) or not 0 <= offset_samples <= 0x7fffffff // 100:
+        o = _int(offset_samples)
+        if o is None or not 0 <= o <= 0x7fffffff // 100:
             _bad("offset_samples must be a non-negative int, not %r" % (offset_samples,))
-        cdef int32_t off = offset_samples
+        cdef int32_t off = o
         out = np.zeros(n * self.channels, np.int16)
         cdef int16_t[::1] v = out
         with nogil:

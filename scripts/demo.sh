@@ -11,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/venv.sh
 bash scripts/install-deps.sh $(venv_debian_packages)
+bash scripts/get-libopus.sh >/dev/null  # before the build, which then includes dredfx.opus
 venv_install demo
 "$PY" -m dredfx weights import
 # libopus 1.6.1's own builds: the libopus rows of --compare-libopus (x86 and generic), and the

@@ -69,13 +69,17 @@ trap report EXIT
 stage 15 "install: Debian packages"
 bash scripts/install-deps.sh $(venv_debian_packages)
 stage 120 "install: .venv with dredfx (editable) and test dependencies"
+# The libopus 1.6.1 source first: the build includes dredfx.opus (dredfx-opus) when it is there.
+opus_src=$(bash scripts/get-libopus.sh)
 venv_install test
 stage 10 "install: libopus 1.6.1 weights"
 "$PY" -m dredfx weights import
+# dredfx-opus (libopus 1.6.1 with dredfx inside) joins the C builds below.
+opus_cmake=(-DDREDFX_OPUS=ON "-DDREDFX_OPUS_SOURCE=$opus_src")
 
 stage 45 "C: build and ctest (shared library, every CPU level, fuzz seeds)"
 native=$(cmake_dir "$ROOT" native)
-cmake -S c -B "$native" -DCMAKE_BUILD_TYPE=Release -DDREDFX_SHARED=ON >/dev/null
+cmake -S c -B "$native" -DCMAKE_BUILD_TYPE=Release -DDREDFX_SHARED=ON "${opus_cmake[@]}" >/dev/null
 cmake --build "$native" -j2 >/dev/null
 ctest --test-dir "$native" -j2 --output-on-failure
 stage 60 "C: AddressSanitizer + UndefinedBehaviorSanitizer"

@@ -28,10 +28,13 @@ sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Pyth
 # Hash of what the compiled part is built from, plus the install options.
 venv_build_key() {
   ( cd "$VENV_ROOT" &&
-    find setup.py pyproject.toml c/CMakeLists.txt c/cmake c/include c/src pyx \
+    find setup.py pyproject.toml c/CMakeLists.txt c/cmake c/include c/src c/opus pyx \
          -name __pycache__ -prune -o -type f ! -path 'pyx/_*.c' -print |
       LC_ALL=C sort | xargs sha256sum &&
-    echo "extras=$1 fixed_debug=${DREDFX_FIXED_DEBUG:-0}" && "$VENV_DIR/bin/python" -V
+    echo "extras=$1 fixed_debug=${DREDFX_FIXED_DEBUG:-0}" && "$VENV_DIR/bin/python" -V &&
+    # dredfx.opus is built when the libopus source is there (setup.py's rule)
+    opus=${DREDFX_OPUS_SOURCE:-${DREDFX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dredfx}/opus-1.6.1} &&
+    echo "opus_source=$opus $([ -f "$opus/src/opus_decoder.c" ] && echo present)"
   ) | sha256sum | cut -d' ' -f1
 }
 

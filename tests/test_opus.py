@@ -109,6 +109,24 @@ def test_dred_fills_a_burst(weights_loaded, clip16):
     assert 0.3 < ratio[True] < 3
 
 
+def test_dred_offsets_and_silence(weights_loaded, clip16):
+    # 1 s of speech, then 1 s of silence: DRED skips the silent latents, so its end moves back.
+    x = np.concatenate([clip16[:16000], np.zeros(16000, np.int16)])
+    packets = opus.Encoder(16000, 1, 24000, dred_ms=1000, loss_perc=20).encode_all(x)
+    dred_decoder = opus.DredDecoder()
+    ends = [dred_decoder.parse(p, 16000).dred_end for p in packets[50:100:10]]
+    assert ends[0] == 0 and all(b > a for a, b in zip(ends[1:], ends[2:])), ends
+    d = dred_decoder.parse(packets[30], 16000)
+    offsets = (0, 320, d.available_samples, d.available_samples + 3200, 10 ** 6)
+    fresh = opus.Decoder(16000)  # before the start of the stream: no mode to conceal in, silence
+    for off in offsets:
+        assert not fresh.decode_dred(d, off, 320).any()
+    dec = opus.Decoder(16000)
+    dec.decode(packets[25])
+    for off in offsets:
+        assert dec.decode_dred(d, off, 320).shape == (320,)
+
+
 def test_threads_give_the_results_of_one(weights_loaded, clip16):
     # Eight encoder + DRED receiver chains on eight stretches of the clip, at once and one by one.
     stretches = [np.roll(clip16, 4000 * k)[:16000] for k in range(8)]
@@ -140,6 +158,7 @@ def test_lbrr_and_float_input(clip16):
     dec = opus.Decoder(16000)
     dec.decode(packets[0])
     assert dec.decode(packets[2], fec=True).shape == (320,)
+    assert dec.decode(None, frame_size=np.int64(640)).shape == (640,)  # NumPy ints are ints
     pcm = opus.Encoder(16000).encode(clip16[:320].astype(np.float32) / 32768)
     assert pcm == opus.Encoder(16000).encode(clip16[:320])
 

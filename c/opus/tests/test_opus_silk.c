@@ -1,11 +1,16 @@
-/* dredfx-opus receiver bit-exactness: a SILK-only wideband stream (16 kHz, 20 ms, 20 kb/s, DRED
- * 1 s, encoder complexity 10) of a synthetic voiced signal, received at 16 kHz with bursty losses
- * by decoders of complexity 5 (deep PLC on; OSCE is not built) in opus_demo's loop: once with DRED
- * (the next packet's DRED covers the lost frames), once with deep PLC alone. SILK's decoder is
- * integer and its neural glue takes int16 from dredfx, so the decoded samples are the same on every
- * CPU level and architecture; the MD5s of the packets and of both outputs are pinned by ctest.
+/* dredfx-opus receiver bit-exactness: a SILK-only wideband stream (2 s at 16 kHz, 20 ms,
+ * 20 kb/s, DRED 1 s, encoder complexity 10) of a synthetic voiced signal, received at 16 kHz with
+ * bursty losses by decoders of complexity 5 (deep PLC on; OSCE is not built) in opus_demo's loop:
+ * once with DRED (the next packet's DRED covers the lost frames), once with deep PLC alone. SILK's
+ * decoder is integer and its neural glue takes int16 from dredfx, so the decoded samples are the
+ * same on every CPU level and architecture; the MD5s of the packets and of both outputs are pinned
+ * by ctest (the packets come from libopus' float encoder built without SIMD and without FMA
+ * contraction: the same on x86-64, aarch64 and armv7 as measured).
  *   test_opus_silk WEIGHTS_BLOB [MD5_PACKETS MD5_DRED MD5_PLC]   (exit 77: no blob)
- * Prints the three MD5s and the CPU level; with expected values, exits 1 on a mismatch. */
+ * Prints the three MD5s and the CPU level; with expected values, exits 1 on a mismatch.
+ *   test_opus_silk WEIGHTS_BLOB --hybrid
+ * The same at 48 kHz, 32 kb/s (hybrid SWB/FB packets, the input held 3 samples per 16 kHz sample),
+ * decoded at 48 kHz: prints the MD5s only (CELT is float: docs/architecture.md). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,8 +21,8 @@
 #include "opus.h"
 
 #define RATE 16000
-#define FRAME 320
-#define SECONDS 4
+#define MAX_RATE 48000
+#define SECONDS 2
 #define NB_PACKETS (SECONDS * 50)
 #define MAX_PACKET 1500
 
@@ -96,6 +101,9 @@ static void md5_pcm(md5_ctx *m, const opus_int16 *pcm, int n) {
   }
 }
 
+/* 20 ms at the stream's rate (16 or 48 kHz) */
+static int rate = RATE, frame = RATE / 50;
+
 /* ---------------------------------------------------------------- input and losses */
 static uint32_t rng = 12345;
 static uint32_t rnd(void) {
@@ -147,11 +155,11 @@ static int receive(unsigned char packets[][MAX_PACKET], const int *len, const un
   OpusDecoder *dec;
   OpusDREDDecoder *dred_dec = NULL;
   OpusDRED *dred = NULL;
-  opus_int16 out[FRAME];
+  opus_int16 out[MAX_RATE / 50];
   md5_ctx m;
   int err, lost_count = 0, rc = 0;
   md5_init(&m);
-  dec = opus_decoder_create(RATE, 1, &err);
+  dec = opus_decoder_create(rate, 1, &err);
   if (err != OPUS_OK || opus_decoder_ctl(dec, OPUS_SET_COMPLEXITY(5)) != OPUS_OK) return -1;
   if (use_dred) {
     dred_dec = opus_dred_decoder_create(&err);
@@ -166,20 +174,20 @@ static int receive(unsigned char packets[][MAX_PACKET], const int *len, const un
       continue;
     }
     if (use_dred && lost_count > 0) {
-      const int want = lost_count * FRAME < RATE ? lost_count * FRAME : RATE;
-      dred_input = opus_dred_parse(dred_dec, dred, packets[i], len[i], want, RATE, &dred_end, 0);
+      const int want = lost_count * frame < rate ? lost_count * frame : rate;
+      dred_input = opus_dred_parse(dred_dec, dred, packets[i], len[i], want, rate, &dred_end, 0);
       if (dred_input < 0) rc = -1;
     }
     for (int fr = 0; fr < lost_count && rc == 0; fr++) {
-      const int n = dred_input > 0 ? opus_decoder_dred_decode(dec, dred, (lost_count - fr) * FRAME, out, FRAME)
-                                   : opus_decode(dec, NULL, 0, out, FRAME, 0);
-      if (n != FRAME) rc = -1;
+      const int n = dred_input > 0 ? opus_decoder_dred_decode(dec, dred, (lost_count - fr) * frame, out, frame)
+                                   : opus_decode(dec, NULL, 0, out, frame, 0);
+      if (n != frame) rc = -1;
       else md5_pcm(&m, out, n);
     }
     lost_count = 0;
     if (rc == 0) {
-      const int n = opus_decode(dec, packets[i], len[i], out, FRAME, 0);
-      if (n != FRAME) rc = -1;
+      const int n = opus_decode(dec, packets[i], len[i], out, frame, 0);
+      if (n != frame) rc = -1;
       else md5_pcm(&m, out, n);
     }
   }
@@ -206,15 +214,15 @@ static int set_weights(const char *path) {
 }
 
 int main(int argc, char **argv) {
-  static opus_int16 x[RATE * SECONDS];
+  static opus_int16 x[MAX_RATE * SECONDS];
   static unsigned char packets[NB_PACKETS][MAX_PACKET];
   static int len[NB_PACKETS];
   unsigned char lost[NB_PACKETS];
   char md5_packets[33], md5_dred[33], md5_plc[33];
   OpusEncoder *enc;
   md5_ctx m;
-  int err, silk_only = 1, with_dred = 0, nb_lost = 0;
-  if (argc != 2 && argc != 5) {
+  int err, silk_only = 1, with_dred = 0, nb_lost = 0, hybrid = argc == 3 && !strcmp(argv[2], "--hybrid");
+  if (argc != 2 && argc != 5 && !hybrid) {
     fprintf(stderr, "usage: test_opus_silk WEIGHTS_BLOB [MD5_PACKETS MD5_DRED MD5_PLC]\n");
     return 2;
   }
@@ -223,9 +231,14 @@ int main(int argc, char **argv) {
     return 77;
   }
   make_input(x, RATE * SECONDS);
+  if (hybrid) {
+    rate = MAX_RATE;
+    frame = rate / 50;
+    for (int i = RATE * SECONDS - 1; i >= 0; i--) x[3 * i] = x[3 * i + 1] = x[3 * i + 2] = x[i];
+  }
   make_losses(lost);
-  enc = opus_encoder_create(RATE, 1, OPUS_APPLICATION_VOIP, &err);
-  if (err != OPUS_OK || opus_encoder_ctl(enc, OPUS_SET_BITRATE(20000)) != OPUS_OK ||
+  enc = opus_encoder_create(rate, 1, OPUS_APPLICATION_VOIP, &err);
+  if (err != OPUS_OK || opus_encoder_ctl(enc, OPUS_SET_BITRATE(hybrid ? 32000 : 20000)) != OPUS_OK ||
       opus_encoder_ctl(enc, OPUS_SET_COMPLEXITY(10)) != OPUS_OK ||
       opus_encoder_ctl(enc, OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE)) != OPUS_OK ||
       opus_encoder_ctl(enc, OPUS_SET_PACKET_LOSS_PERC(20)) != OPUS_OK ||
@@ -236,7 +249,7 @@ int main(int argc, char **argv) {
   md5_init(&m);
   for (int i = 0; i < NB_PACKETS; i++) {
     unsigned char be[4];
-    len[i] = opus_encode(enc, x + i * FRAME, FRAME, packets[i], MAX_PACKET);
+    len[i] = opus_encode(enc, x + i * frame, frame, packets[i], MAX_PACKET);
     if (len[i] < 1) {
       fprintf(stderr, "opus_encode failed: %d\n", len[i]);
       return 1;
@@ -250,7 +263,7 @@ int main(int argc, char **argv) {
   }
   opus_encoder_destroy(enc);
   md5_hex(&m, md5_packets);
-  if (!silk_only || with_dred < NB_PACKETS / 2) {
+  if ((!silk_only && !hybrid) || with_dred < NB_PACKETS / 2) {
     fprintf(stderr, "expected SILK-only wideband packets with DRED padding (%d of %d padded)\n",
             with_dred, NB_PACKETS);
     return 1;
