@@ -9,7 +9,7 @@
 # Each stage has a time budget in seconds (2 cores); a stage over it prints a warning, and a
 # table of stage, seconds, budget and CPU seconds closes the run (also after a failure). The
 # budgets add up to 880 s, under the 15 minutes the whole run may take.
-# Options (environment): DREDFX_FUZZ_SECONDS (default 20 per target), DREDFX_SKIP_CROSS=1,
+# Options (environment): DREDFX_FUZZ_SECONDS (default 10 per target), DREDFX_SKIP_CROSS=1,
 # PYTHON (the interpreter that creates .venv), DREDFX_CACHE (default ~/.cache/dredfx).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -112,7 +112,7 @@ if [ "${DREDFX_SKIP_CROSS:-0}" != 1 ]; then
   bash scripts/cross-test.sh
 fi
 stage 140 "C: fuzz targets"
-bash scripts/fuzz.sh "${DREDFX_FUZZ_SECONDS:-20}"
+bash scripts/fuzz.sh "${DREDFX_FUZZ_SECONDS:-10}"
 
 stage 60 "interop: libopus 1.6.1 builds (x86, generic), interop data, speech corpus"
 # Made here once, so that pytest's two workers find them up to date.
