@@ -140,13 +140,23 @@ def _dred_payloads(x, weights):
     return out
 
 
+def _strip_dred(packets):
+    """The same packets without their padding (and so without DRED), rebuilt by dredfx's packet
+    layer; lost packets (b"") stay lost."""
+    from .packet import build_packet, parse_packet
+    out = []
+    for p in packets:
+        info = parse_packet(p) if p else None
+        out.append(build_packet(info.config, info.stereo, info.frames) if info and info.padding else p)
+    return out
+
+
 def export(folder, weights, opus_demo=None, corpus_dir=None, clips=CLIPS):
     """Writes vectors 1 .. len(clips) into folder, made by dredfx from the speech corpus.
     _opus.bit needs libopus' opus_demo (dredfx has no SILK encoder): libopus encodes and marks
     the lost packets, dredfx replaces every packet's DRED with its own encoder's; without
     opus_demo that file is left out. Returns {i: {what: count}}."""
     from . import analysis, dred, packet
-    from .demo import strip_dred
     from .opus_source import cache_dir
     corpus_dir = corpus_dir or os.environ.get("DREDFX_CORPUS_DIR") or os.path.join(cache_dir(), "corpus")
     os.makedirs(folder, exist_ok=True)
@@ -172,7 +182,7 @@ def export(folder, weights, opus_demo=None, corpus_dir=None, clips=CLIPS):
             pk = packet.read_opus_demo(tmp)
             os.remove(tmp)
             out = []
-            for k, bare in enumerate(strip_dred(pk)):   # lost packets (b"") stay lost
+            for k, bare in enumerate(_strip_dred(pk)):   # lost packets (b"") stay lost
                 own = payloads[k][0] if bare and k < len(payloads) else None
                 out.append(dred.attach_dred(bare, own, weights=weights) if own else bare)
             packet.write_opus_demo(p["opus.bit"], out)

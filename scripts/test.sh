@@ -120,5 +120,7 @@ for v in x86 generic; do bash scripts/build-libopus.sh "$v" >/dev/null; done
 bash scripts/interop-data.sh >/dev/null
 bash scripts/speech-corpus.sh >/dev/null
 stage 300 "Python: pytest on 2 workers (Hypothesis, interop with libopus 1.6.1)"
+# libopus' conformance steps on dredfx run the system step with dredfx-opus' opus_demo.
+export DREDFX_OPUS_DEMO="$native/dredfx-opus-demo"
 "$PY" -m pytest -q -rs -p no:cacheprovider -n 2 --durations=15 tests
 stage_end
