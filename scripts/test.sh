@@ -8,8 +8,8 @@
 #   libopus 1.6.1).
 # Each stage has a time budget in seconds (2 cores); a stage over it prints a warning, and a
 # table of stage, seconds, budget and CPU seconds closes the run (also after a failure). The
-# budgets add up to 880 s, under the 15 minutes the whole run may take.
-# Options (environment): DREDFX_FUZZ_SECONDS (default 10 per target), DREDFX_SKIP_CROSS=1,
+# budgets add up to 860 s (with the cache folder filled; a first run also builds libopus twice), under the 15 minutes the whole run may take.
+# Options (environment): DREDFX_FUZZ_SECONDS (default 5 per target), DREDFX_SKIP_CROSS=1,
 # PYTHON (the interpreter that creates .venv), DREDFX_CACHE (default ~/.cache/dredfx).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,28 +66,28 @@ report() {
 }
 trap report EXIT
 
-stage 15 "install: Debian packages"
+stage 10 "install: Debian packages"
 bash scripts/install-deps.sh $(venv_debian_packages)
-stage 120 "install: .venv with dredfx (editable) and test dependencies"
+stage 150 "install: .venv with dredfx (editable) and test dependencies"
 # The libopus 1.6.1 source first: the build includes dredfx.opus (dredfx-opus) when it is there.
 opus_src=$(bash scripts/get-libopus.sh)
 venv_install test
-stage 10 "install: libopus 1.6.1 weights"
+stage 5 "install: libopus 1.6.1 weights"
 "$PY" -m dredfx weights import
 # dredfx-opus (libopus 1.6.1 with dredfx inside) joins the C builds below.
 opus_cmake=(-DDREDFX_OPUS=ON "-DDREDFX_OPUS_SOURCE=$opus_src")
 
-stage 45 "C: build and ctest (shared library, every CPU level, fuzz seeds)"
+stage 50 "C: build and ctest (shared library, every CPU level, fuzz seeds)"
 native=$(cmake_dir "$ROOT" native)
 cmake -S c -B "$native" -DCMAKE_BUILD_TYPE=Release -DDREDFX_SHARED=ON "${opus_cmake[@]}" >/dev/null
 cmake --build "$native" -j2 >/dev/null
 ctest --test-dir "$native" -j2 --output-on-failure
-stage 60 "C: AddressSanitizer + UndefinedBehaviorSanitizer"
+stage 75 "C: AddressSanitizer + UndefinedBehaviorSanitizer"
 asan=$(cmake_dir "$ROOT" asan)
 cmake -S c -B "$asan" -DCMAKE_BUILD_TYPE=Debug -DDREDFX_SANITIZE=ON >/dev/null
 cmake --build "$asan" -j2 >/dev/null
 ctest --test-dir "$asan" -j2 --output-on-failure
-stage 10 "C: install, pkg-config, an example program using only the C library"
+stage 5 "C: install, pkg-config, an example program using only the C library"
 rm -rf build/install
 cmake --install "$native" --prefix "$ROOT/build/install" >/dev/null
 export PKG_CONFIG_PATH="$ROOT/build/install/lib/pkgconfig"
@@ -105,21 +105,21 @@ for kind in static shared; do
   echo "$kind: $got"
   [ "$got" = "q0 9 dQ 5 qmax 15 dred_offset 10 latents 1: 240 samples at 16000 Hz, dred_end 0" ]
 done
-stage 50 "C: FIXED_DEBUG (overflow-checking) build"
+stage 60 "C: FIXED_DEBUG (overflow-checking) build"
 bash scripts/fixed-debug-test.sh
 if [ "${DREDFX_SKIP_CROSS:-0}" != 1 ]; then
   stage 150 "C: cross targets under qemu (aarch64, armv7)"
   bash scripts/cross-test.sh
 fi
-stage 140 "C: fuzz targets"
-bash scripts/fuzz.sh "${DREDFX_FUZZ_SECONDS:-10}"
+stage 75 "C: fuzz targets"
+bash scripts/fuzz.sh "${DREDFX_FUZZ_SECONDS:-5}"
 
-stage 60 "interop: libopus 1.6.1 builds (x86, generic), interop data, speech corpus"
+stage 20 "interop: libopus 1.6.1 builds (x86, generic), interop data, speech corpus"
 # Made here once, so that pytest's two workers find them up to date.
 for v in x86 generic; do bash scripts/build-libopus.sh "$v" >/dev/null; done
 bash scripts/interop-data.sh >/dev/null
 bash scripts/speech-corpus.sh >/dev/null
-stage 300 "Python: pytest on 2 workers (Hypothesis, interop with libopus 1.6.1)"
+stage 260 "Python: pytest on 2 workers (Hypothesis, interop with libopus 1.6.1)"
 # libopus' conformance steps on dredfx run the system step with dredfx-opus' opus_demo.
 export DREDFX_OPUS_DEMO="$native/dredfx-opus-demo"
 "$PY" -m pytest -q -rs -p no:cacheprovider -n 2 --durations=15 tests
