@@ -8,7 +8,7 @@
 #   libopus 1.6.1).
 # Each stage has a time budget in seconds (2 cores); a stage over it prints a warning, and a
 # table of stage, seconds, budget and CPU seconds closes the run (also after a failure). The
-# budgets add up to 860 s (with the cache folder filled; a first run also builds libopus twice), under the 15 minutes the whole run may take.
+# budgets add up to 870 s (with the cache folder filled; a first run also builds libopus twice), under the 15 minutes the whole run may take.
 # Options (environment): DREDFX_FUZZ_SECONDS (default 5 per target), DREDFX_SKIP_CROSS=1,
 # PYTHON (the interpreter that creates .venv), DREDFX_CACHE (default ~/.cache/dredfx).
 set -euo pipefail
@@ -68,7 +68,7 @@ trap report EXIT
 
 stage 10 "install: Debian packages"
 bash scripts/install-deps.sh $(venv_debian_packages)
-stage 150 "install: .venv with dredfx (editable) and test dependencies"
+stage 190 "install: .venv with dredfx (editable) and test dependencies"
 # The libopus 1.6.1 source first: the build includes dredfx.opus (dredfx-opus) when it is there.
 opus_src=$(bash scripts/get-libopus.sh)
 venv_install test
@@ -119,7 +119,7 @@ stage 20 "interop: libopus 1.6.1 builds (x86, generic), interop data, speech cor
 for v in x86 generic; do bash scripts/build-libopus.sh "$v" >/dev/null; done
 bash scripts/interop-data.sh >/dev/null
 bash scripts/speech-corpus.sh >/dev/null
-stage 260 "Python: pytest on 2 workers (Hypothesis, interop with libopus 1.6.1)"
+stage 230 "Python: pytest on 2 workers (Hypothesis, interop with libopus 1.6.1)"
 # libopus' conformance steps on dredfx run the system step with dredfx-opus' opus_demo.
 export DREDFX_OPUS_DEMO="$native/dredfx-opus-demo"
 "$PY" -m pytest -q -rs -p no:cacheprovider -n 2 --durations=15 tests
