@@ -17,23 +17,9 @@ import datetime
 import os
 import platform
 
-from benchlib import CACHE, WEIGHTS, build, sh, write_section
+from benchlib import CACHE, best_frame_times, build, frame_time_table, publish
 
 TITLE = "## Analysis speed (bench/bench_analysis.py)"
-
-
-def parse(out):
-    """{level name or "": seconds per frame}, (frames, state bytes)."""
-    times, info = {}, None
-    for line in out.splitlines():
-        t = line.split()
-        if t[0] == "level":
-            times[t[1]] = float(t[3])
-        elif t[0] == "frame":
-            times[""] = float(t[1])
-        elif t[0] == "frames":
-            info = (int(t[1]), int(t[3]))
-    return times, info
 
 
 def main():
@@ -43,35 +29,18 @@ def main():
     ap.add_argument("--clip", default=os.path.join(CACHE, "interop", "clips", "vm-intro.16k.raw"))
     ap.add_argument("--out")
     args = ap.parse_args()
-    weights = WEIGHTS
-    exes = build("analysis")
-    best, info = {}, {}
-    for _ in range(args.rounds):
-        for name, exe in exes.items():
-            cmd = [exe, str(args.seconds)] + ([weights] if name == "dredfx" else []) + [args.clip]
-            times, info[name] = parse(sh(cmd))
-            for level, t in times.items():
-                key = "dredfx " + level if name == "dredfx" else "libopus " + name
-                best[key] = min(best.get(key, 1e9), t)
-    ref = best.get("libopus x86")
+    best, info = best_frame_times(build("analysis"), args.rounds, args.seconds, [args.clip])
     lines = [TITLE, "",
              "%s, %s, %s: best of %d rounds of %.1f s per measure (the machine is shared). Input: %s "
              "(%d frames of 10 ms), the whole clip per pass, state reset first."
              % (datetime.date.today(), platform.machine(), platform.processor() or "x86-64", args.rounds,
                 args.seconds, os.path.basename(args.clip), info["dredfx"][0]),
-             "",
-             "| implementation | per 10 ms frame (us) | vs libopus x86 |",
-             "|---|---|---|"]
-    for key, t in best.items():
-        lines.append("| %s | %.2f | %s |" % (key, 1e6 * t, "%.2fx" % (ref / t) if ref else ""))
-    lines += ["", "Ratio: libopus x86 time / this time (above 1: faster than libopus' AVX2 build).", "",
+             ""] + frame_time_table(best)
+    lines += ["",
               "State sizes (bytes): dredfx_analysis %d (the pitch DNN's layer descriptors and its int8 "
               "layers' load-time constants, the autocorrelation's cosine table, the signal memories); libopus LPCNetEncState %d (its "
               "weights are held elsewhere)." % (info["dredfx"][1], (info.get("x86") or info.get("generic") or (0, 0))[1])]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        write_section(args.out, TITLE, text)
+    publish(lines, TITLE, args.out)
 
 
 if __name__ == "__main__":

@@ -18,8 +18,7 @@ import datetime
 import os
 import platform
 
-from benchlib import CACHE, ROOT, WEIGHTS, build, sh, write_section
-from bench_analysis import parse
+from benchlib import CACHE, ROOT, best_frame_times, build, frame_time_table, publish, sh
 
 TITLE = "## FARGAN speed (bench/bench_fargan.py)"
 
@@ -34,34 +33,19 @@ def main():
     exes = build("fargan")
     feats = os.path.join(ROOT, "build", "bench-fargan", os.path.basename(args.clip) + ".f32")
     sh([os.path.join(CACHE, "libopus-build", "x86", "fargan_demo"), "-features", args.clip, feats])
-    best, info = {}, {}
-    for _ in range(args.rounds):
-        for name, exe in exes.items():
-            cmd = [exe, str(args.seconds)] + ([WEIGHTS] if name == "dredfx" else []) + [feats]
-            times, info[name] = parse(sh(cmd))
-            for level, t in times.items():
-                key = "dredfx " + level if name == "dredfx" else "libopus " + name
-                best[key] = min(best.get(key, 1e9), t)
-    ref = best.get("libopus x86")
+    best, info = best_frame_times(exes, args.rounds, args.seconds, [feats])
     lines = [TITLE, "",
              "%s, %s, %s: best of %d rounds of %.1f s per measure (the machine is shared). Input: the "
              "libopus features (fargan_demo -features) of the first %d frames of %s, fargan_demo "
              "-fargan-synthesis' sequence (continuation on 320 zeros, then one synthesis per frame), "
              "state reset first." % (datetime.date.today(), platform.machine(), platform.processor() or "x86-64",
                                      args.rounds, args.seconds, info["dredfx"][0], os.path.basename(args.clip)),
-             "",
-             "| implementation | per 10 ms frame (us) | vs libopus x86 |",
-             "|---|---|---|"]
-    for key, t in best.items():
-        lines.append("| %s | %.2f | %s |" % (key, 1e6 * t, "%.2fx" % (ref / t) if ref else ""))
-    lines += ["", "Ratio: libopus x86 time / this time (above 1: faster than libopus' AVX2 build).", "",
+             ""] + frame_time_table(best)
+    lines += ["",
               "State sizes (bytes): dredfx_fargan %d (layer descriptors, the int8 layers' load-time "
               "constants, the signal and GRU states); libopus FARGANState %d (its weights are held "
               "elsewhere)." % (info["dredfx"][1], (info.get("x86") or info.get("generic") or (0, 0))[1])]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        write_section(args.out, TITLE, text)
+    publish(lines, TITLE, args.out)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import argparse
 import datetime
 import platform
 
-from benchlib import WEIGHTS, build, sh, write_section
+from benchlib import WEIGHTS, build, publish, sh
 
 TITLE = "## RDO-VAE speed (bench/bench_rdovae.py)"
 
@@ -70,10 +70,7 @@ def main():
               "libopus RDOVAEDec + "
               "RDOVAEDecState %d, RDOVAEEnc + RDOVAEEncState %d (struct sizes; both point into weights "
               "held elsewhere)." % (sizes["dredfx"] + (sizes.get("x86") or sizes.get("generic") or (0, 0)))]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        write_section(args.out, TITLE, text)
+    publish(lines, TITLE, args.out)
 
 
 if __name__ == "__main__":

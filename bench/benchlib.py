@@ -1,5 +1,6 @@
 """What the model benchmarks share: building a dredfx program and its libopus twin against each
-libopus 1.6.1 build of the cache folder, the blob path, and replacing a section of results.md."""
+libopus 1.6.1 build of the cache folder, the blob path, timing them per frame, the table of those
+times, and replacing a section of results.md."""
 import os
 import subprocess
 import sys
@@ -53,3 +54,50 @@ def write_section(path, title, text):
         rest = tail[nxt + 1:] if nxt >= 0 else ""
     with open(path, "w") as f:
         f.write(head.rstrip("\n") + ("\n\n" if head.strip() else "") + text + ("\n" + rest if rest else ""))
+
+
+def parse_frame_times(out):
+    """{level name or "": seconds per frame}, (frames, state bytes) of a per-frame bench program's
+    output (bench_analysis.c, bench_fargan.c and their libopus twins)."""
+    times, info = {}, None
+    for line in out.splitlines():
+        t = line.split()
+        if t[0] == "level":
+            times[t[1]] = float(t[3])
+        elif t[0] == "frame":
+            times[""] = float(t[1])
+        elif t[0] == "frames":
+            info = (int(t[1]), int(t[3]))
+    return times, info
+
+
+def best_frame_times(exes, rounds, seconds, inputs):
+    """Runs each program of build() `rounds` times (`seconds` a measure, the blob first for dredfx,
+    then inputs) and keeps the best time of each: ({"dredfx LEVEL" / "libopus VARIANT": seconds per
+    frame}, {program: (frames, state bytes)})."""
+    best, info = {}, {}
+    for _ in range(rounds):
+        for name, exe in exes.items():
+            cmd = [exe, str(seconds)] + ([WEIGHTS] if name == "dredfx" else []) + list(inputs)
+            times, info[name] = parse_frame_times(sh(cmd))
+            for level, t in times.items():
+                key = "dredfx " + level if name == "dredfx" else "libopus " + name
+                best[key] = min(best.get(key, 1e9), t)
+    return best, info
+
+
+def frame_time_table(best):
+    """The markdown table of best_frame_times' times with the ratio to libopus x86, and its legend."""
+    ref = best.get("libopus x86")
+    lines = ["| implementation | per 10 ms frame (us) | vs libopus x86 |", "|---|---|---|"]
+    for key, t in best.items():
+        lines.append("| %s | %.2f | %s |" % (key, 1e6 * t, "%.2fx" % (ref / t) if ref else ""))
+    return lines + ["", "Ratio: libopus x86 time / this time (above 1: faster than libopus' AVX2 build)."]
+
+
+def publish(lines, title, out):
+    """Prints a section and, when out names a file, replaces that section there."""
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if out:
+        write_section(out, title, text)

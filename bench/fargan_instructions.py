@@ -23,7 +23,7 @@ import re
 import subprocess
 import tempfile
 
-from benchlib import CACHE, ROOT, WEIGHTS, sh, write_section
+from benchlib import ROOT, WEIGHTS, publish, sh
 
 TITLE = "## FARGAN instructions and state size (bench/fargan_instructions.py)"
 
@@ -114,10 +114,7 @@ def main():
               "requantization tables and column sums, live in the state; the weights stay in the "
               "caller's blob); libopus `sizeof(FARGANState)` = %d bytes (x86 build), %d bytes (generic), "
               "weights compiled in or in its own blob." % (dfx_size, sizes["x86"], sizes["generic"])]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        write_section(args.out, TITLE, text)
+    publish(lines, TITLE, args.out)
 
 
 if __name__ == "__main__":
