@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "check.h"
+#include "dredfx.h"
+
 /* The blob's bytes (64-byte aligned, as the loader wants them; free() them) and its path in
  * path[size], or NULL when there is no readable blob there. */
 static inline unsigned char *test_read_blob(char *path, size_t size, size_t *len) {
@@ -30,6 +33,24 @@ static inline unsigned char *test_read_blob(char *path, size_t size, size_t *len
   fclose(f);
   *len = buf ? (size_t)n : 0;
   return buf;
+}
+
+/* The blob parsed into arrays[max] (its bytes in *blob; free() them): the number of arrays, or 0
+ * when there is none (it prints "<what> skipped", what the test leaves out then) or it does not
+ * parse (a failed check). */
+static inline int test_load_weights(const char *what, dredfx_weight_array *arrays, int max,
+                                    unsigned char **blob) {
+  char path[4096];
+  size_t len;
+  int n;
+  *blob = test_read_blob(path, sizeof(path), &len);
+  if (*blob == NULL) {
+    printf("%s skipped: no blob at '%s' (set DREDFX_WEIGHTS or run `dredfx weights import`)\n", what, path);
+    return 0;
+  }
+  n = dredfx_weights_parse(*blob, len, arrays, max);
+  CHECKF(n > 0, "%s: parse error %d", path, n);
+  return n > 0 ? n : 0;
 }
 
 #endif

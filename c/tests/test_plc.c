@@ -194,16 +194,9 @@ static void check_queue_and_arguments(const dredfx_weight_array *a, int n) {
 }
 
 int main(void) {
-  char path[4096];
-  size_t len;
-  unsigned char *blob = test_read_blob(path, sizeof(path), &len);
-  if (blob == NULL) {
-    printf("test_plc: skipped: no blob at '%s' (set DREDFX_WEIGHTS or run `dredfx weights import`)\n", path);
-    return check_report("test_plc");
-  }
   static dredfx_weight_array real[4096];
-  const int n = dredfx_weights_parse(blob, len, real, 4096);
-  CHECKF(n > 0, "%s: parse error %d", path, n);
+  unsigned char *blob;
+  const int n = test_load_weights("test_plc:", real, 4096, &blob);
   if (n > 0) {
     check_queue_and_arguments(real, n);
     check_levels(real, n);

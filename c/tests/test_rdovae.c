@@ -307,17 +307,9 @@ static void check_payload(const dredfx_weight_array *a, int n) {
 }
 
 static void test_real_weights(void) {
-  char path[4096];
-  size_t len;
-  unsigned char *blob = test_read_blob(path, sizeof(path), &len);
-  if (blob == NULL) {
-    printf("test_rdovae: real weights skipped: no blob at '%s' (set DREDFX_WEIGHTS or run "
-           "`dredfx weights import`)\n", path);
-    return;
-  }
   static dredfx_weight_array real[4096];
-  const int n = dredfx_weights_parse(blob, len, real, 4096);
-  CHECKF(n > 0, "%s: parse error %d", path, n);
+  unsigned char *blob;
+  const int n = test_load_weights("test_rdovae: real weights", real, 4096, &blob);
   if (n > 0) {
     check_levels("libopus 1.6.1 weights", real, n, CRC_BLOB_REAL_RANGE, CRC_BLOB_EXTREME);
     check_payload(real, n);
