@@ -15,18 +15,6 @@ static int16_t *pcm;
 static int nb_samples, nb_frames;
 static int32_t *features_q16;
 
-static unsigned char *read_file(const char *path, long *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) { perror(path); return NULL; }
-  fseek(f, 0, SEEK_END);
-  *len = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  unsigned char *b = aligned_alloc(64, ((size_t)*len + 63) & ~(size_t)63);
-  if (!b || fread(b, 1, (size_t)*len, f) != (size_t)*len) { fclose(f); return NULL; }
-  fclose(f);
-  return b;
-}
-
 static void run_clip(void *ctx) {
   dredfx_analysis_set_rate(ctx, 16000);
   dredfx_analysis_process(ctx, pcm, nb_samples, features_q16, nb_frames);
@@ -40,7 +28,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   double seconds = atof(argv[1]);
-  unsigned char *blob = read_file(argv[2], &len), *clip = read_file(argv[3], &clip_len);
+  unsigned char *blob = br_read_file(argv[2], &len), *clip = br_read_file(argv[3], &clip_len);
   if (!blob || !clip) return 1;
   int n = dredfx_weights_parse(blob, (size_t)len, arrays, 4096);
   if (n < 0) { fprintf(stderr, "weights: %s\n", dredfx_strerror(n)); return 1; }

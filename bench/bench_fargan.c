@@ -20,18 +20,6 @@ static int32_t features_q16[MAX_FRAMES * NF];
 static int nb_frames;
 static dredfx_fargan *st, *fresh; /* fresh: the state right after init, copied in before each pass */
 
-static unsigned char *read_file(const char *path, long *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) { perror(path); return NULL; }
-  fseek(f, 0, SEEK_END);
-  *len = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  unsigned char *b = aligned_alloc(64, ((size_t)*len + 63) & ~(size_t)63);
-  if (!b || fread(b, 1, (size_t)*len, f) != (size_t)*len) { fclose(f); return NULL; }
-  fclose(f);
-  return b;
-}
-
 static void run_clip(void *ctx) {
   static const int16_t zeros[320];
   int32_t first[5 * NF];
@@ -52,7 +40,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   double seconds = atof(argv[1]);
-  unsigned char *blob = read_file(argv[2], &len), *feat = read_file(argv[3], &flen);
+  unsigned char *blob = br_read_file(argv[2], &len), *feat = br_read_file(argv[3], &flen);
   if (!blob || !feat) return 1;
   int n = dredfx_weights_parse(blob, (size_t)len, arrays, 4096);
   if (n < 0) { fprintf(stderr, "weights: %s\n", dredfx_strerror(n)); return 1; }

@@ -34,14 +34,9 @@ int main(int argc, char **argv) {
     return 2;
   }
   double seconds = atof(argv[1]);
-  FILE *f = fopen(argv[2], "rb");
-  if (!f) { perror(argv[2]); return 1; }
-  fseek(f, 0, SEEK_END);
-  long len = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  short *s = malloc((size_t)len);
-  if (!s || fread(s, 1, (size_t)len, f) != (size_t)len) return 1;
-  fclose(f);
+  long len;
+  const short *s = (const short *)br_read_file(argv[2], &len);
+  if (!s) return 1;
   nb_frames = (int)(len / 2 / FRAME_SIZE);
   pcm = malloc((size_t)nb_frames * FRAME_SIZE * sizeof(float));
   for (int i = 0; i < nb_frames * FRAME_SIZE; i++) pcm[i] = s[i];

@@ -30,14 +30,9 @@ int main(int argc, char **argv) {
     return 2;
   }
   double seconds = atof(argv[1]);
-  FILE *f = fopen(argv[2], "rb");
-  if (!f) { perror(argv[2]); return 1; }
-  fseek(f, 0, SEEK_END);
-  long len = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  unsigned char *blob = aligned_alloc(64, ((size_t)len + 63) & ~(size_t)63);
-  if (!blob || fread(blob, 1, (size_t)len, f) != (size_t)len) return 1;
-  fclose(f);
+  long len;
+  unsigned char *blob = br_read_file(argv[2], &len);
+  if (!blob) return 1;
   int n = dredfx_weights_parse(blob, (size_t)len, arrays, 4096);
   if (n < 0) { fprintf(stderr, "weights: %s\n", dredfx_strerror(n)); return 1; }
   br_inputs(state, latents, features);

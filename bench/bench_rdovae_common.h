@@ -1,14 +1,31 @@
-/* Shared by bench/bench_rdovae.c (dredfx) and bench/bench_libopus_rdovae.c (libopus 1.6.1): the
- * inputs (a fixed pseudo-random payload-like state and latents, features) and the timer: best
+/* Shared by the model benchmarks (bench/bench_*.c for dredfx, bench/bench_libopus_*.c for libopus
+ * 1.6.1): a whole file read into memory, the RDO-VAE inputs (a fixed pseudo-random payload-like
+ * state and latents, features) and the timer: best
  * per-call time over windows of about 1/20 of the requested seconds, in the thread's CPU time
  * (CLOCK_THREAD_CPUTIME_ID): on the shared machine, time spent descheduled does not count. */
 #ifndef BENCH_RDOVAE_COMMON_H
 #define BENCH_RDOVAE_COMMON_H
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #define BR_LATENTS 26
 #define BR_STRIDE 26 /* 25 latent values, then the q-feature */
+
+/* The bytes of the file at path (64-byte aligned, as dredfx's weight loader wants them) and their
+ * number in *len, or NULL with a message. */
+static unsigned char *br_read_file(const char *path, long *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) { perror(path); return NULL; }
+  fseek(f, 0, SEEK_END);
+  *len = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  unsigned char *b = aligned_alloc(64, ((size_t)*len + 63) & ~(size_t)63);
+  if (!b || fread(b, 1, (size_t)*len, f) != (size_t)*len) { fclose(f); return NULL; }
+  fclose(f);
+  return b;
+}
 
 static double br_now(void) {
   struct timespec ts;
