@@ -9,6 +9,7 @@
 #include "dred_rdovae_constants.h"
 #include "dredfx.h"
 #include "analysis/analysis.h"
+#include "dred/dred_history.h"
 #include "rdovae/rdovae_enc.h"
 
 struct dredfx_opus_weights;
@@ -21,15 +22,11 @@ typedef struct {
   int channels;
 #define DREDENC_RESET_START input_buffer_fill
   int input_buffer_fill;  /* 16 kHz samples waiting for the next 20 ms step (libopus' count) */
-  int pending;            /* feature frames waiting for their 20 ms step (0 or 1) */
-  opus_int32 pending_q16[DRED_NUM_FEATURES];
   int dred_offset;
   int latent_offset;
-  int last_extra_dred_offset;
-  /* newest first, Q16 */
-  opus_int32 latents_buffer[DRED_NUM_REDUNDANCY_FRAMES * DRED_LATENT_DIM];
+  /* src/opus_encoder.c zeroes it while DRED is off; the history's fill follows it. */
   int latents_buffer_fill;
-  opus_int32 state_buffer[DRED_NUM_REDUNDANCY_FRAMES * DRED_STATE_DIM];
+  dredfx_dred_history history;
 } DREDEnc;
 
 void dred_encoder_init(DREDEnc *enc, opus_int32 Fs, int channels);

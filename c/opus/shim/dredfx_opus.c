@@ -254,16 +254,6 @@ static int floor_div(int a, int b) {
   return a >= 0 ? a / b : -((-a + b - 1) / b);
 }
 
-/* One 20 ms step (libopus' dred_process_frame): the newest latent and state go first. */
-static void dred_enc_step(DREDEnc *enc, const opus_int32 *features_q16) {
-  memmove(enc->latents_buffer + DRED_LATENT_DIM, enc->latents_buffer,
-          (DRED_NUM_REDUNDANCY_FRAMES - 1) * DRED_LATENT_DIM * sizeof(opus_int32));
-  memmove(enc->state_buffer + DRED_STATE_DIM, enc->state_buffer,
-          (DRED_NUM_REDUNDANCY_FRAMES - 1) * DRED_STATE_DIM * sizeof(opus_int32));
-  dredfx_rdovae_encode_dframe(&enc->rdovae, features_q16, enc->latents_buffer, enc->state_buffer);
-  enc->latents_buffer_fill = IMIN(enc->latents_buffer_fill + 1, DRED_NUM_REDUNDANCY_FRAMES);
-}
-
 /* The one float crossing of dredfx-opus: the encoder's float input (+-1.0 full scale) becomes
  * int16 as libopus' dred_convert_to_16k converts it, FLOAT2INT16 (x 32768, saturated, rounded
  * half to even), of the sample (mono) or of .5 (L + R) (stereo). libopus scales by its up-sampling
@@ -281,87 +271,26 @@ void dred_compute_latents(DREDEnc *enc, const float *pcm, int frame_size, int ex
     in[i] = enc->channels == 1 ? FLOAT2INT16(pcm[i]) : FLOAT2INT16(.5f * (pcm[2 * i] + pcm[2 * i + 1]));
   nb_frames = dredfx_analysis_process(&enc->analysis, in, frame_size, features, DRED_MAX_INPUT_FRAMES);
   enc->input_buffer_fill += frame_size * 16000 / enc->Fs;
-  for (i = 0; i < nb_frames; i++) {
-    const opus_int32 *frame = features + i * DRED_NUM_FEATURES;
-    opus_int32 two[2 * DRED_NUM_FEATURES];
-    if (!enc->pending) {
-      memcpy(enc->pending_q16, frame, sizeof(enc->pending_q16));
-      enc->pending = 1;
-      continue;
-    }
-    memcpy(two, enc->pending_q16, sizeof(enc->pending_q16));
-    memcpy(two + DRED_NUM_FEATURES, frame, sizeof(enc->pending_q16));
-    dred_enc_step(enc, two);
-    enc->pending = 0;
-    enc->input_buffer_fill -= 2 * DRED_FRAME_SIZE;
-    /* 15 ms (6 x 2.5 ms) is the ideal offset: the vocoder's look-ahead. */
-    if (enc->dred_offset < 6)
-      enc->dred_offset += 8;
-    else
-      enc->latent_offset++;
-  }
+  enc->history.fill = enc->latents_buffer_fill;
+  for (i = 0; i < nb_frames; i++)
+    if (dredfx_dred_history_feed(&enc->history, &enc->rdovae, features + i * DRED_NUM_FEATURES, &enc->dred_offset,
+                                 &enc->latent_offset))
+      enc->input_buffer_fill -= 2 * DRED_FRAME_SIZE;
+  enc->latents_buffer_fill = enc->history.fill;
 }
 
-/* libopus reads up to 8 bytes past its 416-byte activity_mem for offset 51 (other encoder
- * fields); those count as inactive here. */
-static int dred_voice_active(const unsigned char *activity_mem, int offset) {
-  int i;
-  for (i = 0; i < 16; i++)
-    if (8 * offset + i < 4 * DRED_MAX_FRAMES && activity_mem[8 * offset + i] == 1) return 1;
-  return 0;
-}
+/* libopus' activity_mem has 4 DRED_MAX_FRAMES entries, the history's rule reads as many. */
+typedef char dredfx_opus_activity_len_check[4 * DRED_MAX_FRAMES == DREDFX_DRED_ACTIVITY_LEN ? 1 : -1];
 
 int dred_encode_silk_frame(DREDEnc *enc, unsigned char *buf, int max_chunks, int max_bytes, int q0,
                            int dQ, int qmax, unsigned char *activity_mem, int arch) {
-  const dredfx_dred_stats *stats = &enc->weights->stats;
   dredfx_dred_payload p;
-  unsigned char keep[DRED_MAX_LATENTS];
-  int latent_offset = enc->latent_offset, extra = 0, delayed = 0, prev_active = 0, nb_chunks, c;
+  int bytes;
   (void)arch;
-  /* Just out of silence the previous packet's skipped latents are sent now (not signalled). */
-  if (activity_mem[0] && enc->last_extra_dred_offset > 0) {
-    latent_offset = enc->last_extra_dred_offset;
-    delayed = 1;
-    enc->last_extra_dred_offset = 0;
-  }
-  while (latent_offset < enc->latents_buffer_fill && !dred_voice_active(activity_mem, latent_offset)) {
-    latent_offset++;
-    extra++;
-  }
-  if (!delayed) enc->last_extra_dred_offset = extra;
-  if (latent_offset >= enc->latents_buffer_fill) return 0;
   memset(&p, 0, sizeof(p));
-  p.q0 = q0;
-  p.dq = dQ;
-  p.qmax = qmax;
-  p.dred_offset = enc->dred_offset - 8 * extra;
-  dredfx_dred_quantize(p.state, enc->state_buffer + latent_offset * DRED_STATE_DIM, DRED_STATE_DIM,
-                       stats->state_scale_q8 + q0 * DRED_STATE_DIM, stats->state_dead_zone_q8 + q0 * DRED_STATE_DIM,
-                       stats->state_r_q8 + q0 * DRED_STATE_DIM, stats->state_p0_q8 + q0 * DRED_STATE_DIM);
-  /* libopus codes chunk c = i / 2 for i = 0, 2, ... below this bound. */
-  nb_chunks = (IMAX(0, IMIN(2 * max_chunks, enc->latents_buffer_fill - latent_offset - 1)) + 1) / 2;
-  for (c = 0; c < nb_chunks; c++) {
-    const int level = dredfx_dred_level(q0, dQ, qmax, c);
-    const int active = dred_voice_active(activity_mem, 2 * c + latent_offset);
-    dredfx_dred_quantize(p.latents[c], enc->latents_buffer + (2 * c + latent_offset) * DRED_LATENT_DIM,
-                         DRED_LATENT_DIM, stats->latent_scale_q8 + level * DRED_LATENT_DIM,
-                         stats->latent_dead_zone_q8 + level * DRED_LATENT_DIM,
-                         stats->latent_r_q8 + level * DRED_LATENT_DIM, stats->latent_p0_q8 + level * DRED_LATENT_DIM);
-    p.level[c] = (uint8_t)level;
-    /* libopus keeps a coder checkpoint after an active chunk and after the one that follows. */
-    keep[c] = (unsigned char)(active || prev_active);
-    prev_active = active;
-  }
-  /* libopus stops at the first chunk past the budget and sends its last checkpoint before it; the
-   * coded size grows with the chunk count, so that is the largest checkpoint that fits. One chunk
-   * after skipped silence is not worth sending. */
-  for (c = nb_chunks - 1; c >= 0; c--) {
-    int bytes;
-    if (!keep[c]) continue;
-    if (c == 0 && extra > 0) break;
-    p.nb_latents = c + 1;
-    bytes = dredfx_dred_encode(buf, max_bytes, &p, stats);
-    if (bytes != DREDFX_ERR_BUFFER_TOO_SMALL) return IMAX(0, bytes);
-  }
-  return 0;
+  enc->history.fill = enc->latents_buffer_fill;
+  /* Not inside IMAX, which would evaluate it twice. */
+  bytes = dredfx_dred_history_payload(&enc->history, activity_mem, enc->dred_offset, enc->latent_offset, max_chunks,
+                                      q0, dQ, qmax, &enc->weights->stats, max_bytes, buf, &p);
+  return IMAX(0, bytes);
 }

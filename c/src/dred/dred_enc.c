@@ -7,11 +7,10 @@
 #include <string.h>
 
 #include "common/common.h"
+#include "dred/dred_history.h"
 #include "rdovae/rdovae_enc.h"
 
 #define DRED_ENC_MAGIC 0x434e4544u      /* "DENC" */
-#define DRED_NUM_REDUNDANCY_FRAMES 52   /* 20 ms latent slots kept */
-#define DRED_ACTIVITY_LEN (4 * DREDFX_DRED_MAX_FRAMES) /* 2.5 ms entries, newest first */
 #define DRED_MAX_DATA_SIZE 1000
 #define DRED_PREFIX_BYTES 2
 #define DRED_MIN_BYTES 8
@@ -226,14 +225,8 @@ struct dredfx_dred_enc {
   dredfx_dred_rate rate;
   int frames_per_packet; /* 10 ms feature frames */
   int max_chunks;        /* chunks asked for per packet */
-  int pending;           /* feature frames waiting for their 20 ms step (0 or 1) */
-  int32_t pending_q16[DREDFX_DRED_NUM_FEATURES];
-  int fill;              /* latents_buffer_fill */
-  int head;              /* ring slot of the newest latent */
-  int last_extra_dred_offset;
-  int32_t latent_q16[DRED_NUM_REDUNDANCY_FRAMES][DREDFX_DRED_LATENT_DIM];
-  int32_t state_q16[DRED_NUM_REDUNDANCY_FRAMES][DREDFX_DRED_STATE_DIM];
-  uint8_t activity[DRED_ACTIVITY_LEN];
+  dredfx_dred_history history;
+  uint8_t activity[DREDFX_DRED_ACTIVITY_LEN];
 };
 
 size_t dredfx_dred_enc_get_size(void) {
@@ -243,12 +236,7 @@ size_t dredfx_dred_enc_get_size(void) {
 void dredfx_dred_enc_reset(dredfx_dred_enc *st) {
   if (st == NULL || st->magic != DRED_ENC_MAGIC) return;
   dredfx_rdovae_enc_reset(&st->net);
-  st->pending = 0;
-  st->fill = 0;
-  st->head = 0;
-  st->last_extra_dred_offset = 0;
-  memset(st->latent_q16, 0, sizeof(st->latent_q16));
-  memset(st->state_q16, 0, sizeof(st->state_q16));
+  dredfx_dred_history_reset(&st->history);
   memset(st->activity, 0, sizeof(st->activity));
 }
 
@@ -281,7 +269,7 @@ int dredfx_dred_enc_init(dredfx_dred_enc *st, const dredfx_weight_array *arrays,
     return rc;
   }
   st->frames_per_packet = cfg->frame_ms / 10;
-  st->max_chunks = DREDFX_MIN((cfg->duration_ms / 10 + 5) / 4, DRED_NUM_REDUNDANCY_FRAMES / 2);
+  st->max_chunks = DREDFX_MIN((cfg->duration_ms / 10 + 5) / 4, DREDFX_DRED_HISTORY_SLOTS / 2);
   if (cfg->vbr) st->max_chunks = DREDFX_MIN(st->max_chunks, st->rate.target_chunks);
   st->magic = DRED_ENC_MAGIC;
   return DREDFX_OK;
@@ -293,88 +281,9 @@ int dredfx_dred_enc_rate(const dredfx_dred_enc *st, dredfx_dred_rate *out) {
   return DREDFX_OK;
 }
 
-static int dred_slot(const dredfx_dred_enc *st, int k) {
-  return (st->head + k) % DRED_NUM_REDUNDANCY_FRAMES;
-}
-
-/* dred_process_frame: one 20 ms step into the ring (slot 0 = newest). */
-static void dred_enc_step(dredfx_dred_enc *st, const int32_t *features_q16) {
-  st->head = (st->head + DRED_NUM_REDUNDANCY_FRAMES - 1) % DRED_NUM_REDUNDANCY_FRAMES;
-  dredfx_rdovae_encode_dframe(&st->net, features_q16, st->latent_q16[st->head], st->state_q16[st->head]);
-  st->fill = DREDFX_MIN(st->fill + 1, DRED_NUM_REDUNDANCY_FRAMES);
-}
-
-/* dred_voice_active: any of the 16 entries 8 offset .. 8 offset + 15 is 1. libopus reads up to
- * 8 bytes past its 416-entry array for offset 51 (other encoder fields); those count as
- * inactive here. */
-static int dred_voice_active(const dredfx_dred_enc *st, int offset) {
-  for (int i = 0; i < 16; i++)
-    if (8 * offset + i < DRED_ACTIVITY_LEN && st->activity[8 * offset + i] == 1) return 1;
-  return 0;
-}
-
 /* Floor division by a positive divisor. */
 static int dred_floor_div(int a, int b) {
   return a >= 0 ? a / b : -((-a + b - 1) / b);
-}
-
-/* dred_encode_silk_frame for the packet just fed; returns the bytes (0: no DRED). */
-static int dred_enc_payload(dredfx_dred_enc *st, int dred_offset, int latent_offset, int max_bytes,
-                            unsigned char *out, dredfx_dred_payload *p) {
-  uint8_t keep[DREDFX_DRED_MAX_LATENTS];
-  int extra = 0, delayed = 0, nb_chunks, prev_active = 0;
-  const int q0 = st->rate.q0;
-  /* Just out of silence the previous packet's skipped latents are sent now (not signalled). */
-  if (st->activity[0] && st->last_extra_dred_offset > 0) {
-    latent_offset = st->last_extra_dred_offset;
-    delayed = 1;
-    st->last_extra_dred_offset = 0;
-  }
-  while (latent_offset < st->fill && !dred_voice_active(st, latent_offset)) {
-    latent_offset++;
-    extra++;
-  }
-  if (!delayed) st->last_extra_dred_offset = extra;
-  /* Nothing can be coded past the filled slots (libopus: no chunk, no DRED). */
-  if (latent_offset >= st->fill) return 0;
-  p->q0 = q0;
-  p->dq = st->rate.dq;
-  p->qmax = st->rate.qmax;
-  p->dred_offset = dred_offset - 8 * extra;
-  dredfx_dred_quantize(p->state, st->state_q16[dred_slot(st, latent_offset)], DREDFX_DRED_STATE_DIM,
-                       st->stats.state_scale_q8 + q0 * DREDFX_DRED_STATE_DIM,
-                       st->stats.state_dead_zone_q8 + q0 * DREDFX_DRED_STATE_DIM,
-                       st->stats.state_r_q8 + q0 * DREDFX_DRED_STATE_DIM,
-                       st->stats.state_p0_q8 + q0 * DREDFX_DRED_STATE_DIM);
-  /* Chunk c is the latent 2 c slots back; libopus' loop bound on i = 2 c. */
-  nb_chunks = (DREDFX_MIN(2 * st->max_chunks, st->fill - latent_offset - 1) + 1) / 2;
-  for (int c = 0; c < nb_chunks; c++) {
-    const int level = dredfx_dred_level(q0, p->dq, p->qmax, c);
-    const int active = dred_voice_active(st, 2 * c + latent_offset);
-    dredfx_dred_quantize(p->latents[c], st->latent_q16[dred_slot(st, 2 * c + latent_offset)],
-                         DREDFX_DRED_LATENT_DIM, st->stats.latent_scale_q8 + level * DREDFX_DRED_LATENT_DIM,
-                         st->stats.latent_dead_zone_q8 + level * DREDFX_DRED_LATENT_DIM,
-                         st->stats.latent_r_q8 + level * DREDFX_DRED_LATENT_DIM,
-                         st->stats.latent_p0_q8 + level * DREDFX_DRED_LATENT_DIM);
-    p->level[c] = (uint8_t)level;
-    /* libopus keeps a coder checkpoint after an active chunk and after the one that follows. */
-    keep[c] = (uint8_t)(active || prev_active);
-    prev_active = active;
-  }
-  /* libopus stops at the first chunk past the budget and keeps the last checkpoint before it;
-   * the coded size only grows with the chunk count, so that is the largest checkpoint that fits.
-   * One kept chunk after skipped silence is not worth sending. */
-  for (int c = nb_chunks - 1; c >= 0; c--) {
-    int bytes;
-    if (!keep[c]) continue;
-    if (c == 0 && extra > 0) break;
-    p->nb_latents = c + 1;
-    bytes = dredfx_dred_encode(out, max_bytes, p, &st->stats);
-    if (bytes >= 0) return bytes;
-    if (bytes != DREDFX_ERR_BUFFER_TOO_SMALL) return bytes;
-  }
-  p->nb_latents = 0;
-  return 0;
 }
 
 int dredfx_dred_enc_packet(dredfx_dred_enc *st, const int32_t *features_q16, int active, int32_t room,
@@ -389,30 +298,13 @@ int dredfx_dred_enc_packet(dredfx_dred_enc *st, const int32_t *features_q16, int
   /* dred_compute_latents: where the newest DRED frame lies (2.5 ms units): 40 + extra_delay
    * minus the input buffer's fill at the start of the packet (16 kHz samples), plus 20, / 40. */
   dred_offset = dred_floor_div(40 + DRED_EXTRA_DELAY_16K -
-                               (DRED_SILK_ENCODER_DELAY + DRED_FRAME_SIZE * st->pending) + 20, 40);
-  for (int f = 0; f < st->frames_per_packet; f++) {
-    const int32_t *frame = features_q16 + f * DREDFX_DRED_NUM_FEATURES;
-    if (!st->pending) {
-      memcpy(st->pending_q16, frame, sizeof(st->pending_q16));
-      st->pending = 1;
-      continue;
-    }
-    {
-      int32_t two[2 * DREDFX_DRED_NUM_FEATURES];
-      memcpy(two, st->pending_q16, sizeof(st->pending_q16));
-      memcpy(two + DREDFX_DRED_NUM_FEATURES, frame, sizeof(st->pending_q16));
-      dred_enc_step(st, two);
-    }
-    st->pending = 0;
-    /* 15 ms (6 x 2.5 ms) is the ideal offset: the vocoder's look-ahead. */
-    if (dred_offset < 6)
-      dred_offset += 8;
-    else
-      latent_offset++;
-  }
+                               (DRED_SILK_ENCODER_DELAY + DRED_FRAME_SIZE * st->history.pending) + 20, 40);
+  for (int f = 0; f < st->frames_per_packet; f++)
+    dredfx_dred_history_feed(&st->history, &st->net, features_q16 + f * DREDFX_DRED_NUM_FEATURES, &dred_offset,
+                             &latent_offset);
   /* The packet's voice activity, once per 2.5 ms. */
   n400 = 4 * st->frames_per_packet;
-  memmove(st->activity + n400, st->activity, DRED_ACTIVITY_LEN - n400);
+  memmove(st->activity + n400, st->activity, DREDFX_DRED_ACTIVITY_LEN - n400);
   memset(st->activity, active, (size_t)n400);
   /* opus_encode_frame_native: room after the codec frame, less the code-3 header, padding
    * length and extension bytes, and the extra padding-length bytes. */
@@ -420,5 +312,7 @@ int dredfx_dred_enc_packet(dredfx_dred_enc *st, const int32_t *features_q16, int
   bytes_left -= (bytes_left + 1 + DRED_PREFIX_BYTES) / 255;
   if (st->max_chunks < 1 || bytes_left < DRED_MIN_BYTES + DRED_PREFIX_BYTES) return 0;
   if (maxlen < bytes_left - DRED_PREFIX_BYTES) return DREDFX_ERR_BUFFER_TOO_SMALL;
-  return dred_enc_payload(st, dred_offset, latent_offset, bytes_left - DRED_PREFIX_BYTES, out, p);
+  return dredfx_dred_history_payload(&st->history, st->activity, dred_offset, latent_offset, st->max_chunks,
+                                     st->rate.q0, st->rate.dq, st->rate.qmax, &st->stats,
+                                     bytes_left - DRED_PREFIX_BYTES, out, p);
 }
