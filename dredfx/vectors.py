@@ -1283,14 +1283,15 @@ RECEIVE_SILK = (
     # 32 kb/s, 200 ms of DRED (q0 6): the first 80 ms lost (DRED offsets before the stream), then
     # random losses
     ("fr-2", 16000, 1, 32000, "voip", 20, 200, 30, 60, list(range(4)) + ["random:15"]),
-    # 24 kb/s, 10 % expected loss (q0 9, one or two chunks): random losses and a 100 ms burst
-    ("es-1", 16000, 1, 24000, "voip", 20, 1040, 10, 50, list(range(20, 25)) + ["random:12"]),
+    # 24 kb/s, 10 % expected loss (q0 9, one or two chunks): random losses, a 100 ms burst, and
+    # the last 40 ms lost (no packet follows: the PLC)
+    ("es-1", 16000, 1, 24000, "voip", 20, 1040, 10, 50, list(range(20, 25)) + ["random:12", 48, 49]),
 )
 RECEIVE_CELT = (
     ("it-1", 48000, 1, 64000, "restricted_lowdelay", 20, 300, 20, 30,
      [8] + list(range(15, 18)) + list(range(20, 28))),
     ("en-2", 48000, 1, 32000, "voip", 20, 500, 20, 30, [0, 1, 12] + list(range(20, 25))),
-    ("ru-1", 48000, 2, 48000, "voip", 10, 300, 20, 30, [10, 11, 12, 25]),
+    ("ru-1", 48000, 2, 80000, "voip", 10, 300, 20, 30, [10, 11, 12, 25]),
 )
 # dred_compare -audio limits of a run that differs in bits (docs/conformance.md: libopus' x86
 # and generic builds on the same packets, and the receiver limits of tests/dred_vectors.sh).
