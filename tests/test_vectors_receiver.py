@@ -260,3 +260,49 @@ def test_expected_pcm_against_libopus():
         assert vectors.passes_tolerance(m, (1.0, 3.0, 0.25)), (label, m)
     e4, e16, p = np.array(figures).T
     assert 0.05 < e4.min() and e4.max() < 0.6 and e16.max() < 1.3 and p.max() < 0.03, figures
+
+
+def test_odd_receive_records_same_answer_in_both_checkers(tmp_path, checker, weights):
+    """Records a vector set should not hold, made into a set whose expected outputs are the Python
+    checker's: records before any init, an init the decoder refuses (7000 Hz, 3 channels, a
+    negative rate), an empty packet, a lost slot past 120 ms, short and unknown records among
+    lost slots (the procedure goes on without them), a 10-byte init. Both checkers name the same
+    frames as not fitting the op and agree on every other record (statuses and samples)."""
+    recs = vectors.read_records(os.path.join(COMMITTED, "receive_silk.in"))
+    pks = [r for r in recs if vectors.rx_record(r)[0] == vectors.RX_PACKET]
+
+    def lost(n):
+        return struct.pack("<ii", vectors.RX_LOST, n)
+
+    def init(rate, ch):
+        return struct.pack("<iii", vectors.RX_INIT, rate, ch)
+
+    bodies = [pks[40], init(7000, 1), pks[40], lost(100), init(-5, 1), pks[40], lost(320),
+              init(16000, 3), pks[40], lost(320), init(16000, 1), lost(1921), lost(320),
+              struct.pack("<i", vectors.RX_PACKET), pks[41], lost(320), b"\x02\x00", lost(320),
+              b"\x09\0\0\0\0", lost(320), pks[60], pks[61], lost(320), struct.pack("<ii", 0, 3),
+              lost(320), pks[62], lost(320), init(48000, 2), lost(960), pks[40], lost(960)]
+    not_fitting = [0, 5, 6, 11, 13, 16, 18, 23]
+    folder = str(tmp_path)
+    run = vectors.Impl("c", weights)
+    run.begin_set("opus-receive", bodies)
+    outs = []
+    for i, b in enumerate(bodies):
+        try:
+            outs.append(vectors.compute(run, "opus-receive", ["pcm"], b)[0])
+        except vectors.VectorError:
+            outs.append(b"")
+    status = [struct.unpack_from("<i", o)[0] if o else None for o in outs]
+    assert [i for i, s in enumerate(status) if s is None] == not_fitting
+    assert status[1:5] == [-1] * 4 and status[7:11] == [-1, -1, -1, 0]   # OPUS_BAD_ARG: no decoder
+    assert status[-4:] == [0, 960, 960, 960] and status.count(320) == 11
+    s = vectors._spec("odd", 3, "opus-receive", [(b, "odd#%d" % i) for i, b in enumerate(bodies)])
+    vectors.write_records(os.path.join(folder, "odd.in"), bodies)
+    vectors.write_records(os.path.join(folder, "odd.pcm"), outs)
+    vectors._write_manifest(folder, [s], weights.sha256)
+    rep = vectors.verify(folder, "c", weights.path)
+    assert [e.split(":")[0] for e in rep.errors] == ["set odd frame %d (odd#%d)" % (i, i) for i in not_fitting]
+    rc, text = _run_c(checker, folder)
+    fails = [x[6:].split(":")[0] for x in text.splitlines() if x.startswith("FAIL: ")]
+    assert rc == 1 and sorted(fails) == sorted(e.split(":")[0] for e in rep.errors), text
+    assert all("input record does not fit op opus-receive" in x for x in text.splitlines() if x.startswith("FAIL"))

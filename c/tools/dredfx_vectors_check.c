@@ -533,12 +533,26 @@ static int run_plc(const unsigned char *body, uint32_t len, context *cx, result 
  * DRED from the next packet of the run (parsed once per gap with max_dred_samples = min(rate, the
  * gap's samples); opus_decoder_dred_decode at the offset from the slot's start to that packet),
  * or the PLC (opus_decode with no packet) when no packet follows or its parse gives no samples. */
-static int rx_kind(const context *cx, int i) {
-  return cx->in->len[i] >= 4 ? rd_i32(cx->in->rec[i]) : -1;
+/* What record i is to the procedure: RX_INIT (a well-formed init), RX_PACKET, RX_LOST (within
+ * 1 .. 120 ms), or -1 for a record that does not fit (the procedure goes on without it, as
+ * dredfx.vectors.rx_runs drops it). */
+static int rx_slot(const context *cx, int i) {
+  const unsigned char *b = cx->in->rec[i];
+  const uint32_t len = cx->in->len[i];
+  const int32_t kind = len >= 4 ? rd_i32(b) : -1;
+  if (kind == RX_INIT && len == 12)
+    return RX_INIT;
+  if (cx->rate <= 0)
+    return -1;
+  if (kind == RX_PACKET && len > 4)
+    return RX_PACKET;
+  if (kind == RX_LOST && len == 8 && rd_i32(b + 4) > 0 && rd_i32(b + 4) <= (int64_t)cx->rate * 120 / 1000)
+    return RX_LOST;
+  return -1;
 }
 
 static int32_t rx_frame(const context *cx, int i) {
-  return cx->in->len[i] == 8 ? rd_i32(cx->in->rec[i] + 4) : 0;
+  return rx_slot(cx, i) == RX_LOST ? rd_i32(cx->in->rec[i] + 4) : 0;
 }
 
 static void rx_free(context *cx) {
@@ -554,14 +568,11 @@ static void rx_free(context *cx) {
 }
 
 static int run_receive(const unsigned char *body, uint32_t len, context *cx, result *r) {
-  const int i = cx->index;
-  int32_t kind, n;
-  int err = OPUS_OK;
-  if (len < 4)
-    return -1;
-  kind = rd_i32(body);
+  const int i = cx->index, n_in = (int)cx->in->n;
+  int32_t n;
+  int err = OPUS_OK, kind;
   r->found = 1;
-  if (kind == RX_INIT && len == 12) {
+  if (len == 12 && rd_i32(body) == RX_INIT) {
     rx_free(cx);
     cx->rate = rd_i32(body + 4);
     cx->channels = rd_i32(body + 8);
@@ -578,33 +589,36 @@ static int run_receive(const unsigned char *body, uint32_t len, context *cx, res
     r->status = err;
     return 0;
   }
-  if (!(kind == RX_PACKET || (kind == RX_LOST && len == 8 && rd_i32(body + 4) > 0 &&
-                              rd_i32(body + 4) <= RX_MAX_SAMPLES / 2)))
+  kind = rx_slot(cx, i);
+  if (kind != RX_PACKET && kind != RX_LOST)
     return -1;
   if (!cx->dec) {
-    r->status = OPUS_BAD_ARG;   /* no decoder: the run's init failed, or no init came first */
+    r->status = OPUS_BAD_ARG;   /* the run's init failed: no decoder */
     return 0;
   }
   if (kind == RX_PACKET) {
     n = opus_decode(cx->dec, body + 4, (opus_int32)(len - 4), r->pcm, RX_MAX_SAMPLES / cx->channels, 0);
   } else {
-    int j = i + 1, g = i;
+    int j = i + 1, g = i, k;
     int64_t gap = 0, offset = 0;
-    while (j < (int)cx->in->n && rx_kind(cx, j) == RX_LOST)
+    /* the next packet of the run, across lost slots and records that do not fit */
+    while (j < n_in && (k = rx_slot(cx, j)) != RX_PACKET && k != RX_INIT)
       j++;
-    if (j < (int)cx->in->n && rx_kind(cx, j) == RX_PACKET && cx->dred_for != j) {
+    if (j == n_in || rx_slot(cx, j) != RX_PACKET)
+      j = -1;
+    if (j >= 0 && cx->dred_for != j) {
       int dred_end = 0;
-      while (g > 0 && rx_kind(cx, g - 1) == RX_LOST)
+      while (g > 0 && (k = rx_slot(cx, g - 1)) != RX_PACKET && k != RX_INIT)
         g--;
-      for (int k = g; k < j; k++)
+      for (k = g; k < j; k++)
         gap += rx_frame(cx, k);
       cx->dred_for = j;
       cx->dred_ok = opus_dred_parse(cx->dred_dec, cx->dred, cx->in->rec[j] + 4, (opus_int32)(cx->in->len[j] - 4),
                                     (opus_int32)(gap < cx->rate ? gap : cx->rate), cx->rate, &dred_end, 0) > 0;
     }
-    for (int k = i; k < j; k++)
+    for (k = i; k < j; k++)
       offset += rx_frame(cx, k);
-    if (j < (int)cx->in->n && rx_kind(cx, j) == RX_PACKET && cx->dred_ok)
+    if (j >= 0 && cx->dred_ok)
       n = opus_decoder_dred_decode(cx->dec, cx->dred, (opus_int32)offset, r->pcm, rd_i32(body + 4));
     else
       n = opus_decode(cx->dec, NULL, 0, r->pcm, rd_i32(body + 4), 0);
@@ -973,6 +987,7 @@ static void check_set(const char *dir, manifest *m, const mset *s, context *cx, 
     end_run(s, &rs, (int)in.n);
 #ifdef DREDFX_VECTORS_OPUS
   rx_free(cx);
+  cx->rate = 0;
 #endif
   cx->in = NULL;
   records_free(&in);
