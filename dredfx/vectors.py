@@ -1,6 +1,7 @@
 """Conformance vectors: generate a vector set, verify one (format: docs/conformance.md).
 
-    python -m dredfx.vectors generate DIR [--inputs FROM_DIR [--add-layer2] | --interop DATA_DIR]
+    python -m dredfx.vectors generate DIR [--inputs FROM_DIR [--add-layer2] [--add-layer3] |
+                                           --interop DATA_DIR]
                                           [--corpus DIR] [--weights BLOB]
     python -m dredfx.vectors verify DIR [--impl c|ref] [--weights BLOB]
     python -m dredfx.vectors export-libopus DIR [--opus-demo PROG | --libopus BUILD]
@@ -26,7 +27,11 @@ Adding a layer: an op (OPS: input layout and its stages) and its stage functions
 Impl.run gives a stage what the op computed. Layer 2's op `fargan` is stateful (STATEFUL): its
 records run in order on one vocoder state, a `cont` record starting a fresh run. The RDO-VAE
 features are a further stage of the DRED ops (dredfx.dred.decode_features); PLC runs and the
-receiver are further stateful ops.
+receiver are further stateful ops: `plc`, and layer 3's `opus-receive` (Opus packets with a loss
+pattern through dredfx-opus, receive_slots; its runs are decoded whole in Impl.begin_set because a
+lost slot looks ahead to the next packet's DRED). A stage's compare mode is "exact" or layer 3's
+tolerance "dred_compare-audio:E4,E16,P" (compare_limits): bits are compared first, and a run
+that differs is judged whole with dred_compare -audio.
 """
 import argparse
 import csv
@@ -409,7 +414,6 @@ def receive_slots(codec, rate, channels, slots):
     opus_decoder_dred_decode at the offset from the slot's start to that packet), or the PLC
     (opus_decode with no packet) when no packet follows or it has no usable DRED (opus_demo's
     rule, without LBRR)."""
-    from .errors import DredfxError as _Err
     dec = codec.Decoder(sampling_rate=rate, channels=channels, complexity=5)
     dred_dec = codec.DredDecoder()
     out, parsed = [], {}
@@ -427,7 +431,7 @@ def receive_slots(codec, rate, channels, slots):
                     try:
                         parsed = {j: dred_dec.parse(slots[j][0], min(rate, sum(s[1] for s in slots[g:j])),
                                                     rate)}
-                    except _Err:
+                    except DredfxError:
                         parsed = {j: None}
                 d = parsed.get(j) if j is not None else None
                 if d is None:
@@ -440,7 +444,7 @@ def receive_slots(codec, rate, channels, slots):
                     pcm = dec.decode_dred(d, off, n)
             pcm = np.asarray(pcm, np.int16)
             out.append((len(pcm), pcm.reshape(-1), how))
-        except _Err as e:
+        except DredfxError as e:
             out.append((int(e.code), None, how))
     return out
 
@@ -762,7 +766,8 @@ def passes_tolerance(metrics, limits):
 
 
 def is_run_start(op, body):
-    """Whether a record of a stateful op starts a new run (fargan: a cont record; plc: init)."""
+    """Whether a record of a stateful op starts a new run (fargan: a cont record; plc,
+    opus-receive: init)."""
     return op in STATEFUL and len(body) >= 4 and struct.unpack_from("<i", body)[0] == 0
 
 

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import struct
+import subprocess
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ from dredfx import vectors
 from conftest import c_program, libopus_build
 
 pytestmark = pytest.mark.weights
-opus = pytest.importorskip("dredfx.opus", reason="dredfx.opus (dredfx-opus) is not built")
+pytest.importorskip("dredfx.opus", reason="dredfx.opus (dredfx-opus) is not built")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COMMITTED = os.path.join(ROOT, "vectors")
@@ -37,7 +38,6 @@ def checker(weights):
 
 
 def _run_c(cmd, folder):
-    import subprocess
     r = subprocess.run(cmd + [folder], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     return r.returncode, r.stdout
 
@@ -231,7 +231,8 @@ def _libopus_runs(variant):
     for name in SETS:
         ins, outs, labels = _set(name)
         for start, rate, channels, slots in vectors.rx_runs(ins):
-            got = [np.asarray(p, np.int16).tobytes() for _, p, _ in vectors.receive_slots(be, rate, channels, slots)]
+            got = [np.asarray(p, np.int16).tobytes()
+                   for _, p, _ in vectors.receive_slots(be, rate, channels, slots)]
             exp = [outs[start + 1 + k][4:] for k in range(len(slots))]
             first_loss = next(k for k, s in enumerate(slots) if s[0] is None)
             out.append((name, labels[start], rate, channels, first_loss, got, exp))
@@ -301,8 +302,10 @@ def test_odd_receive_records_same_answer_in_both_checkers(tmp_path, checker, wei
     vectors.write_records(os.path.join(folder, "odd.pcm"), outs)
     vectors._write_manifest(folder, [s], weights.sha256)
     rep = vectors.verify(folder, "c", weights.path)
-    assert [e.split(":")[0] for e in rep.errors] == ["set odd frame %d (odd#%d)" % (i, i) for i in not_fitting]
+    want = ["set odd frame %d (odd#%d)" % (i, i) for i in not_fitting]
+    assert [e.split(":")[0] for e in rep.errors] == want
     rc, text = _run_c(checker, folder)
     fails = [x[6:].split(":")[0] for x in text.splitlines() if x.startswith("FAIL: ")]
     assert rc == 1 and sorted(fails) == sorted(e.split(":")[0] for e in rep.errors), text
-    assert all("input record does not fit op opus-receive" in x for x in text.splitlines() if x.startswith("FAIL"))
+    assert all("input record does not fit op opus-receive" in x
+               for x in text.splitlines() if x.startswith("FAIL"))

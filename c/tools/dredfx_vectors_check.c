@@ -613,8 +613,10 @@ static int run_receive(const unsigned char *body, uint32_t len, context *cx, res
       for (k = g; k < j; k++)
         gap += rx_frame(cx, k);
       cx->dred_for = j;
-      cx->dred_ok = opus_dred_parse(cx->dred_dec, cx->dred, cx->in->rec[j] + 4, (opus_int32)(cx->in->len[j] - 4),
-                                    (opus_int32)(gap < cx->rate ? gap : cx->rate), cx->rate, &dred_end, 0) > 0;
+      cx->dred_ok = opus_dred_parse(cx->dred_dec, cx->dred, cx->in->rec[j] + 4,
+                                    (opus_int32)(cx->in->len[j] - 4),
+                                    (opus_int32)(gap < cx->rate ? gap : cx->rate), cx->rate,
+                                    &dred_end, 0) > 0;
     }
     for (k = i; k < j; k++)
       offset += rx_frame(cx, k);
