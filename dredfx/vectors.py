@@ -1,6 +1,7 @@
 """Conformance vectors: generate a vector set, verify one (format: docs/conformance.md).
 
-    python -m dredfx.vectors generate DIR [--inputs FROM_DIR [--add-layer2] | --interop DATA_DIR]
+    python -m dredfx.vectors generate DIR [--inputs FROM_DIR [--add-layer2] [--add-layer3] |
+                                           --interop DATA_DIR]
                                           [--corpus DIR] [--weights BLOB]
     python -m dredfx.vectors verify DIR [--impl c|ref] [--weights BLOB]
     python -m dredfx.vectors export-libopus DIR [--opus-demo PROG | --libopus BUILD]
@@ -26,7 +27,11 @@ Adding a layer: an op (OPS: input layout and its stages) and its stage functions
 Impl.run gives a stage what the op computed. Layer 2's op `fargan` is stateful (STATEFUL): its
 records run in order on one vocoder state, a `cont` record starting a fresh run. The RDO-VAE
 features are a further stage of the DRED ops (dredfx.dred.decode_features); PLC runs and the
-receiver are further stateful ops.
+receiver are further stateful ops: `plc`, and layer 3's `opus-receive` (Opus packets with a loss
+pattern through dredfx-opus, receive_slots; its runs are decoded whole in Impl.begin_set because a
+lost slot looks ahead to the next packet's DRED). A stage's compare mode is "exact" or layer 3's
+tolerance "dred_compare-audio:E4,E16,P" (compare_limits): bits are compared first, and a run
+that differs is judged whole with dred_compare -audio.
 """
 import argparse
 import csv
@@ -55,15 +60,20 @@ OPS = {
     "dred-coded": ("<i", ("quant", "dq16", "features")),    # dred_frame_offset; payload
     "fargan": ("<i", ("pcm",)),                  # kind; cont: pcm[320], features[5][20]; synth: features[20]
     "plc": ("<i", ("pcm",)),                     # kind (PLC_*), then pcm[160] or features[20]
+    "opus-receive": ("<i", ("pcm",)),            # kind (RX_*), then rate, channels / packet / frame_size
 }
 # Ops whose records run in order on one state; a mismatch names the first frame of its run
 # that differs, the later frames of that run are counted in one line.
-STATEFUL = {"fargan", "plc"}
+STATEFUL = {"fargan", "plc", "opus-receive"}
 FARGAN_CONT, FARGAN_SYNTH = 0, 1     # record kinds of the fargan op
 # Record kinds of the plc op (dredfx_plc_* = libopus lpcnet_plc_*): a fresh state (a new run), a
 # good frame int16[160], a concealed frame, features int32[20] queued, a skip queued, the queue
 # emptied.
 PLC_INIT, PLC_UPDATE, PLC_CONCEAL, PLC_FEC_ADD, PLC_FEC_SKIP, PLC_FEC_CLEAR = range(6)
+# Record kinds of the opus-receive op (layer 3, the receiver): a new decoder (i32 sampling_rate,
+# i32 channels: a new run), a received packet (its bytes), a lost slot (i32 frame_size, samples
+# per channel at the decoder's rate).
+RX_INIT, RX_PACKET, RX_LOST = range(3)
 FARGAN_NF, FARGAN_FRAME, FARGAN_CONT_SAMPLES, FARGAN_CONT_FRAMES = 20, 160, 320, 5
 ERR_BAD_ARG = -1
 # How a stage's records are compared; "exact": byte for byte (every integer layer).
@@ -223,12 +233,48 @@ class Impl:
         """The float reference has no bit-exact FARGAN, PLC or RDO-VAE decoder: tests/test_vectors.py
         checks it against the fixed-point records by the accuracy contracts instead."""
         if self.name == "c":
-            return op in OPS
+            return op in OPS and (op != "opus-receive" or self.opus_missing() is None)
         return op in OPS and op not in STATEFUL and stage != "features"
 
-    def begin_set(self, op):
-        """A stateful op's state for a new set (the C checker does the same)."""
-        if op == "fargan":
+    def skip_reason(self, op):
+        if op == "opus-receive" and self.name == "c":
+            return "layer 3 (the receiver) needs dredfx.opus, which is not built: %s" % self.opus_missing()
+        if op == "opus-receive":
+            return "the pure-Python reference has no Opus codec (layer 3 runs dredfx.opus: impl c)"
+        return ("no bit-exact FARGAN, PLC or RDO-VAE decoder in impl %s; tests/test_vectors.py holds "
+                "the float reference to the accuracy contracts" % self.name)
+
+    def opus_missing(self):
+        """None when dredfx.opus (dredfx-opus, layer 3's receiver) is built, else why not."""
+        try:
+            from . import opus   # noqa: F401
+        except ImportError as e:
+            return str(e)
+        return None
+
+    def begin_set(self, op, bodies=()):
+        """A stateful op's state for a new set (the C checker does the same); opus-receive decodes
+        each run whole here (its lost slots look ahead to the next packet) and run() hands out
+        the slots' results in order."""
+        if op == "opus-receive":
+            from . import opus
+            opus.set_weights(self.weights.blob)
+            self.rx_out = []
+            for _, rate, channels, slots in rx_runs(bodies):
+                good = [s for s in slots if not isinstance(s, VectorError)]
+                if rate is None:
+                    out = []
+                else:
+                    try:
+                        out = receive_slots(opus, rate, channels, good)
+                        self.rx_out.append((0, None, "init"))
+                    except DredfxError as e:   # no decoder for this run: every slot OPUS_BAD_ARG
+                        out = [(ERR_BAD_ARG, None, "no-decoder")] * len(good)
+                        self.rx_out.append((int(e.code), None, "init"))
+                out = iter(out)
+                self.rx_out += [s if isinstance(s, VectorError) else next(out) for s in slots]
+            self.rx_out.reverse()
+        elif op == "fargan":
             from . import _fargan
             self.vocoder = _fargan.FARGAN(self.weights.core)
         elif op == "plc":
@@ -243,6 +289,11 @@ class Impl:
             return self._run_fargan(body)
         if op == "plc":
             return self._run_plc(body)
+        if op == "opus-receive":
+            r = self.rx_out.pop()
+            if isinstance(r, VectorError):
+                raise r
+            return r[:2]
         layout = OPS[op][0]
         args = struct.unpack_from(layout, body)
         data = body[struct.calcsize(layout):]
@@ -316,6 +367,88 @@ def plc_record(body):
     return kind, None
 
 
+def rx_record(body):
+    """(kind, arg) of an opus-receive input record: init (sampling_rate, channels), packet (its
+    bytes), lost (frame_size); a record of the wrong size raises VectorError."""
+    kind = struct.unpack_from("<i", body)[0] if len(body) >= 4 else -1
+    if kind == RX_INIT and len(body) == 12:
+        return kind, struct.unpack_from("<ii", body, 4)
+    if kind == RX_PACKET and len(body) > 4:
+        return kind, bytes(body[4:])
+    if kind == RX_LOST and len(body) == 8:
+        return kind, struct.unpack_from("<i", body, 4)[0]
+    raise VectorError("opus-receive record: kind %d, %d bytes" % (kind, len(body)))
+
+
+def rx_runs(bodies):
+    """The runs of an opus-receive set: [(first record, sampling_rate, channels, slots)], slots
+    [(packet or None when lost, frame_size or None)], one per record after the init record; a
+    malformed record is a VectorError in its place (the procedure goes on without it)."""
+    runs = []
+    for i, body in enumerate(bodies):
+        try:
+            kind, arg = rx_record(body)
+        except VectorError as e:
+            kind, arg = None, e
+        if kind == RX_INIT:
+            runs.append((i, arg[0], arg[1], []))
+        elif not runs:
+            runs.append((i, None, None, [VectorError("an opus-receive record before any init record")]))
+        elif kind == RX_LOST and not 0 < arg <= runs[-1][1] * 120 // 1000:
+            runs[-1][3].append(VectorError("opus-receive record: kind 2, frame_size %d outside 1 .. "
+                                           "120 ms" % arg))
+        else:
+            runs[-1][3].append(arg if kind is None else (arg, None) if kind == RX_PACKET else (None, arg))
+    # a run whose rate is 0 or less has no slot that fits (the C checker's rule too)
+    return [r if r[1] is None or r[1] > 0 else
+            r[:3] + ([VectorError("opus-receive record after an init record with sampling_rate %d"
+                                  % r[1])] * len(r[3]),) for r in runs]
+
+
+def receive_slots(codec, rate, channels, slots):
+    """The receiver procedure of docs/conformance.md ("Layer 3: the receiver") with a codec module
+    of dredfx.opus's API (dredfx.opus, or a dredfx.opus_libopus.Backend): for each slot
+    (packet, None) or (None, frame_size), [(status, int16 pcm or None, how)]: a packet is decoded
+    (opus_decode, 120 ms of room); a lost slot takes DRED from the next received packet of the
+    run (opus_dred_parse once per gap, max_dred_samples = min(rate, the gap's samples), then
+    opus_decoder_dred_decode at the offset from the slot's start to that packet), or the PLC
+    (opus_decode with no packet) when no packet follows or it has no usable DRED (opus_demo's
+    rule, without LBRR)."""
+    dec = codec.Decoder(sampling_rate=rate, channels=channels, complexity=5)
+    dred_dec = codec.DredDecoder()
+    out, parsed = [], {}
+    for i, (packet, n) in enumerate(slots):
+        how = "packet"
+        try:
+            if packet is not None:
+                pcm = dec.decode(packet)
+            else:
+                j = next((k for k in range(i + 1, len(slots)) if slots[k][0] is not None), None)
+                if j is not None and j not in parsed:
+                    g = i
+                    while g > 0 and slots[g - 1][0] is None:
+                        g -= 1
+                    try:
+                        parsed = {j: dred_dec.parse(slots[j][0], min(rate, sum(s[1] for s in slots[g:j])),
+                                                    rate)}
+                    except DredfxError:
+                        parsed = {j: None}
+                d = parsed.get(j) if j is not None else None
+                if d is None:
+                    how, pcm = "plc", dec.decode(None, n)
+                else:
+                    # "dred-beyond": the slot lies past the DRED's reach (dredfx.simulate.dred_covers),
+                    # and the PLC continues inside opus_decoder_dred_decode
+                    off = sum(s[1] for s in slots[i:j])
+                    how = "dred" if off < d.available_samples + rate // 50 else "dred-beyond"
+                    pcm = dec.decode_dred(d, off, n)
+            pcm = np.asarray(pcm, np.int16)
+            out.append((len(pcm), pcm.reshape(-1), how))
+        except DredfxError as e:
+            out.append((int(e.code), None, how))
+    return out
+
+
 def fargan_record(body):
     """(kind, pcm int16[320] or None, features int32 Q16) of a fargan input record; a record of
     the wrong size raises VectorError."""
@@ -372,7 +505,9 @@ def _stage_features(impl, r):
 
 
 def _stage_pcm(impl, r):
-    """fargan: the call's status (int32), then on a synthesized frame its 160 int16 samples."""
+    """fargan, plc: the call's status (int32), then on a synthesized frame its 160 int16 samples;
+    opus-receive: the status (samples per channel, or an error code), then the slot's int16
+    samples (channels interleaved)."""
     status, pcm = r
     out = struct.pack("<i", status)
     return out if pcm is None else out + np.asarray(pcm, "<i2").tobytes()
@@ -439,7 +574,9 @@ class Report:
     layers: dict = field(default_factory=dict)   # layer -> frames checked
     errors: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    notes: list = field(default_factory=list)    # tolerance-checked runs: bit-identical or not
     skipped: list = field(default_factory=list)  # sets the implementation cannot check bit for bit
+    skip_reasons: dict = field(default_factory=dict)   # why -> [set] for whole sets skipped
 
     @property
     def ok(self):
@@ -471,13 +608,15 @@ def verify(folder, impl="c", weights_path=None):
         if s.op not in OPS:
             rep.errors.append("set %s: op %s is not known to dredfx %s" % (s.name, s.op, __version__))
             continue
-        bad = [st for st, mode, _ in s.stages if st not in STAGES or mode != COMPARE_EXACT]
+        bad = [st for st, mode, _ in s.stages if st not in STAGES or not _mode_known(mode)]
         if bad:
             rep.errors.append("set %s: stage(s) %s not known to dredfx %s" % (
                 s.name, ", ".join(bad), __version__))
             continue
         if not run.supports(s.op):
             rep.skipped.append(s.name)
+            why = run.skip_reason(s.op)
+            rep.skip_reasons[why] = rep.skip_reasons.get(why, []) + [s.name]
             continue
         rep.skipped += ["%s:%s" % (s.name, st) for st, _, _ in s.stages if not run.supports(s.op, st)]
         try:
@@ -496,17 +635,52 @@ def verify(folder, impl="c", weights_path=None):
     return rep
 
 
+def _mode_known(mode):
+    try:
+        compare_limits(mode)
+    except ValueError:
+        return False
+    return True
+
+
 def _verify_set(rep, m, s, run, inputs, expected):
     in_md5 = m.frames.get(s.input_file, {})
-    run.begin_set(s.op)
+    try:
+        run.begin_set(s.op, inputs)
+    except VectorError as e:
+        rep.errors.append("set %s: %s" % (s.name, e))
+        return
     stateful = s.op in STATEFUL
     first_bad, later = None, 0   # stateful: the run's first differing frame, later ones
+    limits = {st: compare_limits(mode) for st, mode, _ in s.stages}
+    tol = {"start": 0, "format": (16000, 1), "got": [], "exp": [], "differ": []}  # the run so far
+    tol_runs = [0, 0]            # runs of a tolerance stage: bit-identical, within the tolerance
 
     def end_run(i):
         if later:
             rep.errors.append("set %s frames %d..%d: %d more frames differ after frame %d (the "
                               "state carries the difference)" % (s.name, first_bad + 1, i - 1,
                                                                 later, first_bad))
+        if tol["got"] and not tol["differ"]:
+            tol_runs[0] += 1
+        elif tol["differ"]:
+            lim = next(v for v in limits.values() if v)
+            f = tol["differ"][0]
+            try:
+                metrics = audio_tolerance(tol["got"], tol["exp"], *tol["format"])
+                ok = passes_tolerance(metrics, lim)
+                text = "dred_compare -audio err4 %.6f, err16 %.6f, pitch %.6f (limits %s)" % (
+                    metrics + (",".join("%g" % x for x in lim),))
+            except ValueError as e:   # dred_compare's refusals (too short)
+                ok, text = False, "dred_compare -audio: %s" % e
+            msg = "set %s frames %d..%d: %d frames differ in bits from frame %d (%s) on: %s" % (
+                s.name, tol["start"], i - 1, len(tol["differ"]), f, in_md5.get(f, ("", ""))[1], text)
+            if ok:
+                tol_runs[1] += 1
+                rep.notes.append(msg + ": within the tolerance")
+            else:
+                rep.errors.append(msg + ": over the limits")
+        tol.update(start=i, got=[], exp=[], differ=[])
 
     for i, body in enumerate(inputs):
         md5, label = in_md5.get(i, ("", ""))
@@ -516,6 +690,8 @@ def _verify_set(rep, m, s, run, inputs, expected):
         if stateful and is_run_start(s.op, body):
             end_run(i)
             first_bad, later = None, 0
+            if s.op == "opus-receive" and len(body) == 12:
+                tol["format"] = rx_record(body)[1]
         try:
             outs = compute(run, s.op, [st if run.supports(s.op, st) else None for st, _, _ in s.stages],
                            body)
@@ -526,7 +702,13 @@ def _verify_set(rep, m, s, run, inputs, expected):
             if got is None:
                 continue
             want_md5 = m.frames.get(fname, {}).get(i, ("",))[0]
-            if got != exp[i]:
+            if limits[stage]:
+                tol["got"].append(got[4:])
+                tol["exp"].append(exp[i][4:])
+            if (got != exp[i] and limits[stage] and got[:4] == exp[i][:4] and len(got) == len(exp[i])
+                    and _md5(got) != want_md5):
+                tol["differ"].append(i)      # judged on the whole run at its end
+            elif got != exp[i]:
                 if first_bad is not None:
                     later += 1
                 else:
@@ -540,17 +722,59 @@ def _verify_set(rep, m, s, run, inputs, expected):
         rep.frames += 1
         rep.layers[s.layer] = rep.layers.get(s.layer, 0) + 1
     end_run(len(inputs))
+    if any(limits.values()):
+        rep.notes.append("set %s (%s): %d runs bit-identical, %d within the tolerance" % (
+            s.name, ", ".join(mode for _, mode, _ in s.stages), tol_runs[0], tol_runs[1]))
+
+
+# Layer 3's tolerance mode for float codecs (CELT, hybrid): a run whose samples differ is judged
+# whole with dred_compare -audio (expected as the reference, 16 kHz mono: channels averaged,
+# resampled by soxr) against the limits the mode names.
+COMPARE_AUDIO = "dred_compare-audio"
+
+
+def compare_limits(mode):
+    """None for "exact"; the (err4, err16, pitch) limits of "dred_compare-audio:E4,E16,P"; a mode
+    dredfx does not know raises ValueError."""
+    if mode == COMPARE_EXACT:
+        return None
+    name, _, args = mode.partition(":")
+    lim = tuple(float(x) for x in args.split(",")) if name == COMPARE_AUDIO and args else ()
+    if len(lim) != 3:
+        raise ValueError("compare mode %r" % mode)
+    return lim
+
+
+def audio_tolerance(got, expected, rate, channels):
+    """dred_compare -audio of a run's computed samples (int16 bytes per slot) against the expected
+    ones: (err4, err16, pitch)."""
+    from . import dred_compare
+
+    def mono16k(chunks):
+        x = np.frombuffer(b"".join(chunks), "<i2").astype(np.float64).reshape(-1, channels).mean(1)
+        if rate != 16000:
+            import soxr
+            x = soxr.resample(x, rate, 16000, quality="VHQ")
+        return np.clip(np.round(x), -32768, 32767).astype(np.int16)
+
+    return dred_compare.audio(mono16k(expected), mono16k(got))
+
+
+def passes_tolerance(metrics, limits):
+    from . import dred_compare
+    return dred_compare.passes(metrics, limits)
 
 
 def is_run_start(op, body):
-    """Whether a record of a stateful op starts a new run (fargan: a cont record; plc: init)."""
+    """Whether a record of a stateful op starts a new run (fargan: a cont record; plc,
+    opus-receive: init)."""
     return op in STATEFUL and len(body) >= 4 and struct.unpack_from("<i", body)[0] == 0
 
 
 # ---------------------------------------------------------------- generate
 def _write_set(folder, s, run):
     write_records(os.path.join(folder, s.input_file), [b for b, _ in s.inputs])
-    run.begin_set(s.op)
+    run.begin_set(s.op, [b for b, _ in s.inputs])
     outs = [compute(run, s.op, [st for st, _, _ in s.stages], b) for b, _ in s.inputs]
     for k, (_, _, fname) in enumerate(s.stages):
         write_records(os.path.join(folder, fname), [o[k] for o in outs])
@@ -568,26 +792,31 @@ def _sets_from(folder):
     for s in m.sets:
         bodies = read_records(os.path.join(folder, s.input_file))
         labels = m.frames.get(s.input_file, {})
-        out.append(_spec(s.name, s.layer, s.op,
-                         [(b, labels.get(i, ("", "-"))[1]) for i, b in enumerate(bodies)]))
+        spec = _spec(s.name, s.layer, s.op, [(b, labels.get(i, ("", "-"))[1]) for i, b in enumerate(bodies)])
+        modes = {st: mode for st, mode, _ in s.stages}
+        spec.stages = [(st, modes.get(st, mode), f) for st, mode, f in spec.stages]
+        out.append(spec)
     return out
 
 
 def generate(folder, inputs_from=None, interop_dir=None, weights_path=None, corpus_dir=None,
-             add_layer2=False):
-    """Writes a vector set into folder; returns its sets. add_layer2 (with inputs_from): keep
-    those sets and make layer 2's (FARGAN) inputs anew from the speech corpus."""
+             add_layer2=False, add_layer3=False):
+    """Writes a vector set into folder; returns its sets. add_layer2 / add_layer3 (with
+    inputs_from): keep those sets and make layer 2's (FARGAN, PLC) or layer 3's (the receiver)
+    inputs anew from the speech corpus."""
     w = _load_weights(weights_path)
+    corpus = corpus_dir or _default_corpus_dir()
     if inputs_from:
         sets = _sets_from(inputs_from)
         if add_layer2:
-            sets = [s for s in sets if s.layer != 2]
-            sets += _fargan_sets(w, sets, corpus_dir or _default_corpus_dir())
-            sets += _plc_sets(w, corpus_dir or _default_corpus_dir())
+            layer3 = [s for s in sets if s.layer == 3]
+            sets = [s for s in sets if s.layer not in (2, 3)]
+            sets += _fargan_sets(w, sets, corpus) + _plc_sets(w, corpus) + layer3
+        if add_layer3:
+            sets = [s for s in sets if s.layer != 3] + _receive_sets(w, corpus)
     else:
         sets = _build_sets(w, interop_packets(interop_dir or _default_interop_dir()))
-        sets += _fargan_sets(w, sets, corpus_dir or _default_corpus_dir())
-        sets += _plc_sets(w, corpus_dir or _default_corpus_dir())
+        sets += _fargan_sets(w, sets, corpus) + _plc_sets(w, corpus) + _receive_sets(w, corpus)
     os.makedirs(folder, exist_ok=True)
     run = Impl("c", w)
     for s in sets:
@@ -1050,6 +1279,85 @@ def _plc_sets(w, corpus_dir):
     return [_spec("plc_runs", 2, "plc", recs)]
 
 
+# ---------------------------------------------------------------- layer 3: the receiver
+# Opus streams of real speech (the corpus), encoded by dredfx-opus (libopus 1.6.1's float encoder
+# with dredfx's DRED encoder; no LBRR), received with a loss pattern by the procedure of
+# receive_slots. (clip, rate, channels, bitrate, application, frame_ms, dred_ms, loss_perc,
+# slots, lost slots). RECEIVE_SILK: SILK-only wideband at 16 kHz, pinned exact; RECEIVE_CELT:
+# CELT-only and hybrid at 48 kHz (and one stereo hybrid run of 10 ms frames), checked with a
+# tolerance (COMPARE_RECEIVE_CELT, docs/conformance.md: "Layer 3").
+RECEIVE_SILK = (
+    # 48 kb/s, 1040 ms of DRED (q0 4, about 14 chunks: 560 ms): single losses, bursts of 60 and
+    # 200 ms, then 1000 ms: past the DRED's reach, where the PLC takes over
+    ("en-1", 16000, 1, 48000, "voip", 20, 1040, 30, 130,
+     [25, 40] + list(range(55, 58)) + list(range(66, 76)) + list(range(78, 128))),
+    # 32 kb/s, 200 ms of DRED (q0 6): the first 80 ms lost (DRED offsets before the stream), then
+    # random losses
+    ("fr-2", 16000, 1, 32000, "voip", 20, 200, 30, 60, list(range(4)) + ["random:15"]),
+    # 24 kb/s, 10 % expected loss (q0 9, one or two chunks): random losses, a 100 ms burst, and
+    # the last 40 ms lost (no packet follows: the PLC)
+    ("es-1", 16000, 1, 24000, "voip", 20, 1040, 10, 50, list(range(20, 25)) + ["random:12", 48, 49]),
+)
+RECEIVE_CELT = (
+    ("it-1", 48000, 1, 64000, "restricted_lowdelay", 20, 300, 20, 30,
+     [8] + list(range(15, 18)) + list(range(20, 28))),
+    ("en-2", 48000, 1, 32000, "voip", 20, 500, 20, 30, [0, 1, 12] + list(range(20, 25))),
+    ("ru-1", 48000, 2, 80000, "voip", 10, 300, 20, 30, [10, 11, 12, 25]),
+)
+# dred_compare -audio limits of a run that differs in bits (docs/conformance.md: libopus' x86
+# and generic builds on the same packets, and the receiver limits of tests/dred_vectors.sh).
+COMPARE_RECEIVE_CELT = "dred_compare-audio:1,3,0.25"
+
+
+def _loss_slots(spec, nslots, tag):
+    lost = set()
+    for x in spec:
+        if isinstance(x, str):   # random:P, P % of the slots after the first 10 (the last kept)
+            p = int(x.split(":")[1])
+            raw = _det_bytes(tag, nslots)
+            lost |= {k for k in range(10, nslots - 1) if raw[k] % 100 < p}
+        else:
+            lost.add(x)
+    return lost
+
+
+def _receive_run(w, corpus_dir, spec):
+    """[(body, label)] of one run: the init record, then one record per slot."""
+    from . import opus
+    clip, rate, channels, bitrate, app, frame_ms, dred_ms, loss, nslots, losses = spec
+    path = os.path.join(corpus_dir, "%s.%dk.raw" % (clip, rate // 1000))
+    if not os.path.exists(path):
+        raise VectorError("no speech corpus in %s: run scripts/speech-corpus.sh" % corpus_dir)
+    x = np.fromfile(path, np.int16)
+    n = rate * frame_ms // 1000
+    x = x[:n * nslots]
+    if channels == 2:   # a second channel: the clip 1.5 ms later at half level
+        y = np.concatenate([np.zeros(rate * 3 // 2000, np.int16), x[:-(rate * 3 // 2000)] // 2])
+        x = np.stack([x, y], 1).reshape(-1)
+    opus.set_weights(w.blob)
+    enc = opus.Encoder(rate, channels, bitrate, app, 10, frame_ms, dred_ms, False, loss)
+    packets = enc.encode_all(x)
+    run = "%s.%dk%s,%s,%db/s,%dms,dred=%dms,loss=%d%%" % (
+        clip, rate // 1000, ",stereo" if channels == 2 else "", app, bitrate, frame_ms, dred_ms, loss)
+    lost = _loss_slots(losses, nslots, run)
+    slots = [(None, n) if k in lost else (bytes(p), None) for k, p in enumerate(packets)]
+    how = [h for _, _, h in receive_slots(opus, rate, channels, slots)]
+    out = [(struct.pack("<iii", RX_INIT, rate, channels), _label(run + "#init"))]
+    for k, (p, fs) in enumerate(slots):
+        body = struct.pack("<i", RX_PACKET) + p if p is not None else struct.pack("<ii", RX_LOST, fs)
+        out.append((body, _label("%s#%d:%s" % (run, k, "packet" if p is not None else "lost," + how[k]))))
+    return out
+
+
+def _receive_sets(w, corpus_dir):
+    silk = [r for spec in RECEIVE_SILK for r in _receive_run(w, corpus_dir, spec)]
+    celt = [r for spec in RECEIVE_CELT for r in _receive_run(w, corpus_dir, spec)]
+    s = _spec("receive_silk", 3, "opus-receive", silk)
+    c = _spec("receive_celt", 3, "opus-receive", celt)
+    c.stages = [(st, COMPARE_RECEIVE_CELT, f) for st, _, f in c.stages]
+    return [s, c]
+
+
 # ---------------------------------------------------------------- command line
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m dredfx.vectors",
@@ -1066,6 +1374,8 @@ def main(argv=None):
                    help="speech corpus of scripts/speech-corpus.sh (default: the cache folder)")
     g.add_argument("--add-layer2", action="store_true",
                    help="with --inputs: make layer 2's (FARGAN) inputs anew from the corpus")
+    g.add_argument("--add-layer3", action="store_true",
+                   help="with --inputs: make layer 3's (the receiver) inputs anew from the corpus")
     v = sub.add_parser("verify", help="check a vector set")
     v.add_argument("dir")
     v.add_argument("--impl", choices=("c", "ref"), default="c",
@@ -1100,7 +1410,8 @@ def main(argv=None):
         return 0
     try:
         if a.cmd == "generate":
-            sets = generate(a.dir, a.inputs, a.interop, a.weights, a.corpus, a.add_layer2)
+            sets = generate(a.dir, a.inputs, a.interop, a.weights, a.corpus, a.add_layer2,
+                            a.add_layer3)
             print("generated %s: %d sets, %d frames" % (
                 a.dir, len(sets), sum(len(s.inputs) for s in sets)))
             return 0
@@ -1110,9 +1421,15 @@ def main(argv=None):
         return 2
     for w in rep.warnings:
         print("warning: %s" % w)
-    if rep.skipped:
-        print("not checked by impl %s (no bit-exact FARGAN, PLC or RDO-VAE decoder; tests/test_vectors.py "
-              "holds the float reference to the accuracy contracts): %s" % (a.impl, ", ".join(rep.skipped)))
+    for why, names in rep.skip_reasons.items():
+        print("SKIPPED (not checked): %s: %s" % (", ".join(names), why))
+    parts = [x for x in rep.skipped if ":" in x]
+    if parts:
+        print("stages not checked by impl %s (no bit-exact FARGAN, PLC or RDO-VAE decoder; "
+              "tests/test_vectors.py holds the float reference to the accuracy contracts): %s" % (
+                  a.impl, ", ".join(parts)))
+    for n in rep.notes:
+        print("note: %s" % n)
     for e in rep.errors:
         print("FAIL: %s" % e)
     layers = ", ".join("layer %d: %d" % kv for kv in sorted(rep.layers.items()))
