@@ -13,7 +13,7 @@
  * most 4 * 255 * 128 in magnitude, far from int32's limits.
  * Offset kernels (dense_i8_u, sparse_i8_u; the engine's path for every model layer): the inputs
  * arrive unsigned, xu = x + 127, and the layer's precomputed row sums remove the offset once per
- * row, acc = sum w xu - 127 wsum: one vpdpbusd per block and nothing else (no per-block XOR, no
+ * row, acc = sum w xu - wsum (wsum = 127 sum w): one vpdpbusd per block and nothing else (no per-block XOR, no
  * second vpdpbusd), exact for any int8 weights (vpdpbusd does not saturate).
  * The int16 kernel, quantization and requantization are AVX2's (vpdpwssd would accumulate pair
  * sums in int32 and could wrap).
@@ -100,20 +100,15 @@ DFX_VNNI static void sparse_i8_avxvnni(int32_t *acc, const int8_t *w, const int3
   }
 }
 
-/* s - 127 wsum for 8 rows, wrapping (the true result fits int32). */
+/* s - wsum (127 times the row sums) for 8 rows, wrapping (the true result fits int32). */
 DFX_VNNI_INLINE __m256i remove_offset(__m256i s, const int32_t *wsum) {
-  const __m256i ws = _mm256_loadu_si256((const __m256i *)(const void *)wsum);
-  return _mm256_sub_epi32(s, _mm256_sub_epi32(_mm256_slli_epi32(ws, 7), ws));
+  return _mm256_sub_epi32(s, _mm256_loadu_si256((const __m256i *)(const void *)wsum));
 }
 
 /* The 8 row sums s of rows i..i+7 to out: requantized (the fused _rq kernels: out gets the first n
  * p16 values) or as they are (rq NULL). */
 DFX_VNNI_INLINE void finish_group(int32_t *out, __m256i s, const int32_t *wsum, int i, const int64_t *rq, int n) {
-  s = remove_offset(s, wsum + i);
-  if (rq != NULL)
-    store_first(out + i, requant_rq8(s, rq + 4 * i), n - i < 8 ? n - i : 8);
-  else
-    _mm256_storeu_si256((__m256i *)(void *)(out + i), s);
+  finish8(out, remove_offset(s, wsum + i), rq, (unsigned)i, n);
 }
 
 DFX_VNNI_INLINE __m256i sum4(__m256i a, __m256i b, __m256i c, __m256i d) {
