@@ -84,21 +84,27 @@ DFX_AVX2_INLINE __m256i remove_offset(__m256i s, const int32_t *wsum) {
 }
 
 /* One group of 8 rows at a time, its blocks streamed in memory order, unrolled by 4 as libopus'
- * cgemv8x4: faster here than sharing each input broadcast between several groups. With rq (the
- * fused _rq kernels), each group's 8 sums are requantized while still in a register and out gets
- * the first n p16 values; without, out gets the rows sums. */
+ * cgemv8x4: faster here than sharing each input broadcast between several groups. The last
+ * cols % 16 columns (up to 3 blocks) run straight, without a loop: on the models' small layers
+ * (8 to 32 inputs) the loop control cost as much as the blocks. With rq (the fused _rq kernels),
+ * each group's 8 sums are requantized while still in a register and out gets the first n p16
+ * values; without, out gets the rows sums. */
 DFX_AVX2_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
                                   int cols, const int64_t *rq, int n) {
+  const int c16 = cols & ~15, rem = cols & 15;
+  const uint8_t *xr = xu + c16;
   for (int i = 0; i < rows; i += 8) {
     __m256i s0 = _mm256_setzero_si256();
-    int j = 0;
-    for (; j + 16 <= cols; j += 16, w += 128) {
+    for (int j = 0; j < c16; j += 16, w += 128) {
       s0 = _mm256_add_epi32(s0, maddubs_block(w, bcast_u4(xu + j)));
       s0 = _mm256_add_epi32(s0, maddubs_block(w + 32, bcast_u4(xu + j + 4)));
       s0 = _mm256_add_epi32(s0, maddubs_block(w + 64, bcast_u4(xu + j + 8)));
       s0 = _mm256_add_epi32(s0, maddubs_block(w + 96, bcast_u4(xu + j + 12)));
     }
-    for (; j < cols; j += 4, w += 32) s0 = _mm256_add_epi32(s0, maddubs_block(w, bcast_u4(xu + j)));
+    if (rem >= 4) s0 = _mm256_add_epi32(s0, maddubs_block(w, bcast_u4(xr)));
+    if (rem >= 8) s0 = _mm256_add_epi32(s0, maddubs_block(w + 32, bcast_u4(xr + 4)));
+    if (rem >= 12) s0 = _mm256_add_epi32(s0, maddubs_block(w + 64, bcast_u4(xr + 8)));
+    w += rem * 8;
     finish8(out, remove_offset(s0, wsum + i), rq, (unsigned)i, n);
   }
 }
@@ -133,11 +139,13 @@ DFX_AVX2 static void sparse_i8_u_avx2(int32_t *acc, const int8_t *w, const int32
 
 DFX_AVX2 static void dense_i8_u_rq_avx2(int32_t *p16, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
                                         int rows, int cols, const int64_t *rq, int n) {
+  if (rq == NULL) __builtin_unreachable(); /* kernels.h: fused kernels get the layer's rq */
   dense_u_body(p16, w, wsum, xu, rows, cols, rq, n);
 }
 
 DFX_AVX2 static void sparse_i8_u_rq_avx2(int32_t *p16, const int8_t *w, const int32_t *wsum, const int32_t *idx,
                                          const uint8_t *xu, int rows, const int64_t *rq, int n) {
+  if (rq == NULL) __builtin_unreachable();
   sparse_u_body(p16, w, wsum, idx, xu, rows, rq, n);
 }
 

@@ -92,6 +92,7 @@ DFX_512 static void dense_i8_u_avx512vnni(int32_t *acc, const int8_t *w, const i
 
 DFX_512 static void dense_i8_u_rq_avx512vnni(int32_t *p16, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
                                              int rows, int cols, const int64_t *rq, int n) {
+  if (rq == NULL) __builtin_unreachable(); /* kernels.h: fused kernels get the layer's rq */
   dense_u_body(p16, w, wsum, xu, rows, cols, rq, n);
 }
 
@@ -161,6 +162,7 @@ DFX_512 static void sparse_i8_u_avx512vnni(int32_t *acc, const int8_t *w, const 
 DFX_512 static void sparse_i8_u_rq_avx512vnni(int32_t *p16, const int8_t *w, const int32_t *wsum,
                                               const int32_t *idx, const uint8_t *xu, int rows, const int64_t *rq,
                                               int n) {
+  if (rq == NULL) __builtin_unreachable();
   sparse_u_body(p16, w, wsum, idx, xu, rows, rq, n);
 }
 

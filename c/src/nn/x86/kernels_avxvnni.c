@@ -201,11 +201,13 @@ DFX_VNNI static void sparse_i8_u_avxvnni(int32_t *acc, const int8_t *w, const in
 
 DFX_VNNI static void dense_i8_u_rq_avxvnni(int32_t *p16, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
                                            int rows, int cols, const int64_t *rq, int n) {
+  if (rq == NULL) __builtin_unreachable(); /* kernels.h: fused kernels get the layer's rq */
   dense_u_body(p16, w, wsum, xu, rows, cols, rq, n);
 }
 
 DFX_VNNI static void sparse_i8_u_rq_avxvnni(int32_t *p16, const int8_t *w, const int32_t *wsum, const int32_t *idx,
                                             const uint8_t *xu, int rows, const int64_t *rq, int n) {
+  if (rq == NULL) __builtin_unreachable();
   sparse_u_body(p16, w, wsum, idx, xu, rows, rq, n);
 }
 
