@@ -105,7 +105,8 @@ DFX_AVX2_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *
     if (rem >= 8) s0 = _mm256_add_epi32(s0, maddubs_block(w + 32, bcast_u4(xr + 4)));
     if (rem >= 12) s0 = _mm256_add_epi32(s0, maddubs_block(w + 64, bcast_u4(xr + 8)));
     w += rem * 8;
-    finish8(out, remove_offset(s0, wsum + i), rq, (unsigned)i, n);
+    finish8(out + i, remove_offset(s0, wsum + i), rq, n - i);
+    rq = NEXT_RQ_GROUP(rq);
   }
 }
 
@@ -123,7 +124,8 @@ DFX_AVX2_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t 
     }
     for (; b < nblocks; b++, w += 32) s0 = _mm256_add_epi32(s0, maddubs_block(w, bcast_u4(xu + *idx++)));
     const __m256i s = remove_offset(_mm256_add_epi32(s0, s1), wsum + i);
-    finish8(out, s, rq, (unsigned)i, n);
+    finish8(out + i, s, rq, n - i);
+    rq = NEXT_RQ_GROUP(rq);
   }
 }
 

@@ -81,7 +81,8 @@ DFX_512_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *w
       w += 32;
     }
     t = _mm256_sub_epi32(t, offset_sum(wsum + i));
-    finish8(out, t, rq, (unsigned)i, n);
+    finish8(out + i, t, rq, n - i);
+    rq = NEXT_RQ_GROUP(rq);
   }
 }
 
@@ -150,7 +151,8 @@ DFX_512_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t *
       w += 32;
     }
     t = _mm256_sub_epi32(t, offset_sum(wsum + i));
-    finish8(out, t, rq, (unsigned)i, n);
+    finish8(out + i, t, rq, n - i);
+    rq = NEXT_RQ_GROUP(rq);
   }
 }
 

@@ -108,7 +108,7 @@ DFX_VNNI_INLINE __m256i remove_offset(__m256i s, const int32_t *wsum) {
 /* The 8 row sums s of rows i..i+7 to out: requantized (the fused _rq kernels: out gets the first n
  * p16 values) or as they are (rq NULL). */
 DFX_VNNI_INLINE void finish_group(int32_t *out, __m256i s, const int32_t *wsum, int i, const int64_t *rq, int n) {
-  finish8(out, remove_offset(s, wsum + i), rq, (unsigned)i, n);
+  finish8(out + i, remove_offset(s, wsum + i), rq, n - i);
 }
 
 DFX_VNNI_INLINE __m256i sum4(__m256i a, __m256i b, __m256i c, __m256i d) {
@@ -144,7 +144,9 @@ DFX_VNNI_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *
       b0 = _mm256_dpbusd_avx_epi32(b0, x0, load_block(v));
     }
     finish_group(out, sum4(a0, a1, a2, a3), wsum, i, rq, n);
+    rq = NEXT_RQ_GROUP(rq);
     finish_group(out, sum4(b0, b1, b2, b3), wsum, i + 8, rq, n);
+    rq = NEXT_RQ_GROUP(rq);
   }
   if (i < rows) {
     __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
@@ -186,6 +188,7 @@ DFX_VNNI_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t 
     }
     for (; b < nblocks; b++, w += 32) s4 = _mm256_dpbusd_avx_epi32(s4, bcast_x4(xu + *idx++), load_block(w));
     finish_group(out, _mm256_add_epi32(sum4(s0, s1, s2, s3), sum4(s4, s5, s6, s7)), wsum, i, rq, n);
+    rq = NEXT_RQ_GROUP(rq);
   }
 }
 

@@ -28,14 +28,17 @@ __attribute__((target("avx2"), always_inline)) static inline void store_first(in
     _mm256_maskstore_epi32(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)), v);
 }
 
-/* The 8 sums s of rows i..i+7 (i % 8 == 0) of a kernel: requantized with rq into the first n
- * outputs (the fused _rq kernels) or, rq NULL, stored as they are. */
-__attribute__((target("avx2"), always_inline)) static inline void finish8(int32_t *out, __m256i s, const int64_t *rq,
-                                                                         unsigned i, int n) {
-  if (rq == NULL)
-    _mm256_storeu_si256((__m256i *)(void *)(out + i), s);
+/* The 8 sums s of a group of rows of a kernel, to out: requantized with the group's constants q
+ * into its first `left` outputs (the fused _rq kernels) or, q NULL, stored as they are. */
+__attribute__((target("avx2"), always_inline)) static inline void finish8(int32_t *out, __m256i s, const int64_t *q,
+                                                                         int left) {
+  if (q == NULL)
+    _mm256_storeu_si256((__m256i *)(void *)out, s);
   else
-    store_first(out + i, requant_rq8(s, rq + i / 8 * DREDFX_NN_RQ_GROUP), n - (int)i < 8 ? n - (int)i : 8);
+    store_first(out, requant_rq8(s, q), left < 8 ? left : 8);
 }
+
+/* The constants of the next group: rq NULL (the unfused kernels) stays NULL. */
+#define NEXT_RQ_GROUP(q) ((q) != NULL ? (q) + DREDFX_NN_RQ_GROUP : NULL)
 
 #endif
