@@ -612,15 +612,25 @@ static void requant_rq_case(int n, int cols, int mode) {
   fill_w(w, (size_t)rows * (size_t)cols, mode == 2 ? FILL_EXTREME : (int)(rng_next() % FILL_NB));
   acc_bounds(bound, w, rows, cols);
   const int with_bias = rng_next() % 4 != 0;
+  const int edge = mode == 1 && rng_next() % 4 == 0, over = rng_next() % 2 ? rng_int(0, n - 1) : -1;
   int expect_ok = 1;
   for (int i = 0; i < n; i++) {
     mult[i] = mode == 2 ? (rng_next() & 1 ? INT32_MAX : INT32_MIN) : rand_i32(1 + (int)(rng_next() % 2));
     shift[i] = shift_for(bound[i], mult[i], mode == 0 ? rng_int(-1, 1) : 1);
+    if (edge) {
+      /* the reduced shift at its limit: m 2^k with m odd, shift 31 + k or 32 + k, 33 + k in row `over` */
+      const int k = rng_int(0, 8);
+      mult[i] = (int32_t)((rng_int(1, (1 << 22) - 1) | 1) * (rng_next() & 1 ? 1 : -1) * (1 << k));
+      shift[i] = (i == over ? 33 : rng_int(31, 32)) + k;
+    }
     bias[i] = mode == 0 ? rand_i32((int)(rng_next() % 3)) : rng_int(-(1 << 29), 1 << 29);
     const int64_t a = bound[i] * (mult[i] < 0 ? -(int64_t)mult[i] : mult[i]), b = with_bias ? bias[i] : 0;
     const int64_t hi = ((a + ((int64_t)1 << (shift[i] - 1))) >> shift[i]) + b;
     const int64_t lo = ((-a + ((int64_t)1 << (shift[i] - 1))) >> shift[i]) + b;
     expect_ok &= hi <= INT32_MAX && lo >= INT32_MIN;
+    int t = shift[i];
+    for (int64_t m = mult[i]; t > 1 && m % 2 == 0; m /= 2) t--;
+    expect_ok &= t <= 32;
   }
   const int ok = dredfx_nn_requant_prep(rq, w, NULL, rows, cols, mult, shift, with_bias ? bias : NULL, n);
   if (ok != expect_ok) {
@@ -861,10 +871,12 @@ static void run_linear(void) {
       int16_t *a15 = xmalloc(sizeof(int16_t) * cols);
       fill_w(w, nw, rep == 3 ? FILL_EXTREME : FILL_NB + rep % 2);
       /* reps 0 and 3: shifts where saturation can occur (the saturating requantize); 1 and 2:
-       * the model's regime, p16 up to about 2^29 and the proof holding (requantize_rq) */
+       * the model's regime, p16 up to about 2^29, mult a float32 significand (24 bits) times 2^7
+       * and the proof holding (requantize_rq) */
       for (int i = 0; i < rows; i++) {
-        mult[i] = rng_int(1 << 30, INT32_MAX) * (rng_next() & 1 ? 1 : -1);
-        shift[i] = rep == 1 || rep == 2 ? rng_int(36, 40) : rng_int(20, 40);
+        mult[i] = (rep == 1 || rep == 2 ? rng_int(1 << 23, (1 << 24) - 1) * 128 : rng_int(1 << 30, INT32_MAX)) *
+                  (rng_next() & 1 ? 1 : -1);
+        shift[i] = rep == 1 || rep == 2 ? rng_int(36, 39) : rng_int(20, 40);
         bias[i] = rep == 1 || rep == 2 ? rng_int(-(1 << 28), 1 << 28) : rand_i32((int)(rng_next() % 3));
       }
       for (int j = 0; j < cols; j++)

@@ -18,9 +18,9 @@
  * the int16 sums are int64 (exact for any realistic size).
  *
  * Offset ("_u") kernels: the input arrives as xu = x8 + 127 in [0, 254] (x8 in [-127, 127], the
- * engine's quantized activations) and the layer carries wsum_i = sum_j w_ij per padded row,
- * computed and checked once at load by dredfx_nn_i8_row_sums(). They return the same sum_j w_ij x8_j
- * as the signed kernels. x86 computes sum_j w_ij xu_j - 127 wsum_i with unsigned x signed byte
+ * engine's quantized activations) and the layer carries wsum_i = 127 sum_j w_ij (the offset
+ * itself, removed with one subtraction) per padded row, computed and checked once at load by
+ * dredfx_nn_i8_row_sums(). They return the same sum_j w_ij x8_j as the signed kernels. x86 computes sum_j w_ij xu_j - wsum_i with unsigned x signed byte
  * products: maddubs (int16 pair sums, saturating) is exact when every pair of adjacent weights
  * (columns 2c, 2c + 1 of a row) has its positive part and its negative part at most 129 in
  * magnitude, since then |w xu + w' xu'| <= 254 * 129 = 32766 (proof and the measured weights:
@@ -86,7 +86,7 @@ typedef struct {
                          int rows, const int64_t *rq, int n);
 } dredfx_nn_kernels;
 
-/* wsum[i] = sum_j w_ij for the rows (padded, % 8 == 0) of a dense (idx NULL, cols % 4 == 0) or
+/* wsum[i] = 127 sum_j w_ij for the rows (padded, % 8 == 0) of a dense (idx NULL, cols % 4 == 0) or
  * sparse (idx validated by dredfx_nn_sparse_check) int8 matrix. Returns 1 when every adjacent
  * weight pair satisfies the offset kernels' bound (positive and negative parts <= 129), so that
  * the "_u" kernels may be used with this wsum; 0 otherwise (the signed kernels then serve). */
@@ -95,17 +95,23 @@ int dredfx_nn_i8_row_sums(int32_t *wsum, const int8_t *w, const int32_t *idx, in
 /* Requantization without saturation. With |acc_i| <= A_i = 127 sum_j |w_ij| (padded columns
  * included), PSHR64 being monotonic, p_i lies between PSHR64(-A_i |mult_i|, s_i) and
  * PSHR64(A_i |mult_i|, s_i); when both, plus bias_i, fit int32, neither SAT32 can trigger and
- * p16_i = floor((acc_i mult_i + C_i) / 2^s_i) + E_i mod 2^32 with C_i = 2^62 + 2^(s_i - 1) and
- * E_i = bias_i - 2^(62 - s_i): acc_i mult_i + C_i lies in [0, 2^64) for any int32 product, so a
- * logical 64-bit shift computes the floor exactly (2^62 is a multiple of 2^s_i), and int32
- * arithmetic modulo 2^32 is exact because the true result fits int32.
- * rq holds, per group of 8 outputs, 32 int64: mult, C, s and E of outputs 0, 2, 4, 6, then of
- * 1, 3, 5, 7, interleaved as {mult_even, mult_odd, C_even, C_odd, s_even, s_odd, E_even, E_odd}
- * (4 values each; padding outputs requantize to 0). */
-#define DREDFX_NN_RQ_LEN(n) ((((n) + 7) / 8) * 32)
+ * p16_i = PSHR64(acc_i mult_i, s_i) + bias_i. The loader first divides mult_i and 2^s_i by their
+ * common powers of two while s_i > 1 (the quotient is unchanged; a float32 scale leaves mult_i at
+ * least 7 trailing zeros), giving m_i and t_i; with t_i <= 32,
+ *     p16_i = ((acc_i m_i + K_i) mod 2^64) >> t_i   (logical shift, low 32 bits),
+ *     K_i = 2^(t_i - 1) + bias_i 2^t_i:
+ * the true acc_i m_i + K_i is 2^t_i p16_i plus a remainder below 2^t_i, and reducing it modulo 2^64
+ * changes the shifted value by a multiple of 2^(64 - t_i), a multiple of 2^32 since t_i <= 32; the
+ * low 32 bits are exact because the true result fits int32.
+ * rq holds, per group of 8 outputs, DREDFX_NN_RQ_GROUP int64: m, K and t of outputs 0, 2, 4, 6, then
+ * of 1, 3, 5, 7, interleaved as {m_even, m_odd, K_even, K_odd, t_even, t_odd} (4 values each;
+ * padding outputs requantize to 0). */
+#define DREDFX_NN_RQ_GROUP 24
+#define DREDFX_NN_RQ_LEN(n) ((((n) + 7) / 8) * DREDFX_NN_RQ_GROUP)
 /* Fills rq[DREDFX_NN_RQ_LEN(n)] for the n outputs of an int8 layer (w, idx, rows = ROUND_UP(n, 8),
  * cols as for dredfx_nn_i8_row_sums; mult, shift, bias as the layer's, bias may be NULL). Returns
- * 1 when every output passes the bound above and every shift lies in [1, 62], 0 otherwise (then
+ * 1 when every output passes the bound above, every shift lies in [1, 62] and every reduced shift
+ * t_i is at most 32; 0 otherwise (then
  * rq must not be used: requantize, with its saturation, serves). */
 int dredfx_nn_requant_prep(int64_t *rq, const int8_t *w, const int32_t *idx, int rows, int cols,
                            const int32_t *mult, const int32_t *shift, const int32_t *bias, int n);

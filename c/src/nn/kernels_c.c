@@ -120,15 +120,15 @@ DFX_SCALAR int dredfx_nn_requantize_c(int32_t *p16, const int32_t *acc, const in
 
 /* The constants of output r (0..7) of a group (kernels.h): parity-major, 4 lanes. */
 #define RQ_AT(rq, r, field) ((rq)[(field) * 8 + ((r) & 1) * 4 + ((r) >> 1)])
-enum { RQ_MULT, RQ_C, RQ_SHIFT, RQ_E };
+enum { RQ_MULT, RQ_C, RQ_SHIFT };
 
 DFX_SCALAR void dredfx_nn_requantize_rq_c(int32_t *p16, const int32_t *acc, const int64_t *rq, int n) {
   DFX_NOVEC
   for (int i = 0; i < n; i++) {
-    const int64_t *g = rq + (i / 8) * 32;
+    const int64_t *g = rq + (i / 8) * DREDFX_NN_RQ_GROUP;
     const int r = i % 8;
     const uint64_t v = ((uint64_t)(acc[i] * RQ_AT(g, r, RQ_MULT)) + (uint64_t)RQ_AT(g, r, RQ_C)) >> RQ_AT(g, r, RQ_SHIFT);
-    const uint32_t u = (uint32_t)(v + (uint64_t)RQ_AT(g, r, RQ_E));
+    const uint32_t u = (uint32_t)v;
     p16[i] = u <= INT32_MAX ? (int32_t)u : (int32_t)(u - 2147483648u) - 2147483647 - 1;
   }
 }
@@ -139,7 +139,7 @@ int dredfx_nn_requant_prep(int64_t *rq, const int8_t *w, const int32_t *idx, int
   int ok = 1;
   for (int i = 0; i < rows; i += 8) {
     const int nblocks = idx != NULL ? *idx++ : cols / 4;
-    int64_t *g = rq + (i / 8) * 32;
+    int64_t *g = rq + (i / 8) * DREDFX_NN_RQ_GROUP;
     for (int r = 0; r < 8; r++) abs_sum[r] = 0;
     for (int b = 0; b < nblocks; b++, w += 32)
       for (int r = 0; r < 8; r++)
@@ -147,17 +147,20 @@ int dredfx_nn_requant_prep(int64_t *rq, const int8_t *w, const int32_t *idx, int
     if (idx != NULL) idx += nblocks;
     for (int r = 0; r < 8; r++) {
       const int o = i + r, in = o < n;
-      const int s = in ? shift[o] : 1;
-      const int64_t m = in ? mult[o] : 0, b = in && bias != NULL ? bias[o] : 0;
+      int s = in ? shift[o] : 1;
+      int64_t m = in ? mult[o] : 0;
+      const int64_t b = in && bias != NULL ? bias[o] : 0;
       if (s < 1 || s > 62) return 0;
       /* |abs_sum| <= 128 cols <= 2^18, so |a| < 2^25 and |a m| < 2^56 */
       const int64_t a = 127 * (int64_t)abs_sum[r] * (m < 0 ? -m : m);
       const int64_t hi = DFX_PSHR64(a, s) + b, lo = DFX_PSHR64(-a, s) + b;
       ok &= hi <= INT32_MAX && lo >= INT32_MIN;
+      /* (acc m + 2^(s-1)) / 2^s is unchanged when m and 2^s lose a common factor 2 */
+      while (s > 1 && m % 2 == 0) m /= 2, s--;
+      ok &= s <= 32;
       RQ_AT(g, r, RQ_MULT) = m;
-      RQ_AT(g, r, RQ_C) = ((int64_t)1 << 62) + ((int64_t)1 << (s - 1));
+      RQ_AT(g, r, RQ_C) = (int64_t)(((uint64_t)1 << (s - 1)) + ((uint64_t)b << s));
       RQ_AT(g, r, RQ_SHIFT) = s;
-      RQ_AT(g, r, RQ_E) = b - ((int64_t)1 << (62 - s));
     }
   }
   return ok;
@@ -247,7 +250,7 @@ int dredfx_nn_i8_row_sums(int32_t *wsum, const int8_t *w, const int32_t *idx, in
     for (int b = 0; b < nblocks; b++, w += 32)
       for (int r = 0; r < 8; r++) {
         const int8_t *q = &w[r * 4];
-        wsum[i + r] += q[0] + q[1] + q[2] + q[3]; /* |wsum| <= 128 * cols: exact */
+        wsum[i + r] += 127 * (q[0] + q[1] + q[2] + q[3]); /* |wsum| <= 127 * 128 * cols: exact */
         ok &= pair_ok(q[0], q[1]) & pair_ok(q[2], q[3]);
       }
     if (idx != NULL) idx += nblocks;

@@ -167,8 +167,6 @@ static inline int32x4_t requant_rq_half(int32x4_t a, const int64_t *q) {
   uint64x2_t hi = vreinterpretq_u64_s64(vmull_s32(vget_high_s32(a), vmovn_s64(vld1q_s64(q + 2))));
   lo = vshlq_u64(vaddq_u64(lo, vreinterpretq_u64_s64(vld1q_s64(q + 8))), vsubq_s64(zero, vld1q_s64(q + 16)));
   hi = vshlq_u64(vaddq_u64(hi, vreinterpretq_u64_s64(vld1q_s64(q + 10))), vsubq_s64(zero, vld1q_s64(q + 18)));
-  lo = vaddq_u64(lo, vreinterpretq_u64_s64(vld1q_s64(q + 24)));
-  hi = vaddq_u64(hi, vreinterpretq_u64_s64(vld1q_s64(q + 26)));
   return vreinterpretq_s32_u32(vcombine_u32(vmovn_u64(lo), vmovn_u64(hi)));
 }
 
@@ -182,7 +180,7 @@ static inline int32x4x2_t requant_rq8(const int32_t *acc, const int64_t *rq) {
 
 void dredfx_nn_requantize_rq_neon(int32_t *p16, const int32_t *acc, const int64_t *rq, int n) {
   int i = 0;
-  for (; i + 8 <= n; i += 8, rq += 32) vst2q_s32(p16 + i, requant_rq8(acc + i, rq));
+  for (; i + 8 <= n; i += 8, rq += DREDFX_NN_RQ_GROUP) vst2q_s32(p16 + i, requant_rq8(acc + i, rq));
   if (i < n) { /* the padded rows of acc are readable, p16 ends at n */
     int32_t last[8];
     vst2q_s32(last, requant_rq8(acc + i, rq));

@@ -5,7 +5,7 @@
  * one maddubs per 8x4 block. maddubs saturates its int16 pair sums, but with xu in [0, 254] and
  * each adjacent weight pair's positive and negative parts at most 129 (checked at load by
  * dredfx_nn_i8_row_sums) every pair sum lies in [-32766, 32766]: no saturation, exact. The offset
- * is removed at the end, acc = sum w xu - 127 wsum (kernels.h; docs/fixed-point.md 3.2).
+ * is removed at the end, acc = sum w xu - wsum (wsum = 127 sum w) (kernels.h; docs/fixed-point.md 3.2).
  * Signed int8 kernels (layers that fail the pair bound): weights and inputs are sign-extended to
  * int16 (_mm256_cvtepi8_epi16) and multiplied with _mm256_madd_epi16, exact for any int8.
  * int16: _mm256_madd_epi16 pair sums are exact because weights are never -32768; each pair sum is
@@ -78,32 +78,35 @@ DFX_AVX2_INLINE __m256i maddubs_block(const int8_t *w, __m256i xv) {
                            _mm256_set1_epi16(1));
 }
 
-/* s - 127 wsum for 8 rows, wrapping (the true result fits int32). */
+/* s - wsum (127 times the row sums) for 8 rows, wrapping (the true result fits int32). */
 DFX_AVX2_INLINE __m256i remove_offset(__m256i s, const int32_t *wsum) {
-  const __m256i ws = _mm256_loadu_si256((const __m256i *)(const void *)wsum);
-  return _mm256_sub_epi32(s, _mm256_sub_epi32(_mm256_slli_epi32(ws, 7), ws));
+  return _mm256_sub_epi32(s, _mm256_loadu_si256((const __m256i *)(const void *)wsum));
 }
 
 /* One group of 8 rows at a time, its blocks streamed in memory order, unrolled by 4 as libopus'
- * cgemv8x4: faster here than sharing each input broadcast between several groups. With rq (the
- * fused _rq kernels), each group's 8 sums are requantized while still in a register and out gets
- * the first n p16 values; without, out gets the rows sums. */
+ * cgemv8x4: faster here than sharing each input broadcast between several groups. The last
+ * cols % 16 columns (up to 3 blocks) run straight, without a loop: on the models' small layers
+ * (8 to 32 inputs) the loop control cost as much as the blocks. With rq (the fused _rq kernels),
+ * each group's 8 sums are requantized while still in a register and out gets the first n p16
+ * values; without, out gets the rows sums. */
 DFX_AVX2_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
                                   int cols, const int64_t *rq, int n) {
+  const int c16 = cols & ~15, rem = cols & 15;
+  const uint8_t *xr = xu + c16;
   for (int i = 0; i < rows; i += 8) {
     __m256i s0 = _mm256_setzero_si256();
-    int j = 0;
-    for (; j + 16 <= cols; j += 16, w += 128) {
+    for (int j = 0; j < c16; j += 16, w += 128) {
       s0 = _mm256_add_epi32(s0, maddubs_block(w, bcast_u4(xu + j)));
       s0 = _mm256_add_epi32(s0, maddubs_block(w + 32, bcast_u4(xu + j + 4)));
       s0 = _mm256_add_epi32(s0, maddubs_block(w + 64, bcast_u4(xu + j + 8)));
       s0 = _mm256_add_epi32(s0, maddubs_block(w + 96, bcast_u4(xu + j + 12)));
     }
-    for (; j < cols; j += 4, w += 32) s0 = _mm256_add_epi32(s0, maddubs_block(w, bcast_u4(xu + j)));
-    if (rq != NULL)
-      store_first(out + i, requant_rq8(remove_offset(s0, wsum + i), rq + 4 * i), n - i < 8 ? n - i : 8);
-    else
-      _mm256_storeu_si256((__m256i *)(void *)(out + i), remove_offset(s0, wsum + i));
+    if (rem >= 4) s0 = _mm256_add_epi32(s0, maddubs_block(w, bcast_u4(xr)));
+    if (rem >= 8) s0 = _mm256_add_epi32(s0, maddubs_block(w + 32, bcast_u4(xr + 4)));
+    if (rem >= 12) s0 = _mm256_add_epi32(s0, maddubs_block(w + 64, bcast_u4(xr + 8)));
+    w += rem * 8;
+    finish8(out + i, remove_offset(s0, wsum + i), rq, n - i);
+    rq = NEXT_RQ_GROUP(rq);
   }
 }
 
@@ -121,10 +124,8 @@ DFX_AVX2_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t 
     }
     for (; b < nblocks; b++, w += 32) s0 = _mm256_add_epi32(s0, maddubs_block(w, bcast_u4(xu + *idx++)));
     const __m256i s = remove_offset(_mm256_add_epi32(s0, s1), wsum + i);
-    if (rq != NULL)
-      store_first(out + i, requant_rq8(s, rq + 4 * i), n - i < 8 ? n - i : 8);
-    else
-      _mm256_storeu_si256((__m256i *)(void *)(out + i), s);
+    finish8(out + i, s, rq, n - i);
+    rq = NEXT_RQ_GROUP(rq);
   }
 }
 
@@ -140,11 +141,13 @@ DFX_AVX2 static void sparse_i8_u_avx2(int32_t *acc, const int8_t *w, const int32
 
 DFX_AVX2 static void dense_i8_u_rq_avx2(int32_t *p16, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
                                         int rows, int cols, const int64_t *rq, int n) {
+  if (rq == NULL) __builtin_unreachable(); /* kernels.h: fused kernels get the layer's rq */
   dense_u_body(p16, w, wsum, xu, rows, cols, rq, n);
 }
 
 DFX_AVX2 static void sparse_i8_u_rq_avx2(int32_t *p16, const int8_t *w, const int32_t *wsum, const int32_t *idx,
                                          const uint8_t *xu, int rows, const int64_t *rq, int n) {
+  if (rq == NULL) __builtin_unreachable();
   sparse_u_body(p16, w, wsum, idx, xu, rows, rq, n);
 }
 
@@ -290,7 +293,7 @@ DFX_AVX2 int dredfx_nn_requantize_avx2(int32_t *p16, const int32_t *acc, const i
 
 DFX_AVX2 void dredfx_nn_requantize_rq_avx2(int32_t *p16, const int32_t *acc, const int64_t *rq, int n) {
   /* the padded rows of acc are readable, p16 ends at n */
-  for (int i = 0; i < n; i += 8, rq += 32)
+  for (int i = 0; i < n; i += 8, rq += DREDFX_NN_RQ_GROUP)
     store_first(p16 + i, requant_rq8(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i)), rq),
                 n - i < 8 ? n - i : 8);
 }

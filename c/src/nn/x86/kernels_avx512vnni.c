@@ -2,7 +2,7 @@
  *
  * As kernels_avxvnni.c on 512-bit registers: vpdpbusd (unsigned x signed bytes, groups of 4
  * products added to int32 lanes, wrapping, no saturation) with offset inputs xu = x + 127 and the
- * layer's row sums, acc = sum w xu - 127 wsum (kernels.h). One register holds two consecutive
+ * layer's row sums, acc = sum w xu - wsum (wsum = 127 sum w) (kernels.h). One register holds two consecutive
  * 8x4 blocks: in the dense layout the blocks of columns j..j+3 and j+4..j+7 of a group of 8 rows
  * (64 contiguous bytes), in the sparse layout two consecutive blocks of the index; the matching
  * inputs go to the low and high 256 bits, and the two halves are added at the end.
@@ -54,10 +54,9 @@ DFX_512_INLINE __m256i fold(__m512i s) {
   return _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
 }
 
-/* 127 wsum for 8 rows (|wsum| <= 128 cols: exact). */
+/* The offset wsum (127 times the row sums) of 8 rows. */
 DFX_512_INLINE __m256i offset_sum(const int32_t *wsum) {
-  const __m256i ws = _mm256_loadu_si256((const __m256i *)(const void *)wsum);
-  return _mm256_sub_epi32(_mm256_slli_epi32(ws, 7), ws);
+  return _mm256_loadu_si256((const __m256i *)(const void *)wsum);
 }
 
 /* Offset kernel: one group of 8 rows at a time, its blocks streamed in memory order, two blocks
@@ -82,10 +81,8 @@ DFX_512_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *w
       w += 32;
     }
     t = _mm256_sub_epi32(t, offset_sum(wsum + i));
-    if (rq != NULL)
-      store_first(out + i, requant_rq8(t, rq + 4 * i), n - i < 8 ? n - i : 8);
-    else
-      _mm256_storeu_si256((__m256i *)(void *)(out + i), t);
+    finish8(out + i, t, rq, n - i);
+    rq = NEXT_RQ_GROUP(rq);
   }
 }
 
@@ -96,6 +93,7 @@ DFX_512 static void dense_i8_u_avx512vnni(int32_t *acc, const int8_t *w, const i
 
 DFX_512 static void dense_i8_u_rq_avx512vnni(int32_t *p16, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
                                              int rows, int cols, const int64_t *rq, int n) {
+  if (rq == NULL) __builtin_unreachable(); /* kernels.h: fused kernels get the layer's rq */
   dense_u_body(p16, w, wsum, xu, rows, cols, rq, n);
 }
 
@@ -153,10 +151,8 @@ DFX_512_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t *
       w += 32;
     }
     t = _mm256_sub_epi32(t, offset_sum(wsum + i));
-    if (rq != NULL)
-      store_first(out + i, requant_rq8(t, rq + 4 * i), n - i < 8 ? n - i : 8);
-    else
-      _mm256_storeu_si256((__m256i *)(void *)(out + i), t);
+    finish8(out + i, t, rq, n - i);
+    rq = NEXT_RQ_GROUP(rq);
   }
 }
 
@@ -168,6 +164,7 @@ DFX_512 static void sparse_i8_u_avx512vnni(int32_t *acc, const int8_t *w, const 
 DFX_512 static void sparse_i8_u_rq_avx512vnni(int32_t *p16, const int8_t *w, const int32_t *wsum,
                                               const int32_t *idx, const uint8_t *xu, int rows, const int64_t *rq,
                                               int n) {
+  if (rq == NULL) __builtin_unreachable();
   sparse_u_body(p16, w, wsum, idx, xu, rows, rq, n);
 }
 

@@ -13,7 +13,7 @@
  * most 4 * 255 * 128 in magnitude, far from int32's limits.
  * Offset kernels (dense_i8_u, sparse_i8_u; the engine's path for every model layer): the inputs
  * arrive unsigned, xu = x + 127, and the layer's precomputed row sums remove the offset once per
- * row, acc = sum w xu - 127 wsum: one vpdpbusd per block and nothing else (no per-block XOR, no
+ * row, acc = sum w xu - wsum (wsum = 127 sum w): one vpdpbusd per block and nothing else (no per-block XOR, no
  * second vpdpbusd), exact for any int8 weights (vpdpbusd does not saturate).
  * The int16 kernel, quantization and requantization are AVX2's (vpdpwssd would accumulate pair
  * sums in int32 and could wrap).
@@ -100,18 +100,55 @@ DFX_VNNI static void sparse_i8_avxvnni(int32_t *acc, const int8_t *w, const int3
   }
 }
 
-/* s - 127 wsum for 8 rows, wrapping (the true result fits int32). */
+/* s - wsum (127 times the row sums) for 8 rows, wrapping (the true result fits int32). */
 DFX_VNNI_INLINE __m256i remove_offset(__m256i s, const int32_t *wsum) {
-  const __m256i ws = _mm256_loadu_si256((const __m256i *)(const void *)wsum);
-  return _mm256_sub_epi32(s, _mm256_sub_epi32(_mm256_slli_epi32(ws, 7), ws));
+  return _mm256_sub_epi32(s, _mm256_loadu_si256((const __m256i *)(const void *)wsum));
 }
 
-/* One group of 8 rows at a time, its blocks streamed in memory order; four accumulators hide
- * vpdpbusd's latency. With rq (the fused _rq kernels), each group's 8 sums are requantized in the
- * register and out gets the first n p16 values; without, out gets the row sums. */
+/* The 8 row sums s of rows i..i+7 to out: requantized (the fused _rq kernels: out gets the first n
+ * p16 values) or as they are (rq NULL). */
+DFX_VNNI_INLINE void finish_group(int32_t *out, __m256i s, const int32_t *wsum, int i, const int64_t *rq, int n) {
+  finish8(out + i, remove_offset(s, wsum + i), rq, n - i);
+}
+
+DFX_VNNI_INLINE __m256i sum4(__m256i a, __m256i b, __m256i c, __m256i d) {
+  return _mm256_add_epi32(_mm256_add_epi32(a, b), _mm256_add_epi32(c, d));
+}
+
+/* Two groups of 8 rows per pass, each input broadcast serving both (1.5 loads per vpdpbusd instead
+ * of 2), four accumulators each: vpdpbusd has a latency of 5 cycles and two issue ports here, so
+ * four chains alone cap it at 0.8 a cycle, eight at 1.6. A last odd group runs alone. */
 DFX_VNNI_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
                                   int cols, const int64_t *rq, int n) {
-  for (int i = 0; i < rows; i += 8) {
+  const size_t stride = (size_t)cols * 8;
+  int i = 0;
+  for (; i + 16 <= rows; i += 16, w += stride) {
+    const int8_t *v = w + stride;
+    __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    int j = 0;
+    for (; j + 16 <= cols; j += 16, w += 128, v += 128) {
+      const __m256i x0 = bcast_x4(xu + j), x1 = bcast_x4(xu + j + 4);
+      const __m256i x2 = bcast_x4(xu + j + 8), x3 = bcast_x4(xu + j + 12);
+      a0 = _mm256_dpbusd_avx_epi32(a0, x0, load_block(w));
+      b0 = _mm256_dpbusd_avx_epi32(b0, x0, load_block(v));
+      a1 = _mm256_dpbusd_avx_epi32(a1, x1, load_block(w + 32));
+      b1 = _mm256_dpbusd_avx_epi32(b1, x1, load_block(v + 32));
+      a2 = _mm256_dpbusd_avx_epi32(a2, x2, load_block(w + 64));
+      b2 = _mm256_dpbusd_avx_epi32(b2, x2, load_block(v + 64));
+      a3 = _mm256_dpbusd_avx_epi32(a3, x3, load_block(w + 96));
+      b3 = _mm256_dpbusd_avx_epi32(b3, x3, load_block(v + 96));
+    }
+    for (; j < cols; j += 4, w += 32, v += 32) {
+      const __m256i x0 = bcast_x4(xu + j);
+      a0 = _mm256_dpbusd_avx_epi32(a0, x0, load_block(w));
+      b0 = _mm256_dpbusd_avx_epi32(b0, x0, load_block(v));
+    }
+    finish_group(out, sum4(a0, a1, a2, a3), wsum, i, rq, n);
+    rq = NEXT_RQ_GROUP(rq);
+    finish_group(out, sum4(b0, b1, b2, b3), wsum, i + 8, rq, n);
+    rq = NEXT_RQ_GROUP(rq);
+  }
+  if (i < rows) {
     __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
     int j = 0;
     for (; j + 16 <= cols; j += 16, w += 128) {
@@ -121,32 +158,37 @@ DFX_VNNI_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *
       s3 = _mm256_dpbusd_avx_epi32(s3, bcast_x4(xu + j + 12), load_block(w + 96));
     }
     for (; j < cols; j += 4, w += 32) s0 = _mm256_dpbusd_avx_epi32(s0, bcast_x4(xu + j), load_block(w));
-    const __m256i s = remove_offset(_mm256_add_epi32(_mm256_add_epi32(s0, s1), _mm256_add_epi32(s2, s3)), wsum + i);
-    if (rq != NULL)
-      store_first(out + i, requant_rq8(s, rq + 4 * i), n - i < 8 ? n - i : 8);
-    else
-      _mm256_storeu_si256((__m256i *)(void *)(out + i), s);
+    finish_group(out, sum4(s0, s1, s2, s3), wsum, i, rq, n);
   }
 }
 
+/* Eight accumulators (see dense_u_body), blocks in memory order. */
 DFX_VNNI_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const int32_t *idx,
                                    const uint8_t *xu, int rows, const int64_t *rq, int n) {
   for (int i = 0; i < rows; i += 8) {
     int nblocks = *idx++;
-    __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
+    __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
     int b = 0;
-    for (; b + 4 <= nblocks; b += 4, idx += 4, w += 128) {
+    for (; b + 8 <= nblocks; b += 8, idx += 8, w += 256) {
       s0 = _mm256_dpbusd_avx_epi32(s0, bcast_x4(xu + idx[0]), load_block(w));
       s1 = _mm256_dpbusd_avx_epi32(s1, bcast_x4(xu + idx[1]), load_block(w + 32));
       s2 = _mm256_dpbusd_avx_epi32(s2, bcast_x4(xu + idx[2]), load_block(w + 64));
       s3 = _mm256_dpbusd_avx_epi32(s3, bcast_x4(xu + idx[3]), load_block(w + 96));
+      s4 = _mm256_dpbusd_avx_epi32(s4, bcast_x4(xu + idx[4]), load_block(w + 128));
+      s5 = _mm256_dpbusd_avx_epi32(s5, bcast_x4(xu + idx[5]), load_block(w + 160));
+      s6 = _mm256_dpbusd_avx_epi32(s6, bcast_x4(xu + idx[6]), load_block(w + 192));
+      s7 = _mm256_dpbusd_avx_epi32(s7, bcast_x4(xu + idx[7]), load_block(w + 224));
     }
-    for (; b < nblocks; b++, w += 32) s0 = _mm256_dpbusd_avx_epi32(s0, bcast_x4(xu + *idx++), load_block(w));
-    const __m256i s = remove_offset(_mm256_add_epi32(_mm256_add_epi32(s0, s1), _mm256_add_epi32(s2, s3)), wsum + i);
-    if (rq != NULL)
-      store_first(out + i, requant_rq8(s, rq + 4 * i), n - i < 8 ? n - i : 8);
-    else
-      _mm256_storeu_si256((__m256i *)(void *)(out + i), s);
+    if (b + 4 <= nblocks) {
+      s0 = _mm256_dpbusd_avx_epi32(s0, bcast_x4(xu + idx[0]), load_block(w));
+      s1 = _mm256_dpbusd_avx_epi32(s1, bcast_x4(xu + idx[1]), load_block(w + 32));
+      s2 = _mm256_dpbusd_avx_epi32(s2, bcast_x4(xu + idx[2]), load_block(w + 64));
+      s3 = _mm256_dpbusd_avx_epi32(s3, bcast_x4(xu + idx[3]), load_block(w + 96));
+      b += 4, idx += 4, w += 128;
+    }
+    for (; b < nblocks; b++, w += 32) s4 = _mm256_dpbusd_avx_epi32(s4, bcast_x4(xu + *idx++), load_block(w));
+    finish_group(out, _mm256_add_epi32(sum4(s0, s1, s2, s3), sum4(s4, s5, s6, s7)), wsum, i, rq, n);
+    rq = NEXT_RQ_GROUP(rq);
   }
 }
 
@@ -162,11 +204,13 @@ DFX_VNNI static void sparse_i8_u_avxvnni(int32_t *acc, const int8_t *w, const in
 
 DFX_VNNI static void dense_i8_u_rq_avxvnni(int32_t *p16, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
                                            int rows, int cols, const int64_t *rq, int n) {
+  if (rq == NULL) __builtin_unreachable(); /* kernels.h: fused kernels get the layer's rq */
   dense_u_body(p16, w, wsum, xu, rows, cols, rq, n);
 }
 
 DFX_VNNI static void sparse_i8_u_rq_avxvnni(int32_t *p16, const int8_t *w, const int32_t *wsum, const int32_t *idx,
                                             const uint8_t *xu, int rows, const int64_t *rq, int n) {
+  if (rq == NULL) __builtin_unreachable();
   sparse_u_body(p16, w, wsum, idx, xu, rows, rq, n);
 }
 

@@ -5,30 +5,40 @@
 
 #include <immintrin.h>
 #include <stdint.h>
-#include <string.h>
+#include "nn/kernels.h"
 
 /* 8 outputs of the non-saturating requantization (kernels.h): even outputs in the low halves of the
- * 64-bit lanes as loaded, odd ones moved down; vpmuldq reads only the low halves. */
+ * 64-bit lanes as loaded, odd ones copied down; vpmuldq reads only the low halves. 8 instructions
+ * (the constants are memory operands); the two copies are shuffles, off the multiply and shift
+ * ports. */
 __attribute__((target("avx2"), always_inline)) static inline __m256i requant_rq8(__m256i a, const int64_t *rq) {
   const __m256i *q = (const __m256i *)(const void *)rq;
   __m256i pe = _mm256_mul_epi32(a, _mm256_loadu_si256(q));
-  __m256i po = _mm256_mul_epi32(_mm256_srli_epi64(a, 32), _mm256_loadu_si256(q + 1));
+  __m256i po = _mm256_mul_epi32(_mm256_shuffle_epi32(a, 0xf5), _mm256_loadu_si256(q + 1));
   pe = _mm256_srlv_epi64(_mm256_add_epi64(pe, _mm256_loadu_si256(q + 2)), _mm256_loadu_si256(q + 4));
   po = _mm256_srlv_epi64(_mm256_add_epi64(po, _mm256_loadu_si256(q + 3)), _mm256_loadu_si256(q + 5));
-  pe = _mm256_add_epi64(pe, _mm256_loadu_si256(q + 6));
-  po = _mm256_add_epi64(po, _mm256_loadu_si256(q + 7));
-  return _mm256_blend_epi32(pe, _mm256_slli_epi64(po, 32), 0xaa);
+  return _mm256_blend_epi32(pe, _mm256_shuffle_epi32(po, 0xa0), 0xaa);
 }
 
 /* Stores the first n (1..8) int32 lanes of v at p. */
 __attribute__((target("avx2"), always_inline)) static inline void store_first(int32_t *p, __m256i v, int n) {
-  if (n == 8) {
+  if (n == 8)
     _mm256_storeu_si256((__m256i *)(void *)p, v);
-  } else {
-    int32_t t[8];
-    _mm256_storeu_si256((__m256i *)(void *)t, v);
-    memcpy(p, t, sizeof(int32_t) * (size_t)n);
-  }
+  else
+    _mm256_maskstore_epi32(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)), v);
 }
+
+/* The 8 sums s of a group of rows of a kernel, to out: requantized with the group's constants q
+ * into its first `left` outputs (the fused _rq kernels) or, q NULL, stored as they are. */
+__attribute__((target("avx2"), always_inline)) static inline void finish8(int32_t *out, __m256i s, const int64_t *q,
+                                                                         int left) {
+  if (q == NULL)
+    _mm256_storeu_si256((__m256i *)(void *)out, s);
+  else
+    store_first(out, requant_rq8(s, q), left < 8 ? left : 8);
+}
+
+/* The constants of the next group: rq NULL (the unfused kernels) stays NULL. */
+#define NEXT_RQ_GROUP(q) ((q) != NULL ? (q) + DREDFX_NN_RQ_GROUP : NULL)
 
 #endif
