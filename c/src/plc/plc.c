@@ -163,10 +163,13 @@ int dredfx_plc_conceal(dredfx_plc *st, int16_t *pcm) {
     while (st->analysis_pos + N <= BUF) {
       int32_t x_q8[N], in[DREDFX_PLC_PRED_IN];
       const int16_t *x = &st->pcm[st->analysis_pos];
-      dredfx_plc_burg_cepstrum(x, in, &st->sat_burg);
       for (int i = 0; i < N; i++) x_q8[i] = (int32_t)x[i] * 256;
       dredfx_analysis_frame(&st->enc, x_q8, st->features_q16);
       if ((!st->analysis_gap || count > 0) && st->analysis_pos >= st->predict_pos) {
+        /* libopus computes the Burg cepstrum of every analysed frame; only the predictor reads it
+         * (stateless), so frames analysed for the analysis' state alone (the first after a gap,
+         * concealed frames before predict_pos) skip it */
+        dredfx_plc_burg_cepstrum(x, in, &st->sat_burg);
         queue_features(st, st->features_q16);
         memcpy(&in[2 * NB], st->features_q16, NF * sizeof(int32_t));
         in[2 * NB + NF] = DFX_Q16_ONE;

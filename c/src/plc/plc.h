@@ -53,7 +53,8 @@ typedef struct dredfx_plc {
   dredfx_nn_linear dense_in, gru1_in, gru1_rec, gru2_in, gru2_rec, dense_out;
   int32_t wsum[DREDFX_PLC_INT8_ROWS];
   int64_t rq[DREDFX_NN_RQ_LEN(DREDFX_PLC_INT8_ROWS)];
-  /* Burg: reflection coefficients clamped to |k| < 1 (rounding only; counted, docs) */
+  /* Burg: reflection coefficients clamped to |k| < 1 (rounding only; counted, docs), in the
+   * cepstra the predictor reads */
   uint32_t sat_burg;
   dredfx_analysis enc; /* libopus' LPCNetEncState: features of the good audio */
   dredfx_fargan fargan;
