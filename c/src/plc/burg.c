@@ -215,9 +215,9 @@ static void burg_cepstrum_half(const int16_t *pcm, int32_t *cep_q24, uint32_t *s
   uint64_t asum = 0;
   for (int i = 0; i <= ORDER; i++) asum += (uint64_t)(a_q28[i] < 0 ? -a_q28[i] : a_q28[i]);
   const int sa = bits64(asum) - 30;
-  int32_t fre[2 * DREDFX_ANALYSIS_FRAME] = {0}, fim[2 * DREDFX_ANALYSIS_FRAME] = {0};
+  int32_t fre[2 * DREDFX_ANALYSIS_FRAME], fim[2 * DREDFX_ANALYSIS_FRAME];
   for (int i = 0; i <= ORDER; i++) fre[i] = (int32_t)(sa > 0 ? DFX_PSHR64(a_q28[i], sa) : a_q28[i] * (1 << -sa));
-  dredfx_an_fft320(fre, fim);
+  dredfx_an_fft320_short(fre, fim, ORDER + 1);
   int64_t inv_q36[DREDFX_ANALYSIS_FRAME];
   for (int k = 0; k < DREDFX_ANALYSIS_FRAME; k++) {
     const int64_t re = sa >= 0 ? (int64_t)fre[k] * ((int64_t)1 << sa) : DFX_PSHR64(fre[k], 1); /* Q28 */
