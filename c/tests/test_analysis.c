@@ -239,7 +239,7 @@ static void test_analysis(const unsigned char *blob, size_t len) {
   free(st);
 }
 
-/* The AVX2 twins of the cross-correlation and the autocorrelation against their scalar
+/* The SIMD twins of the cross-correlation and the autocorrelation against their scalar
  * specifications, at the edges of their contracts and on random values. */
 static void test_sum_twins(void) {
 #if defined(DREDFX_HAVE_AVX2)
@@ -256,6 +256,12 @@ static void test_sum_twins(void) {
     dredfx_an_xcorr_c(x, y, a);
     dredfx_an_xcorr_avx2(x, y, b);
     CHECKF(!memcmp(a, b, sizeof(a)), "xcorr avx2 differs, round %d", round);
+#if defined(DREDFX_HAVE_AVXVNNI)
+    if (dredfx_cpu_max_level() >= DREDFX_CPU_AVXVNNI) {
+      dredfx_an_xcorr_avxvnni(x, y, b);
+      CHECKF(!memcmp(a, b, sizeof(a)), "xcorr avxvnni differs, round %d", round);
+    }
+#endif
     for (int i = 0; i < DREDFX_ANALYSIS_FRAME; i++)
       x[i] = round < 2 ? (round ? -(1 << 25) : 1 << 25) : (int32_t)(next64() % (2u << 25 | 1)) - (1 << 25);
     for (int i = 0; i < (DREDFX_ANALYSIS_LPC_ORDER + 1) * DREDFX_ANALYSIS_FRAME; i++)

@@ -563,6 +563,9 @@ int dredfx_analysis_init(dredfx_analysis *st, const dredfx_weight_array *arrays,
     st->autocorr = dredfx_an_autocorr_avx2;
   }
 #endif
+#if defined(DREDFX_HAVE_AVXVNNI)
+  if (dredfx_cpu_level() >= 2) st->xcorr = dredfx_an_xcorr_avxvnni;
+#endif
   return dredfx_analysis_set_rate(st, 16000);
 }
 

@@ -87,9 +87,10 @@ void dredfx_an_fft_tail_c(int32_t *f);
 void dredfx_an_fft_tail_avx2(int32_t *f);
 
 /* xc[i] = sum_{n < 160} x[n] y[i + n], i < 224, exact (|x|, |y| < 2^27: the sums stay < 2^61):
- * the scalar specification and its AVX2 twin (x86/xcorr_avx2.c). */
+ * the scalar specification and its AVX2 and AVX-VNNI twins (x86/xcorr_avx2.c). */
 void dredfx_an_xcorr_c(const int32_t *x, const int32_t *y, int64_t *xc);
 void dredfx_an_xcorr_avx2(const int32_t *x, const int32_t *y, int64_t *xc);
+void dredfx_an_xcorr_avxvnni(const int32_t *x, const int32_t *y, int64_t *xc);
 /* s[l] = sum_{k < 160} g[k] cos_q30[l * 160 + k], l <= 16, exact (|g| <= 2^25, |cos| <= 2^30: the
  * sums stay < 2^63): the scalar specification and its AVX2 twin (x86/xcorr_avx2.c). */
 void dredfx_an_autocorr_c(const int32_t *g, const int32_t *cos_q30, int64_t *s);
