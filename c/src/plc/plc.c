@@ -93,7 +93,8 @@ int dredfx_plc_fec_add(dredfx_plc *st, const int32_t *features_q16) {
   return DREDFX_OK;
 }
 
-/* compute_plc_pred: in[57] (Q16; NULL: all zero) -> out[20] (Q16), the GRU states advance. */
+/* compute_plc_pred: in[57] (Q16; NULL: all zero) -> out[20] (Q16; NULL: not wanted, as for a FEC
+ * frame, whose prediction libopus discards), the GRU states advance. */
 static void plc_pred(dredfx_plc *st, int32_t *out_q16, const int32_t *in_q16) {
   int16_t tmp[DREDFX_PLC_DENSE_IN_OUT];
   /* the layers were checked at load and the sizes are fixed: the engine cannot refuse */
@@ -103,18 +104,18 @@ static void plc_pred(dredfx_plc *st, int32_t *out_q16, const int32_t *in_q16) {
     memcpy(tmp, st->dense_in_zero_a15, sizeof(tmp));
   dredfx_nn_gru(st->k, &st->gru1_in, &st->gru1_rec, st->net.gru1, tmp);
   dredfx_nn_gru(st->k, &st->gru2_in, &st->gru2_rec, st->net.gru2, st->net.gru1);
-  dredfx_nn_linear_a15(st->k, &st->dense_out, out_q16, st->net.gru2);
+  if (out_q16 != NULL) dredfx_nn_linear_a15(st->k, &st->dense_out, out_q16, st->net.gru2);
 }
 
 static int get_fec_or_pred(dredfx_plc *st, int32_t *out_q16) {
   if (st->fec_read_pos != st->fec_fill_pos && st->fec_skip == 0) {
-    int32_t in[DREDFX_PLC_PRED_IN] = {0}, discard[NF];
+    int32_t in[DREDFX_PLC_PRED_IN] = {0};
     memcpy(out_q16, st->fec_q16[st->fec_read_pos], NF * sizeof(int32_t));
     st->fec_read_pos++;
     /* update the predictor with the FEC frame, without Burg features */
     memcpy(&in[2 * NB], out_q16, NF * sizeof(int32_t));
     in[2 * NB + NF] = -DFX_Q16_ONE;
-    plc_pred(st, discard, in);
+    plc_pred(st, NULL, in);
     return 1;
   }
   plc_pred(st, out_q16, NULL);
