@@ -6,6 +6,9 @@ their formulas (docs/fixed-point.md section 8), evaluated with 50-digit decimal 
 - dredfx_an_window_q30[160]: w_i / 320 in Q30, w_i = sin(pi/2 sin^2(pi (i + 1/2) / 320)).
 - dredfx_an_cos_q30[320], dredfx_an_sin_q30[320]: cos, sin(2 pi n / 320) in Q30 (FFT twiddles
   exp(-2 pi i n / 320) = cos - i sin, and the autocorrelation's cosine sum).
+- dredfx_an_fft_tw_q30[600]: the last two radix-4 stages' twiddles (m = 20, stride 4, then m = 80,
+  stride 1), [stage][j - 1][k] = (cos, sin)(2 pi j k stride / 320), the same Q30 values as above
+  laid out for vector loads.
 - dredfx_an_dct_q30[18 * 18]: [j][i] = sqrt(2/18) cos(pi (j + 1/2) i / 18) (times sqrt(1/2) for i = 0).
 
 Usage: gen_analysis_tables.py [--check]   (--check: exit 1 if the committed file differs)
@@ -65,6 +68,8 @@ def generate():
               for i in range(160)]
     cosv = [q(cos(2 * PI * n / 320), 30) for n in range(320)]
     sinv = [q(sin(2 * PI * n / 320), 30) for n in range(320)]
+    tw = [v for m, stride in ((20, 4), (80, 1)) for j in (1, 2, 3) for k in range(m)
+          for v in (cosv[j * k * stride], sinv[j * k * stride])]
     s = (Decimal(2) / 18).sqrt()
     half = (Decimal(1) / 2).sqrt()
     dct = [q(s * cos(PI * (Decimal(j) + Decimal("0.5")) * i / 18) * (half if i == 0 else 1), 30)
@@ -74,7 +79,8 @@ def generate():
              table("int32_t", "dredfx_an_window_q30", window), "",
              table("int32_t", "dredfx_an_cos_q30", cosv), "",
              table("int32_t", "dredfx_an_sin_q30", sinv), "",
-             table("int32_t", "dredfx_an_dct_q30", dct, 6), ""]
+             table("int32_t", "dredfx_an_dct_q30", dct, 6), "",
+             table("int32_t", "dredfx_an_fft_tw_q30", tw), ""]
     return "\n".join(parts)
 
 

@@ -102,6 +102,39 @@ static void test_fft(void) {
   CHECKF(worst < 24, "fft worst %.3f LSB", worst);
 }
 
+/* The short-input FFT (the Burg cepstrum's: 17 taps) against the full one, the same integers; and
+ * the AVX2 twin of the last two stages against its scalar specification at its contract's edge. */
+static void test_fft_variants(void) {
+  int32_t re[320], im[320], re2[320], im2[320];
+  for (int trial = 0; trial < 400; trial++) {
+    const int n = 1 + trial % 64, amp = trial < 200 ? (1 << 29) / n : 1 + (int)(next64() % 100000);
+    for (int i = 0; i < 320; i++) re[i] = i < n ? (int32_t)(next64() % (2u * amp + 1)) - amp : 0;
+    if (trial % 100 == 1)
+      for (int i = 0; i < n; i++) re[i] = i % 2 ? -amp : amp;
+    memcpy(re2, re, sizeof(re));
+    memset(im, 0, sizeof(im));
+    dredfx_an_fft320(re, im);
+    dredfx_an_fft320_short(re2, im2, n);
+    CHECKF(!memcmp(re, re2, sizeof(re)) && !memcmp(im, im2, sizeof(im)), "fft320_short differs, n %d, trial %d", n,
+           trial);
+  }
+#if defined(DREDFX_HAVE_AVX2)
+  if (dredfx_cpu_max_level() < DREDFX_CPU_AVX2) return;
+  static int32_t f[640], g[640];
+  for (int round = 0; round < 300; round++) {
+    /* a stage's output component is at most |f0| + 3 sqrt(2) max |component| < 5.25 times its input
+     * bound: |values| <= 2^25 keep both stages within 27.5 2^25 < 2^30, the contract's edge */
+    const int32_t lim = round < 2 ? 1 << 25 : round < 150 ? (1 << 25) - 1 : 1 + (int32_t)(next64() % 65536);
+    for (int i = 0; i < 640; i++)
+      f[i] = round < 2 ? (round ? -lim : lim) : (int32_t)(next64() % (2u * lim + 1)) - lim;
+    memcpy(g, f, sizeof(f));
+    dredfx_an_fft_tail_c(f);
+    dredfx_an_fft_tail_avx2(g);
+    CHECKF(!memcmp(f, g, sizeof(f)), "fft tail avx2 differs, round %d", round);
+  }
+#endif
+}
+
 /* The hard inputs (9 kinds): n samples of signal `kind`. */
 static void make_signal(int16_t *x, int n, int kind) {
   uint64_t w = 0x2545f4914f6cdd1dULL; /* the noise's own generator: the same samples on every platform */
@@ -206,7 +239,7 @@ static void test_analysis(const unsigned char *blob, size_t len) {
   free(st);
 }
 
-/* The AVX2 twins of the cross-correlation and the autocorrelation against their scalar
+/* The SIMD twins of the cross-correlation and the autocorrelation against their scalar
  * specifications, at the edges of their contracts and on random values. */
 static void test_sum_twins(void) {
 #if defined(DREDFX_HAVE_AVX2)
@@ -223,6 +256,12 @@ static void test_sum_twins(void) {
     dredfx_an_xcorr_c(x, y, a);
     dredfx_an_xcorr_avx2(x, y, b);
     CHECKF(!memcmp(a, b, sizeof(a)), "xcorr avx2 differs, round %d", round);
+#if defined(DREDFX_HAVE_AVXVNNI)
+    if (dredfx_cpu_max_level() >= DREDFX_CPU_AVXVNNI) {
+      dredfx_an_xcorr_avxvnni(x, y, b);
+      CHECKF(!memcmp(a, b, sizeof(a)), "xcorr avxvnni differs, round %d", round);
+    }
+#endif
     for (int i = 0; i < DREDFX_ANALYSIS_FRAME; i++)
       x[i] = round < 2 ? (round ? -(1 << 25) : 1 << 25) : (int32_t)(next64() % (2u << 25 | 1)) - (1 << 25);
     for (int i = 0; i < (DREDFX_ANALYSIS_LPC_ORDER + 1) * DREDFX_ANALYSIS_FRAME; i++)
@@ -239,6 +278,7 @@ int main(void) {
   test_log2();
   test_isqrt();
   test_fft();
+  test_fft_variants();
   test_sum_twins();
   char path[4096];
   size_t len;

@@ -110,67 +110,111 @@ static cpx twiddle(cpx a, int n) {
   return o;
 }
 
+/* One radix-4 butterfly of kiss FFT at k, the twiddles exp(-2 pi i j k fstride / 320); at k = 0
+ * they are exp(0), which twiddle() returns unchanged (2^30 a / 2^30): no product. */
+static void bfly4_k(cpx *f0, int m, int k, int fstride) {
+  cpx s0 = f0[m], s1 = f0[2 * m], s2 = f0[3 * m], s3, s4, s5;
+  if (k) {
+    s0 = twiddle(s0, k * fstride);
+    s1 = twiddle(s1, 2 * k * fstride);
+    s2 = twiddle(s2, 3 * k * fstride);
+  }
+  s5.r = f0->r - s1.r; s5.i = f0->i - s1.i;
+  f0->r += s1.r; f0->i += s1.i;
+  s3.r = s0.r + s2.r; s3.i = s0.i + s2.i;
+  s4.r = s0.r - s2.r; s4.i = s0.i - s2.i;
+  f0[2 * m].r = f0->r - s3.r; f0[2 * m].i = f0->i - s3.i;
+  f0->r += s3.r; f0->i += s3.i;
+  f0[m].r = s5.r + s4.i; f0[m].i = s5.i - s4.r;
+  f0[3 * m].r = s5.r - s4.i; f0[3 * m].i = s5.i + s4.r;
+}
+
 static void bfly4(cpx *f, int fstride, int m) {
-  for (int k = 0; k < m; k++) {
-    cpx *f0 = f + k;
-    cpx s0 = twiddle(f0[m], k * fstride), s1 = twiddle(f0[2 * m], 2 * k * fstride),
-        s2 = twiddle(f0[3 * m], 3 * k * fstride);
-    cpx s3, s4, s5;
-    s5.r = f0->r - s1.r; s5.i = f0->i - s1.i;
-    f0->r += s1.r; f0->i += s1.i;
-    s3.r = s0.r + s2.r; s3.i = s0.i + s2.i;
-    s4.r = s0.r - s2.r; s4.i = s0.i - s2.i;
-    f0[2 * m].r = f0->r - s3.r; f0[2 * m].i = f0->i - s3.i;
-    f0->r += s3.r; f0->i += s3.i;
-    f0[m].r = s5.r + s4.i; f0[m].i = s5.i - s4.r;
-    f0[3 * m].r = s5.r - s4.i; f0[3 * m].i = s5.i + s4.r;
-  }
+  for (int k = 0; k < m; k++) bfly4_k(f + k, m, k, fstride);
 }
 
-static void bfly5(cpx *f, int fstride, int m) {
-  int64_t yar = dredfx_an_cos_q30[fstride * m], yai = -(int64_t)dredfx_an_sin_q30[fstride * m];
-  int64_t ybr = dredfx_an_cos_q30[2 * fstride * m], ybi = -(int64_t)dredfx_an_sin_q30[2 * fstride * m];
-  for (int u = 0; u < m; u++) {
-    cpx *f0 = f + u;
-    cpx s0 = f0[0], s1 = twiddle(f0[m], u * fstride), s2 = twiddle(f0[2 * m], 2 * u * fstride),
-        s3 = twiddle(f0[3 * m], 3 * u * fstride), s4 = twiddle(f0[4 * m], 4 * u * fstride);
-    int64_t s7r = (int64_t)s1.r + s4.r, s7i = (int64_t)s1.i + s4.i;
-    int64_t s10r = (int64_t)s1.r - s4.r, s10i = (int64_t)s1.i - s4.i;
-    int64_t s8r = (int64_t)s2.r + s3.r, s8i = (int64_t)s2.i + s3.i;
-    int64_t s9r = (int64_t)s2.r - s3.r, s9i = (int64_t)s2.i - s3.i;
-    int64_t s5r = s0.r + DFX_PSHR64(s7r * yar + s8r * ybr, 30), s5i = s0.i + DFX_PSHR64(s7i * yar + s8i * ybr, 30);
-    int64_t s6r = DFX_PSHR64(s10i * yai + s9i * ybi, 30), s6i = -DFX_PSHR64(s10r * yai + s9r * ybi, 30);
-    int64_t s11r = s0.r + DFX_PSHR64(s7r * ybr + s8r * yar, 30), s11i = s0.i + DFX_PSHR64(s7i * ybr + s8i * yar, 30);
-    int64_t s12r = DFX_PSHR64(s9i * yai - s10i * ybi, 30), s12i = DFX_PSHR64(s10r * ybi - s9r * yai, 30);
-    f0[0].r = (int32_t)(s0.r + s7r + s8r); f0[0].i = (int32_t)(s0.i + s7i + s8i);
-    f0[m].r = (int32_t)(s5r - s6r); f0[m].i = (int32_t)(s5i - s6i);
-    f0[4 * m].r = (int32_t)(s5r + s6r); f0[4 * m].i = (int32_t)(s5i + s6i);
-    f0[2 * m].r = (int32_t)(s11r + s12r); f0[2 * m].i = (int32_t)(s11i + s12i);
-    f0[3 * m].r = (int32_t)(s11r - s12r); f0[3 * m].i = (int32_t)(s11i - s12i);
-  }
+/* kiss FFT's radix-5 butterfly at m = 1 (the leaves, stride 64): its one twiddle index is 0. */
+static void bfly5_leaf(cpx *f0) {
+  const int64_t yar = dredfx_an_cos_q30[64], yai = -(int64_t)dredfx_an_sin_q30[64];
+  const int64_t ybr = dredfx_an_cos_q30[128], ybi = -(int64_t)dredfx_an_sin_q30[128];
+  cpx s0 = f0[0], s1 = f0[1], s2 = f0[2], s3 = f0[3], s4 = f0[4];
+  int64_t s7r = (int64_t)s1.r + s4.r, s7i = (int64_t)s1.i + s4.i;
+  int64_t s10r = (int64_t)s1.r - s4.r, s10i = (int64_t)s1.i - s4.i;
+  int64_t s8r = (int64_t)s2.r + s3.r, s8i = (int64_t)s2.i + s3.i;
+  int64_t s9r = (int64_t)s2.r - s3.r, s9i = (int64_t)s2.i - s3.i;
+  int64_t s5r = s0.r + DFX_PSHR64(s7r * yar + s8r * ybr, 30), s5i = s0.i + DFX_PSHR64(s7i * yar + s8i * ybr, 30);
+  int64_t s6r = DFX_PSHR64(s10i * yai + s9i * ybi, 30), s6i = -DFX_PSHR64(s10r * yai + s9r * ybi, 30);
+  int64_t s11r = s0.r + DFX_PSHR64(s7r * ybr + s8r * yar, 30), s11i = s0.i + DFX_PSHR64(s7i * ybr + s8i * yar, 30);
+  int64_t s12r = DFX_PSHR64(s9i * yai - s10i * ybi, 30), s12i = DFX_PSHR64(s10r * ybi - s9r * yai, 30);
+  f0[0].r = (int32_t)(s0.r + s7r + s8r); f0[0].i = (int32_t)(s0.i + s7i + s8i);
+  f0[1].r = (int32_t)(s5r - s6r); f0[1].i = (int32_t)(s5i - s6i);
+  f0[4].r = (int32_t)(s5r + s6r); f0[4].i = (int32_t)(s5i + s6i);
+  f0[2].r = (int32_t)(s11r + s12r); f0[2].i = (int32_t)(s11i + s12i);
+  f0[3].r = (int32_t)(s11r - s12r); f0[3].i = (int32_t)(s11i - s12i);
 }
 
-/* kiss FFT's recursion over the factors {4, 80, 4, 20, 4, 5, 5, 1}. */
-static const int fft_factors[8] = {4, 80, 4, 20, 4, 5, 5, 1};
+/* kiss FFT's recursion over the factors {4, 80, 4, 20, 4, 5, 5, 1}, stage by stage (a butterfly
+ * group reads only its own sub-transforms, so the order is free; same integers): leaf c
+ * (c = q + 4 q2 + 16 q3, each < 4) takes in[c + 64 q4], q4 < 5, into out[20 (4 q + q2) + 5 q3 + q4]
+ * and goes through the radix-5 butterfly; then radix 4 with m = 5 (16 groups of 20), and the last
+ * two stages, m = 20 and m = 80 (the tail). */
+static cpx *leaf(cpx *out, int c) {
+  return out + 20 * (4 * (c & 3) + ((c >> 2) & 3)) + 5 * (c >> 4);
+}
 
-static void fft_work(cpx *out, const cpx *in, int fstride, const int *factors) {
-  int p = factors[0], m = factors[1];
-  if (m == 1) {
-    for (int q = 0; q < p; q++) out[q] = in[q * fstride];
-  } else {
-    for (int q = 0; q < p; q++) fft_work(out + q * m, in + q * fstride, fstride * p, factors + 2);
+void dredfx_an_fft_tail_c(int32_t *f) {
+  cpx *out = (cpx *)f;
+  for (int q = 0; q < 4; q++) bfly4(out + 80 * q, 4, 20);
+  bfly4(out, 1, 80);
+}
+
+static void fft_tail(cpx *out) {
+#if defined(DREDFX_HAVE_AVX2)
+  if (dredfx_cpu_level() >= 1) {
+    dredfx_an_fft_tail_avx2((int32_t *)out);
+    return;
   }
-  if (p == 4) bfly4(out, fstride, m);
-  else bfly5(out, fstride, m);
+#endif
+  dredfx_an_fft_tail_c((int32_t *)out);
 }
 
 void dredfx_an_fft320(int32_t *re, int32_t *im) {
-  cpx in[WIN], out[WIN];
-  for (int i = 0; i < WIN; i++) {
-    in[i].r = re[i];
-    in[i].i = im[i];
+  cpx out[WIN];
+  for (int c = 0; c < 64; c++) {
+    cpx *l = leaf(out, c);
+    for (int q4 = 0; q4 < 5; q4++) {
+      l[q4].r = re[c + 64 * q4];
+      l[q4].i = im[c + 64 * q4];
+    }
+    bfly5_leaf(l);
   }
-  fft_work(out, in, 1, fft_factors);
+  for (int g = 0; g < 16; g++) bfly4(out + 20 * g, 16, 5);
+  fft_tail(out);
+  for (int i = 0; i < WIN; i++) {
+    re[i] = out[i].r;
+    im[i] = out[i].i;
+  }
+}
+
+/* Zero inputs stay exactly zero through a butterfly (every product is 0): with re[n..319] and im
+ * zero, leaf c < 64 holds (re[c], 0) alone and its five outputs are that value; a radix-4 group of
+ * the m = 5 stage whose leaves q3 = 1..3 are zero (c0 + 16 >= n) outputs its leaf 0's value 20
+ * times. Only the other groups need their butterflies. */
+void dredfx_an_fft320_short(int32_t *re, int32_t *im, int n) {
+  cpx out[WIN];
+  for (int g = 0; g < 16; g++) {
+    const int c0 = (g >> 2) + 4 * (g & 3); /* group g = 4 q + q2 holds the leaves c0 + 16 q3 */
+    cpx *o = out + 20 * g;
+    for (int q3 = 0; q3 < 4; q3++) {
+      const int c = c0 + 16 * q3;
+      const cpx v = {c < n ? re[c] : 0, 0};
+      for (int q4 = 0; q4 < 5; q4++) o[5 * q3 + q4] = v;
+    }
+    if (c0 + 16 < n) bfly4(o, 16, 5);
+    else
+      for (int j = 5; j < 20; j++) o[j] = o[0];
+  }
+  fft_tail(out);
   for (int i = 0; i < WIN; i++) {
     re[i] = out[i].r;
     im[i] = out[i].i;
@@ -518,6 +562,9 @@ int dredfx_analysis_init(dredfx_analysis *st, const dredfx_weight_array *arrays,
     st->xcorr = dredfx_an_xcorr_avx2;
     st->autocorr = dredfx_an_autocorr_avx2;
   }
+#endif
+#if defined(DREDFX_HAVE_AVXVNNI)
+  if (dredfx_cpu_level() >= 2) st->xcorr = dredfx_an_xcorr_avxvnni;
 #endif
   return dredfx_analysis_set_rate(st, 16000);
 }

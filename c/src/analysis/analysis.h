@@ -77,11 +77,20 @@ int32_t dredfx_an_log2_q24(uint64_t v, int q);
 uint32_t dredfx_an_isqrt64(uint64_t v);
 /* 320-point forward FFT, Q14 in and out (radices 4, 4, 4, 5). */
 void dredfx_an_fft320(int32_t *re, int32_t *im);
+/* The same integers for a real input that is zero from re[n] on (n <= 64; im is written only). */
+void dredfx_an_fft320_short(int32_t *re, int32_t *im, int n);
+/* The FFT's last two radix-4 stages (m = 20 in 4 groups, then m = 80) in place on 320 complex
+ * values, interleaved (re, im): the scalar specification and its AVX2 twin (x86/fft_avx2.c).
+ * Contract: every value and every stage's result within +-2^30 (the FFT's bound, docs/fixed-point.md
+ * 8.1), so no int32 sum overflows. */
+void dredfx_an_fft_tail_c(int32_t *f);
+void dredfx_an_fft_tail_avx2(int32_t *f);
 
 /* xc[i] = sum_{n < 160} x[n] y[i + n], i < 224, exact (|x|, |y| < 2^27: the sums stay < 2^61):
- * the scalar specification and its AVX2 twin (x86/xcorr_avx2.c). */
+ * the scalar specification and its AVX2 and AVX-VNNI twins (x86/xcorr_avx2.c). */
 void dredfx_an_xcorr_c(const int32_t *x, const int32_t *y, int64_t *xc);
 void dredfx_an_xcorr_avx2(const int32_t *x, const int32_t *y, int64_t *xc);
+void dredfx_an_xcorr_avxvnni(const int32_t *x, const int32_t *y, int64_t *xc);
 /* s[l] = sum_{k < 160} g[k] cos_q30[l * 160 + k], l <= 16, exact (|g| <= 2^25, |cos| <= 2^30: the
  * sums stay < 2^63): the scalar specification and its AVX2 twin (x86/xcorr_avx2.c). */
 void dredfx_an_autocorr_c(const int32_t *g, const int32_t *cos_q30, int64_t *s);
@@ -97,5 +106,6 @@ extern const int32_t dredfx_an_window_q30[160];
 extern const int32_t dredfx_an_cos_q30[320];
 extern const int32_t dredfx_an_sin_q30[320];
 extern const int32_t dredfx_an_dct_q30[18 * 18];
+extern const int32_t dredfx_an_fft_tw_q30[600];
 
 #endif

@@ -78,12 +78,22 @@ static uint64_t umul_shr(uint64_t a, uint64_t b, int s) {
 }
 #endif
 
-/* a b / 2^s rounded half away from zero (sign-magnitude), s in [1, 126]. */
+/* a b / 2^s rounded half away from zero (sign-magnitude), s in [1, 126], the magnitude saturated
+ * to 2^63 - 1. With __int128 in signed form, the same integers: for p = a b < 0,
+ * -floor((-p + 2^(s-1)) / 2^s) = floor((p + 2^(s-1) - 1) / 2^s). */
+#if defined(__SIZEOF_INT128__)
+static int64_t mul_shr(int64_t a, int64_t b, int s) {
+  const __int128 p = (__int128)a * b;
+  const __int128 q = (p + (((__int128)1 << (s - 1)) - (p < 0))) >> s;
+  return q > INT64_MAX ? INT64_MAX : q < -INT64_MAX ? -INT64_MAX : (int64_t)q;
+}
+#else
 static int64_t mul_shr(int64_t a, int64_t b, int s) {
   const uint64_t ua = a < 0 ? -(uint64_t)a : (uint64_t)a, ub = b < 0 ? -(uint64_t)b : (uint64_t)b;
   const int64_t m = (int64_t)umul_shr(ua, ub, s);
   return (a < 0) != (b < 0) ? -m : m;
 }
+#endif
 
 /* silk_burg_analysis (one subframe of L samples, order ORDER, min inverse gain 1e-3): the
  * prediction coefficients Af (= -A) in Q28 and the residual energy in x's units (>= 0). */
@@ -215,9 +225,9 @@ static void burg_cepstrum_half(const int16_t *pcm, int32_t *cep_q24, uint32_t *s
   uint64_t asum = 0;
   for (int i = 0; i <= ORDER; i++) asum += (uint64_t)(a_q28[i] < 0 ? -a_q28[i] : a_q28[i]);
   const int sa = bits64(asum) - 30;
-  int32_t fre[2 * DREDFX_ANALYSIS_FRAME] = {0}, fim[2 * DREDFX_ANALYSIS_FRAME] = {0};
+  int32_t fre[2 * DREDFX_ANALYSIS_FRAME], fim[2 * DREDFX_ANALYSIS_FRAME];
   for (int i = 0; i <= ORDER; i++) fre[i] = (int32_t)(sa > 0 ? DFX_PSHR64(a_q28[i], sa) : a_q28[i] * (1 << -sa));
-  dredfx_an_fft320(fre, fim);
+  dredfx_an_fft320_short(fre, fim, ORDER + 1);
   int64_t inv_q36[DREDFX_ANALYSIS_FRAME];
   for (int k = 0; k < DREDFX_ANALYSIS_FRAME; k++) {
     const int64_t re = sa >= 0 ? (int64_t)fre[k] * ((int64_t)1 << sa) : DFX_PSHR64(fre[k], 1); /* Q28 */

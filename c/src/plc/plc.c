@@ -56,6 +56,8 @@ static int plc_model_init(dredfx_plc *st, const dredfx_weight_array *arrays, int
   for (size_t i = 0; i < DREDFX_ARRAY_LEN(t); i++)
     if (!t[i].wide && (rc = dredfx_nn_linear_prepare_from(t[i].l, &pool)) < 0) return rc;
   st->k = dredfx_nn_get_kernels();
+  const int32_t zero[DREDFX_PLC_PRED_IN] = {0};
+  dredfx_nn_dense_i32(st->k, &st->dense_in, DREDFX_NN_ACT_TANH, st->dense_in_zero_a15, zero, 16);
   return DREDFX_OK;
 }
 
@@ -91,29 +93,32 @@ int dredfx_plc_fec_add(dredfx_plc *st, const int32_t *features_q16) {
   return DREDFX_OK;
 }
 
-/* compute_plc_pred: in[57] (Q16) -> out[20] (Q16), the GRU states advance. */
+/* compute_plc_pred: in[57] (Q16; NULL: all zero) -> out[20] (Q16; NULL: not wanted, as for a FEC
+ * frame, whose prediction libopus discards), the GRU states advance. */
 static void plc_pred(dredfx_plc *st, int32_t *out_q16, const int32_t *in_q16) {
   int16_t tmp[DREDFX_PLC_DENSE_IN_OUT];
   /* the layers were checked at load and the sizes are fixed: the engine cannot refuse */
-  dredfx_nn_dense_i32(st->k, &st->dense_in, DREDFX_NN_ACT_TANH, tmp, in_q16, 16);
+  if (in_q16 != NULL)
+    dredfx_nn_dense_i32(st->k, &st->dense_in, DREDFX_NN_ACT_TANH, tmp, in_q16, 16);
+  else
+    memcpy(tmp, st->dense_in_zero_a15, sizeof(tmp));
   dredfx_nn_gru(st->k, &st->gru1_in, &st->gru1_rec, st->net.gru1, tmp);
   dredfx_nn_gru(st->k, &st->gru2_in, &st->gru2_rec, st->net.gru2, st->net.gru1);
-  dredfx_nn_linear_a15(st->k, &st->dense_out, out_q16, st->net.gru2);
+  if (out_q16 != NULL) dredfx_nn_linear_a15(st->k, &st->dense_out, out_q16, st->net.gru2);
 }
 
 static int get_fec_or_pred(dredfx_plc *st, int32_t *out_q16) {
-  int32_t in[DREDFX_PLC_PRED_IN] = {0};
   if (st->fec_read_pos != st->fec_fill_pos && st->fec_skip == 0) {
-    int32_t discard[NF];
+    int32_t in[DREDFX_PLC_PRED_IN] = {0};
     memcpy(out_q16, st->fec_q16[st->fec_read_pos], NF * sizeof(int32_t));
     st->fec_read_pos++;
     /* update the predictor with the FEC frame, without Burg features */
     memcpy(&in[2 * NB], out_q16, NF * sizeof(int32_t));
     in[2 * NB + NF] = -DFX_Q16_ONE;
-    plc_pred(st, discard, in);
+    plc_pred(st, NULL, in);
     return 1;
   }
-  plc_pred(st, out_q16, in);
+  plc_pred(st, out_q16, NULL);
   if (st->fec_skip > 0) st->fec_skip--;
   return 0;
 }
@@ -163,10 +168,13 @@ int dredfx_plc_conceal(dredfx_plc *st, int16_t *pcm) {
     while (st->analysis_pos + N <= BUF) {
       int32_t x_q8[N], in[DREDFX_PLC_PRED_IN];
       const int16_t *x = &st->pcm[st->analysis_pos];
-      dredfx_plc_burg_cepstrum(x, in, &st->sat_burg);
       for (int i = 0; i < N; i++) x_q8[i] = (int32_t)x[i] * 256;
       dredfx_analysis_frame(&st->enc, x_q8, st->features_q16);
       if ((!st->analysis_gap || count > 0) && st->analysis_pos >= st->predict_pos) {
+        /* libopus computes the Burg cepstrum of every analysed frame; only the predictor reads it
+         * (stateless), so frames analysed for the analysis' state alone (the first after a gap,
+         * concealed frames before predict_pos) skip it */
+        dredfx_plc_burg_cepstrum(x, in, &st->sat_burg);
         queue_features(st, st->features_q16);
         memcpy(&in[2 * NB], st->features_q16, NF * sizeof(int32_t));
         in[2 * NB + NF] = DFX_Q16_ONE;

@@ -53,7 +53,11 @@ typedef struct dredfx_plc {
   dredfx_nn_linear dense_in, gru1_in, gru1_rec, gru2_in, gru2_rec, dense_out;
   int32_t wsum[DREDFX_PLC_INT8_ROWS];
   int64_t rq[DREDFX_NN_RQ_LEN(DREDFX_PLC_INT8_ROWS)];
-  /* Burg: reflection coefficients clamped to |k| < 1 (rounding only; counted, docs) */
+  /* plc_dense_in's output for the all-zero input (a prediction with neither analysis nor FEC:
+   * every concealed frame without DRED), computed once at init */
+  int16_t dense_in_zero_a15[DREDFX_PLC_DENSE_IN_OUT];
+  /* Burg: reflection coefficients clamped to |k| < 1 (rounding only; counted, docs), in the
+   * cepstra the predictor reads */
   uint32_t sat_burg;
   dredfx_analysis enc; /* libopus' LPCNetEncState: features of the good audio */
   dredfx_fargan fargan;

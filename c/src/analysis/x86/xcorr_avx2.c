@@ -1,9 +1,11 @@
 /* AVX2 twins of the analysis' cross-correlation and autocorrelation sums (analysis.c
- * dredfx_an_xcorr_c, dredfx_an_autocorr_c), bit-exact with them: every
- * product is exact in an int64 lane (_mm256_mul_epi32 on the even int32 lanes, the odd lanes
- * shifted down first) and int64 sums do not depend on their order. Compiled with a target
- * attribute; selected at init only when the CPU has AVX2. */
+ * dredfx_an_xcorr_c, dredfx_an_autocorr_c), and an AVX-VNNI twin of the cross-correlation, all
+ * bit-exact with them: every product is exact in an int64 lane (_mm256_mul_epi32 on the even int32
+ * lanes, the odd lanes shifted down first) or in int32 lanes that cannot overflow (the split form),
+ * and integer sums do not depend on their order. Compiled with target attributes; selected at init
+ * by the CPU level. */
 #include "analysis/analysis.h"
+#include "common/cpu.h"
 
 #if defined(__x86_64__)
 
@@ -35,9 +37,10 @@ __attribute__((target("avx2"))) static void xcorr_i64(const int32_t *x, const in
  * broadcast, the 32-bit lanes of a load at y + i + n hold (y[i + n + 2k], y[i + n + 2k + 1]), the
  * even lags i + 2k, a load at y + i + n + 1 the odd ones; the three sums are combined in int64
  * once per block of 16 lags. Any value outside [-2^22, 2^22) takes the int64 form. */
-__attribute__((target("avx2"))) void dredfx_an_xcorr_avx2(const int32_t *x, const int32_t *y, int64_t *xc) {
-  int16_t yh[XC_Y], yl[XC_Y]; /* the last load of the odd lags ends at y[382] */
-  int32_t xh2[DREDFX_ANALYSIS_FRAME / 2], xl2[DREDFX_ANALYSIS_FRAME / 2];
+/* The split form's inputs (yh, yl; x's halves paired as int16 in int32), or 0 when a value lies
+ * outside [-2^22, 2^22): the int64 form then. */
+__attribute__((target("avx2"))) static int xcorr_split(const int32_t *x, const int32_t *y, int16_t *yh, int16_t *yl,
+                                                       int32_t *xh2, int32_t *xl2) {
   const __m256i lo22 = _mm256_set1_epi32(-(1 << 22)), hi22 = _mm256_set1_epi32((1 << 22) - 1);
   __m256i out = _mm256_setzero_si256();
   for (int n = 0; n < DREDFX_ANALYSIS_FRAME; n += 8) {
@@ -51,10 +54,7 @@ __attribute__((target("avx2"))) void dredfx_an_xcorr_avx2(const int32_t *x, cons
   }
   int tail_out = 0;
   for (; m < XC_Y; m++) tail_out |= y[m] < -(1 << 22) || y[m] >= (1 << 22);
-  if (tail_out || !_mm256_testz_si256(out, out)) {
-    xcorr_i64(x, y, xc);
-    return;
-  }
+  if (tail_out || !_mm256_testz_si256(out, out)) return 0;
   for (m = 0; m < XC_Y; m++) {
     yh[m] = (int16_t)(y[m] >> 11);
     yl[m] = (int16_t)(y[m] & 2047);
@@ -62,6 +62,34 @@ __attribute__((target("avx2"))) void dredfx_an_xcorr_avx2(const int32_t *x, cons
   for (int n = 0; n < DREDFX_ANALYSIS_FRAME; n += 2) {
     xh2[n / 2] = (int32_t)((uint32_t)(uint16_t)(x[n] >> 11) | (uint32_t)(uint16_t)(x[n + 1] >> 11) << 16);
     xl2[n / 2] = (int32_t)((uint32_t)(x[n] & 2047) | (uint32_t)(x[n + 1] & 2047) << 16);
+  }
+  return 1;
+}
+
+/* xc of 16 lags from i: HH, HL + LH and LL of the even lags (t[0], t[2], t[4]) and the odd ones */
+static void xcorr_combine(int32_t t[6][8], int64_t *xc) {
+  for (int k = 0; k < 8; k++) {
+    xc[2 * k] = (int64_t)t[0][k] * (1 << 22) + (int64_t)t[2][k] * (1 << 11) + t[4][k];
+    xc[2 * k + 1] = (int64_t)t[1][k] * (1 << 22) + (int64_t)t[3][k] * (1 << 11) + t[5][k];
+  }
+}
+
+__attribute__((target("avx2"))) static void xcorr_store(int32_t t[6][8], __m256i hhe, __m256i hho, __m256i ce,
+                                                        __m256i co, __m256i lle, __m256i llo) {
+  _mm256_storeu_si256((__m256i *)(void *)t[0], hhe);
+  _mm256_storeu_si256((__m256i *)(void *)t[1], hho);
+  _mm256_storeu_si256((__m256i *)(void *)t[2], ce);
+  _mm256_storeu_si256((__m256i *)(void *)t[3], co);
+  _mm256_storeu_si256((__m256i *)(void *)t[4], lle);
+  _mm256_storeu_si256((__m256i *)(void *)t[5], llo);
+}
+
+__attribute__((target("avx2"))) void dredfx_an_xcorr_avx2(const int32_t *x, const int32_t *y, int64_t *xc) {
+  int16_t yh[XC_Y], yl[XC_Y]; /* the last load of the odd lags ends at y[382] */
+  int32_t xh2[DREDFX_ANALYSIS_FRAME / 2], xl2[DREDFX_ANALYSIS_FRAME / 2];
+  if (!xcorr_split(x, y, yh, yl, xh2, xl2)) {
+    xcorr_i64(x, y, xc);
+    return;
   }
   for (int i = 0; i < DREDFX_ANALYSIS_NB_XCORR; i += 16) {
     __m256i hhe = _mm256_setzero_si256(), hho = hhe, ce = hhe, co = hhe, lle = hhe, llo = hhe;
@@ -79,18 +107,42 @@ __attribute__((target("avx2"))) void dredfx_an_xcorr_avx2(const int32_t *x, cons
       co = _mm256_add_epi32(co, _mm256_add_epi32(_mm256_madd_epi16(ylo, xh), _mm256_madd_epi16(yho, xl)));
     }
     int32_t t[6][8];
-    _mm256_storeu_si256((__m256i *)(void *)t[0], hhe);
-    _mm256_storeu_si256((__m256i *)(void *)t[1], hho);
-    _mm256_storeu_si256((__m256i *)(void *)t[2], ce);
-    _mm256_storeu_si256((__m256i *)(void *)t[3], co);
-    _mm256_storeu_si256((__m256i *)(void *)t[4], lle);
-    _mm256_storeu_si256((__m256i *)(void *)t[5], llo);
-    for (int k = 0; k < 8; k++) {
-      xc[i + 2 * k] = (int64_t)t[0][k] * (1 << 22) + (int64_t)t[2][k] * (1 << 11) + t[4][k];
-      xc[i + 2 * k + 1] = (int64_t)t[1][k] * (1 << 22) + (int64_t)t[3][k] * (1 << 11) + t[5][k];
-    }
+    xcorr_store(t, hhe, hho, ce, co, lle, llo);
+    xcorr_combine(t, xc + i);
   }
 }
+
+#if defined(DREDFX_HAVE_AVXVNNI)
+/* The AVX-VNNI level: the same split form, each madd and its add fused into one vpdpwssd (int32
+ * lane sums wrap the same way, and stay below 2^30.3 here: the same integers). */
+__attribute__((target("avx2,avxvnni"))) void dredfx_an_xcorr_avxvnni(const int32_t *x, const int32_t *y, int64_t *xc) {
+  int16_t yh[XC_Y], yl[XC_Y];
+  int32_t xh2[DREDFX_ANALYSIS_FRAME / 2], xl2[DREDFX_ANALYSIS_FRAME / 2];
+  if (!xcorr_split(x, y, yh, yl, xh2, xl2)) {
+    xcorr_i64(x, y, xc);
+    return;
+  }
+  for (int i = 0; i < DREDFX_ANALYSIS_NB_XCORR; i += 16) {
+    __m256i hhe = _mm256_setzero_si256(), hho = hhe, ce = hhe, co = hhe, lle = hhe, llo = hhe;
+    for (int n = 0; n < DREDFX_ANALYSIS_FRAME; n += 2) {
+      const __m256i xh = _mm256_set1_epi32(xh2[n / 2]), xl = _mm256_set1_epi32(xl2[n / 2]);
+      const __m256i yhe = _mm256_loadu_si256((const __m256i *)(const void *)(yh + i + n));
+      const __m256i yho = _mm256_loadu_si256((const __m256i *)(const void *)(yh + i + n + 1));
+      const __m256i yle = _mm256_loadu_si256((const __m256i *)(const void *)(yl + i + n));
+      const __m256i ylo = _mm256_loadu_si256((const __m256i *)(const void *)(yl + i + n + 1));
+      hhe = _mm256_dpwssd_avx_epi32(hhe, yhe, xh);
+      hho = _mm256_dpwssd_avx_epi32(hho, yho, xh);
+      lle = _mm256_dpwssd_avx_epi32(lle, yle, xl);
+      llo = _mm256_dpwssd_avx_epi32(llo, ylo, xl);
+      ce = _mm256_dpwssd_avx_epi32(_mm256_dpwssd_avx_epi32(ce, yle, xh), yhe, xl);
+      co = _mm256_dpwssd_avx_epi32(_mm256_dpwssd_avx_epi32(co, ylo, xh), yho, xl);
+    }
+    int32_t t[6][8];
+    xcorr_store(t, hhe, hho, ce, co, lle, llo);
+    xcorr_combine(t, xc + i);
+  }
+}
+#endif
 
 __attribute__((target("avx2"))) void dredfx_an_autocorr_avx2(const int32_t *g, const int32_t *cos_q30, int64_t *s) {
   for (int l = 0; l <= DREDFX_ANALYSIS_LPC_ORDER; l++) {

@@ -1,0 +1,52 @@
+/* AVX2 twin of the FFT's last two radix-4 stages (analysis.c dredfx_an_fft_tail_c), bit-exact
+ * with it: four butterflies (four k) a vector of interleaved (re, im) int32 pairs; each twiddle
+ * product is exact in an int64 lane (_mm256_mul_epi32 on the even int32 lanes, the odd ones
+ * shifted down first), rounded as DFX_PSHR64(v, 30) and truncated to int32 as the scalar code:
+ * bits 30..61 of v + 2^29, the same after a logical shift as after an arithmetic one. The sums are
+ * int32 lane sums, which the contract keeps from overflowing. Compiled with a target attribute;
+ * used only when the CPU level is AVX2 or above. */
+#include "analysis/analysis.h"
+
+#if defined(__x86_64__)
+
+#include <immintrin.h>
+
+/* a exp(-i theta) for four (re, im) pairs, t = four (cos, sin) pairs in Q30 */
+__attribute__((target("avx2"))) static inline __m256i twiddle4(__m256i a, __m256i t) {
+  const __m256i half = _mm256_set1_epi64x((int64_t)1 << 29);
+  const __m256i ai = _mm256_srli_epi64(a, 32), ts = _mm256_srli_epi64(t, 32);
+  const __m256i re = _mm256_add_epi64(_mm256_add_epi64(_mm256_mul_epi32(a, t), _mm256_mul_epi32(ai, ts)), half);
+  const __m256i im = _mm256_add_epi64(_mm256_sub_epi64(_mm256_mul_epi32(ai, t), _mm256_mul_epi32(a, ts)), half);
+  return _mm256_blend_epi32(_mm256_srli_epi64(re, 30), _mm256_slli_epi64(_mm256_srli_epi64(im, 30), 32), 0xAA);
+}
+
+/* kiss FFT's radix-4 butterflies of one group (m a multiple of 4), tw: [j - 1][k] (cos, sin) */
+__attribute__((target("avx2"))) static void bfly4_avx2(int32_t *f, int m, const int32_t *tw) {
+  for (int k = 0; k < m; k += 4) {
+    int32_t *p = f + 2 * k;
+    __m256i a0 = _mm256_loadu_si256((const __m256i *)p);
+    const __m256i a1 = _mm256_loadu_si256((const __m256i *)(p + 2 * m));
+    const __m256i a2 = _mm256_loadu_si256((const __m256i *)(p + 4 * m));
+    const __m256i a3 = _mm256_loadu_si256((const __m256i *)(p + 6 * m));
+    const __m256i s0 = twiddle4(a1, _mm256_loadu_si256((const __m256i *)(tw + 2 * k)));
+    const __m256i s1 = twiddle4(a2, _mm256_loadu_si256((const __m256i *)(tw + 2 * m + 2 * k)));
+    const __m256i s2 = twiddle4(a3, _mm256_loadu_si256((const __m256i *)(tw + 4 * m + 2 * k)));
+    const __m256i s5 = _mm256_sub_epi32(a0, s1);
+    a0 = _mm256_add_epi32(a0, s1);
+    const __m256i s3 = _mm256_add_epi32(s0, s2), s4 = _mm256_sub_epi32(s0, s2);
+    _mm256_storeu_si256((__m256i *)(p + 4 * m), _mm256_sub_epi32(a0, s3));
+    _mm256_storeu_si256((__m256i *)p, _mm256_add_epi32(a0, s3));
+    /* (s5.r + s4.i, s5.i - s4.r) and (s5.r - s4.i, s5.i + s4.r) */
+    const __m256i sw = _mm256_shuffle_epi32(s4, 0xB1);
+    const __m256i pl = _mm256_add_epi32(s5, sw), mi = _mm256_sub_epi32(s5, sw);
+    _mm256_storeu_si256((__m256i *)(p + 2 * m), _mm256_blend_epi32(pl, mi, 0xAA));
+    _mm256_storeu_si256((__m256i *)(p + 6 * m), _mm256_blend_epi32(mi, pl, 0xAA));
+  }
+}
+
+__attribute__((target("avx2"))) void dredfx_an_fft_tail_avx2(int32_t *f) {
+  for (int q = 0; q < 4; q++) bfly4_avx2(f + 160 * q, 20, dredfx_an_fft_tw_q30);
+  bfly4_avx2(f, 80, dredfx_an_fft_tw_q30 + 120);
+}
+
+#endif
