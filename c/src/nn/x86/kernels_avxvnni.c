@@ -162,32 +162,22 @@ DFX_VNNI_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *
   }
 }
 
-/* Eight accumulators (see dense_u_body), blocks in memory order. */
+/* Four accumulators, blocks in memory order (eight measured no faster: per block an index load,
+ * a broadcast and a vpdpbusd either way). */
 DFX_VNNI_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const int32_t *idx,
                                    const uint8_t *xu, int rows, const int64_t *rq, int n) {
   for (int i = 0; i < rows; i += 8) {
     int nblocks = *idx++;
-    __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+    __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
     int b = 0;
-    for (; b + 8 <= nblocks; b += 8, idx += 8, w += 256) {
+    for (; b + 4 <= nblocks; b += 4, idx += 4, w += 128) {
       s0 = _mm256_dpbusd_avx_epi32(s0, bcast_x4(xu + idx[0]), load_block(w));
       s1 = _mm256_dpbusd_avx_epi32(s1, bcast_x4(xu + idx[1]), load_block(w + 32));
       s2 = _mm256_dpbusd_avx_epi32(s2, bcast_x4(xu + idx[2]), load_block(w + 64));
       s3 = _mm256_dpbusd_avx_epi32(s3, bcast_x4(xu + idx[3]), load_block(w + 96));
-      s4 = _mm256_dpbusd_avx_epi32(s4, bcast_x4(xu + idx[4]), load_block(w + 128));
-      s5 = _mm256_dpbusd_avx_epi32(s5, bcast_x4(xu + idx[5]), load_block(w + 160));
-      s6 = _mm256_dpbusd_avx_epi32(s6, bcast_x4(xu + idx[6]), load_block(w + 192));
-      s7 = _mm256_dpbusd_avx_epi32(s7, bcast_x4(xu + idx[7]), load_block(w + 224));
     }
-    if (b + 4 <= nblocks) {
-      s0 = _mm256_dpbusd_avx_epi32(s0, bcast_x4(xu + idx[0]), load_block(w));
-      s1 = _mm256_dpbusd_avx_epi32(s1, bcast_x4(xu + idx[1]), load_block(w + 32));
-      s2 = _mm256_dpbusd_avx_epi32(s2, bcast_x4(xu + idx[2]), load_block(w + 64));
-      s3 = _mm256_dpbusd_avx_epi32(s3, bcast_x4(xu + idx[3]), load_block(w + 96));
-      b += 4, idx += 4, w += 128;
-    }
-    for (; b < nblocks; b++, w += 32) s4 = _mm256_dpbusd_avx_epi32(s4, bcast_x4(xu + *idx++), load_block(w));
-    finish_group(out, _mm256_add_epi32(sum4(s0, s1, s2, s3), sum4(s4, s5, s6, s7)), wsum, i, rq, n);
+    for (; b < nblocks; b++, w += 32) s0 = _mm256_dpbusd_avx_epi32(s0, bcast_x4(xu + *idx++), load_block(w));
+    finish_group(out, sum4(s0, s1, s2, s3), wsum, i, rq, n);
     rq = NEXT_RQ_GROUP(rq);
   }
 }
