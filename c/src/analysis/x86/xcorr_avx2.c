@@ -84,64 +84,53 @@ __attribute__((target("avx2"))) static void xcorr_store(int32_t t[6][8], __m256i
   _mm256_storeu_si256((__m256i *)(void *)t[5], llo);
 }
 
-__attribute__((target("avx2"))) void dredfx_an_xcorr_avx2(const int32_t *x, const int32_t *y, int64_t *xc) {
-  int16_t yh[XC_Y], yl[XC_Y]; /* the last load of the odd lags ends at y[382] */
-  int32_t xh2[DREDFX_ANALYSIS_FRAME / 2], xl2[DREDFX_ANALYSIS_FRAME / 2];
-  if (!xcorr_split(x, y, yh, yl, xh2, xl2)) {
-    xcorr_i64(x, y, xc);
-    return;
+/* The split form's lag loop, for each level's pair-product accumulation DOT(acc, a, b) (acc plus
+ * the int32 pair sums of a * b, wrapping: the order of these additions does not change the
+ * integers). */
+#define XCORR_SPLIT_TWIN(name, tgt, DOT)                                                                \
+  __attribute__((target(tgt))) void name(const int32_t *x, const int32_t *y, int64_t *xc) {             \
+    int16_t yh[XC_Y], yl[XC_Y]; /* the last load of the odd lags ends at y[382] */                      \
+    int32_t xh2[DREDFX_ANALYSIS_FRAME / 2], xl2[DREDFX_ANALYSIS_FRAME / 2];                             \
+    if (!xcorr_split(x, y, yh, yl, xh2, xl2)) {                                                         \
+      xcorr_i64(x, y, xc);                                                                              \
+      return;                                                                                           \
+    }                                                                                                   \
+    for (int i = 0; i < DREDFX_ANALYSIS_NB_XCORR; i += 16) {                                            \
+      __m256i hhe = _mm256_setzero_si256(), hho = hhe, ce = hhe, co = hhe, lle = hhe, llo = hhe;        \
+      for (int n = 0; n < DREDFX_ANALYSIS_FRAME; n += 2) {                                              \
+        const __m256i xh = _mm256_set1_epi32(xh2[n / 2]), xl = _mm256_set1_epi32(xl2[n / 2]);           \
+        const __m256i yhe = _mm256_loadu_si256((const __m256i *)(const void *)(yh + i + n));            \
+        const __m256i yho = _mm256_loadu_si256((const __m256i *)(const void *)(yh + i + n + 1));        \
+        const __m256i yle = _mm256_loadu_si256((const __m256i *)(const void *)(yl + i + n));            \
+        const __m256i ylo = _mm256_loadu_si256((const __m256i *)(const void *)(yl + i + n + 1));        \
+        hhe = DOT(hhe, yhe, xh);                                                                        \
+        hho = DOT(hho, yho, xh);                                                                        \
+        lle = DOT(lle, yle, xl);                                                                        \
+        llo = DOT(llo, ylo, xl);                                                                        \
+        ce = DOT(DOT(ce, yle, xh), yhe, xl);                                                            \
+        co = DOT(DOT(co, ylo, xh), yho, xl);                                                            \
+      }                                                                                                 \
+      int32_t t[6][8];                                                                                  \
+      xcorr_store(t, hhe, hho, ce, co, lle, llo);                                                       \
+      xcorr_combine(t, xc + i);                                                                         \
+    }                                                                                                   \
   }
-  for (int i = 0; i < DREDFX_ANALYSIS_NB_XCORR; i += 16) {
-    __m256i hhe = _mm256_setzero_si256(), hho = hhe, ce = hhe, co = hhe, lle = hhe, llo = hhe;
-    for (int n = 0; n < DREDFX_ANALYSIS_FRAME; n += 2) {
-      const __m256i xh = _mm256_set1_epi32(xh2[n / 2]), xl = _mm256_set1_epi32(xl2[n / 2]);
-      const __m256i yhe = _mm256_loadu_si256((const __m256i *)(const void *)(yh + i + n));
-      const __m256i yho = _mm256_loadu_si256((const __m256i *)(const void *)(yh + i + n + 1));
-      const __m256i yle = _mm256_loadu_si256((const __m256i *)(const void *)(yl + i + n));
-      const __m256i ylo = _mm256_loadu_si256((const __m256i *)(const void *)(yl + i + n + 1));
-      hhe = _mm256_add_epi32(hhe, _mm256_madd_epi16(yhe, xh));
-      hho = _mm256_add_epi32(hho, _mm256_madd_epi16(yho, xh));
-      lle = _mm256_add_epi32(lle, _mm256_madd_epi16(yle, xl));
-      llo = _mm256_add_epi32(llo, _mm256_madd_epi16(ylo, xl));
-      ce = _mm256_add_epi32(ce, _mm256_add_epi32(_mm256_madd_epi16(yle, xh), _mm256_madd_epi16(yhe, xl)));
-      co = _mm256_add_epi32(co, _mm256_add_epi32(_mm256_madd_epi16(ylo, xh), _mm256_madd_epi16(yho, xl)));
-    }
-    int32_t t[6][8];
-    xcorr_store(t, hhe, hho, ce, co, lle, llo);
-    xcorr_combine(t, xc + i);
-  }
+
+__attribute__((target("avx2"), always_inline)) static inline __m256i dot_madd(__m256i acc, __m256i a, __m256i b) {
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b));
 }
 
+XCORR_SPLIT_TWIN(dredfx_an_xcorr_avx2, "avx2", dot_madd)
+
 #if defined(DREDFX_HAVE_AVXVNNI)
-/* The AVX-VNNI level: the same split form, each madd and its add fused into one vpdpwssd (int32
- * lane sums wrap the same way, and stay below 2^30.3 here: the same integers). */
-__attribute__((target("avx2,avxvnni"))) void dredfx_an_xcorr_avxvnni(const int32_t *x, const int32_t *y, int64_t *xc) {
-  int16_t yh[XC_Y], yl[XC_Y];
-  int32_t xh2[DREDFX_ANALYSIS_FRAME / 2], xl2[DREDFX_ANALYSIS_FRAME / 2];
-  if (!xcorr_split(x, y, yh, yl, xh2, xl2)) {
-    xcorr_i64(x, y, xc);
-    return;
-  }
-  for (int i = 0; i < DREDFX_ANALYSIS_NB_XCORR; i += 16) {
-    __m256i hhe = _mm256_setzero_si256(), hho = hhe, ce = hhe, co = hhe, lle = hhe, llo = hhe;
-    for (int n = 0; n < DREDFX_ANALYSIS_FRAME; n += 2) {
-      const __m256i xh = _mm256_set1_epi32(xh2[n / 2]), xl = _mm256_set1_epi32(xl2[n / 2]);
-      const __m256i yhe = _mm256_loadu_si256((const __m256i *)(const void *)(yh + i + n));
-      const __m256i yho = _mm256_loadu_si256((const __m256i *)(const void *)(yh + i + n + 1));
-      const __m256i yle = _mm256_loadu_si256((const __m256i *)(const void *)(yl + i + n));
-      const __m256i ylo = _mm256_loadu_si256((const __m256i *)(const void *)(yl + i + n + 1));
-      hhe = _mm256_dpwssd_avx_epi32(hhe, yhe, xh);
-      hho = _mm256_dpwssd_avx_epi32(hho, yho, xh);
-      lle = _mm256_dpwssd_avx_epi32(lle, yle, xl);
-      llo = _mm256_dpwssd_avx_epi32(llo, ylo, xl);
-      ce = _mm256_dpwssd_avx_epi32(_mm256_dpwssd_avx_epi32(ce, yle, xh), yhe, xl);
-      co = _mm256_dpwssd_avx_epi32(_mm256_dpwssd_avx_epi32(co, ylo, xh), yho, xl);
-    }
-    int32_t t[6][8];
-    xcorr_store(t, hhe, hho, ce, co, lle, llo);
-    xcorr_combine(t, xc + i);
-  }
+/* The AVX-VNNI level: each madd and its add fused into one vpdpwssd (the int32 lane sums stay
+ * below 2^30.3 here: the same integers). */
+__attribute__((target("avx2,avxvnni"), always_inline)) static inline __m256i dot_vnni(__m256i acc, __m256i a,
+                                                                                      __m256i b) {
+  return _mm256_dpwssd_avx_epi32(acc, a, b);
 }
+
+XCORR_SPLIT_TWIN(dredfx_an_xcorr_avxvnni, "avx2,avxvnni", dot_vnni)
 #endif
 
 __attribute__((target("avx2"))) void dredfx_an_autocorr_avx2(const int32_t *g, const int32_t *cos_q30, int64_t *s) {
