@@ -69,6 +69,22 @@ int main(void) {
   CHECK(dredfx_weights_parse(blob, 63, arrays, 16) == DREDFX_ERR_WEIGHTS_TRUNCATED);
   CHECK(dredfx_weights_parse(blob, blob_len - 1, arrays, 16) == DREDFX_ERR_WEIGHTS_TRUNCATED);
 
+  /* A signed blob with 1-7 trailing bytes passes the CRC (its last bytes go through the loader's
+   * byte-at-a-time tail, checked against the bitwise reference) and fails only the length check. */
+  int tail_ok = 1;
+  for (size_t extra = 1; extra < 8; extra++) {
+    build();
+    blob[blob_len] = (unsigned char)(0xa5 ^ extra);
+    blob_len += extra;
+    wr32(blob + 16, (uint32_t)blob_len);
+    sign();
+    if (dredfx_weights_parse(blob, blob_len, arrays, 16) != DREDFX_ERR_WEIGHTS_FORMAT) tail_ok = 0;
+    blob[blob_len - 1] ^= 0x10;
+    if (dredfx_weights_parse(blob, blob_len, arrays, 16) != DREDFX_ERR_WEIGHTS_CHECKSUM) tail_ok = 0;
+  }
+  CHECK(tail_ok);
+  build();
+
   /* Every single-byte flip is caught (by the CRC or by a header check). */
   int flips_ok = 1;
   for (size_t i = 0; i < blob_len; i++) {

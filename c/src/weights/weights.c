@@ -12,17 +12,26 @@ static uint32_t rd32(const unsigned char *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32), 4 bits at a time. */
+/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32), eight bytes a step ("slicing by 8"): the
+ * tables take 8 KiB of stack and 2,048 steps to build, against 2.4 MB of blob (the 16-entry,
+ * 4-bits-a-step loop took about 9 ms a parse). */
 static uint32_t crc32_ieee(const unsigned char *p, size_t n) {
-  static const uint32_t tab[16] = {
-    0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4, 0x4db26158, 0x5005713c,
-    0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c, 0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c};
-  uint32_t c = 0xffffffffu;
-  for (size_t i = 0; i < n; i++) {
-    c ^= p[i];
-    c = (c >> 4) ^ tab[c & 15];
-    c = (c >> 4) ^ tab[c & 15];
+  uint32_t tab[8][256];
+  for (uint32_t b = 0; b < 256; b++) {
+    uint32_t c = b;
+    for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1)));
+    tab[0][b] = c;
   }
+  for (int t = 1; t < 8; t++)
+    for (int b = 0; b < 256; b++) tab[t][b] = (tab[t - 1][b] >> 8) ^ tab[0][tab[t - 1][b] & 0xff];
+  uint32_t c = 0xffffffffu;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const uint32_t lo = c ^ rd32(p + i), hi = rd32(p + i + 4);
+    c = tab[7][lo & 0xff] ^ tab[6][(lo >> 8) & 0xff] ^ tab[5][(lo >> 16) & 0xff] ^ tab[4][lo >> 24] ^
+        tab[3][hi & 0xff] ^ tab[2][(hi >> 8) & 0xff] ^ tab[1][(hi >> 16) & 0xff] ^ tab[0][hi >> 24];
+  }
+  for (; i < n; i++) c = (c >> 8) ^ tab[0][(c ^ p[i]) & 0xff];
   return c ^ 0xffffffffu;
 }
 
