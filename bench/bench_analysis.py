@@ -12,34 +12,22 @@ file (bench/results.md).
 
 usage: python3 bench/bench_analysis.py [--seconds S] [--rounds R] [--clip CLIP.raw] [--out bench/results.md]
 """
-import argparse
-import datetime
 import os
-import platform
 
-from benchlib import CACHE, best_frame_times, build, frame_time_table, publish
+from benchlib import best_frame_times, build, frame_bench_args, frame_bench_section, publish
 
 TITLE = "## Analysis speed (bench/bench_analysis.py)"
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=1.0)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--clip", default=os.path.join(CACHE, "interop", "clips", "vm-intro.16k.raw"))
-    ap.add_argument("--out")
-    args = ap.parse_args()
+    args = frame_bench_args()
     best, info = best_frame_times(build("analysis"), args.rounds, args.seconds, [args.clip])
-    lines = [TITLE, "",
-             "%s, %s, %s: best of %d rounds of %.1f s per measure (the machine is shared). Input: %s "
-             "(%d frames of 10 ms), the whole clip per pass, state reset first."
-             % (datetime.date.today(), platform.machine(), platform.processor() or "x86-64", args.rounds,
-                args.seconds, os.path.basename(args.clip), info["dredfx"][0]),
-             ""] + frame_time_table(best)
-    lines += ["",
-              "State sizes (bytes): dredfx_analysis %d (the pitch DNN's layer descriptors and its int8 "
-              "layers' load-time constants, the autocorrelation's cosine table, the signal memories); libopus LPCNetEncState %d (its "
-              "weights are held elsewhere)." % (info["dredfx"][1], (info.get("x86") or info.get("generic") or (0, 0))[1])]
+    lines = frame_bench_section(
+        TITLE, args, best, info,
+        "%s (%d frames of 10 ms), the whole clip per pass, state reset first." % (os.path.basename(args.clip), info["dredfx"][0]),
+        "dredfx_analysis %d (the pitch DNN's layer descriptors and its int8 layers' load-time constants, the "
+        "autocorrelation's cosine table, the signal memories)",
+        "LPCNetEncState %d (its weights are held elsewhere)")
     publish(lines, TITLE, args.out)
 
 

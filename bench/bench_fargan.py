@@ -13,38 +13,26 @@ file (bench/results.md).
 
 usage: python3 bench/bench_fargan.py [--seconds S] [--rounds R] [--clip CLIP.raw] [--out bench/results.md]
 """
-import argparse
-import datetime
 import os
-import platform
 
-from benchlib import CACHE, ROOT, best_frame_times, build, frame_time_table, publish, sh
+from benchlib import CACHE, ROOT, best_frame_times, build, frame_bench_args, frame_bench_section, publish, sh
 
 TITLE = "## FARGAN speed (bench/bench_fargan.py)"
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=1.0)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--clip", default=os.path.join(CACHE, "interop", "clips", "vm-intro.16k.raw"))
-    ap.add_argument("--out")
-    args = ap.parse_args()
+    args = frame_bench_args()
     exes = build("fargan")
     feats = os.path.join(ROOT, "build", "bench-fargan", os.path.basename(args.clip) + ".f32")
     sh([os.path.join(CACHE, "libopus-build", "x86", "fargan_demo"), "-features", args.clip, feats])
     best, info = best_frame_times(exes, args.rounds, args.seconds, [feats])
-    lines = [TITLE, "",
-             "%s, %s, %s: best of %d rounds of %.1f s per measure (the machine is shared). Input: the "
-             "libopus features (fargan_demo -features) of the first %d frames of %s, fargan_demo "
-             "-fargan-synthesis' sequence (continuation on 320 zeros, then one synthesis per frame), "
-             "state reset first." % (datetime.date.today(), platform.machine(), platform.processor() or "x86-64",
-                                     args.rounds, args.seconds, info["dredfx"][0], os.path.basename(args.clip)),
-             ""] + frame_time_table(best)
-    lines += ["",
-              "State sizes (bytes): dredfx_fargan %d (layer descriptors, the int8 layers' load-time "
-              "constants, the signal and GRU states); libopus FARGANState %d (its weights are held "
-              "elsewhere)." % (info["dredfx"][1], (info.get("x86") or info.get("generic") or (0, 0))[1])]
+    lines = frame_bench_section(
+        TITLE, args, best, info,
+        "the libopus features (fargan_demo -features) of the first %d frames of %s, fargan_demo -fargan-synthesis' "
+        "sequence (continuation on 320 zeros, then one synthesis per frame), state reset first."
+        % (info["dredfx"][0], os.path.basename(args.clip)),
+        "dredfx_fargan %d (layer descriptors, the int8 layers' load-time constants, the signal and GRU states)",
+        "FARGANState %d (its weights are held elsewhere)")
     publish(lines, TITLE, args.out)
 
 

@@ -1,7 +1,10 @@
 """What the model benchmarks share: building a dredfx program and its libopus twin against each
 libopus 1.6.1 build of the cache folder, the blob path, timing them per frame, the table of those
 times, and replacing a section of results.md."""
+import argparse
+import datetime
 import os
+import platform
 import subprocess
 import sys
 
@@ -93,6 +96,29 @@ def frame_time_table(best):
     for key, t in best.items():
         lines.append("| %s | %.2f | %s |" % (key, 1e6 * t, "%.2fx" % (ref / t) if ref else ""))
     return lines + ["", "Ratio: libopus x86 time / this time (above 1: faster than libopus' AVX2 build)."]
+
+
+def frame_bench_args():
+    """The options of the per-frame benchmarks (bench_analysis.py, bench_fargan.py)."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=1.0)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--clip", default=os.path.join(CACHE, "interop", "clips", "vm-intro.16k.raw"))
+    ap.add_argument("--out")
+    return ap.parse_args()
+
+
+def frame_bench_section(title, args, best, info, input_text, dredfx_state, libopus_state):
+    """The section of a per-frame benchmark: when, where and how it ran, what it ran on
+    (input_text), the table of frame_time_table and the state sizes (dredfx_state and libopus_state
+    name the structs and what they hold)."""
+    libopus_info = info.get("x86") or info.get("generic") or (0, 0)
+    return [title, "",
+            "%s, %s, %s: best of %d rounds of %.1f s per measure (the machine is shared). Input: %s"
+            % (datetime.date.today(), platform.machine(), platform.processor() or "x86-64", args.rounds,
+               args.seconds, input_text),
+            ""] + frame_time_table(best) + [
+            "", "State sizes (bytes): %s; libopus %s." % (dredfx_state % info["dredfx"][1], libopus_state % libopus_info[1])]
 
 
 def publish(lines, title, out):
