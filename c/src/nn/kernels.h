@@ -84,6 +84,12 @@ typedef struct {
                         const int64_t *rq, int n);
   void (*sparse_i8_u_rq)(int32_t *p16, const int8_t *w, const int32_t *wsum, const int32_t *idx, const uint8_t *xu,
                          int rows, const int64_t *rq, int n);
+  /* A whole offset int8 layer in one call: quantize_u8 of a15[nin], the padded columns nin..cols-1
+   * fed as xu = 127 (x8 = 0), then dense_i8_u_rq (idx NULL) or sparse_i8_u_rq on them; the same
+   * p16[n] as those calls, nn.c linear_i8's sequence. cols - 4 < nin <= cols, nin >= 1. NULL at
+   * levels without one (nn.c then makes the calls itself). */
+  void (*linear_u_rq)(int32_t *p16, const int8_t *w, const int32_t *wsum, const int32_t *idx, const int16_t *a15,
+                      int nin, int rows, int cols, const int64_t *rq, int n);
 } dredfx_nn_kernels;
 
 /* wsum[i] = 127 sum_j w_ij for the rows (padded, % 8 == 0) of a dense (idx NULL, cols % 4 == 0) or
