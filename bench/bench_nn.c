@@ -6,7 +6,14 @@
  *
  * usage: bench_nn SECONDS [--scalar-only] SPEC...   SPEC = dense:IN:OUT | sparse:IN:OUT | gru:IN:UNITS
  * prints one line per implementation and spec:
- *   "<dredfx level name | libopus> <kind> <in> <out> <macs per call> <seconds per call>"
+ *   "<dredfx level name | libopus | libopus-aa> <kind> <in> <out> <macs per call> <seconds per call>
+ *    <speed ratio to libopus>"
+ * seconds per call: the fastest window. Speed ratio: the median over the rounds (one window of
+ * each implementation, back to back) of libopus' time in the round over this implementation's,
+ * a paired measure that a slow stretch of the machine moves little, since it slows both windows of
+ * a round; "-" without libopus. libopus-aa is a second libopus layer of the same shape (its own
+ * weights and buffers, the same code), timed like the others: its ratio, 1 in theory, shows the
+ * method's noise floor in the same run.
  * --scalar-only: dredfx's scalar level only (against libopus' generic C build).
  * Layers are set up as the loader sets up the models' layers: weights whose adjacent pairs keep the
  * offset kernels' bound (as every libopus 1.6.1 layer does), their row sums and requantization
@@ -23,9 +30,9 @@
 #include "bench_libopus_nn.h"
 #endif
 
-/* Windows of about WINDOW seconds, each implementation in turn for SECONDS per implementation,
- * keeping each one's fastest: short windows that no other process interrupts give the same
- * figure on a loaded machine as on an idle one. */
+/* Rounds of windows of about WINDOW seconds, each implementation in turn, for SECONDS per
+ * implementation: each one's fastest window (short windows that no other process interrupts give
+ * the same figure on a loaded machine as on an idle one) and the paired ratios of the rounds. */
 #define WINDOW 1e-4
 #define MAX_IMPLS 8
 
@@ -105,33 +112,58 @@ static void free_layer(dredfx_nn_linear *l) {
 typedef struct {
   const char *name;
   const dredfx_nn_kernels *k; /* NULL: libopus */
+  int opus;                   /* libopus: which of its two layers (0, or 1 for the A/A control) */
   long calls;
   double best;
+  double *round; /* seconds per call in each round */
 } impl;
+
+/* Each implementation runs on NPLACE copies of its layer and buffers (own allocations), round r on
+ * copy r % NPLACE: where the weights and buffers of one copy fall in memory (cache sets, 4 KiB
+ * aliasing between loads and stores) moved a row by up to 16 % between two libopus copies of one
+ * shape (the A/A control), so every figure averages over the same number of placements. */
+#define NPLACE 4
 
 typedef struct {
   dredfx_nn_linear l1, l2;
-  int is_gru;
-  int16_t in[DREDFX_NN_MAX_INPUTS], state[DREDFX_NN_MAX_OUTPUTS];
-  int32_t out[DREDFX_NN_MAX_OUTPUTS];
+  int16_t *in, *state;
+  int32_t *out;
+} dredfx_copy;
+
+typedef struct {
+  dredfx_copy d[NPLACE];
+  int is_gru, place;
 #if defined(BENCH_LIBOPUS)
-  bench_libopus *opus;
+  bench_libopus *opus[2][NPLACE];
 #endif
 } layers;
 
 static int run(layers *t, const impl *m, long calls) {
 #if defined(BENCH_LIBOPUS)
   if (m->k == NULL) {
-    bench_libopus_run(t->opus, calls);
+    bench_libopus_run(t->opus[m->opus][t->place], calls);
     return 0;
   }
 #endif
+  dredfx_copy *c = &t->d[t->place];
   for (long n = 0; n < calls; n++) {
-    const int rc = t->is_gru ? dredfx_nn_gru(m->k, &t->l1, &t->l2, t->state, t->in)
-                             : dredfx_nn_linear_a15(m->k, &t->l1, t->out, t->in);
+    const int rc = t->is_gru ? dredfx_nn_gru(m->k, &c->l1, &c->l2, c->state, c->in)
+                             : dredfx_nn_linear_a15(m->k, &c->l1, c->out, c->in);
     if (rc < 0) return rc;
   }
   return 0;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  const double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Median over the rounds of ref's time over m's. */
+static double paired_ratio(const impl *m, const impl *ref, long rounds, double *tmp) {
+  for (long r = 0; r < rounds; r++) tmp[r] = ref->round[r] / m->round[r];
+  qsort(tmp, (size_t)rounds, sizeof(*tmp), cmp_double);
+  return rounds % 2 ? tmp[rounds / 2] : 0.5 * (tmp[rounds / 2 - 1] + tmp[rounds / 2]);
 }
 
 int main(int argc, char **argv) {
@@ -145,12 +177,19 @@ int main(int argc, char **argv) {
   if (argc > 2 && strcmp(argv[2], "--scalar-only") == 0) scalar_only = 1, a++;
   impl impls[MAX_IMPLS];
   int nimpl = 0;
-  for (int level = 0; level <= (scalar_only ? 0 : dredfx_cpu_max_level()) && nimpl < MAX_IMPLS - 1; level++)
-    impls[nimpl++] = (impl){dredfx_cpu_level_name(level), dredfx_nn_kernels_for_level(level), 1, 1e30};
+  for (int level = 0; level <= (scalar_only ? 0 : dredfx_cpu_max_level()) && nimpl < MAX_IMPLS - 2; level++)
+    impls[nimpl++] = (impl){dredfx_cpu_level_name(level), dredfx_nn_kernels_for_level(level), 0, 1, 1e30, NULL};
+  int ref = -1;
 #if defined(BENCH_LIBOPUS)
-  impls[nimpl++] = (impl){"libopus", NULL, 1, 1e30};
+  ref = nimpl;
+  impls[nimpl++] = (impl){"libopus", NULL, 0, 1, 1e30, NULL};
+  impls[nimpl++] = (impl){"libopus-aa", NULL, 1, 1, 1e30, NULL};
 #endif
-  for (int j = 0; j < DREDFX_NN_MAX_INPUTS; j++) t.in[j] = (int16_t)rnd(-32768, 32767);
+  /* about target / WINDOW rounds; room for 4 times that */
+  const long max_rounds = (long)(4 * target / WINDOW) + 16;
+  double *tmp = malloc(sizeof(double) * (size_t)max_rounds);
+  for (int m = 0; m < nimpl; m++) impls[m].round = malloc(sizeof(double) * (size_t)max_rounds);
+  if (tmp == NULL || impls[nimpl - 1].round == NULL) return 1;
   for (; a < argc; a++) {
     char kind[16];
     int nin, nout;
@@ -161,18 +200,30 @@ int main(int argc, char **argv) {
     }
     t.is_gru = strcmp(kind, "gru") == 0;
     long nmacs = 0;
-    t.l1 = make_layer(nin, t.is_gru ? 3 * nout : nout, strcmp(kind, "sparse") == 0, &nmacs);
-    t.l2 = t.is_gru ? make_layer(nout, 3 * nout, 0, &nmacs) : t.l1;
+    for (int p = 0; p < NPLACE; p++) {
+      dredfx_copy *c = &t.d[p];
+      nmacs = 0;
+      c->l1 = make_layer(nin, t.is_gru ? 3 * nout : nout, strcmp(kind, "sparse") == 0, &nmacs);
+      c->l2 = t.is_gru ? make_layer(nout, 3 * nout, 0, &nmacs) : c->l1;
+      c->in = malloc(sizeof(int16_t) * DREDFX_NN_MAX_INPUTS);
+      c->state = calloc(DREDFX_NN_MAX_OUTPUTS, sizeof(int16_t));
+      c->out = malloc(sizeof(int32_t) * DREDFX_NN_MAX_OUTPUTS);
+      if (c->in == NULL || c->state == NULL || c->out == NULL) return 1;
+      for (int j = 0; j < DREDFX_NN_MAX_INPUTS; j++) c->in[j] = (int16_t)rnd(-32768, 32767);
+    }
     const double macs = (double)nmacs;
 #if defined(BENCH_LIBOPUS)
-    double opus_macs = 0;
-    t.opus = bench_libopus_new(kind, nin, nout, &opus_macs);
-    if (t.opus == NULL || opus_macs != macs) {
-      fprintf(stderr, "libopus cannot run %s like dredfx\n", argv[a]);
-      return 2;
-    }
+    for (int p = 0; p < NPLACE; p++)
+      for (int c = 0; c < 2; c++) {
+        double opus_macs = 0;
+        t.opus[c][p] = bench_libopus_new(kind, nin, nout, &opus_macs);
+        if (t.opus[c][p] == NULL || opus_macs != macs) {
+          fprintf(stderr, "libopus cannot run %s like dredfx\n", argv[a]);
+          return 2;
+        }
+      }
 #endif
-    memset(t.state, 0, sizeof(t.state));
+    t.place = 0;
     /* Calls per window. Twice: a first call slowed by cold caches or page faults can end the first
      * pass at a count so small that the clock's own cost (a system call in a VM, about 0.25 us)
      * would dominate every window; the second pass runs warm. */
@@ -185,20 +236,37 @@ int main(int argc, char **argv) {
           if (now() - t0 > WINDOW) break;
         }
     }
-    for (const double end = now() + target * nimpl; now() < end;)
-      for (int m = 0; m < nimpl; m++) {
+    long rounds = 0;
+    /* The order rotates from round to round, so that each implementation follows each other one
+     * equally often (what ran before can leave the caches, predictors or clock in its favour or not). */
+    for (const double end = now() + target * nimpl; now() < end && rounds < max_rounds; rounds++)
+      for (int k = 0; k < nimpl; k++) {
+        const int m = (int)((k + rounds) % nimpl);
+        t.place = (int)(rounds % NPLACE);
         const double t0 = now();
         run(&t, &impls[m], impls[m].calls);
         const double dt = (now() - t0) / (double)impls[m].calls;
+        impls[m].round[rounds] = dt;
         if (dt < impls[m].best) impls[m].best = dt;
       }
-    for (int m = 0; m < nimpl; m++)
-      printf("%s %s %d %d %.0f %.6e\n", impls[m].name, kind, nin, nout, macs, impls[m].best);
-    free_layer(&t.l1);
-    if (t.is_gru) free_layer(&t.l2);
+    for (int m = 0; m < nimpl; m++) {
+      printf("%s %s %d %d %.0f %.6e ", impls[m].name, kind, nin, nout, macs, impls[m].best);
+      if (ref >= 0)
+        printf("%.4f\n", paired_ratio(&impls[m], &impls[ref], rounds, tmp));
+      else
+        printf("-\n");
+    }
+    for (int p = 0; p < NPLACE; p++) {
+      free_layer(&t.d[p].l1);
+      if (t.is_gru) free_layer(&t.d[p].l2);
+      free(t.d[p].in);
+      free(t.d[p].state);
+      free(t.d[p].out);
 #if defined(BENCH_LIBOPUS)
-    bench_libopus_free(t.opus);
+      bench_libopus_free(t.opus[0][p]);
+      bench_libopus_free(t.opus[1][p]);
 #endif
+    }
   }
   return 0;
 }
