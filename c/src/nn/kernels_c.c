@@ -236,15 +236,16 @@ static void sparse_i8_u_rq_c(int32_t *p16, const int8_t *w, const int32_t *wsum,
   dredfx_nn_requantize_rq_c(p16, acc, rq, n);
 }
 
-static void linear_u_rq_c(int32_t *p16, const int8_t *w, const int32_t *wsum, const int32_t *idx, const int16_t *a15,
-                          int nin, int rows, int cols, const int64_t *rq, int n) {
+static int linear_u_rq_c(int32_t *p16, const dredfx_nn_linear *l, const int16_t *a15) {
+  const int nin = l->nb_inputs, rows = (l->nb_outputs + 7) / 8 * 8, cols = (nin + 3) / 4 * 4;
   uint8_t xu[DREDFX_NN_MAX_INPUTS];
   quantize_u8_c(xu, a15, nin);
   for (int j = nin; j < cols; j++) xu[j] = 127;
-  if (idx != NULL)
-    sparse_i8_u_rq_c(p16, w, wsum, idx, xu, rows, rq, n);
+  if (l->idx != NULL)
+    sparse_i8_u_rq_c(p16, l->w8, l->wsum, l->idx, xu, rows, l->rq, l->nb_outputs);
   else
-    dense_i8_u_rq_c(p16, w, wsum, xu, rows, cols, rq, n);
+    dense_i8_u_rq_c(p16, l->w8, l->wsum, xu, rows, cols, l->rq, l->nb_outputs);
+  return 0;
 }
 
 /* Positive and negative parts of a weight pair, each at most 129 in magnitude. */

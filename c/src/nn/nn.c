@@ -130,11 +130,8 @@ int dredfx_nn_linear_a15(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, 
                          const int16_t *a15_in) {
   if (k == NULL || !sizes_ok(l) || p16_out == NULL || a15_in == NULL) return DREDFX_ERR_BAD_ARG;
   if (l->w8 != NULL) {
-    if (l->wsum != NULL && l->rq != NULL && l->mult != NULL && l->shift != NULL && k->linear_u_rq != NULL) {
-      k->linear_u_rq(p16_out, l->w8, l->wsum, l->idx, a15_in, l->nb_inputs, ROUND_UP(l->nb_outputs, 8),
-                     ROUND_UP(l->nb_inputs, 4), l->rq, l->nb_outputs);
-      return DREDFX_OK;
-    }
+    if (l->wsum != NULL && l->rq != NULL && l->mult != NULL && l->shift != NULL && k->linear_u_rq != NULL)
+      return k->linear_u_rq(p16_out, l, a15_in);
     return linear_i8(k, l, p16_out, a15_in);
   }
   if (l->w32 != NULL) return linear_w32(k, l, p16_out, a15_in);

@@ -212,12 +212,13 @@ DFX_AVX2 static void sparse_i8_u_rq_avx2(int32_t *p16, const int8_t *w, const in
 /* quantize_u8, the padding and dense_i8_u_rq / sparse_i8_u_rq in one call (kernels.h linear_u_rq):
  * dense layers of at most 32 columns quantize into a register (no store, no reload); the others
  * into a buffer. */
-DFX_AVX2 static void linear_u_rq_avx2(int32_t *p16, const int8_t *w, const int32_t *wsum, const int32_t *idx,
-                                      const int16_t *a15, int nin, int rows, int cols, const int64_t *rq, int n) {
-  if (rq == NULL) __builtin_unreachable();
-  if (idx == NULL && nin % 2 == 0) switch (cols) {
+DFX_AVX2 static int linear_u_rq_avx2(int32_t *p16, const dredfx_nn_linear *l, const int16_t *a15) {
+  const int nin = l->nb_inputs, n = l->nb_outputs, rows = (n + 7) / 8 * 8, cols = (nin + 3) / 4 * 4;
+  const int64_t *rq = l->rq;
+  if (rq == NULL) __builtin_unreachable(); /* kernels.h: the layer's rq is set */
+  if (l->idx == NULL && nin % 2 == 0) switch (cols) {
 #define NARROW(c) \
-  case c: dense_u_narrow_a15(p16, w, wsum, a15, nin, rows, rq, n, c / 4); return;
+  case c: dense_u_narrow_a15(p16, l->w8, l->wsum, a15, nin, rows, rq, n, c / 4); return 0;
       DFX_NARROW_CASES(NARROW)
 #undef NARROW
       default: break;
@@ -225,10 +226,11 @@ DFX_AVX2 static void linear_u_rq_avx2(int32_t *p16, const int8_t *w, const int32
   uint8_t xu[DREDFX_NN_MAX_INPUTS];
   dredfx_nn_quantize_u8_avx2(xu, a15, nin);
   for (int j = nin; j < cols; j++) xu[j] = 127;
-  if (idx != NULL)
-    sparse_u_body(p16, w, wsum, idx, xu, rows, rq, n);
+  if (l->idx != NULL)
+    sparse_u_body(p16, l->w8, l->wsum, l->idx, xu, rows, rq, n);
   else
-    dense_u_body(p16, w, wsum, xu, rows, cols, rq, n);
+    dense_u_body(p16, l->w8, l->wsum, xu, rows, cols, rq, n);
+  return 0;
 }
 
 /* ------------------------------------------------------------------ signed kernels */
