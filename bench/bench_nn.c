@@ -49,6 +49,17 @@ static double now(void) {
   return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
+/* Every array of a layer and its buffers starts on a 64-byte line, in both programs (bench_libopus_nn.c
+ * the same), as weights in use (libopus' blob is made of 64-byte blocks, WEIGHT_BLOCK_SIZE; dredfx's
+ * records start at 64-byte offsets): with malloc's 16-byte alignment two libopus copies of one
+ * layer differed by up to 20 % (the A/A control: 0.82x-0.84x at 272->480, 240->384 and 128->576,
+ * 1.20x in a run with other allocations), within 3 % once aligned. */
+static void *alloc64(size_t n) {
+  void *p = aligned_alloc(64, (n + 63) / 64 * 64);
+  if (p == NULL) abort();
+  return p;
+}
+
 /* Block (row group g, column block b) kept in a sparse layer. */
 static int block_kept(int g, int b) {
   return (g + b) % 2 == 0;
@@ -62,7 +73,7 @@ static dredfx_nn_linear make_layer(int in, int out, int sparse, long *macs) {
   if (sparse) {
     int k = 0;
     nw = 0;
-    idx = malloc(sizeof(int32_t) * (size_t)(out / 8) * (size_t)(1 + in / 4));
+    idx = alloc64(sizeof(int32_t) * (size_t)(out / 8) * (size_t)(1 + in / 4));
     for (int g = 0; g < out / 8; g++) {
       int at = k++, n = 0;
       for (int b = 0; b < in / 4; b++)
@@ -72,9 +83,9 @@ static dredfx_nn_linear make_layer(int in, int out, int sparse, long *macs) {
     }
   }
   *macs += nw;
-  int8_t *w = malloc((size_t)nw);
-  int32_t *mult = malloc(sizeof(int32_t) * out), *shift = malloc(sizeof(int32_t) * out);
-  int32_t *bias = malloc(sizeof(int32_t) * out), *wsum = malloc(sizeof(int32_t) * out);
+  int8_t *w = alloc64((size_t)nw);
+  int32_t *mult = alloc64(sizeof(int32_t) * out), *shift = alloc64(sizeof(int32_t) * out);
+  int32_t *bias = alloc64(sizeof(int32_t) * out), *wsum = alloc64(sizeof(int32_t) * out);
   for (int i = 0; i < nw; i += 2) {
     w[i] = (int8_t)rnd(-127, 127);
     w[i + 1] = (int8_t)(w[i] > 2 ? rnd(-127, 129 - w[i]) : w[i] < -2 ? rnd(-129 - w[i], 127) : rnd(-127, 127));
@@ -93,7 +104,7 @@ static dredfx_nn_linear make_layer(int in, int out, int sparse, long *macs) {
   l.mult = mult;
   l.shift = shift;
   l.bias = bias;
-  int64_t *rq = malloc(sizeof(int64_t) * DREDFX_NN_RQ_LEN(out));
+  int64_t *rq = alloc64(sizeof(int64_t) * DREDFX_NN_RQ_LEN(out));
   if (dredfx_nn_requant_prep(rq, w, idx, out, in, mult, shift, bias, out)) l.rq = rq;
   else free(rq);
   return l;
@@ -118,11 +129,14 @@ typedef struct {
   double *round; /* seconds per call in each round */
 } impl;
 
-/* Each implementation runs on NPLACE copies of its layer and buffers (own allocations), round r on
- * copy r % NPLACE: where the weights and buffers of one copy fall in memory (cache sets, 4 KiB
- * aliasing between loads and stores) moved a row by up to 16 % between two libopus copies of one
- * shape (the A/A control), so every figure averages over the same number of placements. */
-#define NPLACE 4
+/* Each implementation has NPLACE copies of its layer and buffers (own allocations) and uses one at
+ * a time: the measuring time is cut into NPLACE spans, copy p in span p. Beyond its alignment
+ * (alloc64), where a copy falls in memory (4 KiB aliasing between its loads and stores, cache sets)
+ * still moves its speed: one dredfx copy of 64->64 read 1.07x libopus at AVX2 in one run and 8
+ * copies 0.92x in another, so every figure averages over NPLACE placements; one copy at a time keeps
+ * the working set of a one-copy run (4 copies used round by round put 4 layers per implementation
+ * in the caches at once). */
+#define NPLACE 8
 
 typedef struct {
   dredfx_nn_linear l1, l2;
@@ -205,9 +219,9 @@ int main(int argc, char **argv) {
       nmacs = 0;
       c->l1 = make_layer(nin, t.is_gru ? 3 * nout : nout, strcmp(kind, "sparse") == 0, &nmacs);
       c->l2 = t.is_gru ? make_layer(nout, 3 * nout, 0, &nmacs) : c->l1;
-      c->in = malloc(sizeof(int16_t) * DREDFX_NN_MAX_INPUTS);
-      c->state = calloc(DREDFX_NN_MAX_OUTPUTS, sizeof(int16_t));
-      c->out = malloc(sizeof(int32_t) * DREDFX_NN_MAX_OUTPUTS);
+      c->in = alloc64(sizeof(int16_t) * DREDFX_NN_MAX_INPUTS);
+      c->state = memset(alloc64(sizeof(int16_t) * DREDFX_NN_MAX_OUTPUTS), 0, sizeof(int16_t) * DREDFX_NN_MAX_OUTPUTS);
+      c->out = alloc64(sizeof(int32_t) * DREDFX_NN_MAX_OUTPUTS);
       if (c->in == NULL || c->state == NULL || c->out == NULL) return 1;
       for (int j = 0; j < DREDFX_NN_MAX_INPUTS; j++) c->in[j] = (int16_t)rnd(-32768, 32767);
     }
@@ -237,18 +251,29 @@ int main(int argc, char **argv) {
         }
     }
     long rounds = 0;
-    /* The order rotates from round to round, so that each implementation follows each other one
-     * equally often (what ran before can leave the caches, predictors or clock in its favour or not). */
-    for (const double end = now() + target * nimpl; now() < end && rounds < max_rounds; rounds++)
+    /* Each round runs the implementations in a new random order, so that each one follows each
+     * other one about equally often: what ran before can leave the caches, predictors or clock in
+     * its favour or not (with a fixed cyclic order, a second libopus layer timed right after the
+     * first ran up to 20 % slower than it on the largest layers). */
+    const double span = target * nimpl, start = now();
+    int order[MAX_IMPLS];
+    for (int m = 0; m < nimpl; m++) order[m] = m;
+    for (double t1 = start; t1 < start + span && rounds < max_rounds; rounds++, t1 = now()) {
+      t.place = (int)((t1 - start) / span * NPLACE);
+      for (int k = nimpl - 1; k > 0; k--) {
+        const int j = rnd(0, k), o = order[k];
+        order[k] = order[j];
+        order[j] = o;
+      }
       for (int k = 0; k < nimpl; k++) {
-        const int m = (int)((k + rounds) % nimpl);
-        t.place = (int)(rounds % NPLACE);
+        const int m = order[k];
         const double t0 = now();
         run(&t, &impls[m], impls[m].calls);
         const double dt = (now() - t0) / (double)impls[m].calls;
         impls[m].round[rounds] = dt;
         if (dt < impls[m].best) impls[m].best = dt;
       }
+    }
     for (int m = 0; m < nimpl; m++) {
       printf("%s %s %d %d %.0f %.6e ", impls[m].name, kind, nin, nout, macs, impls[m].best);
       if (ref >= 0)
