@@ -249,7 +249,9 @@ def main():
             "occur (every int8 layer of the models, and these layers): rounding and bias folded "
             "into one 64-bit constant, 8 AVX2 instructions per 8 outputs (44 with saturation), "
             "fused into the matrix kernel (each group of 8 sums is requantized while still in "
-            "its register, on the x86 SIMD levels). GRU steps include the activations: tanh and the sigmoid gates are table "
+            "its register, on the x86 SIMD levels); on AVX2 and AVX-VNNI a whole layer is one "
+            "kernel call (quantization included; dense layers of at most 32 inputs quantize in "
+            "registers and keep every input broadcast in a register). GRU steps include the activations: tanh and the sigmoid gates are table "
             "interpolations on whole vectors in dredfx (one gather per 8 values on the x86 SIMD "
             "levels, with the rest of the GRU's element-wise step, 8 units at a time; scalar code "
             "at the scalar level), vectorized rational approximations in libopus.\n")
