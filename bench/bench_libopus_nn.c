@@ -20,6 +20,14 @@ static int rnd(int lo, int hi)
    return lo + (int)((rng_state >> 8) % (unsigned)(hi - lo + 1));
 }
 
+/* 64-byte aligned arrays, as bench_nn.c's (see there). */
+static void *alloc64(size_t n)
+{
+   void *p = aligned_alloc(64, (n + 63) / 64 * 64);
+   if (p == NULL) abort();
+   return p;
+}
+
 /* An int8 layer; weights in [-64, 64] so x86 maddubs pair sums never saturate. */
 static LinearLayer make_layer(int in, int out, int sparse, long *macs)
 {
@@ -27,12 +35,12 @@ static LinearLayer make_layer(int in, int out, int sparse, long *macs)
    int *idx = NULL;
    int nw = in * out, i;
    opus_int8 *w;
-   float *scale = malloc(sizeof(float) * out), *bias = malloc(sizeof(float) * out);
-   float *subias = malloc(sizeof(float) * out);
+   float *scale = alloc64(sizeof(float) * out), *bias = alloc64(sizeof(float) * out);
+   float *subias = alloc64(sizeof(float) * out);
    if (sparse) {
       int g, b, k = 0;
       nw = 0;
-      idx = malloc(sizeof(int) * (size_t)(out / 8) * (size_t)(1 + in / 4));
+      idx = alloc64(sizeof(int) * (size_t)(out / 8) * (size_t)(1 + in / 4));
       for (g = 0; g < out / 8; g++) {
          int at = k++, n = 0;
          for (b = 0; b < in / 4; b++)
@@ -42,7 +50,7 @@ static LinearLayer make_layer(int in, int out, int sparse, long *macs)
       }
    }
    *macs += nw;
-   w = malloc((size_t)nw);
+   w = alloc64((size_t)nw);
    for (i = 0; i < nw; i++) w[i] = (opus_int8)rnd(-64, 64);
    for (i = 0; i < out; i++) {
       scale[i] = 1.f / 4096;
@@ -80,7 +88,7 @@ bench_libopus *bench_libopus_new(const char *kind, int nin, int nout, double *ma
    long nmacs = 0;
    int i, is_gru = strcmp(kind, "gru") == 0;
    if (nin > 1024 || (is_gru ? 3 * nout : nout) > 1024) return NULL;
-   b = calloc(1, sizeof(*b));
+   b = memset(alloc64(sizeof(*b)), 0, sizeof(*b));
    b->arch = opus_select_arch();
    b->is_gru = is_gru;
    for (i = 0; i < 1024; i++) b->in[i] = rnd(-1000, 1000) / 1000.f;

@@ -6,7 +6,14 @@
  *
  * usage: bench_nn SECONDS [--scalar-only] SPEC...   SPEC = dense:IN:OUT | sparse:IN:OUT | gru:IN:UNITS
  * prints one line per implementation and spec:
- *   "<dredfx level name | libopus> <kind> <in> <out> <macs per call> <seconds per call>"
+ *   "<dredfx level name | libopus | libopus-aa> <kind> <in> <out> <macs per call> <seconds per call>
+ *    <speed ratio to libopus>"
+ * seconds per call: the fastest window. Speed ratio: the median over the rounds (one window of
+ * each implementation, back to back) of libopus' time in the round over this implementation's,
+ * a paired measure that a slow stretch of the machine moves little, since it slows both windows of
+ * a round; "-" without libopus. libopus-aa is a second libopus layer of the same shape (its own
+ * weights and buffers, the same code), timed like the others: its ratio, 1 in theory, shows the
+ * method's noise floor in the same run.
  * --scalar-only: dredfx's scalar level only (against libopus' generic C build).
  * Layers are set up as the loader sets up the models' layers: weights whose adjacent pairs keep the
  * offset kernels' bound (as every libopus 1.6.1 layer does), their row sums and requantization
@@ -23,9 +30,9 @@
 #include "bench_libopus_nn.h"
 #endif
 
-/* Windows of about WINDOW seconds, each implementation in turn for SECONDS per implementation,
- * keeping each one's fastest: short windows that no other process interrupts give the same
- * figure on a loaded machine as on an idle one. */
+/* Rounds of windows of about WINDOW seconds, each implementation in turn, for SECONDS per
+ * implementation: each one's fastest window (short windows that no other process interrupts give
+ * the same figure on a loaded machine as on an idle one) and the paired ratios of the rounds. */
 #define WINDOW 1e-4
 #define MAX_IMPLS 8
 
@@ -42,6 +49,17 @@ static double now(void) {
   return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
+/* Every array of a layer and its buffers starts on a 64-byte line, in both programs (bench_libopus_nn.c
+ * the same), as weights in use (libopus' blob is made of 64-byte blocks, WEIGHT_BLOCK_SIZE; dredfx's
+ * records start at 64-byte offsets): with malloc's 16-byte alignment two libopus copies of one
+ * layer differed by up to 20 % (the A/A control: 0.82x-0.84x at 272->480, 240->384 and 128->576,
+ * 1.20x in a run with other allocations), within 3 % once aligned. */
+static void *alloc64(size_t n) {
+  void *p = aligned_alloc(64, (n + 63) / 64 * 64);
+  if (p == NULL) abort();
+  return p;
+}
+
 /* Block (row group g, column block b) kept in a sparse layer. */
 static int block_kept(int g, int b) {
   return (g + b) % 2 == 0;
@@ -55,7 +73,7 @@ static dredfx_nn_linear make_layer(int in, int out, int sparse, long *macs) {
   if (sparse) {
     int k = 0;
     nw = 0;
-    idx = malloc(sizeof(int32_t) * (size_t)(out / 8) * (size_t)(1 + in / 4));
+    idx = alloc64(sizeof(int32_t) * (size_t)(out / 8) * (size_t)(1 + in / 4));
     for (int g = 0; g < out / 8; g++) {
       int at = k++, n = 0;
       for (int b = 0; b < in / 4; b++)
@@ -65,9 +83,9 @@ static dredfx_nn_linear make_layer(int in, int out, int sparse, long *macs) {
     }
   }
   *macs += nw;
-  int8_t *w = malloc((size_t)nw);
-  int32_t *mult = malloc(sizeof(int32_t) * out), *shift = malloc(sizeof(int32_t) * out);
-  int32_t *bias = malloc(sizeof(int32_t) * out), *wsum = malloc(sizeof(int32_t) * out);
+  int8_t *w = alloc64((size_t)nw);
+  int32_t *mult = alloc64(sizeof(int32_t) * out), *shift = alloc64(sizeof(int32_t) * out);
+  int32_t *bias = alloc64(sizeof(int32_t) * out), *wsum = alloc64(sizeof(int32_t) * out);
   for (int i = 0; i < nw; i += 2) {
     w[i] = (int8_t)rnd(-127, 127);
     w[i + 1] = (int8_t)(w[i] > 2 ? rnd(-127, 129 - w[i]) : w[i] < -2 ? rnd(-129 - w[i], 127) : rnd(-127, 127));
@@ -86,7 +104,7 @@ static dredfx_nn_linear make_layer(int in, int out, int sparse, long *macs) {
   l.mult = mult;
   l.shift = shift;
   l.bias = bias;
-  int64_t *rq = malloc(sizeof(int64_t) * DREDFX_NN_RQ_LEN(out));
+  int64_t *rq = alloc64(sizeof(int64_t) * DREDFX_NN_RQ_LEN(out));
   if (dredfx_nn_requant_prep(rq, w, idx, out, in, mult, shift, bias, out)) l.rq = rq;
   else free(rq);
   return l;
@@ -105,33 +123,61 @@ static void free_layer(dredfx_nn_linear *l) {
 typedef struct {
   const char *name;
   const dredfx_nn_kernels *k; /* NULL: libopus */
+  int opus;                   /* libopus: which of its two layers (0, or 1 for the A/A control) */
   long calls;
   double best;
+  double *round; /* seconds per call in each round */
 } impl;
+
+/* Each implementation has NPLACE copies of its layer and buffers (own allocations) and uses one at
+ * a time: the measuring time is cut into NPLACE spans, copy p in span p. Beyond its alignment
+ * (alloc64), where a copy falls in memory (4 KiB aliasing between its loads and stores, cache sets)
+ * still moves its speed: one dredfx copy of 64->64 read 1.07x libopus at AVX2 in one run and 8
+ * copies 0.92x in another, so every figure averages over NPLACE placements; one copy at a time keeps
+ * the working set of a one-copy run (4 copies used round by round put 4 layers per implementation
+ * in the caches at once). */
+#define NPLACE 8
 
 typedef struct {
   dredfx_nn_linear l1, l2;
-  int is_gru;
-  int16_t in[DREDFX_NN_MAX_INPUTS], state[DREDFX_NN_MAX_OUTPUTS];
-  int32_t out[DREDFX_NN_MAX_OUTPUTS];
+  int16_t *in, *state;
+  int32_t *out;
+} dredfx_copy;
+
+typedef struct {
+  dredfx_copy d[NPLACE];
+  int is_gru, place;
 #if defined(BENCH_LIBOPUS)
-  bench_libopus *opus;
+  bench_libopus *opus[2][NPLACE];
 #endif
 } layers;
 
 static int run(layers *t, const impl *m, long calls) {
 #if defined(BENCH_LIBOPUS)
   if (m->k == NULL) {
-    bench_libopus_run(t->opus, calls);
+    bench_libopus_run(t->opus[m->opus][t->place], calls);
     return 0;
   }
 #endif
+  dredfx_copy *c = &t->d[t->place];
   for (long n = 0; n < calls; n++) {
-    const int rc = t->is_gru ? dredfx_nn_gru(m->k, &t->l1, &t->l2, t->state, t->in)
-                             : dredfx_nn_linear_a15(m->k, &t->l1, t->out, t->in);
+    const int rc = t->is_gru ? dredfx_nn_gru(m->k, &c->l1, &c->l2, c->state, c->in)
+                             : dredfx_nn_linear_a15(m->k, &c->l1, c->out, c->in);
     if (rc < 0) return rc;
   }
   return 0;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  const double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Median over the rounds of ref's time over m's. */
+static double paired_ratio(const impl *m, const impl *ref, long rounds, double *tmp) {
+  for (long r = 0; r < rounds; r++) tmp[r] = ref->round[r] / m->round[r];
+  qsort(tmp, (size_t)rounds, sizeof(*tmp), cmp_double);
+  return rounds % 2 ? tmp[rounds / 2] : 0.5 * (tmp[rounds / 2 - 1] + tmp[rounds / 2]);
 }
 
 int main(int argc, char **argv) {
@@ -145,12 +191,19 @@ int main(int argc, char **argv) {
   if (argc > 2 && strcmp(argv[2], "--scalar-only") == 0) scalar_only = 1, a++;
   impl impls[MAX_IMPLS];
   int nimpl = 0;
-  for (int level = 0; level <= (scalar_only ? 0 : dredfx_cpu_max_level()) && nimpl < MAX_IMPLS - 1; level++)
-    impls[nimpl++] = (impl){dredfx_cpu_level_name(level), dredfx_nn_kernels_for_level(level), 1, 1e30};
+  for (int level = 0; level <= (scalar_only ? 0 : dredfx_cpu_max_level()) && nimpl < MAX_IMPLS - 2; level++)
+    impls[nimpl++] = (impl){dredfx_cpu_level_name(level), dredfx_nn_kernels_for_level(level), 0, 1, 1e30, NULL};
+  int ref = -1;
 #if defined(BENCH_LIBOPUS)
-  impls[nimpl++] = (impl){"libopus", NULL, 1, 1e30};
+  ref = nimpl;
+  impls[nimpl++] = (impl){"libopus", NULL, 0, 1, 1e30, NULL};
+  impls[nimpl++] = (impl){"libopus-aa", NULL, 1, 1, 1e30, NULL};
 #endif
-  for (int j = 0; j < DREDFX_NN_MAX_INPUTS; j++) t.in[j] = (int16_t)rnd(-32768, 32767);
+  /* about target / WINDOW rounds; room for 4 times that */
+  const long max_rounds = (long)(4 * target / WINDOW) + 16;
+  double *tmp = malloc(sizeof(double) * (size_t)max_rounds);
+  for (int m = 0; m < nimpl; m++) impls[m].round = malloc(sizeof(double) * (size_t)max_rounds);
+  if (tmp == NULL || impls[nimpl - 1].round == NULL) return 1;
   for (; a < argc; a++) {
     char kind[16];
     int nin, nout;
@@ -161,18 +214,30 @@ int main(int argc, char **argv) {
     }
     t.is_gru = strcmp(kind, "gru") == 0;
     long nmacs = 0;
-    t.l1 = make_layer(nin, t.is_gru ? 3 * nout : nout, strcmp(kind, "sparse") == 0, &nmacs);
-    t.l2 = t.is_gru ? make_layer(nout, 3 * nout, 0, &nmacs) : t.l1;
+    for (int p = 0; p < NPLACE; p++) {
+      dredfx_copy *c = &t.d[p];
+      nmacs = 0;
+      c->l1 = make_layer(nin, t.is_gru ? 3 * nout : nout, strcmp(kind, "sparse") == 0, &nmacs);
+      c->l2 = t.is_gru ? make_layer(nout, 3 * nout, 0, &nmacs) : c->l1;
+      c->in = alloc64(sizeof(int16_t) * DREDFX_NN_MAX_INPUTS);
+      c->state = memset(alloc64(sizeof(int16_t) * DREDFX_NN_MAX_OUTPUTS), 0, sizeof(int16_t) * DREDFX_NN_MAX_OUTPUTS);
+      c->out = alloc64(sizeof(int32_t) * DREDFX_NN_MAX_OUTPUTS);
+      if (c->in == NULL || c->state == NULL || c->out == NULL) return 1;
+      for (int j = 0; j < DREDFX_NN_MAX_INPUTS; j++) c->in[j] = (int16_t)rnd(-32768, 32767);
+    }
     const double macs = (double)nmacs;
 #if defined(BENCH_LIBOPUS)
-    double opus_macs = 0;
-    t.opus = bench_libopus_new(kind, nin, nout, &opus_macs);
-    if (t.opus == NULL || opus_macs != macs) {
-      fprintf(stderr, "libopus cannot run %s like dredfx\n", argv[a]);
-      return 2;
-    }
+    for (int p = 0; p < NPLACE; p++)
+      for (int c = 0; c < 2; c++) {
+        double opus_macs = 0;
+        t.opus[c][p] = bench_libopus_new(kind, nin, nout, &opus_macs);
+        if (t.opus[c][p] == NULL || opus_macs != macs) {
+          fprintf(stderr, "libopus cannot run %s like dredfx\n", argv[a]);
+          return 2;
+        }
+      }
 #endif
-    memset(t.state, 0, sizeof(t.state));
+    t.place = 0;
     /* Calls per window. Twice: a first call slowed by cold caches or page faults can end the first
      * pass at a count so small that the clock's own cost (a system call in a VM, about 0.25 us)
      * would dominate every window; the second pass runs warm. */
@@ -185,20 +250,48 @@ int main(int argc, char **argv) {
           if (now() - t0 > WINDOW) break;
         }
     }
-    for (const double end = now() + target * nimpl; now() < end;)
-      for (int m = 0; m < nimpl; m++) {
+    long rounds = 0;
+    /* Each round runs the implementations in a new random order, so that each one follows each
+     * other one about equally often: what ran before can leave the caches, predictors or clock in
+     * its favour or not (with a fixed cyclic order, a second libopus layer timed right after the
+     * first ran up to 20 % slower than it on the largest layers). */
+    const double span = target * nimpl, start = now();
+    int order[MAX_IMPLS];
+    for (int m = 0; m < nimpl; m++) order[m] = m;
+    for (double t1 = start; t1 < start + span && rounds < max_rounds; rounds++, t1 = now()) {
+      t.place = (int)((t1 - start) / span * NPLACE);
+      for (int k = nimpl - 1; k > 0; k--) {
+        const int j = rnd(0, k), o = order[k];
+        order[k] = order[j];
+        order[j] = o;
+      }
+      for (int k = 0; k < nimpl; k++) {
+        const int m = order[k];
         const double t0 = now();
         run(&t, &impls[m], impls[m].calls);
         const double dt = (now() - t0) / (double)impls[m].calls;
+        impls[m].round[rounds] = dt;
         if (dt < impls[m].best) impls[m].best = dt;
       }
-    for (int m = 0; m < nimpl; m++)
-      printf("%s %s %d %d %.0f %.6e\n", impls[m].name, kind, nin, nout, macs, impls[m].best);
-    free_layer(&t.l1);
-    if (t.is_gru) free_layer(&t.l2);
+    }
+    for (int m = 0; m < nimpl; m++) {
+      printf("%s %s %d %d %.0f %.6e ", impls[m].name, kind, nin, nout, macs, impls[m].best);
+      if (ref >= 0)
+        printf("%.4f\n", paired_ratio(&impls[m], &impls[ref], rounds, tmp));
+      else
+        printf("-\n");
+    }
+    for (int p = 0; p < NPLACE; p++) {
+      free_layer(&t.d[p].l1);
+      if (t.is_gru) free_layer(&t.d[p].l2);
+      free(t.d[p].in);
+      free(t.d[p].state);
+      free(t.d[p].out);
 #if defined(BENCH_LIBOPUS)
-    bench_libopus_free(t.opus);
+      bench_libopus_free(t.opus[0][p]);
+      bench_libopus_free(t.opus[1][p]);
 #endif
+    }
   }
   return 0;
 }

@@ -139,16 +139,20 @@ def build_bench(work, variant=None):
 
 
 def run(exe, seconds, opus_name=None, scalar_only=False):
-    """{(impl, spec): seconds per call}, and the MAC count per spec."""
+    """{(impl, spec): seconds per call (fastest window)}, {(impl, spec): speed ratio to libopus (median of
+    the paired ratios of the rounds), for every implementation of a program with libopus}, and the
+    MAC count per spec. The A/A control (a second libopus layer) is named opus_name + " A/A"."""
     out = sh([exe, str(seconds)] + (["--scalar-only"] if scalar_only else []) + [s for _, s in SIZES])
-    times, macs = {}, {}
+    times, paired, macs = {}, {}, {}
     for line in out.splitlines():
         f = line.split()
-        impl = opus_name if f[0] == "libopus" else "dredfx " + f[0]
+        impl = {"libopus": opus_name, "libopus-aa": "%s A/A" % opus_name}.get(f[0], "dredfx " + f[0])
         spec = "%s:%s:%s" % (f[1], f[2], f[3])
         macs[spec] = float(f[4])
         times[(impl, spec)] = float(f[5])
-    return times, macs
+        if f[6] != "-":
+            paired[(impl, spec)] = float(f[6])
+    return times, paired, macs
 
 
 def cpu_model():
@@ -169,31 +173,34 @@ def main():
     args = ap.parse_args()
     work = cache_dir()
     if args.no_libopus:
-        times, macs = run(build_bench(work), args.seconds)
+        times, paired, macs = run(build_bench(work), args.seconds)
     else:
         # every dredfx level interleaved with libopus x86; dredfx scalar interleaved with generic C
-        times, macs = run(build_bench(work, "x86"), args.seconds, LIBOPUS[0][1])
-        t, _ = run(build_bench(work, "generic"), args.seconds, LIBOPUS[1][1], scalar_only=True)
+        times, paired, macs = run(build_bench(work, "x86"), args.seconds, LIBOPUS[0][1])
+        t, p, _ = run(build_bench(work, "generic"), args.seconds, LIBOPUS[1][1], scalar_only=True)
         times.update(t)
+        paired.update(p)
     levels = sorted({i for i, _ in times if i.startswith("dredfx")}, key=lambda i: (i != "dredfx scalar", i))
     order = ["dredfx scalar", "dredfx avx2", "dredfx avxvnni", "dredfx avx512vnni"]
     levels = [i for i in order if i in levels] + [i for i in levels if i not in order]
     impls = levels + ([] if args.no_libopus else [name for _, name in LIBOPUS])
     ratios = []
     if not args.no_libopus:
-        ratios = [(i, "libopus x86 (AVX2)") for i in levels[1:]] + [("dredfx scalar", "libopus generic C")]
+        ratios = ([(i, "libopus x86 (AVX2)") for i in levels[1:]] + [("dredfx scalar", "libopus generic C")]
+                  + [("%s A/A" % name, name) for _, name in LIBOPUS])
     head = (["layer", "MACs"] + ["%s GMAC/s" % i for i in impls]
-            + ["%s / %s" % (a.replace("dredfx ", ""), b.replace("libopus ", "")) for a, b in ratios])
+            + [("%s A/A" % b.replace("libopus ", "")) if a.endswith(" A/A")
+               else "%s / %s" % (a.replace("dredfx ", ""), b.replace("libopus ", "")) for a, b in ratios])
     rows = []
     worst = {r: None for r in ratios}
     allq = {r: [] for r in ratios}
     for label, spec in SIZES:
         rate = {i: macs[spec] / times[(i, spec)] for i in impls}
         rows.append([label, "%d" % macs[spec]] + ["%.2f" % (rate[i] / 1e9) for i in impls]
-                    + ["%.2fx" % (rate[a] / rate[b]) for a, b in ratios])
+                    + ["%.2fx" % paired[(a, spec)] for a, b in ratios])
         if not spec.startswith("gru"):
             for r in ratios:
-                q = rate[r[0]] / rate[r[1]]
+                q = paired[(r[0], spec)]
                 allq[r].append(q)
                 if worst[r] is None or q < worst[r][0]:
                     worst[r] = (q, label)
@@ -205,12 +212,17 @@ def main():
     summary = ["* %s / %s over the %d linear layers: median %.2fx, smallest %.2fx (%s); >= 1.0x on %d, >= 1.3x on %d"
                % (a, b, len(allq[(a, b)]), sorted(allq[(a, b)])[len(allq[(a, b)]) // 2], q, lab,
                   sum(v >= 1.0 for v in allq[(a, b)]), sum(v >= 1.3 for v in allq[(a, b)]))
-               for (a, b), (q, lab) in worst.items()]
+               for (a, b), (q, lab) in worst.items() if not a.endswith(" A/A")]
+    summary += ["* A/A control, %s against itself (a second layer of the same shape, timed the same way) over the "
+                "%d linear layers: median %.3fx, from %.3fx to %.3fx; %d of %d within 2 %%"
+                % (b, len(allq[(a, b)]), sorted(allq[(a, b)])[len(allq[(a, b)]) // 2], min(allq[(a, b)]),
+                   max(allq[(a, b)]), sum(abs(v - 1) <= 0.02 for v in allq[(a, b)]), len(allq[(a, b)]))
+                for a, b in ratios if a.endswith(" A/A")]
     print("\n".join(summary))
     machine = "%s, %s, %d CPUs" % (cpu_model(), platform.machine(), os.cpu_count() or 0)
     f = io.StringIO()
     f.write("# NN throughput (bench/bench_nn.py)\n\n")
-    f.write("Machine: %s. Date: %s. Single thread, one run; each cell the fastest of about 0.1 ms windows over %.1f s of the thread's CPU time, the implementations of a row taking turns window by window (dredfx scalar and libopus generic C in a second program), so that a loaded machine slows them alike.\n\n"
+    f.write("Machine: %s. Date: %s. Single thread, one run; the implementations of a row take turns window by window (rounds of about 0.1 ms windows, one of each in a random order, over %.1f s of the thread's CPU time per implementation; dredfx scalar and libopus generic C in a second program), so that a loaded machine slows them alike. Each implementation runs 8 copies of its layer (every array 64-byte aligned), one per eighth of the time, so that a figure averages over 8 placements in memory. GMAC/s: each implementation's fastest window. Ratios: the median over the rounds of the paired ratio (libopus' time in a round over dredfx's in the same round), which a slow stretch of the machine moves little. \"A/A\": the same method on libopus against itself (a second libopus layer of the same shape, its own weights and buffers, timed as one more implementation): 1.00x in theory, its spread is the method's noise floor in this run.\n\n"
             % (machine, datetime.date.today().isoformat(), args.seconds))
     f.write("Whole layers: dredfx `dredfx_nn_linear_a15` on an int8 layer (input quantization, "
             "matrix kernel, requantization and bias) and `dredfx_nn_gru` (two layers and the gate "
@@ -237,7 +249,9 @@ def main():
             "occur (every int8 layer of the models, and these layers): rounding and bias folded "
             "into one 64-bit constant, 8 AVX2 instructions per 8 outputs (44 with saturation), "
             "fused into the matrix kernel (each group of 8 sums is requantized while still in "
-            "its register, on the x86 SIMD levels). GRU steps include the activations: tanh and the sigmoid gates are table "
+            "its register, on the x86 SIMD levels); on AVX2 and AVX-VNNI a whole layer is one "
+            "kernel call (quantization included; dense layers of at most 32 inputs quantize in "
+            "registers and keep every input broadcast in a register). GRU steps include the activations: tanh and the sigmoid gates are table "
             "interpolations on whole vectors in dredfx (one gather per 8 values on the x86 SIMD "
             "levels, with the rest of the GRU's element-wise step, 8 units at a time; scalar code "
             "at the scalar level), vectorized rational approximations in libopus.\n")

@@ -849,17 +849,21 @@ static void run_conv2d(long ncases) {
 }
 
 /* ------------------------------------------------------------------ whole int8 layers */
-/* dredfx_nn_linear_a15 at the models' int8 shapes, every level against the scalar one: the
- * quantization, kernel choice (wsum set as a loader would), requantization and bias together. */
+/* dredfx_nn_linear_a15 at the models' int8 shapes, then every dense width of the x86 narrow paths
+ * (4 to 32 columns), every level against the scalar one: the quantization, kernel choice (wsum set
+ * as a loader would), requantization and bias together. Reps 1 to 3 take 0 to 3 inputs fewer than
+ * the padded columns (the padding, and odd input counts, of the one-call linear_u_rq kernels). */
 static long linear_rq_layers[2]; /* layers without, with requantize_rq */
 
 static void run_linear(void) {
-  for (int m = 0; m < NB_MODEL_I8; m++)
+  for (int m = 0; m < NB_MODEL_I8 + 16; m++)
     for (int rep = 0; rep < 4; rep++) {
-      const int rows = model_i8[m][0], cols = model_i8[m][1];
+      const int narrow = m >= NB_MODEL_I8, k = m - NB_MODEL_I8;
+      const int rows = narrow ? (k % 2 ? 24 : 8) : model_i8[m][0], cols = narrow ? 4 * (k / 2 + 1) : model_i8[m][1];
+      const int nin = rep == 0 ? cols : cols - rng_int(0, cols > 3 ? 3 : cols - 1);
       int32_t *idx = NULL;
       size_t nw = (size_t)rows * cols;
-      if (model_i8[m][2]) {
+      if (!narrow && model_i8[m][2]) {
         idx = xmalloc(sizeof(int32_t) * ((size_t)rows / 8 * (1 + (size_t)cols / 4)));
         nw = (size_t)make_pattern(idx, rows, cols, 3, 0) * 32;
       }
@@ -881,9 +885,10 @@ static void run_linear(void) {
       }
       for (int j = 0; j < cols; j++)
         a15[j] = (int16_t)(rep == 2 ? (rng_next() & 1 ? 32767 : -32768) : (int)(rng_next() & 0xffff));
+      for (int j = nin; j < cols; j++) a15[j] = 32767; /* past the inputs: must not be read */
       const int ok = dredfx_nn_i8_row_sums(wsum, w, idx, rows, cols);
       const int rq_ok = dredfx_nn_requant_prep(rq, w, idx, rows, cols, mult, shift, rep == 1 ? NULL : bias, rows);
-      const dredfx_nn_linear l = {.nb_inputs = cols, .nb_outputs = rows, .w8 = w, .idx = idx, .mult = mult,
+      const dredfx_nn_linear l = {.nb_inputs = nin, .nb_outputs = rows, .w8 = w, .idx = idx, .mult = mult,
                                   .shift = shift, .bias = rep == 1 ? NULL : bias, .wsum = ok ? wsum : NULL,
                                   .rq = rq_ok ? rq : NULL};
       linear_rq_layers[rq_ok]++;

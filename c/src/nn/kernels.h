@@ -33,6 +33,8 @@
 
 #include "common/cpu.h"
 
+struct dredfx_nn_linear; /* nn.h */
+
 typedef struct {
   /* acc[i] = sum_j w_ij x_j; dense 8x4 block layout; rows % 8 == 0, cols % 4 == 0, both > 0. */
   void (*dense_i8)(int32_t *acc, const int8_t *w, const int8_t *x, int rows, int cols);
@@ -84,6 +86,13 @@ typedef struct {
                         const int64_t *rq, int n);
   void (*sparse_i8_u_rq)(int32_t *p16, const int8_t *w, const int32_t *wsum, const int32_t *idx, const uint8_t *xu,
                          int rows, const int64_t *rq, int n);
+  /* A whole int8 layer l (nn.h) whose wsum and rq its loader set, in one call: quantize_u8 of
+   * a15[nb_inputs], the padded columns fed as xu = 127 (x8 = 0), then dense_i8_u_rq (idx NULL) or
+   * sparse_i8_u_rq with rows = ROUND_UP(nb_outputs, 8), cols = ROUND_UP(nb_inputs, 4), n =
+   * nb_outputs: the same p16 as nn.c linear_i8's calls. Returns 0 (DREDFX_OK), so that
+   * dredfx_nn_linear_a15 ends in a jump to it. NULL at levels without one (nn.c then makes the
+   * calls itself). */
+  int (*linear_u_rq)(int32_t *p16, const struct dredfx_nn_linear *l, const int16_t *a15);
 } dredfx_nn_kernels;
 
 /* wsum[i] = 127 sum_j w_ij for the rows (padded, % 8 == 0) of a dense (idx NULL, cols % 4 == 0) or

@@ -236,6 +236,18 @@ static void sparse_i8_u_rq_c(int32_t *p16, const int8_t *w, const int32_t *wsum,
   dredfx_nn_requantize_rq_c(p16, acc, rq, n);
 }
 
+static int linear_u_rq_c(int32_t *p16, const dredfx_nn_linear *l, const int16_t *a15) {
+  const int nin = l->nb_inputs, rows = (l->nb_outputs + 7) / 8 * 8, cols = (nin + 3) / 4 * 4;
+  uint8_t xu[DREDFX_NN_MAX_INPUTS];
+  quantize_u8_c(xu, a15, nin);
+  for (int j = nin; j < cols; j++) xu[j] = 127;
+  if (l->idx != NULL)
+    sparse_i8_u_rq_c(p16, l->w8, l->wsum, l->idx, xu, rows, l->rq, l->nb_outputs);
+  else
+    dense_i8_u_rq_c(p16, l->w8, l->wsum, xu, rows, cols, l->rq, l->nb_outputs);
+  return 0;
+}
+
 /* Positive and negative parts of a weight pair, each at most 129 in magnitude. */
 static int pair_ok(int a, int b) {
   const int pos = (a > 0 ? a : 0) + (b > 0 ? b : 0), neg = (a < 0 ? -a : 0) + (b < 0 ? -b : 0);
@@ -267,4 +279,5 @@ const dredfx_nn_kernels dredfx_nn_kernels_c = {dense_i8_c,  sparse_i8_c,   dense
                                                dredfx_nn_dense_i32_c,
                                                dredfx_nn_conv2d_c,
                                                dense_i8_u_rq_c,
-                                               sparse_i8_u_rq_c};
+                                               sparse_i8_u_rq_c,
+                                               linear_u_rq_c};

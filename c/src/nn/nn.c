@@ -18,8 +18,10 @@ static void add_bias(const dredfx_nn_linear *l, int32_t *p16) {
   for (int i = 0; i < l->nb_outputs; i++) p16[i] = DFX_ADD_SAT32(p16[i], l->bias[i]);
 }
 
-static int linear_i8(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int32_t *p16_out,
-                     const int16_t *a15_in) {
+/* The int8 layers that the level's linear_u_rq cannot take in one call (its buffers live here, so
+ * that the one-call path of dredfx_nn_linear_a15 sets up no stack frame for them). */
+__attribute__((noinline)) static int linear_i8(const dredfx_nn_kernels *k, const dredfx_nn_linear *l,
+                                               int32_t *p16_out, const int16_t *a15_in) {
   const int cols = ROUND_UP(l->nb_inputs, 4);
   const int rows = ROUND_UP(l->nb_outputs, 8);
   int32_t acc[DREDFX_NN_MAX_OUTPUTS];
@@ -116,15 +118,23 @@ int dredfx_nn_linear_i32(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, 
   return DREDFX_OK;
 }
 
+/* A 32-bit wide layer on a15 inputs (its buffer here, out of dredfx_nn_linear_a15's frame). */
+__attribute__((noinline)) static int linear_w32(const dredfx_nn_kernels *k, const dredfx_nn_linear *l,
+                                                int32_t *p16_out, const int16_t *a15_in) {
+  int32_t x[DREDFX_NN_MAX_INPUTS];
+  for (int j = 0; j < l->nb_inputs; j++) x[j] = a15_in[j];
+  return dredfx_nn_linear_i32(k, l, p16_out, x, 15);
+}
+
 int dredfx_nn_linear_a15(const dredfx_nn_kernels *k, const dredfx_nn_linear *l, int32_t *p16_out,
                          const int16_t *a15_in) {
   if (k == NULL || !sizes_ok(l) || p16_out == NULL || a15_in == NULL) return DREDFX_ERR_BAD_ARG;
-  if (l->w8 != NULL) return linear_i8(k, l, p16_out, a15_in);
-  if (l->w32 != NULL) {
-    int32_t x[DREDFX_NN_MAX_INPUTS];
-    for (int j = 0; j < l->nb_inputs; j++) x[j] = a15_in[j];
-    return dredfx_nn_linear_i32(k, l, p16_out, x, 15);
+  if (l->w8 != NULL) {
+    if (l->wsum != NULL && l->rq != NULL && l->mult != NULL && l->shift != NULL && k->linear_u_rq != NULL)
+      return k->linear_u_rq(p16_out, l, a15_in);
+    return linear_i8(k, l, p16_out, a15_in);
   }
+  if (l->w32 != NULL) return linear_w32(k, l, p16_out, a15_in);
   if (l->w16 != NULL) return dredfx_nn_linear_i16(k, l, p16_out, a15_in, 15);
   memset(p16_out, 0, sizeof(*p16_out) * (size_t)l->nb_outputs);
   add_bias(l, p16_out);

@@ -59,7 +59,7 @@ enum {
  * (no -32768 in w16, no INT32_MIN in w32); mult, shift, wexp, wexp32, bias nb_outputs.
  * A float-weight layer may carry both wide forms: w16/wexp (16-bit path, conv2d) and
  * w32/wexp32 (32-bit path: the one dredfx_nn_linear_a15 and dredfx_nn_dense use when present). */
-typedef struct {
+typedef struct dredfx_nn_linear {
   int nb_inputs, nb_outputs;             /* logical sizes */
   const int8_t *w8; const int32_t *idx;  /* int8 layer (idx NULL = dense) */
   const int32_t *mult, *shift;           /* int8 requantization, per output */

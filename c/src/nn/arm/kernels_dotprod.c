@@ -165,6 +165,6 @@ const dredfx_nn_kernels dredfx_nn_kernels_dotprod = {dense_i8_dotprod,         s
                                                      dredfx_nn_requantize_c,   dredfx_nn_requantize_rq_neon,
                                                   dredfx_nn_tanh,           dredfx_nn_sigmoid_gate,
                                                   dredfx_nn_gru_update_c, dredfx_nn_dense_i32_c, dredfx_nn_conv2d_neon,
-    dense_i8_u_rq_dotprod, sparse_i8_u_rq_dotprod};
+    dense_i8_u_rq_dotprod, sparse_i8_u_rq_dotprod, NULL};
 
 #endif

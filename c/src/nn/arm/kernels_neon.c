@@ -237,6 +237,6 @@ const dredfx_nn_kernels dredfx_nn_kernels_neon = {dense_i8_neon,            spar
                                                   dredfx_nn_requantize_c,   dredfx_nn_requantize_rq_neon,
                                                   dredfx_nn_tanh,           dredfx_nn_sigmoid_gate,
                                                   dredfx_nn_gru_update_c, dredfx_nn_dense_i32_c, dredfx_nn_conv2d_neon,
-    dense_i8_u_rq_neon, sparse_i8_u_rq_neon};
+    dense_i8_u_rq_neon, sparse_i8_u_rq_neon, NULL};
 
 #endif

@@ -224,6 +224,6 @@ const dredfx_nn_kernels dredfx_nn_kernels_avx512vnni = {
     dredfx_nn_dense_i16_avx2, dredfx_nn_quantize_u8_avx2, requantize_avx512vnni,
     dredfx_nn_requantize_rq_avx2, dredfx_nn_tanh_avx2,        dredfx_nn_sigmoid_gate_avx2,
     dredfx_nn_gru_update_avx2, dredfx_nn_dense_i32_avx2, dredfx_nn_conv2d_avx2,
-    dense_i8_u_rq_avx512vnni, sparse_i8_u_rq_avx512vnni};
+    dense_i8_u_rq_avx512vnni, sparse_i8_u_rq_avx512vnni, NULL};
 
 #endif

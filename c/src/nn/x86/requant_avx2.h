@@ -38,6 +38,34 @@ __attribute__((target("avx2"), always_inline)) static inline void finish8(int32_
     store_first(out, requant_rq8(s, q), left < 8 ? left : 8);
 }
 
+/* xu = PSHR32(127 a15, 15) + 127 (kernels.h quantize_u8) of the nin inputs at a15 (nin even,
+ * cols - 4 < nin <= cols <= 32) in the bytes of one register, in bcast_block's order, and 127 from
+ * nin on (the padded columns, x8 = 0): a 16-input half that nin does not fill is read with a
+ * masked load, which touches no int16 past a15[nin - 1] and gives 0 there, and 0 quantizes to 127.
+ * mulhrs(a, 127) = PSHR32(127 a, 15): kernels_avx2.c dredfx_nn_quantize_u8_avx2. */
+__attribute__((target("avx2"), always_inline)) static inline __m256i load_a15_half(const int16_t *a15, int left) {
+  if (left >= 16) return _mm256_loadu_si256((const __m256i *)(const void *)a15);
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_maskload_epi32((const int *)(const void *)a15, _mm256_cmpgt_epi32(_mm256_set1_epi32(left / 2), lane));
+}
+
+__attribute__((target("avx2"), always_inline)) static inline __m256i quantize_u8_reg(const int16_t *a15, int nin,
+                                                                                  int cols) {
+  const __m256i k127 = _mm256_set1_epi16(127);
+  const __m256i u0 = _mm256_add_epi16(_mm256_mulhrs_epi16(load_a15_half(a15, nin), k127), k127);
+  const __m256i u1 = cols > 16 ? _mm256_add_epi16(_mm256_mulhrs_epi16(load_a15_half(a15 + 16, nin - 16), k127), k127)
+                               : u0;
+  return _mm256_packus_epi16(u0, u1);
+}
+
+/* The 4 bytes of block b (inputs 4b..4b+3, b < 8) of quantize_u8_reg's q in every 32-bit lane.
+ * packus works within 128-bit halves, so q's 32-bit lanes hold the blocks 0 1 4 5 | 2 3 6 7 (with
+ * one half of inputs, u1 = u0: 0 1 0 1 | 2 3 2 3); vpermd picks the block's lane, and no vpermq
+ * puts them in order first (3 cycles less before the first block). */
+__attribute__((target("avx2"), always_inline)) static inline __m256i bcast_block(__m256i q, int b) {
+  return _mm256_permutevar8x32_epi32(q, _mm256_set1_epi32(((b & 2) << 1) | (b & 1) | ((b & 4) >> 1)));
+}
+
 /* The constants of the next group: rq NULL (the unfused kernels) stays NULL. */
 #define NEXT_RQ_GROUP(q) ((q) != NULL ? (q) + DREDFX_NN_RQ_GROUP : NULL)
 
