@@ -102,7 +102,8 @@ static void test_fft(void) {
   CHECKF(worst < 24, "fft worst %.3f LSB", worst);
 }
 
-/* The short-input FFT (the Burg cepstrum's: 17 taps) against the full one, the same integers; and
+/* The short-input FFT (the Burg cepstrum's: 17 taps) and the real-input one against the full one,
+ * the same integers; and
  * the AVX2 twin of the last two stages against its scalar specification at its contract's edge. */
 static void test_fft_variants(void) {
   int32_t re[320], im[320], re2[320], im2[320];
@@ -117,6 +118,15 @@ static void test_fft_variants(void) {
     dredfx_an_fft320_short(re2, im2, n);
     CHECKF(!memcmp(re, re2, sizeof(re)) && !memcmp(im, im2, sizeof(im)), "fft320_short differs, n %d, trial %d", n,
            trial);
+    /* the real-input FFT, full length, at the analysis' full scale and below */
+    const int32_t lim = trial < 2 ? 3700000 : 1 + (int32_t)(next64() % 3700000);
+    for (int i = 0; i < 320; i++) re[i] = trial < 2 ? (i % 2 ? -lim : lim) : (int32_t)(next64() % (2u * lim + 1)) - lim;
+    memcpy(re2, re, sizeof(re));
+    memset(im, 0, sizeof(im));
+    memset(im2, 0x55, sizeof(im2));
+    dredfx_an_fft320(re, im);
+    dredfx_an_fft320_real(re2, im2);
+    CHECKF(!memcmp(re, re2, sizeof(re)) && !memcmp(im, im2, sizeof(im)), "fft320_real differs, trial %d", trial);
   }
 #if defined(DREDFX_HAVE_AVX2)
   if (dredfx_cpu_max_level() < DREDFX_CPU_AVX2) return;
@@ -239,7 +249,7 @@ static void test_analysis(const unsigned char *blob, size_t len) {
   free(st);
 }
 
-/* The SIMD twins of the cross-correlation and the autocorrelation against their scalar
+/* The SIMD twins of the cross-correlation, the autocorrelation and mac64 against their scalar
  * specifications, at the edges of their contracts and on random values. */
 static void test_sum_twins(void) {
 #if defined(DREDFX_HAVE_AVX2)
@@ -270,6 +280,22 @@ static void test_sum_twins(void) {
     dredfx_an_autocorr_avx2(x, y, b);
     CHECKF(!memcmp(a, b, (DREDFX_ANALYSIS_LPC_ORDER + 1) * sizeof(int64_t)), "autocorr avx2 differs, round %d",
            round);
+    /* mac64 at the LPC residual's shape (16 taps, stride -1, 160 outputs), the DCTs' (18 x 18) and
+     * random ones; |c| < 2^31, |x| <= 2^26, m <= 20: the sums stay below 2^62 */
+    const int shape = round % 3;
+    const int m = shape == 0 ? 16 : shape == 1 ? 18 : 1 + (int)(next64() % 20);
+    const int nn = shape == 0 ? 160 : shape == 1 ? 18 : 1 + (int)(next64() % 40);
+    const ptrdiff_t stride = shape == 0 ? -1 : shape == 1 ? 18 : (ptrdiff_t)(next64() % 5) - 2;
+    int32_t c[20];
+    for (int j = 0; j < m; j++)
+      c[j] = round < 3 ? (round % 2 ? INT32_MIN : INT32_MAX) : (int32_t)(uint32_t)next64();
+    for (int i = 0; i < (DREDFX_ANALYSIS_LPC_ORDER + 1) * DREDFX_ANALYSIS_FRAME; i++)
+      y[i] = round < 3 ? -(1 << 26) : (int32_t)(next64() % (2u << 26 | 1)) - (1 << 26);
+    const int32_t *x0 = y + 2 * 20 + 40; /* room for stride -2 .. 18 over 20 rows */
+    dredfx_an_mac64_c(c, m, x0, stride, nn, a);
+    dredfx_an_mac64_avx2(c, m, x0, stride, nn, b);
+    CHECKF(!memcmp(a, b, (size_t)nn * sizeof(int64_t)), "mac64 avx2 differs, round %d (m %d n %d stride %d)", round,
+           m, nn, (int)stride);
   }
 #endif
 }

@@ -153,6 +153,23 @@ static void bfly5_leaf(cpx *f0) {
   f0[3].r = (int32_t)(s11r - s12r); f0[3].i = (int32_t)(s11i - s12i);
 }
 
+/* bfly5_leaf for a real input (every s.i zero): the products of zero are zero, so the outputs are
+ * bfly5_leaf's integers with those terms left out. */
+static void bfly5_leaf_real(cpx *f0) {
+  const int64_t yar = dredfx_an_cos_q30[64], yai = -(int64_t)dredfx_an_sin_q30[64];
+  const int64_t ybr = dredfx_an_cos_q30[128], ybi = -(int64_t)dredfx_an_sin_q30[128];
+  const int64_t s0r = f0[0].r;
+  const int64_t s7r = (int64_t)f0[1].r + f0[4].r, s10r = (int64_t)f0[1].r - f0[4].r;
+  const int64_t s8r = (int64_t)f0[2].r + f0[3].r, s9r = (int64_t)f0[2].r - f0[3].r;
+  const int64_t s5r = s0r + DFX_PSHR64(s7r * yar + s8r * ybr, 30), s6i = -DFX_PSHR64(s10r * yai + s9r * ybi, 30);
+  const int64_t s11r = s0r + DFX_PSHR64(s7r * ybr + s8r * yar, 30), s12i = DFX_PSHR64(s10r * ybi - s9r * yai, 30);
+  f0[0].r = (int32_t)(s0r + s7r + s8r); f0[0].i = 0;
+  f0[1].r = (int32_t)s5r; f0[1].i = (int32_t)-s6i;
+  f0[4].r = (int32_t)s5r; f0[4].i = (int32_t)s6i;
+  f0[2].r = (int32_t)s11r; f0[2].i = (int32_t)s12i;
+  f0[3].r = (int32_t)s11r; f0[3].i = (int32_t)-s12i;
+}
+
 /* kiss FFT's recursion over the factors {4, 80, 4, 20, 4, 5, 5, 1}, stage by stage (a butterfly
  * group reads only its own sub-transforms, so the order is free; same integers): leaf c
  * (c = q + 4 q2 + 16 q3, each < 4) takes in[c + 64 q4], q4 < 5, into out[20 (4 q + q2) + 5 q3 + q4]
@@ -178,6 +195,16 @@ static void fft_tail(cpx *out) {
   dredfx_an_fft_tail_c((int32_t *)out);
 }
 
+/* The stages after the leaves, out to (re, im). */
+static void fft_stages(cpx *out, int32_t *re, int32_t *im) {
+  for (int g = 0; g < 16; g++) bfly4(out + 20 * g, 16, 5);
+  fft_tail(out);
+  for (int i = 0; i < WIN; i++) {
+    re[i] = out[i].r;
+    im[i] = out[i].i;
+  }
+}
+
 void dredfx_an_fft320(int32_t *re, int32_t *im) {
   cpx out[WIN];
   for (int c = 0; c < 64; c++) {
@@ -188,12 +215,17 @@ void dredfx_an_fft320(int32_t *re, int32_t *im) {
     }
     bfly5_leaf(l);
   }
-  for (int g = 0; g < 16; g++) bfly4(out + 20 * g, 16, 5);
-  fft_tail(out);
-  for (int i = 0; i < WIN; i++) {
-    re[i] = out[i].r;
-    im[i] = out[i].i;
+  fft_stages(out, re, im);
+}
+
+void dredfx_an_fft320_real(int32_t *re, int32_t *im) {
+  cpx out[WIN];
+  for (int c = 0; c < 64; c++) {
+    cpx *l = leaf(out, c);
+    for (int q4 = 0; q4 < 5; q4++) l[q4].r = re[c + 64 * q4];
+    bfly5_leaf_real(l);
   }
+  fft_stages(out, re, im);
 }
 
 /* Zero inputs stay exactly zero through a butterfly (every product is 0): with re[n..319] and im
@@ -310,6 +342,14 @@ void dredfx_an_autocorr_c(const int32_t *g, const int32_t *cos_q30, int64_t *s) 
   }
 }
 
+void dredfx_an_mac64_c(const int32_t *c, int m, const int32_t *x, ptrdiff_t stride, int n, int64_t *y) {
+  for (int i = 0; i < n; i++) {
+    int64_t s = 0;
+    for (int j = 0; j < m; j++) s += (int64_t)c[j] * x[j * stride + i];
+    y[i] = s;
+  }
+}
+
 /* 2 xc / (1 + e0 + e1) in Q14; |result| <= 1 since 2|xc| <= e0 + e1 (energies Q8, 1 = 256). */
 static int16_t xcorr_feature(int64_t xc, int64_t den) {
   int s = DREDFX_MAX(0, bits64((uint64_t)den) - 47);
@@ -351,9 +391,8 @@ void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *fe
     re[i] = (int32_t)DFX_PSHR64((int64_t)st->analysis_mem_q8[i] * dredfx_an_window_q30[i], 24 - fs);
     re[WIN - 1 - i] = (int32_t)DFX_PSHR64((int64_t)y[N - 1 - i] * dredfx_an_window_q30[i], 24 - fs);
   }
-  memset(im, 0, sizeof(im));
   memcpy(st->analysis_mem_q8, y, sizeof(y));
-  dredfx_an_fft320(re, im);
+  dredfx_an_fft320_real(re, im);
 
   /* IF features: p = X_k conj(X_k prev) in Q(28 + fs + prev fs), the phasor p / sqrt(1e-15 + |p|^2)
    * with libopus' 1e-15 (real units): it takes the phasor of a nearly empty bin to 0 (quiet or
@@ -405,18 +444,13 @@ void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *fe
   }
   /* DCT to the cepstrum (Q24); c0 - 4 */
   int32_t cep[NB];
-  for (int i = 0; i < NB; i++) {
-    int64_t s = 0;
-    for (int j = 0; j < NB; j++) s += (int64_t)ly[j] * dredfx_an_dct_q30[j * NB + i];
-    cep[i] = (int32_t)DFX_PSHR64(s, 30);
-  }
+  int64_t dsum[NB];
+  st->mac64(ly, NB, dredfx_an_dct_q30, NB, NB, dsum);
+  for (int i = 0; i < NB; i++) cep[i] = (int32_t)DFX_PSHR64(dsum[i], 30);
   /* LPC from the cepstrum: idct of (c with c0 + 4, i.e. before the - 4) */
   int32_t ex_log[NB], lpc[ORDER];
-  for (int i = 0; i < NB; i++) {
-    int64_t s = 0;
-    for (int j = 0; j < NB; j++) s += (int64_t)cep[j] * dredfx_an_dct_q30[i * NB + j];
-    ex_log[i] = (int32_t)DFX_PSHR64(s, 30);
-  }
+  st->mac64(cep, NB, st->dct_t_q30, NB, NB, dsum);
+  for (int i = 0; i < NB; i++) ex_log[i] = (int32_t)DFX_PSHR64(dsum[i], 30);
   cep[0] -= 4 << 24;
   for (int i = 0; i < NB; i++) features_q16[i] = (int32_t)DFX_PSHR64(cep[i], 8);
   lpc_from_log_bands(st, ex_log, lpc);
@@ -428,10 +462,11 @@ void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *fe
   memcpy(xx, st->pitch_mem_q4, ORDER * sizeof(int32_t));
   memcpy(&xx[ORDER], aligned, N * sizeof(int32_t));
   memcpy(st->pitch_mem_q4, &aligned[N - ORDER], ORDER * sizeof(int32_t));
+  /* |lpc| < 2^31, |xx| < 2^21 (Q4 of |y| < 2^25): the sums stay below 2^56 */
+  int64_t lpc_sum[N];
+  st->mac64(lpc, ORDER, &xx[ORDER - 1], -1, N, lpc_sum);
   for (int i = 0; i < N; i++) {
-    int64_t s = 0;
-    for (int k = 1; k <= ORDER; k++) s += (int64_t)lpc[k - 1] * xx[ORDER + i - k];
-    int64_t ev = (int64_t)xx[ORDER + i] + DFX_PSHR64(s, 24);
+    int64_t ev = (int64_t)xx[ORDER + i] + DFX_PSHR64(lpc_sum[i], 24);
     /* +-2^26 (4e6 real, 128 times full scale): keeps every 160-term energy below 2^62 */
     if (ev > RES_MAX || ev < -RES_MAX) {
       st->sat_residual++;
@@ -555,12 +590,16 @@ int dredfx_analysis_init(dredfx_analysis *st, const dredfx_weight_array *arrays,
   st->k = dredfx_nn_get_kernels();
   for (int l = 0; l <= ORDER; l++)
     for (int k = 1; k < N; k++) st->ac_cos_q30[l][k] = dredfx_an_cos_q30[(k * l) % WIN];
+  for (int i = 0; i < NB; i++)
+    for (int j = 0; j < NB; j++) st->dct_t_q30[j * NB + i] = dredfx_an_dct_q30[i * NB + j];
   st->xcorr = dredfx_an_xcorr_c;
   st->autocorr = dredfx_an_autocorr_c;
+  st->mac64 = dredfx_an_mac64_c;
 #if defined(DREDFX_HAVE_AVX2)
   if (dredfx_cpu_level() >= 1) {
     st->xcorr = dredfx_an_xcorr_avx2;
     st->autocorr = dredfx_an_autocorr_avx2;
+    st->mac64 = dredfx_an_mac64_avx2;
   }
 #endif
 #if defined(DREDFX_HAVE_AVXVNNI)
@@ -604,27 +643,37 @@ int dredfx_analysis_process(dredfx_analysis *st, const int16_t *pcm, int n, int3
   if (frames > max_frames) return DREDFX_ERR_BUFFER_TOO_SMALL;
   if (frames > 0 && !features_q16) return DREDFX_ERR_BAD_ARG;
   int out = 0;
+  if (st->rate == 16000) {
+    /* no resampler: the samples go straight into the frame buffer, a frame at a time */
+    for (int i = 0; i < n;) {
+      const int m = DREDFX_MIN(n - i, N - st->in_fill);
+      int32_t *dst = &st->in_q8[st->in_fill];
+      for (int j = 0; j < m; j++) dst[j] = (int32_t)pcm[i + j] * 256;
+      i += m;
+      st->in_fill += m;
+      if (st->in_fill == N) {
+        dredfx_analysis_frame(st, st->in_q8, features_q16 + (size_t)out * DREDFX_ANALYSIS_NB_FEATURES);
+        out++;
+        st->in_fill = 0;
+      }
+    }
+    return out;
+  }
   for (int i = 0; i < n; i++) {
     for (int u = 0; u < st->up; u++) {
-      int32_t v;
-      if (st->rate == 16000) {
-        v = (int32_t)pcm[i] * 256;
-      } else {
-        int32_t x = u ? 0 : DREDFX_MAX(-32768, DREDFX_MIN(32767, st->up * (int32_t)pcm[i]));
-        int64_t y = resample_filter(st, x);
-        if (st->phase != 0) {
-          st->phase--;
-          continue;
-        }
-        st->phase = st->decim - 1;
-        int64_t q8 = DFX_PSHR64(y, 6);
-        if (q8 > IN_MAX || q8 < -IN_MAX) {
-          st->sat_resample++;
-          q8 = q8 > 0 ? IN_MAX : -IN_MAX;
-        }
-        v = (int32_t)q8;
+      int32_t x = u ? 0 : DREDFX_MAX(-32768, DREDFX_MIN(32767, st->up * (int32_t)pcm[i]));
+      int64_t y = resample_filter(st, x);
+      if (st->phase != 0) {
+        st->phase--;
+        continue;
       }
-      st->in_q8[st->in_fill++] = v;
+      st->phase = st->decim - 1;
+      int64_t q8 = DFX_PSHR64(y, 6);
+      if (q8 > IN_MAX || q8 < -IN_MAX) {
+        st->sat_resample++;
+        q8 = q8 > 0 ? IN_MAX : -IN_MAX;
+      }
+      st->in_q8[st->in_fill++] = (int32_t)q8;
       if (st->in_fill == N) {
         dredfx_analysis_frame(st, st->in_q8, features_q16 + (size_t)out * DREDFX_ANALYSIS_NB_FEATURES);
         out++;

@@ -43,6 +43,10 @@ struct dredfx_analysis {
   /* autocorrelation sum of the CPU level (scalar or AVX2, identical integers) and its cosines,
    * cos(2 pi k l / 320) in Q30 at [l][k], k = 0 left zero (set at init) */
   void (*autocorr)(const int32_t *g, const int32_t *cos_q30, int64_t *s);
+  /* the LPC residual's and the DCTs' sums of the CPU level (identical integers) */
+  void (*mac64)(const int32_t *c, int m, const int32_t *x, ptrdiff_t stride, int n, int64_t *y);
+  /* dredfx_an_dct_q30 transposed (set at init): the second DCT's rows as mac64's x */
+  int32_t dct_t_q30[DREDFX_ANALYSIS_NB_BANDS * DREDFX_ANALYSIS_NB_BANDS];
   int32_t ac_cos_q30[DREDFX_ANALYSIS_LPC_ORDER + 1][DREDFX_ANALYSIS_FRAME];
   dredfx_pitchdnn dnn;
   /* compute_frame_features state (libopus LPCNetEncState); input Q8, pitch-path signals Q4 */
@@ -77,6 +81,8 @@ int32_t dredfx_an_log2_q24(uint64_t v, int q);
 uint32_t dredfx_an_isqrt64(uint64_t v);
 /* 320-point forward FFT, Q14 in and out (radices 4, 4, 4, 5). */
 void dredfx_an_fft320(int32_t *re, int32_t *im);
+/* The same integers for a real input (im is written only). */
+void dredfx_an_fft320_real(int32_t *re, int32_t *im);
 /* The same integers for a real input that is zero from re[n] on (n <= 64; im is written only). */
 void dredfx_an_fft320_short(int32_t *re, int32_t *im, int n);
 /* The FFT's last two radix-4 stages (m = 20 in 4 groups, then m = 80) in place on 320 complex
@@ -95,6 +101,12 @@ void dredfx_an_xcorr_avxvnni(const int32_t *x, const int32_t *y, int64_t *xc);
  * sums stay < 2^63): the scalar specification and its AVX2 twin (x86/xcorr_avx2.c). */
 void dredfx_an_autocorr_c(const int32_t *g, const int32_t *cos_q30, int64_t *s);
 void dredfx_an_autocorr_avx2(const int32_t *g, const int32_t *cos_q30, int64_t *s);
+
+/* y[i] = sum_{j < m} c[j] x[j * stride + i], i < n, exact: the caller keeps every sum within int64
+ * (the LPC residual: 16 taps, the DCTs: 18 rows; bounds at the call sites). The scalar
+ * specification and its AVX2 twin (x86/xcorr_avx2.c). */
+void dredfx_an_mac64_c(const int32_t *c, int m, const int32_t *x, ptrdiff_t stride, int n, int64_t *y);
+void dredfx_an_mac64_avx2(const int32_t *c, int m, const int32_t *x, ptrdiff_t stride, int n, int64_t *y);
 
 /* Pitch DNN: IF features (88, a15) and xcorr features (224, Q14) -> f18 (dnn_pitch) in Q16. */
 int32_t dredfx_pitchdnn_compute(const dredfx_nn_kernels *k, dredfx_pitchdnn *p, const int16_t *if_a15,

@@ -1,5 +1,5 @@
-/* AVX2 twins of the analysis' cross-correlation and autocorrelation sums (analysis.c
- * dredfx_an_xcorr_c, dredfx_an_autocorr_c), and an AVX-VNNI twin of the cross-correlation, all
+/* AVX2 twins of the analysis' cross-correlation, autocorrelation and mac64 sums (analysis.c
+ * dredfx_an_xcorr_c, dredfx_an_autocorr_c, dredfx_an_mac64_c), and an AVX-VNNI twin of the cross-correlation, all
  * bit-exact with them: every product is exact in an int64 lane (_mm256_mul_epi32 on the even int32
  * lanes, the odd lanes shifted down first) or in int32 lanes that cannot overflow (the split form),
  * and integer sums do not depend on their order. Compiled with target attributes; selected at init
@@ -147,6 +147,33 @@ __attribute__((target("avx2"))) void dredfx_an_autocorr_avx2(const int32_t *g, c
     __m128i h = _mm_add_epi64(_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1));
     s[l] = _mm_cvtsi128_si64(h) + _mm_extract_epi64(h, 1);
   }
+}
+
+/* Four outputs a vector in int64 lanes: c[j] broadcast, x[j * stride + i ..] widened, products
+ * exact in _mm256_mul_epi32; the last n % 4 outputs as the scalar code. */
+__attribute__((target("avx2"))) void dredfx_an_mac64_avx2(const int32_t *c, int m, const int32_t *x, ptrdiff_t stride,
+                                                          int n, int64_t *y) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256i a0 = _mm256_setzero_si256(), a1 = a0;
+    for (int j = 0; j < m; j++) {
+      const __m256i cj = _mm256_set1_epi64x(c[j]);
+      const int32_t *xj = x + j * stride + i;
+      a0 = _mm256_add_epi64(a0, _mm256_mul_epi32(_mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)xj)), cj));
+      a1 = _mm256_add_epi64(a1,
+                            _mm256_mul_epi32(_mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)(xj + 4))), cj));
+    }
+    _mm256_storeu_si256((__m256i *)(y + i), a0);
+    _mm256_storeu_si256((__m256i *)(y + i + 4), a1);
+  }
+  for (; i + 4 <= n; i += 4) {
+    __m256i a0 = _mm256_setzero_si256();
+    for (int j = 0; j < m; j++)
+      a0 = _mm256_add_epi64(a0, _mm256_mul_epi32(_mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)(x + j * stride + i))),
+                                                 _mm256_set1_epi64x(c[j])));
+    _mm256_storeu_si256((__m256i *)(y + i), a0);
+  }
+  if (i < n) dredfx_an_mac64_c(c, m, x + i, stride, n - i, y + i);
 }
 
 #endif
