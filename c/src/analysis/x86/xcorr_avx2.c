@@ -33,7 +33,10 @@ __attribute__((target("avx2"))) static void xcorr_i64(const int32_t *x, const in
  * vh = v >> 11 in [-2^11, 2^11) and vl = v & 2047, and
  *   xc = 2^22 HH + 2^11 (HL + LH) + LL,  HH = sum xh yh, HL = sum xh yl, LH = sum xl yh, LL = sum xl yl,
  * each of the three sums below 160 * 2 * 2^22 = 2^30.3 in magnitude: exact in int32 lanes, so one
- * _mm256_madd_epi16 takes two products at once. Lanes are lags: the pair (x[n], x[n + 1]) is
+ * _mm256_madd_epi16 takes two products at once. HL + LH comes from one product sum (Karatsuba):
+ * M = sum (xh + xl)(yh + yl) = HH + HL + LH + LL, the halves' sums in [-2^11, 2^12) (int16, each
+ * pair product below 2^25: no madd overflow); M itself may pass 2^31 and wraps in its int32 lanes,
+ * but M - HH - LL taken mod 2^32 is HL + LH exactly, which lies within +-2^30.3. Lanes are lags: the pair (x[n], x[n + 1]) is
  * broadcast, the 32-bit lanes of a load at y + i + n hold (y[i + n + 2k], y[i + n + 2k + 1]), the
  * even lags i + 2k, a load at y + i + n + 1 the odd ones; the three sums are combined in int64
  * once per block of 16 lags. Any value outside [-2^22, 2^22) takes the int64 form. */
@@ -96,9 +99,10 @@ __attribute__((target("avx2"))) static void xcorr_store(int32_t t[6][8], __m256i
       return;                                                                                           \
     }                                                                                                   \
     for (int i = 0; i < DREDFX_ANALYSIS_NB_XCORR; i += 16) {                                            \
-      __m256i hhe = _mm256_setzero_si256(), hho = hhe, ce = hhe, co = hhe, lle = hhe, llo = hhe;        \
+      __m256i hhe = _mm256_setzero_si256(), hho = hhe, me = hhe, mo = hhe, lle = hhe, llo = hhe;        \
       for (int n = 0; n < DREDFX_ANALYSIS_FRAME; n += 2) {                                              \
         const __m256i xh = _mm256_set1_epi32(xh2[n / 2]), xl = _mm256_set1_epi32(xl2[n / 2]);           \
+        const __m256i xs = _mm256_add_epi16(xh, xl);                                                    \
         const __m256i yhe = _mm256_loadu_si256((const __m256i *)(const void *)(yh + i + n));            \
         const __m256i yho = _mm256_loadu_si256((const __m256i *)(const void *)(yh + i + n + 1));        \
         const __m256i yle = _mm256_loadu_si256((const __m256i *)(const void *)(yl + i + n));            \
@@ -107,11 +111,12 @@ __attribute__((target("avx2"))) static void xcorr_store(int32_t t[6][8], __m256i
         hho = DOT(hho, yho, xh);                                                                        \
         lle = DOT(lle, yle, xl);                                                                        \
         llo = DOT(llo, ylo, xl);                                                                        \
-        ce = DOT(DOT(ce, yle, xh), yhe, xl);                                                            \
-        co = DOT(DOT(co, ylo, xh), yho, xl);                                                            \
+        me = DOT(me, _mm256_add_epi16(yhe, yle), xs);                                                   \
+        mo = DOT(mo, _mm256_add_epi16(yho, ylo), xs);                                                   \
       }                                                                                                 \
       int32_t t[6][8];                                                                                  \
-      xcorr_store(t, hhe, hho, ce, co, lle, llo);                                                       \
+      xcorr_store(t, hhe, hho, _mm256_sub_epi32(_mm256_sub_epi32(me, hhe), lle),                        \
+                  _mm256_sub_epi32(_mm256_sub_epi32(mo, hho), llo), lle, llo);                          \
       xcorr_combine(t, xc + i);                                                                         \
     }                                                                                                   \
   }
