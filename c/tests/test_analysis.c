@@ -65,6 +65,13 @@ static void test_isqrt(void) {
            (unsigned long long)r);
   }
   CHECK_EQ(dredfx_an_isqrt64(UINT64_MAX), 4294967295u);
+  /* every v below 2^20: the table's whole range with s = 0, 2 and 4, and its edges */
+  int bad = 0;
+  for (uint64_t v = 0; v < (1u << 20); v++) {
+    uint64_t r = dredfx_an_isqrt64(v);
+    bad += !(r * r <= v && (r + 1) * (r + 1) > v);
+  }
+  CHECK_EQ(bad, 0);
   /* Newton's stopping rule at the edges: perfect squares and one below. */
   for (int i = 0; i < 100000; i++) {
     uint64_t r = next64() >> (32 + next64() % 31);

@@ -119,5 +119,6 @@ extern const int32_t dredfx_an_cos_q30[320];
 extern const int32_t dredfx_an_sin_q30[320];
 extern const int32_t dredfx_an_dct_q30[18 * 18];
 extern const int32_t dredfx_an_fft_tw_q30[600];
+extern const uint16_t dredfx_an_isqrt_start_q6[1024];
 
 #endif
