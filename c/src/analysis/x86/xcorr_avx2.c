@@ -40,10 +40,11 @@ __attribute__((target("avx2"))) static void xcorr_i64(const int32_t *x, const in
  * broadcast, the 32-bit lanes of a load at y + i + n hold (y[i + n + 2k], y[i + n + 2k + 1]), the
  * even lags i + 2k, a load at y + i + n + 1 the odd ones; the three sums are combined in int64
  * once per block of 16 lags. Any value outside [-2^22, 2^22) takes the int64 form. */
-/* The split form's inputs (yh, yl; x's halves paired as int16 in int32), or 0 when a value lies
- * outside [-2^22, 2^22): the int64 form then. */
+/* The split form's inputs (yh, yl, ys = yh + yl; x's halves and their sum paired as int16 in
+ * int32), or 0 when a value lies outside [-2^22, 2^22): the int64 form then. The sums are loaded
+ * like the halves (one load per product step: the loop is bound by its loads). */
 __attribute__((target("avx2"))) static int xcorr_split(const int32_t *x, const int32_t *y, int16_t *yh, int16_t *yl,
-                                                       int32_t *xh2, int32_t *xl2) {
+                                                       int16_t *ys, int32_t *xh2, int32_t *xl2, int32_t *xs2) {
   const __m256i lo22 = _mm256_set1_epi32(-(1 << 22)), hi22 = _mm256_set1_epi32((1 << 22) - 1);
   __m256i out = _mm256_setzero_si256();
   for (int n = 0; n < DREDFX_ANALYSIS_FRAME; n += 8) {
@@ -61,10 +62,13 @@ __attribute__((target("avx2"))) static int xcorr_split(const int32_t *x, const i
   for (m = 0; m < XC_Y; m++) {
     yh[m] = (int16_t)(y[m] >> 11);
     yl[m] = (int16_t)(y[m] & 2047);
+    ys[m] = (int16_t)(yh[m] + yl[m]);
   }
   for (int n = 0; n < DREDFX_ANALYSIS_FRAME; n += 2) {
     xh2[n / 2] = (int32_t)((uint32_t)(uint16_t)(x[n] >> 11) | (uint32_t)(uint16_t)(x[n + 1] >> 11) << 16);
     xl2[n / 2] = (int32_t)((uint32_t)(x[n] & 2047) | (uint32_t)(x[n + 1] & 2047) << 16);
+    xs2[n / 2] = (int32_t)((uint32_t)(uint16_t)((x[n] >> 11) + (x[n] & 2047)) |
+                           (uint32_t)(uint16_t)((x[n + 1] >> 11) + (x[n + 1] & 2047)) << 16);
   }
   return 1;
 }
@@ -90,11 +94,12 @@ __attribute__((target("avx2"))) static void xcorr_store(int32_t t[6][8], __m256i
 /* The split form's lag loop, for each level's pair-product accumulation DOT(acc, a, b) (acc plus
  * the int32 pair sums of a * b, wrapping: the order of these additions does not change the
  * integers). */
+#define XC_X2 (DREDFX_ANALYSIS_FRAME / 2)
 #define XCORR_SPLIT_TWIN(name, tgt, DOT)                                                                \
   __attribute__((target(tgt))) void name(const int32_t *x, const int32_t *y, int64_t *xc) {             \
-    int16_t yh[XC_Y], yl[XC_Y]; /* the last load of the odd lags ends at y[382] */                      \
-    int32_t xh2[DREDFX_ANALYSIS_FRAME / 2], xl2[DREDFX_ANALYSIS_FRAME / 2];                             \
-    if (!xcorr_split(x, y, yh, yl, xh2, xl2)) {                                                         \
+    int16_t yh[XC_Y], yl[XC_Y], ys[XC_Y]; /* the last load of the odd lags ends at y[382] */            \
+    int32_t xh2[XC_X2], xl2[XC_X2], xs2[XC_X2];                                                         \
+    if (!xcorr_split(x, y, yh, yl, ys, xh2, xl2, xs2)) {                                                \
       xcorr_i64(x, y, xc);                                                                              \
       return;                                                                                           \
     }                                                                                                   \
@@ -102,7 +107,7 @@ __attribute__((target("avx2"))) static void xcorr_store(int32_t t[6][8], __m256i
       __m256i hhe = _mm256_setzero_si256(), hho = hhe, me = hhe, mo = hhe, lle = hhe, llo = hhe;        \
       for (int n = 0; n < DREDFX_ANALYSIS_FRAME; n += 2) {                                              \
         const __m256i xh = _mm256_set1_epi32(xh2[n / 2]), xl = _mm256_set1_epi32(xl2[n / 2]);           \
-        const __m256i xs = _mm256_add_epi16(xh, xl);                                                    \
+        const __m256i xs = _mm256_set1_epi32(xs2[n / 2]);                                               \
         const __m256i yhe = _mm256_loadu_si256((const __m256i *)(const void *)(yh + i + n));            \
         const __m256i yho = _mm256_loadu_si256((const __m256i *)(const void *)(yh + i + n + 1));        \
         const __m256i yle = _mm256_loadu_si256((const __m256i *)(const void *)(yl + i + n));            \
@@ -111,8 +116,8 @@ __attribute__((target("avx2"))) static void xcorr_store(int32_t t[6][8], __m256i
         hho = DOT(hho, yho, xh);                                                                        \
         lle = DOT(lle, yle, xl);                                                                        \
         llo = DOT(llo, ylo, xl);                                                                        \
-        me = DOT(me, _mm256_add_epi16(yhe, yle), xs);                                                   \
-        mo = DOT(mo, _mm256_add_epi16(yho, ylo), xs);                                                   \
+        me = DOT(me, _mm256_loadu_si256((const __m256i *)(const void *)(ys + i + n)), xs);              \
+        mo = DOT(mo, _mm256_loadu_si256((const __m256i *)(const void *)(ys + i + n + 1)), xs);          \
       }                                                                                                 \
       int32_t t[6][8];                                                                                  \
       xcorr_store(t, hhe, hho, _mm256_sub_epi32(_mm256_sub_epi32(me, hhe), lle),                        \
