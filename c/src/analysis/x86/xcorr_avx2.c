@@ -159,29 +159,25 @@ __attribute__((target("avx2"))) void dredfx_an_autocorr_avx2(const int32_t *g, c
   }
 }
 
-/* Four outputs a vector in int64 lanes: c[j] broadcast, x[j * stride + i ..] widened, products
- * exact in _mm256_mul_epi32; the last n % 4 outputs as the scalar code. */
+/* Eight outputs a step in int64 lanes: c[j] broadcast, x[j * stride + i ..] loaded once, its even
+ * int32 lanes (outputs i, i + 2, ...) multiplied as they are and its odd ones shifted down, each
+ * product exact in _mm256_mul_epi32; the two sums are put back in output order once per step. The
+ * last n % 8 outputs as the scalar code. */
 __attribute__((target("avx2"))) void dredfx_an_mac64_avx2(const int32_t *c, int m, const int32_t *x, ptrdiff_t stride,
                                                           int n, int64_t *y) {
   int i = 0;
   for (; i + 8 <= n; i += 8) {
-    __m256i a0 = _mm256_setzero_si256(), a1 = a0;
+    __m256i even = _mm256_setzero_si256(), odd = even;
     for (int j = 0; j < m; j++) {
-      const __m256i cj = _mm256_set1_epi64x(c[j]);
-      const int32_t *xj = x + j * stride + i;
-      a0 = _mm256_add_epi64(a0, _mm256_mul_epi32(_mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)xj)), cj));
-      a1 = _mm256_add_epi64(a1,
-                            _mm256_mul_epi32(_mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)(xj + 4))), cj));
+      const __m256i cj = _mm256_set1_epi32(c[j]); /* mul_epi32 reads the low half of each 64-bit lane */
+      const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(x + j * stride + i));
+      even = _mm256_add_epi64(even, _mm256_mul_epi32(v, cj));
+      odd = _mm256_add_epi64(odd, _mm256_mul_epi32(_mm256_srli_epi64(v, 32), cj));
     }
-    _mm256_storeu_si256((__m256i *)(y + i), a0);
-    _mm256_storeu_si256((__m256i *)(y + i + 4), a1);
-  }
-  for (; i + 4 <= n; i += 4) {
-    __m256i a0 = _mm256_setzero_si256();
-    for (int j = 0; j < m; j++)
-      a0 = _mm256_add_epi64(a0, _mm256_mul_epi32(_mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)(x + j * stride + i))),
-                                                 _mm256_set1_epi64x(c[j])));
-    _mm256_storeu_si256((__m256i *)(y + i), a0);
+    /* even = (y0, y2 | y4, y6), odd = (y1, y3 | y5, y7) */
+    const __m256i lo = _mm256_unpacklo_epi64(even, odd), hi = _mm256_unpackhi_epi64(even, odd);
+    _mm256_storeu_si256((__m256i *)(void *)(y + i), _mm256_permute2x128_si256(lo, hi, 0x20));
+    _mm256_storeu_si256((__m256i *)(void *)(y + i + 4), _mm256_permute2x128_si256(lo, hi, 0x31));
   }
   if (i < n) dredfx_an_mac64_c(c, m, x + i, stride, n - i, y + i);
 }
