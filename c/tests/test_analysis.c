@@ -256,6 +256,31 @@ static void test_analysis(const unsigned char *blob, size_t len) {
   free(st);
 }
 
+/* The folded autocorrelation sum against the plain one, sum_{0 < k < 160} g[k] cos(2 pi k l / 320),
+ * on the Q30 table; first the table's symmetry that the fold rests on. */
+static void test_autocorr_fold(void) {
+  for (int l = 0; l <= DREDFX_ANALYSIS_LPC_ORDER; l++)
+    for (int k = 1; k < DREDFX_ANALYSIS_FRAME; k++)
+      CHECKF(dredfx_an_cos_q30[((DREDFX_ANALYSIS_FRAME - k) * l) % 320] ==
+                 (l & 1 ? -1 : 1) * dredfx_an_cos_q30[(k * l) % 320],
+             "cosine table not symmetric at l %d k %d", l, k);
+  static int32_t cosf[DREDFX_ANALYSIS_LPC_ORDER + 1][DREDFX_AN_AC_FOLD];
+  dredfx_an_autocorr_fold_table(cosf);
+  int32_t g[DREDFX_ANALYSIS_FRAME];
+  int64_t s[DREDFX_ANALYSIS_LPC_ORDER + 1];
+  for (int round = 0; round < 200; round++) {
+    const int32_t lim = round < 2 ? 1 << 25 : 1 + (int32_t)(next64() % (1u << 25));
+    for (int k = 0; k < DREDFX_ANALYSIS_FRAME; k++)
+      g[k] = round < 2 ? (round ? -lim : lim) : (int32_t)(next64() % (2u * lim + 1)) - lim;
+    dredfx_an_autocorr_c(g, &cosf[0][0], s);
+    for (int l = 0; l <= DREDFX_ANALYSIS_LPC_ORDER; l++) {
+      int64_t want = 0;
+      for (int k = 1; k < DREDFX_ANALYSIS_FRAME; k++) want += (int64_t)g[k] * dredfx_an_cos_q30[(k * l) % 320];
+      CHECKF(s[l] == want, "folded autocorrelation differs, round %d l %d", round, l);
+    }
+  }
+}
+
 /* The SIMD twins of the cross-correlation, the autocorrelation and mac64 against their scalar
  * specifications, at the edges of their contracts and on random values. */
 static void test_sum_twins(void) {
@@ -281,7 +306,7 @@ static void test_sum_twins(void) {
 #endif
     for (int i = 0; i < DREDFX_ANALYSIS_FRAME; i++)
       x[i] = round < 2 ? (round ? -(1 << 25) : 1 << 25) : (int32_t)(next64() % (2u << 25 | 1)) - (1 << 25);
-    for (int i = 0; i < (DREDFX_ANALYSIS_LPC_ORDER + 1) * DREDFX_ANALYSIS_FRAME; i++)
+    for (int i = 0; i < (DREDFX_ANALYSIS_LPC_ORDER + 1) * DREDFX_AN_AC_FOLD; i++)
       y[i] = round < 2 ? 1 << 30 : (int32_t)(next64() % (2u << 30 | 1)) - (1 << 30);
     dredfx_an_autocorr_c(x, y, a);
     dredfx_an_autocorr_avx2(x, y, b);
@@ -312,6 +337,7 @@ int main(void) {
   test_isqrt();
   test_fft();
   test_fft_variants();
+  test_autocorr_fold();
   test_sum_twins();
   char path[4096];
   size_t len;

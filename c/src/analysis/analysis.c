@@ -280,7 +280,7 @@ static void lpc_from_log_bands(dredfx_analysis *st, const int32_t *ex_log_q24, i
   /* ac_l = g_0 + 2 sum_k g_k cos(2 pi k l / 320): libopus' inverse FFT of the real even spectrum
    * (bin 160 is zero). Unit 2^(emax - 53). */
   int64_t ac[ORDER + 1];
-  st->autocorr(g, &st->ac_cos_q30[0][0], ac);
+  st->autocorr(g, &st->ac_cosf_q30[0][0], ac);
   for (int l = 0; l <= ORDER; l++) ac[l] = 2 * ac[l] + ((int64_t)g[0] << 30);
   int unit = emax - 53;
   if (unit < -40) {
@@ -332,11 +332,20 @@ void dredfx_an_xcorr_c(const int32_t *x, const int32_t *y, int64_t *xc) {
   }
 }
 
-void dredfx_an_autocorr_c(const int32_t *g, const int32_t *cos_q30, int64_t *s) {
+void dredfx_an_autocorr_c(const int32_t *g, const int32_t *cosf_q30, int64_t *s) {
   for (int l = 0; l <= ORDER; l++) {
-    int64_t acc = 0;
-    for (int k = 0; k < N; k++) acc += (int64_t)g[k] * cos_q30[l * N + k];
+    const int32_t *c = cosf_q30 + l * DREDFX_AN_AC_FOLD;
+    int64_t acc = (int64_t)g[DREDFX_AN_AC_FOLD] * c[0];
+    for (int k = 1; k < DREDFX_AN_AC_FOLD; k++)
+      acc += (int64_t)(l & 1 ? g[k] - g[N - k] : g[k] + g[N - k]) * c[k];
     s[l] = acc;
+  }
+}
+
+void dredfx_an_autocorr_fold_table(int32_t cosf_q30[ORDER + 1][DREDFX_AN_AC_FOLD]) {
+  for (int l = 0; l <= ORDER; l++) {
+    cosf_q30[l][0] = dredfx_an_cos_q30[(DREDFX_AN_AC_FOLD * l) % WIN];
+    for (int k = 1; k < DREDFX_AN_AC_FOLD; k++) cosf_q30[l][k] = dredfx_an_cos_q30[(k * l) % WIN];
   }
 }
 
@@ -586,8 +595,7 @@ int dredfx_analysis_init(dredfx_analysis *st, const dredfx_weight_array *arrays,
   int rc = dredfx_pitchdnn_init(&st->dnn, arrays, n);
   if (rc < 0) return rc;
   st->k = dredfx_nn_get_kernels();
-  for (int l = 0; l <= ORDER; l++)
-    for (int k = 1; k < N; k++) st->ac_cos_q30[l][k] = dredfx_an_cos_q30[(k * l) % WIN];
+  dredfx_an_autocorr_fold_table(st->ac_cosf_q30);
   for (int i = 0; i < NB; i++)
     for (int j = 0; j < NB; j++) st->dct_t_q30[j * NB + i] = dredfx_an_dct_q30[i * NB + j];
   st->xcorr = dredfx_an_xcorr_c;

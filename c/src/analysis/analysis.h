@@ -19,6 +19,7 @@
 #define DREDFX_ANALYSIS_NB_IF 88
 #define DREDFX_ANALYSIS_GRU 64
 #define DREDFX_ANALYSIS_RESAMPLE_ORDER 7
+#define DREDFX_AN_AC_FOLD 80 /* the autocorrelation's folded length (dredfx_an_autocorr_c) */
 
 /* Output rows of the pitch DNN's int8 layers, each padded to 8: if1, if2, down (64 each), gru_in,
  * gru_rec, up (192 each). */
@@ -40,14 +41,14 @@ struct dredfx_analysis {
   const dredfx_nn_kernels *k;
   /* cross-correlation kernel of the CPU level (scalar or AVX2, identical integers) */
   void (*xcorr)(const int32_t *x, const int32_t *y, int64_t *xc);
-  /* autocorrelation sum of the CPU level (scalar or AVX2, identical integers) and its cosines,
-   * cos(2 pi k l / 320) in Q30 at [l][k], k = 0 left zero (set at init) */
-  void (*autocorr)(const int32_t *g, const int32_t *cos_q30, int64_t *s);
+  /* autocorrelation sum of the CPU level (scalar or AVX2, identical integers) and its folded
+   * cosines (dredfx_an_autocorr_c, set at init) */
+  void (*autocorr)(const int32_t *g, const int32_t *cosf_q30, int64_t *s);
+  int32_t ac_cosf_q30[DREDFX_ANALYSIS_LPC_ORDER + 1][DREDFX_AN_AC_FOLD];
   /* the LPC residual's and the DCTs' sums of the CPU level (identical integers) */
   void (*mac64)(const int32_t *c, int m, const int32_t *x, ptrdiff_t stride, int n, int64_t *y);
   /* dredfx_an_dct_q30 transposed (set at init): the second DCT's rows as mac64's x */
   int32_t dct_t_q30[DREDFX_ANALYSIS_NB_BANDS * DREDFX_ANALYSIS_NB_BANDS];
-  int32_t ac_cos_q30[DREDFX_ANALYSIS_LPC_ORDER + 1][DREDFX_ANALYSIS_FRAME];
   dredfx_pitchdnn dnn;
   /* compute_frame_features state (libopus LPCNetEncState); input Q8, pitch-path signals Q4 */
   int32_t preemph_prev_q8;               /* previous input sample */
@@ -97,10 +98,17 @@ void dredfx_an_fft_tail_avx2(int32_t *f);
 void dredfx_an_xcorr_c(const int32_t *x, const int32_t *y, int64_t *xc);
 void dredfx_an_xcorr_avx2(const int32_t *x, const int32_t *y, int64_t *xc);
 void dredfx_an_xcorr_avxvnni(const int32_t *x, const int32_t *y, int64_t *xc);
-/* s[l] = sum_{k < 160} g[k] cos_q30[l * 160 + k], l <= 16, exact (|g| <= 2^25, |cos| <= 2^30: the
- * sums stay < 2^63): the scalar specification and its AVX2 twin (x86/xcorr_avx2.c). */
-void dredfx_an_autocorr_c(const int32_t *g, const int32_t *cos_q30, int64_t *s);
-void dredfx_an_autocorr_avx2(const int32_t *g, const int32_t *cos_q30, int64_t *s);
+/* s[l] = sum_{0 < k < 160} g[k] cos(2 pi k l / 320) in Q30, l <= 16, exact, folded: the table's
+ * cosines at k and 160 - k are equal for even l and opposite for odd l (test_analysis checks it on
+ * the Q30 table), so s[l] = sum_{k < 80} f_l[k] cosf_q30[l * 80 + k] with f_l[0] = g[80],
+ * f_l[k] = g[k] +- g[160 - k] (+ for even l) and cosf_q30[l][0] = cos(pi l / 2), cosf_q30[l][k] =
+ * cos(2 pi k l / 320) (dredfx_an_autocorr_fold_table). |g| <= 2^25, |cos| <= 2^30: |f| <= 2^26 and
+ * the sums stay below 80 2^56 < 2^63. The scalar specification and its AVX2 twin
+ * (x86/xcorr_avx2.c). */
+void dredfx_an_autocorr_c(const int32_t *g, const int32_t *cosf_q30, int64_t *s);
+void dredfx_an_autocorr_avx2(const int32_t *g, const int32_t *cosf_q30, int64_t *s);
+/* The folded cosines of dredfx_an_autocorr_c from dredfx_an_cos_q30. */
+void dredfx_an_autocorr_fold_table(int32_t cosf_q30[DREDFX_ANALYSIS_LPC_ORDER + 1][DREDFX_AN_AC_FOLD]);
 
 /* y[i] = sum_{j < m} c[j] x[j * stride + i], i < n, exact: the caller keeps every sum within int64
  * (the LPC residual: 16 taps, the DCTs: 18 rows; bounds at the call sites). The scalar

@@ -143,18 +143,26 @@ __attribute__((target("avx2,avxvnni"), always_inline)) static inline __m256i dot
 XCORR_SPLIT_TWIN(dredfx_an_xcorr_avxvnni, "avx2,avxvnni", dot_vnni)
 #endif
 
-__attribute__((target("avx2"))) void dredfx_an_autocorr_avx2(const int32_t *g, const int32_t *cos_q30, int64_t *s) {
+/* The folded sums (analysis.c dredfx_an_autocorr_c): the two folded inputs in int32 lanes (|f| <=
+ * 2^26), then per l eight products a step, even and odd lanes in int64 as in xcorr_i64. */
+__attribute__((target("avx2"))) void dredfx_an_autocorr_avx2(const int32_t *g, const int32_t *cosf_q30, int64_t *s) {
+  int32_t f[2][DREDFX_AN_AC_FOLD];
+  f[0][0] = f[1][0] = g[DREDFX_AN_AC_FOLD];
+  for (int k = 1; k < DREDFX_AN_AC_FOLD; k++) {
+    f[0][k] = g[k] + g[DREDFX_ANALYSIS_FRAME - k];
+    f[1][k] = g[k] - g[DREDFX_ANALYSIS_FRAME - k];
+  }
   for (int l = 0; l <= DREDFX_ANALYSIS_LPC_ORDER; l++) {
-    const int32_t *c = cos_q30 + l * DREDFX_ANALYSIS_FRAME;
+    const int32_t *c = cosf_q30 + l * DREDFX_AN_AC_FOLD, *a = f[l & 1];
     __m256i even = _mm256_setzero_si256(), odd = _mm256_setzero_si256();
-    for (int k = 0; k < DREDFX_ANALYSIS_FRAME; k += 8) {
-      __m256i a = _mm256_loadu_si256((const __m256i *)(g + k));
-      __m256i b = _mm256_loadu_si256((const __m256i *)(c + k));
-      even = _mm256_add_epi64(even, _mm256_mul_epi32(a, b));
-      odd = _mm256_add_epi64(odd, _mm256_mul_epi32(_mm256_srli_epi64(a, 32), _mm256_srli_epi64(b, 32)));
+    for (int k = 0; k < DREDFX_AN_AC_FOLD; k += 8) {
+      const __m256i va = _mm256_loadu_si256((const __m256i *)(const void *)(a + k));
+      const __m256i vb = _mm256_loadu_si256((const __m256i *)(const void *)(c + k));
+      even = _mm256_add_epi64(even, _mm256_mul_epi32(va, vb));
+      odd = _mm256_add_epi64(odd, _mm256_mul_epi32(_mm256_srli_epi64(va, 32), _mm256_srli_epi64(vb, 32)));
     }
-    __m256i t = _mm256_add_epi64(even, odd);
-    __m128i h = _mm_add_epi64(_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1));
+    const __m256i t = _mm256_add_epi64(even, odd);
+    const __m128i h = _mm_add_epi64(_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1));
     s[l] = _mm_cvtsi128_si64(h) + _mm_extract_epi64(h, 1);
   }
 }
