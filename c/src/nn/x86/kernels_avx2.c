@@ -432,6 +432,13 @@ DFX_AVX2 void dredfx_nn_dense_i32_avx2(int64_t *hi, int64_t *lo, const int32_t *
  * |H + (L >> 8) + 2^(s-9)| < 2^30 + 2^23 + 2^22: no overflow, no saturation before the bias.
  * Other shapes and shifts: the scalar specification. */
 #define CONV2D_SPLIT_MAX 4096
+/* 16 outputs from the even (pe) and odd (po) ones, plus the bias (saturating): the lanes back in
+ * output order (unpack within the 128-bit halves, then swap quarters). */
+DFX_AVX2_INLINE void conv2d_store(int32_t *p16, __m256i pe, __m256i po, __m256i bv) {
+  const __m256i p01 = _mm256_unpacklo_epi32(pe, po), p23 = _mm256_unpackhi_epi32(pe, po);
+  _mm256_storeu_si256((__m256i *)(void *)p16, add_sat32(_mm256_permute2x128_si256(p01, p23, 0x20), bv));
+  _mm256_storeu_si256((__m256i *)(void *)(p16 + 8), add_sat32(_mm256_permute2x128_si256(p01, p23, 0x31), bv));
+}
 DFX_AVX2 void dredfx_nn_conv2d_avx2(int32_t *p16, const int16_t *w, const int16_t *x, int in_channels, int ktime,
                                     int kheight, int height, int in_stride, int time_stride, int shift, int32_t bias) {
   const int nrows = in_channels * ktime, npairs = (kheight + 1) / 2, rs = height + kheight;
@@ -442,6 +449,47 @@ DFX_AVX2 void dredfx_nn_conv2d_avx2(int32_t *p16, const int16_t *w, const int16_
   }
   int16_t xh[CONV2D_SPLIT_MAX], xl[CONV2D_SPLIT_MAX];
   int32_t wp[255];
+  int64_t wabs = 0;
+  for (int m = 0; m < in_channels; m++)
+    for (int t = 0; t < ktime; t++) {
+      const int r = m * ktime + t;
+      for (int h = 0; h < kheight; h++) wabs += w[r * kheight + h] < 0 ? -w[r * kheight + h] : w[r * kheight + h];
+      for (int p = 0; p < npairs; p++) {
+        const int h = 2 * p;
+        const uint16_t a = (uint16_t)w[r * kheight + h], b = h + 1 < kheight ? (uint16_t)w[r * kheight + h + 1] : 0;
+        wp[r * npairs + p] = (int32_t)((uint32_t)a | (uint32_t)b << 16);
+      }
+    }
+  /* The direct form when sum |w| max |x| < 2^31: max |x| <= 32768, or the scanned one when sum |w|
+   * would allow inputs of half scale (the pitch DNN's conv2d_1 on its Q14 features). */
+  int direct = wabs * 32768 < ((int64_t)1 << 31);
+  if (!direct && wabs * 16384 < ((int64_t)1 << 31)) {
+    __m256i vmax = _mm256_setzero_si256(), vmin = vmax;
+    int32_t xmax = 0;
+    for (int m = 0; m < in_channels; m++)
+      for (int t = 0; t < ktime; t++) {
+        const int16_t *xr = &x[(size_t)t * (size_t)time_stride + (size_t)m * (size_t)in_stride];
+        int c = 0;
+        for (; c + 16 <= rs - 1; c += 16) {
+          const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(xr + c));
+          vmax = _mm256_max_epi16(vmax, v);
+          vmin = _mm256_min_epi16(vmin, v);
+        }
+        for (; c < rs - 1; c++) {
+          const int32_t a = xr[c] < 0 ? -xr[c] : xr[c];
+          xmax = a > xmax ? a : xmax;
+        }
+      }
+    int16_t lanes[32];
+    _mm256_storeu_si256((__m256i *)(void *)lanes, vmax);
+    _mm256_storeu_si256((__m256i *)(void *)(lanes + 16), vmin);
+    for (int i = 0; i < 32; i++) {
+      const int32_t a = lanes[i] < 0 ? -lanes[i] : lanes[i];
+      xmax = a > xmax ? a : xmax;
+    }
+    direct = wabs * xmax < ((int64_t)1 << 31);
+  }
+  /* The rows, each followed by one zero: whole into xh (direct form) or split into xh and xl. */
   const __m256i k255 = _mm256_set1_epi16(255);
   for (int m = 0; m < in_channels; m++)
     for (int t = 0; t < ktime; t++) {
@@ -449,25 +497,51 @@ DFX_AVX2 void dredfx_nn_conv2d_avx2(int32_t *p16, const int16_t *w, const int16_
       const int16_t *xr = &x[(size_t)t * (size_t)time_stride + (size_t)m * (size_t)in_stride];
       int16_t *hr = &xh[r * rs], *lr = &xl[r * rs];
       int c = 0;
-      for (; c + 16 <= rs - 1; c += 16) {
-        const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(xr + c));
-        _mm256_storeu_si256((__m256i *)(void *)(hr + c), _mm256_srai_epi16(v, 8));
-        _mm256_storeu_si256((__m256i *)(void *)(lr + c), _mm256_and_si256(v, k255));
-      }
-      for (; c < rs - 1; c++) {
-        hr[c] = (int16_t)(xr[c] >> 8);
-        lr[c] = (int16_t)(xr[c] & 255);
+      if (direct) {
+        for (; c + 16 <= rs - 1; c += 16)
+          _mm256_storeu_si256((__m256i *)(void *)(hr + c), _mm256_loadu_si256((const __m256i *)(const void *)(xr + c)));
+        for (; c < rs - 1; c++) hr[c] = xr[c];
+      } else {
+        for (; c + 16 <= rs - 1; c += 16) {
+          const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(xr + c));
+          _mm256_storeu_si256((__m256i *)(void *)(hr + c), _mm256_srai_epi16(v, 8));
+          _mm256_storeu_si256((__m256i *)(void *)(lr + c), _mm256_and_si256(v, k255));
+        }
+        for (; c < rs - 1; c++) {
+          hr[c] = (int16_t)(xr[c] >> 8);
+          lr[c] = (int16_t)(xr[c] & 255);
+        }
       }
       hr[rs - 1] = lr[rs - 1] = 0;
-      for (int p = 0; p < npairs; p++) {
-        const int h = 2 * p;
-        const uint16_t a = (uint16_t)w[r * kheight + h], b = h + 1 < kheight ? (uint16_t)w[r * kheight + h + 1] : 0;
-        wp[r * npairs + p] = (int32_t)((uint32_t)a | (uint32_t)b << 16);
-      }
     }
-  const __m256i round = _mm256_set1_epi32(1 << (shift - 9)), bv = _mm256_set1_epi32(bias);
-  const __m128i sh = _mm_cvtsi32_si128(shift - 8);
+  const __m256i bv = _mm256_set1_epi32(bias);
   int j = 0;
+  if (direct) {
+    /* Direct form: every partial sum of the taps is at most sum |w| max |x| < 2^31 in magnitude,
+     * so acc is exact in int32 lanes, two taps a _mm256_madd_epi16 as in the split form below.
+     * Requantization: floor((acc + 2^(s-1)) / 2^s) = ((acc >> 1) + 2^(s-2)) >> (s - 1) (the
+     * dropped bit cannot carry past a multiple of 2^(s-1)), |(acc >> 1) + 2^(s-2)| < 2^30 + 2^29. */
+    const __m256i round = _mm256_set1_epi32(1 << (shift - 2));
+    const __m128i sh = _mm_cvtsi32_si128(shift - 1);
+    for (; j + 16 <= height; j += 16) {
+      __m256i ae = _mm256_setzero_si256(), ao = ae;
+      for (int r = 0; r < nrows; r++)
+        for (int p = 0; p < npairs; p++) {
+          const __m256i wv = _mm256_set1_epi32(wp[r * npairs + p]);
+          const int16_t *ph = &xh[r * rs + j + 2 * p];
+          ae = _mm256_add_epi32(ae, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)ph), wv));
+          ao = _mm256_add_epi32(ao, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(ph + 1)), wv));
+        }
+      conv2d_store(p16 + j, _mm256_sra_epi32(_mm256_add_epi32(_mm256_srai_epi32(ae, 1), round), sh),
+                   _mm256_sra_epi32(_mm256_add_epi32(_mm256_srai_epi32(ao, 1), round), sh), bv);
+    }
+    if (j < height)
+      dredfx_nn_conv2d_c(p16 + j, w, x + j, in_channels, ktime, kheight, height - j, in_stride, time_stride, shift,
+                         bias);
+    return;
+  }
+  const __m256i round = _mm256_set1_epi32(1 << (shift - 9));
+  const __m128i sh = _mm_cvtsi32_si128(shift - 8);
   for (; j + 16 <= height; j += 16) {
     __m256i he = _mm256_setzero_si256(), ho = he, le = he, lo = he;
     for (int r = 0; r < nrows; r++)
@@ -479,12 +553,8 @@ DFX_AVX2 void dredfx_nn_conv2d_avx2(int32_t *p16, const int16_t *w, const int16_
         le = _mm256_add_epi32(le, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)pl), wv));
         lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(pl + 1)), wv));
       }
-    const __m256i pe = _mm256_sra_epi32(_mm256_add_epi32(_mm256_add_epi32(he, _mm256_srai_epi32(le, 8)), round), sh);
-    const __m256i po = _mm256_sra_epi32(_mm256_add_epi32(_mm256_add_epi32(ho, _mm256_srai_epi32(lo, 8)), round), sh);
-    /* even/odd lanes back in output order: unpack within the 128-bit halves, then swap quarters */
-    const __m256i p01 = _mm256_unpacklo_epi32(pe, po), p23 = _mm256_unpackhi_epi32(pe, po);
-    _mm256_storeu_si256((__m256i *)(void *)(p16 + j), add_sat32(_mm256_permute2x128_si256(p01, p23, 0x20), bv));
-    _mm256_storeu_si256((__m256i *)(void *)(p16 + j + 8), add_sat32(_mm256_permute2x128_si256(p01, p23, 0x31), bv));
+    conv2d_store(p16 + j, _mm256_sra_epi32(_mm256_add_epi32(_mm256_add_epi32(he, _mm256_srai_epi32(le, 8)), round), sh),
+                 _mm256_sra_epi32(_mm256_add_epi32(_mm256_add_epi32(ho, _mm256_srai_epi32(lo, 8)), round), sh), bv);
   }
   if (j < height)
     dredfx_nn_conv2d_c(p16 + j, w, x + j, in_channels, ktime, kheight, height - j, in_stride, time_stride, shift, bias);
