@@ -81,22 +81,6 @@ static void test_isqrt(void) {
   }
 }
 
-/* dredfx_an_div_small against the 64-bit quotient: random sizes of d up to its contract's edges,
- * quotients near 0, near 2^qb and around multiples of d (the correction's two directions). */
-static void test_div_small(void) {
-  for (int i = 0; i < 200000; i++) {
-    const int qb = 14 + (int)(next64() % 2);
-    const int dbits = 1 + (int)(next64() % (i % 4 == 0 ? 62 - qb : 48));
-    uint64_t d = (next64() >> (64 - dbits)) | ((uint64_t)1 << (dbits - 1));
-    uint64_t q = next64() % ((uint64_t)1 << qb);
-    if (i % 8 == 1) q = ((uint64_t)1 << qb) - 1;
-    const uint64_t r = i % 3 == 0 ? 0 : i % 3 == 1 ? d - 1 : next64() % d;
-    const uint64_t a = q * d + r;
-    CHECKF(dredfx_an_div_small(a, d, qb) == a / d, "div_small(%llu, %llu, %d) = %u, want %llu", (unsigned long long)a,
-           (unsigned long long)d, qb, dredfx_an_div_small(a, d, qb), (unsigned long long)(a / d));
-  }
-}
-
 static void test_fft(void) {
   int32_t re[320], im[320];
   double xr[320], xi[320], worst = 0;
@@ -351,7 +335,6 @@ static void test_sum_twins(void) {
 int main(void) {
   test_log2();
   test_isqrt();
-  test_div_small();
   test_fft();
   test_fft_variants();
   test_autocorr_fold();

@@ -357,32 +357,13 @@ void dredfx_an_mac64_c(const int32_t *c, int m, const int32_t *x, ptrdiff_t stri
   }
 }
 
-uint32_t dredfx_an_div_small(uint64_t a, uint64_t d, int qb) {
-  const int k = DREDFX_MAX(0, bits64(d) - (32 - qb));
-  uint32_t q = (uint32_t)(a >> k) / (uint32_t)(d >> k);
-  return q - ((uint64_t)q * d > a); /* no branch: taken about half the time */
-}
-
-/* 2 xc / (1 + e0 + e1) in Q14; |result| <= 1 since 2|xc| <= e0 + e1 (energies Q8, 1 = 256).
- * The C quotient num 16384 / d truncates: sign(num) floor(|num| 16384 / d), clamped to 16384
- * (d < 2^47, |num| 16384 < 2^62). */
+/* 2 xc / (1 + e0 + e1) in Q14; |result| <= 1 since 2|xc| <= e0 + e1 (energies Q8, 1 = 256). */
 static int16_t xcorr_feature(int64_t xc, int64_t den) {
   int s = DREDFX_MAX(0, bits64((uint64_t)den) - 47);
   int64_t num = s ? DFX_PSHR64(2 * xc, s) : 2 * xc;
   int64_t d = s ? DFX_PSHR64(den, s) : den;
-  const uint64_t a = (uint64_t)abs64(num) * 16384;
-  const int32_t q = a >= (uint64_t)d * 16384 ? 16384 : (int32_t)dredfx_an_div_small(a, (uint64_t)d, 14);
-  const int32_t m = num < 0 ? -1 : 0; /* the sign without a branch (random signs) */
-  return (int16_t)((q ^ m) - m);
-}
-
-/* v 32768 / nrm (C quotient: truncated), |v| <= nrm < 2^32 (nrm = isqrt(v^2 + ...)): the
- * magnitude is at most 32768, dredfx_an_div_small below that. */
-static int64_t if_phasor(int64_t v, uint32_t nrm) {
-  const uint64_t a = (uint64_t)abs64(v) * 32768;
-  const int64_t q = a >= (uint64_t)nrm * 32768 ? 32768 : dredfx_an_div_small(a, nrm, 15);
-  const int64_t m = v < 0 ? -1 : 0;
-  return (q ^ m) - m;
+  int64_t q = num * 16384 / d;
+  return (int16_t)(q > 16384 ? 16384 : q < -16384 ? -16384 : q);
 }
 
 /* clamp((10 log10(1e-15 + e) - 6) / 64, -1, 1) in a15, e = |X|^2 in Q q. */
@@ -435,7 +416,7 @@ void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *fe
     int q2 = 2 * (28 + fs + st->prev_if_fs - s);
     uint64_t eps = q2 == 88 ? 309485009821LL : q2 >= 48 ? (uint64_t)DFX_PSHR64(309485009821LL, 88 - q2) : 0;
     uint32_t nrm = dredfx_an_isqrt64((uint64_t)(sr * sr + si * si) + eps);
-    int64_t cr = nrm ? if_phasor(sr, nrm) : 0, ci = nrm ? if_phasor(si, nrm) : 0;
+    int64_t cr = nrm ? sr * 32768 / nrm : 0, ci = nrm ? si * 32768 / nrm : 0;
     if_a15[3 * i - 2] = (int16_t)DREDFX_MAX(-32768, DREDFX_MIN(32767, cr));
     if_a15[3 * i - 1] = (int16_t)DREDFX_MAX(-32768, DREDFX_MIN(32767, ci));
     if_a15[3 * i] = if_log_feature((uint64_t)((int64_t)re[i] * re[i] + (int64_t)im[i] * im[i]), 28 + 2 * fs);

@@ -80,13 +80,6 @@ void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *fe
 int32_t dredfx_an_log2_q24(uint64_t v, int q);
 /* floor(sqrt(v)). */
 uint32_t dredfx_an_isqrt64(uint64_t v);
-/* floor(a / d) for d > 0, a < 2^qb d, qb <= 15 and 2^qb d < 2^64, by a 32-bit division (faster
- * than a 64-bit one): with k = max(0, bits(d) - (32 - qb)), d' = d >> k is below 2^(32 - qb) and
- * at least 2^(31 - qb) when k > 0, a' = a >> k < 2^qb (d' + 1) <= 2^32. q = floor(a / d) gives
- * a' >= (q d) >> k >= q d', so a' / d' >= q, and a' / d' < (a / d) / (1 - 1 / d') < a / d + 1
- * (a / d < 2^qb, d' >= 2^(31 - qb), qb <= 15): floor(a' / d') is q or q + 1, one decrement at
- * most (exact). */
-uint32_t dredfx_an_div_small(uint64_t a, uint64_t d, int qb);
 /* 320-point forward FFT, Q14 in and out (radices 4, 4, 4, 5). */
 void dredfx_an_fft320(int32_t *re, int32_t *im);
 /* The same integers for a real input (im is written only). */
