@@ -281,7 +281,7 @@ static void test_autocorr_fold(void) {
   }
 }
 
-/* The SIMD twins of the cross-correlation, the autocorrelation and mac64 against their scalar
+/* The SIMD twins of the cross-correlation, the autocorrelation, mac64 and the window against their scalar
  * specifications, at the edges of their contracts and on random values. */
 static void test_sum_twins(void) {
 #if defined(DREDFX_HAVE_AVX2)
@@ -328,6 +328,18 @@ static void test_sum_twins(void) {
     dredfx_an_mac64_avx2(c, m, x0, stride, nn, b);
     CHECKF(!memcmp(a, b, (size_t)nn * sizeof(int64_t)), "mac64 avx2 differs, round %d (m %d n %d stride %d)", round,
            m, nn, (int)stride);
+    /* window products: sh = 24 - fs (fs 0..8) with |x| 2^fs < 2^25 and the Q30 window's range,
+     * and random lengths */
+    const int fs = round % 9, wn = round % 4 ? 160 : 1 + (int)(next64() % 40);
+    const int32_t xlim = ((1 << 25) >> fs) - 1;
+    int32_t wx[160], ww[160], wa[160], wb[160];
+    for (int i = 0; i < wn; i++) {
+      wx[i] = round < 18 ? (round % 2 ? -xlim : xlim) : (int32_t)(next64() % (2u * xlim + 1)) - xlim;
+      ww[i] = round < 18 ? (1 << 30) - 1 : (int32_t)(next64() % (1u << 30));
+    }
+    dredfx_an_window_c(wx, ww, wn, 24 - fs, wa);
+    dredfx_an_window_avx2(wx, ww, wn, 24 - fs, wb);
+    CHECKF(!memcmp(wa, wb, (size_t)wn * sizeof(int32_t)), "window avx2 differs, round %d", round);
   }
 #endif
 }

@@ -349,6 +349,10 @@ void dredfx_an_autocorr_fold_table(int32_t cosf_q30[ORDER + 1][DREDFX_AN_AC_FOLD
   }
 }
 
+void dredfx_an_window_c(const int32_t *x, const int32_t *w, int n, int sh, int32_t *out) {
+  for (int i = 0; i < n; i++) out[i] = (int32_t)DFX_PSHR64((int64_t)x[i] * w[i], sh);
+}
+
 void dredfx_an_mac64_c(const int32_t *c, int m, const int32_t *x, ptrdiff_t stride, int n, int64_t *y) {
   for (int i = 0; i < n; i++) {
     int64_t s = 0;
@@ -394,10 +398,8 @@ void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *fe
     peak = DREDFX_MAX(peak, y[i] < 0 ? -y[i] : y[i]);
   }
   int fs = DREDFX_MAX(0, DREDFX_MIN(FFT_MAX_SHIFT, 25 - bits64((uint64_t)peak)));
-  for (int i = 0; i < N; i++) {
-    re[i] = (int32_t)DFX_PSHR64((int64_t)st->analysis_mem_q8[i] * dredfx_an_window_q30[i], 24 - fs);
-    re[WIN - 1 - i] = (int32_t)DFX_PSHR64((int64_t)y[N - 1 - i] * dredfx_an_window_q30[i], 24 - fs);
-  }
+  st->window(st->analysis_mem_q8, st->win_q30, N, 24 - fs, re);
+  st->window(y, &st->win_q30[N], N, 24 - fs, &re[N]);
   memcpy(st->analysis_mem_q8, y, sizeof(y));
   dredfx_an_fft320_real(re, im);
 
@@ -601,11 +603,14 @@ int dredfx_analysis_init(dredfx_analysis *st, const dredfx_weight_array *arrays,
   st->xcorr = dredfx_an_xcorr_c;
   st->autocorr = dredfx_an_autocorr_c;
   st->mac64 = dredfx_an_mac64_c;
+  st->window = dredfx_an_window_c;
+  for (int i = 0; i < N; i++) st->win_q30[i] = st->win_q30[WIN - 1 - i] = dredfx_an_window_q30[i];
 #if defined(DREDFX_HAVE_AVX2)
   if (dredfx_cpu_level() >= 1) {
     st->xcorr = dredfx_an_xcorr_avx2;
     st->autocorr = dredfx_an_autocorr_avx2;
     st->mac64 = dredfx_an_mac64_avx2;
+    st->window = dredfx_an_window_avx2;
   }
 #endif
 #if defined(DREDFX_HAVE_AVXVNNI)

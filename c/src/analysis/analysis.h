@@ -47,6 +47,10 @@ struct dredfx_analysis {
   int32_t ac_cosf_q30[DREDFX_ANALYSIS_LPC_ORDER + 1][DREDFX_AN_AC_FOLD];
   /* the LPC residual's and the DCTs' sums of the CPU level (identical integers) */
   void (*mac64)(const int32_t *c, int m, const int32_t *x, ptrdiff_t stride, int n, int64_t *y);
+  /* the analysis window's products of the CPU level (identical integers), and the window: the
+   * 160 values of dredfx_an_window_q30, then the same reversed (set at init) */
+  void (*window)(const int32_t *x, const int32_t *w, int n, int sh, int32_t *out);
+  int32_t win_q30[2 * DREDFX_ANALYSIS_FRAME];
   /* dredfx_an_dct_q30 transposed (set at init): the second DCT's rows as mac64's x */
   int32_t dct_t_q30[DREDFX_ANALYSIS_NB_BANDS * DREDFX_ANALYSIS_NB_BANDS];
   dredfx_pitchdnn dnn;
@@ -115,6 +119,12 @@ void dredfx_an_autocorr_fold_table(int32_t cosf_q30[DREDFX_ANALYSIS_LPC_ORDER + 
  * specification and its AVX2 twin (x86/xcorr_avx2.c). */
 void dredfx_an_mac64_c(const int32_t *c, int m, const int32_t *x, ptrdiff_t stride, int n, int64_t *y);
 void dredfx_an_mac64_avx2(const int32_t *c, int m, const int32_t *x, ptrdiff_t stride, int n, int64_t *y);
+
+/* out[i] = (int32_t)PSHR64(x[i] w[i], sh), i < n, 1 <= sh <= 32, every result within int32 (the
+ * window: |x| 2^fs < 2^25, w < 2^30, sh = 24 - fs). The scalar specification and its AVX2 twin
+ * (x86/xcorr_avx2.c). */
+void dredfx_an_window_c(const int32_t *x, const int32_t *w, int n, int sh, int32_t *out);
+void dredfx_an_window_avx2(const int32_t *x, const int32_t *w, int n, int sh, int32_t *out);
 
 /* Pitch DNN: IF features (88, a15) and xcorr features (224, Q14) -> f18 (dnn_pitch) in Q16. */
 int32_t dredfx_pitchdnn_compute(const dredfx_nn_kernels *k, dredfx_pitchdnn *p, const int16_t *if_a15,

@@ -1,5 +1,6 @@
-/* AVX2 twins of the analysis' cross-correlation, autocorrelation and mac64 sums (analysis.c
- * dredfx_an_xcorr_c, dredfx_an_autocorr_c, dredfx_an_mac64_c), and an AVX-VNNI twin of the cross-correlation, all
+/* AVX2 twins of the analysis' cross-correlation, autocorrelation and mac64 sums and window
+ * products (analysis.c dredfx_an_xcorr_c, dredfx_an_autocorr_c, dredfx_an_mac64_c,
+ * dredfx_an_window_c), and an AVX-VNNI twin of the cross-correlation, all
  * bit-exact with them: every product is exact in an int64 lane (_mm256_mul_epi32 on the even int32
  * lanes, the odd lanes shifted down first) or in int32 lanes that cannot overflow (the split form),
  * and integer sums do not depend on their order. Compiled with target attributes; selected at init
@@ -165,6 +166,26 @@ __attribute__((target("avx2"))) void dredfx_an_autocorr_avx2(const int32_t *g, c
     const __m128i h = _mm_add_epi64(_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1));
     s[l] = _mm_cvtsi128_si64(h) + _mm_extract_epi64(h, 1);
   }
+}
+
+/* Eight products a step: even int32 lanes as loaded, odd ones shifted down, each exact in an
+ * int64 lane (_mm256_mul_epi32); rounded and shifted logically: bits sh..sh + 31 of the sum are
+ * the same after a logical shift as after an arithmetic one, and they are the int32 result (the
+ * contract keeps it within int32). The last n % 8 as the scalar code. */
+__attribute__((target("avx2"))) void dredfx_an_window_avx2(const int32_t *x, const int32_t *w, int n, int sh,
+                                                           int32_t *out) {
+  const __m256i half = _mm256_set1_epi64x((int64_t)1 << (sh - 1));
+  const __m128i count = _mm_cvtsi32_si128(sh);
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(x + i));
+    const __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(w + i));
+    const __m256i even = _mm256_srl_epi64(_mm256_add_epi64(_mm256_mul_epi32(a, b), half), count);
+    const __m256i odd = _mm256_srl_epi64(
+        _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(a, 32), _mm256_srli_epi64(b, 32)), half), count);
+    _mm256_storeu_si256((__m256i *)(void *)(out + i), _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA));
+  }
+  if (i < n) dredfx_an_window_c(x + i, w + i, n - i, sh, out + i);
 }
 
 /* Eight outputs a step in int64 lanes: c[j] broadcast, x[j * stride + i ..] loaded once, its even
