@@ -9,6 +9,8 @@ their formulas (docs/fixed-point.md section 8), evaluated with 50-digit decimal 
 - dredfx_an_fft_tw_q30[600]: the last two radix-4 stages' twiddles (m = 20, stride 4, then m = 80,
   stride 1), [stage][j - 1][k] = (cos, sin)(2 pi j k stride / 320), the same Q30 values as above
   laid out for vector loads.
+- dredfx_an_fft_tw5_q30[24]: the radix-4 stage with m = 5 (stride 16), butterflies k = 0..3 (the
+  AVX2 twin's four lanes), [j - 1][k] = (cos, sin)(2 pi j k 16 / 320), the same Q30 values.
 - dredfx_an_dct_q30[18 * 18]: [j][i] = sqrt(2/18) cos(pi (j + 1/2) i / 18) (times sqrt(1/2) for i = 0).
 - dredfx_an_isqrt_start_q6[1024]: ceil(64 sqrt(t + 1)), exact integers (isqrt64's starting values).
 
@@ -72,6 +74,7 @@ def generate():
     sinv = [q(sin(2 * PI * n / 320), 30) for n in range(320)]
     tw = [v for m, stride in ((20, 4), (80, 1)) for j in (1, 2, 3) for k in range(m)
           for v in (cosv[j * k * stride], sinv[j * k * stride])]
+    tw5 = [v for j in (1, 2, 3) for k in range(4) for v in (cosv[j * k * 16], sinv[j * k * 16])]
     s = (Decimal(2) / 18).sqrt()
     half = (Decimal(1) / 2).sqrt()
     dct = [q(s * cos(PI * (Decimal(j) + Decimal("0.5")) * i / 18) * (half if i == 0 else 1), 30)
@@ -84,6 +87,7 @@ def generate():
              table("int32_t", "dredfx_an_sin_q30", sinv), "",
              table("int32_t", "dredfx_an_dct_q30", dct, 6), "",
              table("int32_t", "dredfx_an_fft_tw_q30", tw), "",
+             table("int32_t", "dredfx_an_fft_tw5_q30", tw5), "",
              table("uint16_t", "dredfx_an_isqrt_start_q6", isq, 16), ""]
     return "\n".join(parts)
 

@@ -183,6 +183,14 @@ void dredfx_an_fft_tail_c(int32_t *f) {
   bfly4(out, 1, 80);
 }
 
+void dredfx_an_fft_mid_bfly(int32_t *f, int k) {
+  bfly4_k((cpx *)f + k, 5, k, 16);
+}
+
+void dredfx_an_fft_mid_c(int32_t *f) {
+  for (int g = 0; g < 16; g++) bfly4((cpx *)f + 20 * g, 16, 5);
+}
+
 static void fft_tail(cpx *out) {
 #if defined(DREDFX_HAVE_AVX2)
   if (dredfx_cpu_level() >= 1) {
@@ -195,7 +203,12 @@ static void fft_tail(cpx *out) {
 
 /* The stages after the leaves, out to (re, im). */
 static void fft_stages(cpx *out, int32_t *re, int32_t *im) {
-  for (int g = 0; g < 16; g++) bfly4(out + 20 * g, 16, 5);
+#if defined(DREDFX_HAVE_AVX2)
+  if (dredfx_cpu_level() >= 1)
+    dredfx_an_fft_mid_avx2((int32_t *)out);
+  else
+#endif
+    dredfx_an_fft_mid_c((int32_t *)out);
   fft_tail(out);
   for (int i = 0; i < WIN; i++) {
     re[i] = out[i].r;

@@ -96,6 +96,12 @@ void dredfx_an_fft320_short(int32_t *re, int32_t *im, int n);
  * 8.1), so no int32 sum overflows. */
 void dredfx_an_fft_tail_c(int32_t *f);
 void dredfx_an_fft_tail_avx2(int32_t *f);
+/* The radix-4 stage before them (m = 5, 16 groups of 20), same layout and contract: the scalar
+ * specification, one of its butterflies (group at f, butterfly k: the AVX2 twin's fifth), and
+ * its AVX2 twin. */
+void dredfx_an_fft_mid_c(int32_t *f);
+void dredfx_an_fft_mid_bfly(int32_t *f, int k);
+void dredfx_an_fft_mid_avx2(int32_t *f);
 
 /* xc[i] = sum_{n < 160} x[n] y[i + n], i < 224, exact (|x|, |y| < 2^27: the sums stay < 2^61):
  * the scalar specification and its AVX2 and AVX-VNNI twins (x86/xcorr_avx2.c). */
@@ -137,6 +143,7 @@ extern const int32_t dredfx_an_cos_q30[320];
 extern const int32_t dredfx_an_sin_q30[320];
 extern const int32_t dredfx_an_dct_q30[18 * 18];
 extern const int32_t dredfx_an_fft_tw_q30[600];
+extern const int32_t dredfx_an_fft_tw5_q30[24];
 extern const uint16_t dredfx_an_isqrt_start_q6[1024];
 
 #endif

@@ -1,10 +1,10 @@
-/* AVX2 twin of the FFT's last two radix-4 stages (analysis.c dredfx_an_fft_tail_c), bit-exact
- * with it: four butterflies (four k) a vector of interleaved (re, im) int32 pairs; each twiddle
- * product is exact in an int64 lane (_mm256_mul_epi32 on the even int32 lanes, the odd ones
- * shifted down first), rounded as DFX_PSHR64(v, 30) and truncated to int32 as the scalar code:
- * bits 30..61 of v + 2^29, the same after a logical shift as after an arithmetic one. The sums are
- * int32 lane sums, which the contract keeps from overflowing. Compiled with a target attribute;
- * used only when the CPU level is AVX2 or above. */
+/* AVX2 twins of the FFT's last three radix-4 stages (analysis.c dredfx_an_fft_mid_c,
+ * dredfx_an_fft_tail_c), bit-exact with them: four butterflies (four k) a vector of interleaved
+ * (re, im) int32 pairs; each twiddle product is exact in an int64 lane (_mm256_mul_epi32 on the
+ * even int32 lanes, the odd ones shifted down first), rounded as DFX_PSHR64(v, 30) and truncated
+ * to int32 as the scalar code: bits 30..61 of v + 2^29, the same after a logical shift as after an
+ * arithmetic one. The sums are int32 lane sums, which the contract keeps from overflowing.
+ * Compiled with a target attribute; used only when the CPU level is AVX2 or above. */
 #include "analysis/analysis.h"
 
 #if defined(__x86_64__)
@@ -20,17 +20,18 @@ __attribute__((target("avx2"))) static inline __m256i twiddle4(__m256i a, __m256
   return _mm256_blend_epi32(_mm256_srli_epi64(re, 30), _mm256_slli_epi64(_mm256_srli_epi64(im, 30), 32), 0xAA);
 }
 
-/* kiss FFT's radix-4 butterflies of one group (m a multiple of 4), tw: [j - 1][k] (cos, sin) */
-__attribute__((target("avx2"))) static void bfly4_avx2(int32_t *f, int m, const int32_t *tw) {
-  for (int k = 0; k < m; k += 4) {
-    int32_t *p = f + 2 * k;
+/* kiss FFT's radix-4 butterflies k..k + 3 of a group of quarter m at f (p = f + 2 k), tw_j: the
+ * (cos, sin) of the four k for twiddle j = 1, 2, 3 */
+__attribute__((target("avx2"), always_inline)) static inline void bfly4x4(int32_t *p, int m, const int32_t *tw1,
+                                                                         const int32_t *tw2, const int32_t *tw3) {
+  {
     __m256i a0 = _mm256_loadu_si256((const __m256i *)p);
     const __m256i a1 = _mm256_loadu_si256((const __m256i *)(p + 2 * m));
     const __m256i a2 = _mm256_loadu_si256((const __m256i *)(p + 4 * m));
     const __m256i a3 = _mm256_loadu_si256((const __m256i *)(p + 6 * m));
-    const __m256i s0 = twiddle4(a1, _mm256_loadu_si256((const __m256i *)(tw + 2 * k)));
-    const __m256i s1 = twiddle4(a2, _mm256_loadu_si256((const __m256i *)(tw + 2 * m + 2 * k)));
-    const __m256i s2 = twiddle4(a3, _mm256_loadu_si256((const __m256i *)(tw + 4 * m + 2 * k)));
+    const __m256i s0 = twiddle4(a1, _mm256_loadu_si256((const __m256i *)tw1));
+    const __m256i s1 = twiddle4(a2, _mm256_loadu_si256((const __m256i *)tw2));
+    const __m256i s2 = twiddle4(a3, _mm256_loadu_si256((const __m256i *)tw3));
     const __m256i s5 = _mm256_sub_epi32(a0, s1);
     a0 = _mm256_add_epi32(a0, s1);
     const __m256i s3 = _mm256_add_epi32(s0, s2), s4 = _mm256_sub_epi32(s0, s2);
@@ -41,6 +42,22 @@ __attribute__((target("avx2"))) static void bfly4_avx2(int32_t *f, int m, const 
     const __m256i pl = _mm256_add_epi32(s5, sw), mi = _mm256_sub_epi32(s5, sw);
     _mm256_storeu_si256((__m256i *)(p + 2 * m), _mm256_blend_epi32(pl, mi, 0xAA));
     _mm256_storeu_si256((__m256i *)(p + 6 * m), _mm256_blend_epi32(mi, pl, 0xAA));
+  }
+}
+
+/* kiss FFT's radix-4 butterflies of one group (m a multiple of 4), tw: [j - 1][k] (cos, sin) */
+__attribute__((target("avx2"))) static void bfly4_avx2(int32_t *f, int m, const int32_t *tw) {
+  for (int k = 0; k < m; k += 4) bfly4x4(f + 2 * k, m, tw + 2 * k, tw + 2 * m + 2 * k, tw + 4 * m + 2 * k);
+}
+
+/* The m = 5 stage: butterflies 0..3 of each group in a vector (at k = 0 the twiddle exp(0) =
+ * (2^30, 0) returns its input: (2^30 a + 2^29) >> 30 = a, the scalar code's integer), the fifth
+ * by the scalar code. */
+__attribute__((target("avx2"))) void dredfx_an_fft_mid_avx2(int32_t *f) {
+  for (int g = 0; g < 16; g++) {
+    int32_t *p = f + 40 * g;
+    bfly4x4(p, 5, dredfx_an_fft_tw5_q30, dredfx_an_fft_tw5_q30 + 8, dredfx_an_fft_tw5_q30 + 16);
+    dredfx_an_fft_mid_bfly(p, 4);
   }
 }
 
