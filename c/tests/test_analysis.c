@@ -289,8 +289,8 @@ static void test_autocorr_fold(void) {
   }
 }
 
-/* The SIMD twins of the cross-correlation, the autocorrelation, mac64 and the window against their scalar
- * specifications, at the edges of their contracts and on random values. */
+/* The SIMD twins of the cross-correlation, the autocorrelation, mac64, the window and the array log2
+ * against their scalar specifications, at the edges of their contracts and on random values. */
 static void test_sum_twins(void) {
 #if defined(DREDFX_HAVE_AVX2)
   if (dredfx_cpu_max_level() < DREDFX_CPU_AVX2) return;
@@ -348,6 +348,17 @@ static void test_sum_twins(void) {
     dredfx_an_window_c(wx, ww, wn, 24 - fs, wa);
     dredfx_an_window_avx2(wx, ww, wn, 24 - fs, wb);
     CHECKF(!memcmp(wa, wb, (size_t)wn * sizeof(int32_t)), "window avx2 differs, round %d", round);
+    /* the array log2: every magnitude of v (1 .. 2^64 - 1, the table's eight k), q of the callers
+     * and beyond */
+    uint64_t lv[64];
+    const int ln = round % 5 ? 64 : 1 + (int)(next64() % 12), lq = (int)(next64() % 80) - 8;
+    for (int i = 0; i < ln; i++) {
+      lv[i] = round < 2 ? (round ? UINT64_MAX >> (i % 64) : (uint64_t)1 << (i % 64)) : next64() >> (next64() % 64);
+      if (lv[i] == 0) lv[i] = 1;
+    }
+    dredfx_an_log2_q24_n_c(lv, ln, lq, wa);
+    dredfx_an_log2_q24_n_avx2(lv, ln, lq, wb);
+    CHECKF(!memcmp(wa, wb, (size_t)ln * sizeof(int32_t)), "log2 avx2 differs, round %d", round);
   }
 #endif
 }

@@ -30,11 +30,11 @@ static const int32_t lag_q30[ORDER + 1] = {
 
 /* celt_log2 constants of libopus 1.6.1 (mathops.h, float32 values): 1/(1 + k/8) in Q31,
  * log2(1 + k/8) in Q30, the quartic's A0..A4 in Q30. */
-static const int64_t log2_c_q31[8] = {2147483648LL, 1908874368, 1717986918, 1561806336,
-                                      1431655808, 1321528448, 1227133568, 1145324672};
-static const int32_t log2_l_q30[8] = {0, 182455584, 345667648, 493310944,
-                                      628098688, 752091392, 866890752, 973766336};
-static const int64_t log2_a_q30[5] = {93912512, 1457958400, -686096384, 431613344, -305108512};
+const int64_t dredfx_an_log2_c_q31[8] = {2147483648LL, 1908874368, 1717986918, 1561806336,
+                                         1431655808, 1321528448, 1227133568, 1145324672};
+const int32_t dredfx_an_log2_l_q30[8] = {0, 182455584, 345667648, 493310944,
+                                         628098688, 752091392, 866890752, 973766336};
+const int32_t dredfx_an_log2_a_q30[5] = {93912512, 1457958400, -686096384, 431613344, -305108512};
 
 #define LOG10_2_Q31 646457024LL   /* float32 0.3010299957 */
 #define LOG2_10_Q28 891723283LL
@@ -49,14 +49,16 @@ static int64_t abs64(int64_t v) {
 }
 
 int32_t dredfx_an_log2_q24(uint64_t v, int q) {
-  int e = bits64(v) - 1;
-  uint32_t m = e >= 30 ? (uint32_t)(v >> (e - 30)) : (uint32_t)(v << (30 - e));
-  int k = (m >> 27) & 7;
-  int64_t t = DFX_PSHR64((int64_t)m * log2_c_q31[k], 31) - 1140850688; /* - 1.0625 */
-  int64_t p = log2_a_q30[4];
-  for (int i = 3; i >= 0; i--) p = log2_a_q30[i] + DFX_PSHR64(p * t, 30);
-  int64_t r = (int64_t)(e - q) * (1 << 30) + p + log2_l_q30[k];
-  return (int32_t)DFX_PSHR64(r, 6);
+  int e, k;
+  const uint32_t m = dredfx_an_log2_norm(v, &e, &k);
+  const int64_t t = dredfx_an_log2_t(m, k);
+  int64_t p = dredfx_an_log2_a_q30[4];
+  for (int i = 3; i >= 0; i--) p = dredfx_an_log2_a_q30[i] + DFX_PSHR64(p * t, 30);
+  return dredfx_an_log2_finish(e - q, p, k);
+}
+
+void dredfx_an_log2_q24_n_c(const uint64_t *v, int n, int q, int32_t *out) {
+  for (int i = 0; i < n; i++) out[i] = dredfx_an_log2_q24(v[i], q);
 }
 
 uint32_t dredfx_an_isqrt64(uint64_t v) {
@@ -86,11 +88,6 @@ static int64_t div_band(int64_t v, int bs) {
     case 24: return v / 24;
     default: return v / bs;
   }
-}
-
-/* log10 of v / 2^q in Q24 */
-static int32_t log10_q24(uint64_t v, int q) {
-  return (int32_t)DFX_PSHR64(dredfx_an_log2_q24(v, q) * LOG10_2_Q31, 31);
 }
 
 /* ---------------------------------------------------------------- FFT */
@@ -384,10 +381,16 @@ static int16_t xcorr_feature(int64_t xc, int64_t den) {
 }
 
 /* clamp((10 log10(1e-15 + e) - 6) / 64, -1, 1) in a15, e = |X|^2 in Q q. */
-static int16_t if_log_feature(uint64_t e, int q) {
+static int16_t if_log_feature(uint64_t e, int32_t log10_e) {
   if (e == 0) return -32768;
-  int64_t v = DFX_PSHR64(10 * (int64_t)log10_q24(e, q) - (6 << 24), 15); /* Q24 / 64 -> Q15 */
+  int64_t v = DFX_PSHR64(10 * (int64_t)log10_e - (6 << 24), 15); /* Q24 / 64 -> Q15 */
   return (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+}
+
+/* log10_q24 of n values at once (each > 0), through the CPU level's array log2 */
+static void log10_q24_n(const dredfx_analysis *st, const uint64_t *v, int n, int q, int32_t *out) {
+  st->log2n(v, n, q, out);
+  for (int i = 0; i < n; i++) out[i] = (int32_t)DFX_PSHR64(out[i] * LOG10_2_Q31, 31);
 }
 
 void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *features_q16) {
@@ -420,7 +423,14 @@ void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *fe
    * with libopus' 1e-15 (real units): it takes the phasor of a nearly empty bin to 0 (quiet or
    * tonal input) where a unit phasor would be the phase of rounding noise */
   int16_t if_a15[DREDFX_ANALYSIS_NB_IF];
-  if_a15[0] = if_log_feature((uint64_t)((int64_t)re[0] * re[0]), 28 + 2 * fs);
+  /* the log energies of bins 0..29, all at once (an empty bin's log is not used: taken of 1) */
+  uint64_t if_e[IFB], if_v[IFB];
+  int32_t if_l[IFB];
+  if_e[0] = (uint64_t)((int64_t)re[0] * re[0]);
+  for (int i = 1; i < IFB; i++) if_e[i] = (uint64_t)((int64_t)re[i] * re[i] + (int64_t)im[i] * im[i]);
+  for (int i = 0; i < IFB; i++) if_v[i] = if_e[i] ? if_e[i] : 1;
+  log10_q24_n(st, if_v, IFB, 28 + 2 * fs, if_l);
+  for (int i = 0; i < IFB; i++) if_a15[i ? 3 * i : 0] = if_log_feature(if_e[i], if_l[i]);
   for (int i = 1; i < IFB; i++) {
     int64_t pr = (int64_t)re[i] * st->prev_if_re[i] + (int64_t)im[i] * st->prev_if_im[i];
     int64_t pi = (int64_t)im[i] * st->prev_if_re[i] - (int64_t)re[i] * st->prev_if_im[i];
@@ -434,7 +444,6 @@ void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *fe
     int64_t cr = nrm ? sr * 32768 / nrm : 0, ci = nrm ? si * 32768 / nrm : 0;
     if_a15[3 * i - 2] = (int16_t)DREDFX_MAX(-32768, DREDFX_MIN(32767, cr));
     if_a15[3 * i - 1] = (int16_t)DREDFX_MAX(-32768, DREDFX_MIN(32767, ci));
-    if_a15[3 * i] = if_log_feature((uint64_t)((int64_t)re[i] * re[i] + (int64_t)im[i] * im[i]), 28 + 2 * fs);
   }
   memcpy(st->prev_if_re, re, IFB * sizeof(int32_t));
   memcpy(st->prev_if_im, im, IFB * sizeof(int32_t));
@@ -456,10 +465,11 @@ void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *fe
   /* log10(0.01 + E) with libopus' floors; 0.01 in Q40 shifted to Q(22 + 2 fs) */
   int64_t floor_q = DFX_PSHR64(10995116278LL, 18 - 2 * fs);
   int32_t ly[NB], log_max = -(2 << 24), follow = -(2 << 24);
+  uint64_t e22[NB];
+  for (int i = 0; i < NB; i++) e22[i] = (uint64_t)((4 * ex[i] + 24) / 48 + floor_q);
+  log10_q24_n(st, e22, NB, 22 + 2 * fs, ly);
   for (int i = 0; i < NB; i++) {
-    uint64_t e22 = (uint64_t)((4 * ex[i] + 24) / 48 + floor_q);
-    int32_t l = log10_q24(e22, 22 + 2 * fs);
-    l = DREDFX_MAX(log_max - (8 << 24), DREDFX_MAX(follow - (5 << 23), l));
+    int32_t l = DREDFX_MAX(log_max - (8 << 24), DREDFX_MAX(follow - (5 << 23), ly[i]));
     log_max = DREDFX_MAX(log_max, l);
     follow = DREDFX_MAX(follow - (5 << 23), l);
     ly[i] = l;
@@ -617,6 +627,7 @@ int dredfx_analysis_init(dredfx_analysis *st, const dredfx_weight_array *arrays,
   st->autocorr = dredfx_an_autocorr_c;
   st->mac64 = dredfx_an_mac64_c;
   st->window = dredfx_an_window_c;
+  st->log2n = dredfx_an_log2_q24_n_c;
   for (int i = 0; i < N; i++) st->win_q30[i] = st->win_q30[WIN - 1 - i] = dredfx_an_window_q30[i];
 #if defined(DREDFX_HAVE_AVX2)
   if (dredfx_cpu_level() >= 1) {
@@ -624,6 +635,7 @@ int dredfx_analysis_init(dredfx_analysis *st, const dredfx_weight_array *arrays,
     st->autocorr = dredfx_an_autocorr_avx2;
     st->mac64 = dredfx_an_mac64_avx2;
     st->window = dredfx_an_window_avx2;
+    st->log2n = dredfx_an_log2_q24_n_avx2;
   }
 #endif
 #if defined(DREDFX_HAVE_AVXVNNI)

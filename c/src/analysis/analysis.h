@@ -51,6 +51,8 @@ struct dredfx_analysis {
    * 160 values of dredfx_an_window_q30, then the same reversed (set at init) */
   void (*window)(const int32_t *x, const int32_t *w, int n, int sh, int32_t *out);
   int32_t win_q30[2 * DREDFX_ANALYSIS_FRAME];
+  /* dredfx_an_log2_q24 of an array, of the CPU level (identical integers) */
+  void (*log2n)(const uint64_t *v, int n, int q, int32_t *out);
   /* dredfx_an_dct_q30 transposed (set at init): the second DCT's rows as mac64's x */
   int32_t dct_t_q30[DREDFX_ANALYSIS_NB_BANDS * DREDFX_ANALYSIS_NB_BANDS];
   dredfx_pitchdnn dnn;
@@ -80,8 +82,29 @@ struct dredfx_analysis {
 void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *features_q16);
 
 /* Helpers (exposed for the tests). */
-/* libopus 1.6.1 celt_log2 of v / 2^q (v > 0), Q24. */
+/* libopus 1.6.1 celt_log2 of v / 2^q (v > 0), Q24: v = m 2^(e - 30) with m in [2^30, 2^31),
+ * t = m / (1 + k/8) - 1.0625 (Q30, k the 3 bits after m's leading one; |t| < 2^27), the quartic
+ * p(t) by Horner with a rounding shift each step (|p| < 2^31 at every step: A_i + 2^31 2^27 / 2^30),
+ * then (e - q) + p + log2(1 + k/8). The pieces around the quartic are shared with the AVX2 twin
+ * of the array form (x86/xcorr_avx2.c), which evaluates four quartics at once. */
 int32_t dredfx_an_log2_q24(uint64_t v, int q);
+void dredfx_an_log2_q24_n_c(const uint64_t *v, int n, int q, int32_t *out);
+void dredfx_an_log2_q24_n_avx2(const uint64_t *v, int n, int q, int32_t *out);
+extern const int64_t dredfx_an_log2_c_q31[8];
+extern const int32_t dredfx_an_log2_l_q30[8];
+extern const int32_t dredfx_an_log2_a_q30[5];
+static inline uint32_t dredfx_an_log2_norm(uint64_t v, int *e, int *k) {
+  *e = 63 - __builtin_clzll(v);
+  const uint32_t m = *e >= 30 ? (uint32_t)(v >> (*e - 30)) : (uint32_t)(v << (30 - *e));
+  *k = (m >> 27) & 7;
+  return m;
+}
+static inline int64_t dredfx_an_log2_t(uint32_t m, int k) {
+  return (((int64_t)m * dredfx_an_log2_c_q31[k] + ((int64_t)1 << 30)) >> 31) - 1140850688; /* - 1.0625 */
+}
+static inline int32_t dredfx_an_log2_finish(int eq, int64_t p, int k) {
+  return (int32_t)(((int64_t)eq * (1 << 30) + p + dredfx_an_log2_l_q30[k] + 32) >> 6);
+}
 /* floor(sqrt(v)). */
 uint32_t dredfx_an_isqrt64(uint64_t v);
 /* 320-point forward FFT, Q14 in and out (radices 4, 4, 4, 5). */

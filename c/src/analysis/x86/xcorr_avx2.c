@@ -168,6 +168,37 @@ __attribute__((target("avx2"))) void dredfx_an_autocorr_avx2(const int32_t *g, c
   }
 }
 
+/* Four quartics at once in int64 lanes (analysis.h, dredfx_an_log2_q24): m c exact in
+ * _mm256_mul_epu32 (m < 2^31, c <= 2^31), each p t in _mm256_mul_epi32 (|p| < 2^31, |t| < 2^27),
+ * rounded and shifted logically: the low 32 bits are the arithmetic shift's, which is within
+ * int32, and p + A_i too, so the low halves carry p (the high halves are ignored by the next
+ * product). */
+__attribute__((target("avx2"))) void dredfx_an_log2_q24_n_avx2(const uint64_t *v, int n, int q, int32_t *out) {
+  const __m256i h30 = _mm256_set1_epi64x((int64_t)1 << 30), h29 = _mm256_set1_epi64x((int64_t)1 << 29);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    int e[4], k[4];
+    uint32_t m[4];
+    int64_t c[4];
+    for (int j = 0; j < 4; j++) {
+      m[j] = dredfx_an_log2_norm(v[i + j], &e[j], &k[j]);
+      c[j] = dredfx_an_log2_c_q31[k[j]];
+    }
+    const __m256i mv = _mm256_setr_epi64x(m[0], m[1], m[2], m[3]);
+    const __m256i cv = _mm256_loadu_si256((const __m256i *)(const void *)c);
+    const __m256i t = _mm256_sub_epi64(_mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epu32(mv, cv), h30), 31),
+                                       _mm256_set1_epi64x(1140850688));
+    __m256i p = _mm256_set1_epi64x(dredfx_an_log2_a_q30[4]);
+    for (int a = 3; a >= 0; a--)
+      p = _mm256_add_epi32(_mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(p, t), h29), 30),
+                           _mm256_set1_epi64x(dredfx_an_log2_a_q30[a]));
+    int32_t pl[8];
+    _mm256_storeu_si256((__m256i *)(void *)pl, p);
+    for (int j = 0; j < 4; j++) out[i + j] = dredfx_an_log2_finish(e[j] - q, pl[2 * j], k[j]);
+  }
+  if (i < n) dredfx_an_log2_q24_n_c(v + i, n - i, q, out + i);
+}
+
 /* Eight products a step: even int32 lanes as loaded, odd ones shifted down, each exact in an
  * int64 lane (_mm256_mul_epi32); rounded and shifted logically: bits sh..sh + 31 of the sum are
  * the same after a logical shift as after an arithmetic one, and they are the int32 result (the
