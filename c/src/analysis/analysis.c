@@ -226,13 +226,22 @@ void dredfx_an_fft320(int32_t *re, int32_t *im) {
   fft_stages(out, re, im);
 }
 
-void dredfx_an_fft320_real(int32_t *re, int32_t *im) {
-  cpx out[WIN];
+void dredfx_an_fft_leaves_real_c(const int32_t *re, int32_t *f) {
   for (int c = 0; c < 64; c++) {
-    cpx *l = leaf(out, c);
+    cpx *l = leaf((cpx *)f, c);
     for (int q4 = 0; q4 < 5; q4++) l[q4].r = re[c + 64 * q4];
     bfly5_leaf_real(l);
   }
+}
+
+void dredfx_an_fft320_real(int32_t *re, int32_t *im) {
+  cpx out[WIN];
+#if defined(DREDFX_HAVE_AVX2)
+  if (dredfx_cpu_level() >= 1)
+    dredfx_an_fft_leaves_real_avx2(re, (int32_t *)out);
+  else
+#endif
+    dredfx_an_fft_leaves_real_c(re, (int32_t *)out);
   fft_stages(out, re, im);
 }
 

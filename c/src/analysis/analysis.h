@@ -123,6 +123,11 @@ void dredfx_an_fft_tail_avx2(int32_t *f);
  * specification, one of its butterflies (group at f, butterfly k: the AVX2 twin's fifth), and
  * its AVX2 twin. */
 void dredfx_an_fft_mid_c(int32_t *f);
+/* The leaves of the real-input FFT (radix 5, 64 of them) from re into f (320 complex values,
+ * interleaved), and their AVX2 twin; contract: |re| < 2^30 (the window's outputs stay below
+ * 2^23). */
+void dredfx_an_fft_leaves_real_c(const int32_t *re, int32_t *f);
+void dredfx_an_fft_leaves_real_avx2(const int32_t *re, int32_t *f);
 void dredfx_an_fft_mid_bfly(int32_t *f, int k);
 void dredfx_an_fft_mid_avx2(int32_t *f);
 
