@@ -106,19 +106,20 @@ __attribute__((target("avx2"))) static void xcorr_store(int32_t t[6][8], __m256i
     }                                                                                                   \
     for (int i = 0; i < DREDFX_ANALYSIS_NB_XCORR; i += 16) {                                            \
       __m256i hhe = _mm256_setzero_si256(), hho = hhe, me = hhe, mo = hhe, lle = hhe, llo = hhe;        \
-      for (int n = 0; n < DREDFX_ANALYSIS_FRAME; n += 2) {                                              \
-        const __m256i xh = _mm256_set1_epi32(xh2[n / 2]), xl = _mm256_set1_epi32(xl2[n / 2]);           \
-        const __m256i xs = _mm256_set1_epi32(xs2[n / 2]);                                               \
-        const __m256i yhe = _mm256_loadu_si256((const __m256i *)(const void *)(yh + i + n));            \
-        const __m256i yho = _mm256_loadu_si256((const __m256i *)(const void *)(yh + i + n + 1));        \
-        const __m256i yle = _mm256_loadu_si256((const __m256i *)(const void *)(yl + i + n));            \
-        const __m256i ylo = _mm256_loadu_si256((const __m256i *)(const void *)(yl + i + n + 1));        \
+      const int16_t *ph = yh + i, *pl = yl + i, *ps = ys + i;                                           \
+      _Pragma("GCC unroll 4") for (int k = 0; k < XC_X2; k++, ph += 2, pl += 2, ps += 2) {              \
+        const __m256i xh = _mm256_set1_epi32(xh2[k]), xl = _mm256_set1_epi32(xl2[k]);                   \
+        const __m256i xs = _mm256_set1_epi32(xs2[k]);                                                   \
+        const __m256i yhe = _mm256_loadu_si256((const __m256i *)(const void *)ph);                      \
+        const __m256i yho = _mm256_loadu_si256((const __m256i *)(const void *)(ph + 1));                \
+        const __m256i yle = _mm256_loadu_si256((const __m256i *)(const void *)pl);                      \
+        const __m256i ylo = _mm256_loadu_si256((const __m256i *)(const void *)(pl + 1));                \
         hhe = DOT(hhe, yhe, xh);                                                                        \
         hho = DOT(hho, yho, xh);                                                                        \
         lle = DOT(lle, yle, xl);                                                                        \
         llo = DOT(llo, ylo, xl);                                                                        \
-        me = DOT(me, _mm256_loadu_si256((const __m256i *)(const void *)(ys + i + n)), xs);              \
-        mo = DOT(mo, _mm256_loadu_si256((const __m256i *)(const void *)(ys + i + n + 1)), xs);          \
+        me = DOT(me, _mm256_loadu_si256((const __m256i *)(const void *)ps), xs);                        \
+        mo = DOT(mo, _mm256_loadu_si256((const __m256i *)(const void *)(ps + 1)), xs);                  \
       }                                                                                                 \
       int32_t t[6][8];                                                                                  \
       xcorr_store(t, hhe, hho, _mm256_sub_epi32(_mm256_sub_epi32(me, hhe), lle),                        \
