@@ -466,6 +466,35 @@ DFX_AVX2_INLINE void conv2d_pair_rows(int32_t *xh, int32_t *xl, const int16_t *a
   }
 }
 
+/* The outputs 16 at a time (returns how many): the pairs' sums, direct (xl NULL) or split, then
+ * requantized (round, sh: the form's) and the bias added. */
+DFX_AVX2_INLINE int conv2d_blocks(int32_t *p16, const int32_t *xh, const int32_t *xl, const int32_t *wp, int npairs,
+                                  int kheight, int rs, int height, __m256i round, __m128i sh, __m256i bv) {
+  int j = 0;
+  for (; j + 16 <= height; j += 16) {
+    __m256i h0 = _mm256_setzero_si256(), h1 = h0, l0 = h0, l1 = h0;
+    for (int p = 0; p < npairs; p++)
+      for (int h = 0; h < kheight; h++) {
+        const __m256i wv = _mm256_set1_epi32(wp[p * kheight + h]);
+        const int32_t *ph = &xh[p * rs + j + h];
+        h0 = _mm256_add_epi32(h0, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)ph), wv));
+        h1 = _mm256_add_epi32(h1, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(ph + 8)), wv));
+        if (xl) {
+          const int32_t *pl = &xl[p * rs + j + h];
+          l0 = _mm256_add_epi32(l0, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)pl), wv));
+          l1 = _mm256_add_epi32(l1, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(pl + 8)), wv));
+        }
+      }
+    /* direct: (acc >> 1) + 2^(s-2); split: H + (L >> 8) + 2^(s-9) */
+    const __m256i s0 = xl ? _mm256_add_epi32(h0, _mm256_srai_epi32(l0, 8)) : _mm256_srai_epi32(h0, 1);
+    const __m256i s1 = xl ? _mm256_add_epi32(h1, _mm256_srai_epi32(l1, 8)) : _mm256_srai_epi32(h1, 1);
+    _mm256_storeu_si256((__m256i *)(void *)(p16 + j), add_sat32(_mm256_sra_epi32(_mm256_add_epi32(s0, round), sh), bv));
+    _mm256_storeu_si256((__m256i *)(void *)(p16 + j + 8),
+                        add_sat32(_mm256_sra_epi32(_mm256_add_epi32(s1, round), sh), bv));
+  }
+  return j;
+}
+
 DFX_AVX2 void dredfx_nn_conv2d_avx2(int32_t *p16, const int16_t *w, const int16_t *x, int in_channels, int ktime,
                                     int kheight, int height, int in_stride, int time_stride, int shift, int32_t bias) {
   const int nrows = in_channels * ktime, npairs = (nrows + 1) / 2, rs = height + kheight - 1;
@@ -522,28 +551,9 @@ DFX_AVX2 void dredfx_nn_conv2d_avx2(int32_t *p16, const int16_t *w, const int16_
   const __m256i bv = _mm256_set1_epi32(bias);
   const __m256i round = _mm256_set1_epi32(direct ? 1 << (shift - 2) : 1 << (shift - 9));
   const __m128i sh = _mm_cvtsi32_si128(direct ? shift - 1 : shift - 8);
-  int j = 0;
-  for (; j + 16 <= height; j += 16) {
-    __m256i h0 = _mm256_setzero_si256(), h1 = h0, l0 = h0, l1 = h0;
-    for (int p = 0; p < npairs; p++)
-      for (int h = 0; h < kheight; h++) {
-        const __m256i wv = _mm256_set1_epi32(wp[p * kheight + h]);
-        const int32_t *ph = &xh[p * rs + j + h];
-        h0 = _mm256_add_epi32(h0, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)ph), wv));
-        h1 = _mm256_add_epi32(h1, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(ph + 8)), wv));
-        if (!direct) {
-          const int32_t *pl = &xl[p * rs + j + h];
-          l0 = _mm256_add_epi32(l0, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)pl), wv));
-          l1 = _mm256_add_epi32(l1, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(pl + 8)), wv));
-        }
-      }
-    /* direct: (acc >> 1) + 2^(s-2); split: H + (L >> 8) + 2^(s-9) (l0, l1 zero when direct) */
-    const __m256i s0 = direct ? _mm256_srai_epi32(h0, 1) : _mm256_add_epi32(h0, _mm256_srai_epi32(l0, 8));
-    const __m256i s1 = direct ? _mm256_srai_epi32(h1, 1) : _mm256_add_epi32(h1, _mm256_srai_epi32(l1, 8));
-    _mm256_storeu_si256((__m256i *)(void *)(p16 + j), add_sat32(_mm256_sra_epi32(_mm256_add_epi32(s0, round), sh), bv));
-    _mm256_storeu_si256((__m256i *)(void *)(p16 + j + 8),
-                        add_sat32(_mm256_sra_epi32(_mm256_add_epi32(s1, round), sh), bv));
-  }
+  /* the pitch DNN's kernel height 3 as a constant (its tap loop unrolled) */
+  const int j = kheight == 3 ? conv2d_blocks(p16, xh, direct ? NULL : xl, wp, npairs, 3, rs, height, round, sh, bv)
+                             : conv2d_blocks(p16, xh, direct ? NULL : xl, wp, npairs, kheight, rs, height, round, sh, bv);
   if (j < height)
     dredfx_nn_conv2d_c(p16 + j, w, x + j, in_channels, ktime, kheight, height - j, in_stride, time_stride, shift, bias);
 }
