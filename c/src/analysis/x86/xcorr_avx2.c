@@ -224,21 +224,40 @@ __attribute__((target("avx2"))) void dredfx_an_window_avx2(const int32_t *x, con
  * int32 lanes (outputs i, i + 2, ...) multiplied as they are and its odd ones shifted down, each
  * product exact in _mm256_mul_epi32; the two sums are put back in output order once per step. The
  * last n % 8 outputs as the scalar code. */
+/* even = (y0, y2 | y4, y6), odd = (y1, y3 | y5, y7) -> y0..y7 */
+__attribute__((target("avx2"), always_inline)) static inline void mac64_store(int64_t *y, __m256i even, __m256i odd) {
+  const __m256i lo = _mm256_unpacklo_epi64(even, odd), hi = _mm256_unpackhi_epi64(even, odd);
+  _mm256_storeu_si256((__m256i *)(void *)y, _mm256_permute2x128_si256(lo, hi, 0x20));
+  _mm256_storeu_si256((__m256i *)(void *)(y + 4), _mm256_permute2x128_si256(lo, hi, 0x31));
+}
+
 __attribute__((target("avx2"))) void dredfx_an_mac64_avx2(const int32_t *c, int m, const int32_t *x, ptrdiff_t stride,
                                                           int n, int64_t *y) {
   int i = 0;
+  /* 16 outputs a step (each broadcast used four times), then 8 */
+  for (; i + 16 <= n; i += 16) {
+    __m256i e0 = _mm256_setzero_si256(), o0 = e0, e1 = e0, o1 = e0;
+    for (int j = 0; j < m; j++) {
+      const __m256i cj = _mm256_set1_epi32(c[j]); /* mul_epi32 reads the low half of each 64-bit lane */
+      const __m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)(x + j * stride + i));
+      const __m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(x + j * stride + i + 8));
+      e0 = _mm256_add_epi64(e0, _mm256_mul_epi32(v0, cj));
+      o0 = _mm256_add_epi64(o0, _mm256_mul_epi32(_mm256_srli_epi64(v0, 32), cj));
+      e1 = _mm256_add_epi64(e1, _mm256_mul_epi32(v1, cj));
+      o1 = _mm256_add_epi64(o1, _mm256_mul_epi32(_mm256_srli_epi64(v1, 32), cj));
+    }
+    mac64_store(y + i, e0, o0);
+    mac64_store(y + i + 8, e1, o1);
+  }
   for (; i + 8 <= n; i += 8) {
     __m256i even = _mm256_setzero_si256(), odd = even;
     for (int j = 0; j < m; j++) {
-      const __m256i cj = _mm256_set1_epi32(c[j]); /* mul_epi32 reads the low half of each 64-bit lane */
+      const __m256i cj = _mm256_set1_epi32(c[j]);
       const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(x + j * stride + i));
       even = _mm256_add_epi64(even, _mm256_mul_epi32(v, cj));
       odd = _mm256_add_epi64(odd, _mm256_mul_epi32(_mm256_srli_epi64(v, 32), cj));
     }
-    /* even = (y0, y2 | y4, y6), odd = (y1, y3 | y5, y7) */
-    const __m256i lo = _mm256_unpacklo_epi64(even, odd), hi = _mm256_unpackhi_epi64(even, odd);
-    _mm256_storeu_si256((__m256i *)(void *)(y + i), _mm256_permute2x128_si256(lo, hi, 0x20));
-    _mm256_storeu_si256((__m256i *)(void *)(y + i + 4), _mm256_permute2x128_si256(lo, hi, 0x31));
+    mac64_store(y + i, even, odd);
   }
   if (i < n) dredfx_an_mac64_c(c, m, x + i, stride, n - i, y + i);
 }
