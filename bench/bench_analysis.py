@@ -38,7 +38,8 @@ def main():
              ""] + frame_time_table(best)
     lines += ["",
               "State sizes (bytes): dredfx_analysis %d (the pitch DNN's layer descriptors and its int8 "
-              "layers' load-time constants, the autocorrelation's cosine table, the signal memories); libopus LPCNetEncState %d (its "
+              "layers' load-time constants, the autocorrelation's folded cosine table, the window and the transposed DCT, the "
+              "signal memories); libopus LPCNetEncState %d (its "
               "weights are held elsewhere)." % (info["dredfx"][1], (info.get("x86") or info.get("generic") or (0, 0))[1])]
     publish(lines, TITLE, args.out)
 
