@@ -518,26 +518,9 @@ void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *fe
     st->exc_q4[PMAX + i] = e + (int32_t)DFX_PSHR64((int64_t)734003 * st->pitch_filt_q4, 20);
     st->pitch_filt_q4 = e;
   }
-  /* biquad (libopus' form): y = x + m0; m0 = (b0 - a0) x + m1 - a0 m0; m1 = (b1 - a1) x - a1 m0_old.
-   * b = {-0.84946, 1}, a = {-1.54220, 0.70781}, Q24; states Q8. */
-  {
-    int64_t m0 = st->lp_mem_q8[0], m1 = st->lp_mem_q8[1];
-    for (int i = 0; i < N; i++) {
-      int64_t x = st->lp_q4[PMAX + i];
-      int64_t yv = x + DFX_PSHR64(m0, 4);
-      int64_t m0n = DFX_PSHR64(11622248 * x * 16 + 25873822 * m0, 24) + m1;
-      m1 = DFX_PSHR64(4902135 * x * 16 - 11875081 * m0, 24);
-      m0 = m0n;
-      if (yv > RES_MAX || yv < -RES_MAX) {
-        st->sat_residual++;
-        yv = yv > 0 ? RES_MAX : -RES_MAX;
-      }
-      st->lp_q4[PMAX + i] = (int32_t)yv;
-    }
-    st->lp_mem_q8[0] = m0;
-    st->lp_mem_q8[1] = m1;
-  }
-  /* cross-correlation features on the excitation (exact Q8 sums) */
+  /* cross-correlation features on the excitation (exact Q8 sums), and in the same loop the
+   * biquad on the residual: two independent chains (the features' int64 divisions, the filter's
+   * state recursion) that the core runs side by side */
   int16_t xcorr_q14[XC];
   {
     const int32_t *buf = st->exc_q4;
@@ -547,10 +530,30 @@ void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *fe
       e1 += (int64_t)buf[n] * buf[n];
     }
     st->xcorr(&buf[PMAX], buf, xc);
+    /* biquad (libopus' form): y = x + m0; m0 = (b0 - a0) x + m1 - a0 m0; m1 = (b1 - a1) x - a1 m0_old.
+     * b = {-0.84946, 1}, a = {-1.54220, 0.70781}, Q24; states Q8. */
+    int32_t *lp = &st->lp_q4[PMAX];
+    int64_t m0 = st->lp_mem_q8[0], m1 = st->lp_mem_q8[1];
+    uint32_t sat = 0;
     for (int i = 0; i < XC; i++) {
       xcorr_q14[i] = xcorr_feature(xc[i], 256 + e0 + e1);
       e1 += (int64_t)buf[i + N] * buf[i + N] - (int64_t)buf[i] * buf[i];
+      if (i < N) {
+        int64_t x = lp[i];
+        int64_t yv = x + DFX_PSHR64(m0, 4);
+        int64_t m0n = DFX_PSHR64(11622248 * x * 16 + 25873822 * m0, 24) + m1;
+        m1 = DFX_PSHR64(4902135 * x * 16 - 11875081 * m0, 24);
+        m0 = m0n;
+        if (yv > RES_MAX || yv < -RES_MAX) {
+          sat++;
+          yv = yv > 0 ? RES_MAX : -RES_MAX;
+        }
+        lp[i] = (int32_t)yv;
+      }
     }
+    st->sat_residual += sat;
+    st->lp_mem_q8[0] = m0;
+    st->lp_mem_q8[1] = m1;
   }
   int32_t f18 = dredfx_pitchdnn_compute(st->k, &st->dnn, if_a15, xcorr_q14);
   /* period T = floor(1/2 + 256 / 2^(f18 + 1.5)) = round(2^(8 - f18 - 1.5)) */
