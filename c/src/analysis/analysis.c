@@ -272,9 +272,40 @@ void dredfx_an_fft320_short(int32_t *re, int32_t *im, int n) {
 
 /* ---------------------------------------------------------------- LPC from the cepstrum */
 
+/* The IF phasors still to compute: bins next..29 of the frame's spectrum (re, im in Q(14 + fs)),
+ * into if_a15. */
+typedef struct {
+  const int32_t *re, *im;
+  int fs;
+  int16_t *if_a15;
+  int next;
+} if_work;
+
+/* IF phasors of bins w->next .. end - 1: p = X_k conj(X_k prev) in Q(28 + fs + prev fs), the phasor
+ * p / sqrt(1e-15 + |p|^2) with libopus' 1e-15 (real units): it takes the phasor of a nearly empty
+ * bin to 0 (quiet or tonal input) where a unit phasor would be the phase of rounding noise */
+static void if_phasors(const dredfx_analysis *st, if_work *w, int end) {
+  const int32_t *re = w->re, *im = w->im;
+  for (int i = w->next; i < end; i++) {
+    int64_t pr = (int64_t)re[i] * st->prev_if_re[i] + (int64_t)im[i] * st->prev_if_im[i];
+    int64_t pi = (int64_t)im[i] * st->prev_if_re[i] - (int64_t)re[i] * st->prev_if_im[i];
+    int s = DREDFX_MAX(0, DREDFX_MAX(bits64((uint64_t)abs64(pr)), bits64((uint64_t)abs64(pi))) - 30);
+    int64_t sr = s ? DFX_PSHR64(pr, s) : pr, si = s ? DFX_PSHR64(pi, s) : pi;
+    /* 1e-15 in Q(2 q), q = 28 + fs + prev fs - s <= 44: 1e-15 in Q88 (309485009821 < 2^39)
+     * shifted down; below Q48 it rounds to 0 */
+    int q2 = 2 * (28 + w->fs + st->prev_if_fs - s);
+    uint64_t eps = q2 == 88 ? 309485009821LL : q2 >= 48 ? (uint64_t)DFX_PSHR64(309485009821LL, 88 - q2) : 0;
+    uint32_t nrm = dredfx_an_isqrt64((uint64_t)(sr * sr + si * si) + eps);
+    int64_t cr = nrm ? sr * 32768 / nrm : 0, ci = nrm ? si * 32768 / nrm : 0;
+    w->if_a15[3 * i - 2] = (int16_t)DREDFX_MAX(-32768, DREDFX_MIN(32767, cr));
+    w->if_a15[3 * i - 1] = (int16_t)DREDFX_MAX(-32768, DREDFX_MIN(32767, ci));
+  }
+  w->next = DREDFX_MAX(w->next, end);
+}
+
 /* libopus lpc_from_cepstrum -> lpc_from_bands -> lpcn_lpc: LPC in Q24 from the band log energies
  * (the idct of the cepstrum with c0 + 4), Q24. */
-static void lpc_from_log_bands(dredfx_analysis *st, const int32_t *ex_log_q24, int32_t *lpc_q24) {
+static void lpc_from_log_bands(dredfx_analysis *st, const int32_t *ex_log_q24, int32_t *lpc_q24, if_work *ifw) {
   int64_t mc[NB];
   int e[NB], emax = -1000;
   for (int i = 0; i < NB; i++) {
@@ -321,6 +352,7 @@ static void lpc_from_log_bands(dredfx_analysis *st, const int32_t *ex_log_q24, i
   /* Levinson-Durbin, libopus lpcn_lpc, with its early exit at 30 dB prediction gain. */
   int64_t err = r[0], stop = r[0] / 1000;
   for (int i = 0; i < ORDER; i++) {
+    if_phasors(st, ifw, DREDFX_MIN(IFB, ifw->next + 2)); /* independent work beside the chain */
     int64_t rr = r[i + 1];
     for (int j = 0; j < i; j++) rr += DFX_PSHR64((int64_t)lpc_q24[j] * r[i - j], 24);
     /* |rr| < err for a positive-definite r; the clamp keeps rounding residue from overflowing */
@@ -428,9 +460,7 @@ void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *fe
   memcpy(st->analysis_mem_q8, y, sizeof(y));
   dredfx_an_fft320_real(re, im);
 
-  /* IF features: p = X_k conj(X_k prev) in Q(28 + fs + prev fs), the phasor p / sqrt(1e-15 + |p|^2)
-   * with libopus' 1e-15 (real units): it takes the phasor of a nearly empty bin to 0 (quiet or
-   * tonal input) where a unit phasor would be the phase of rounding noise */
+  /* IF features: log energies of bins 0..29 and phasors of bins 1..29 (if_phasors) */
   int16_t if_a15[DREDFX_ANALYSIS_NB_IF];
   /* the log energies of bins 0..29, all at once (an empty bin's log is not used: taken of 1) */
   uint64_t if_e[IFB], if_v[IFB];
@@ -440,23 +470,10 @@ void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *fe
   for (int i = 0; i < IFB; i++) if_v[i] = if_e[i] ? if_e[i] : 1;
   log10_q24_n(st, if_v, IFB, 28 + 2 * fs, if_l);
   for (int i = 0; i < IFB; i++) if_a15[i ? 3 * i : 0] = if_log_feature(if_e[i], if_l[i]);
-  for (int i = 1; i < IFB; i++) {
-    int64_t pr = (int64_t)re[i] * st->prev_if_re[i] + (int64_t)im[i] * st->prev_if_im[i];
-    int64_t pi = (int64_t)im[i] * st->prev_if_re[i] - (int64_t)re[i] * st->prev_if_im[i];
-    int s = DREDFX_MAX(0, DREDFX_MAX(bits64((uint64_t)abs64(pr)), bits64((uint64_t)abs64(pi))) - 30);
-    int64_t sr = s ? DFX_PSHR64(pr, s) : pr, si = s ? DFX_PSHR64(pi, s) : pi;
-    /* 1e-15 in Q(2 q), q = 28 + fs + prev fs - s <= 44: 1e-15 in Q88 (309485009821 < 2^39)
-     * shifted down; below Q48 it rounds to 0 */
-    int q2 = 2 * (28 + fs + st->prev_if_fs - s);
-    uint64_t eps = q2 == 88 ? 309485009821LL : q2 >= 48 ? (uint64_t)DFX_PSHR64(309485009821LL, 88 - q2) : 0;
-    uint32_t nrm = dredfx_an_isqrt64((uint64_t)(sr * sr + si * si) + eps);
-    int64_t cr = nrm ? sr * 32768 / nrm : 0, ci = nrm ? si * 32768 / nrm : 0;
-    if_a15[3 * i - 2] = (int16_t)DREDFX_MAX(-32768, DREDFX_MIN(32767, cr));
-    if_a15[3 * i - 1] = (int16_t)DREDFX_MAX(-32768, DREDFX_MIN(32767, ci));
-  }
-  memcpy(st->prev_if_re, re, IFB * sizeof(int32_t));
-  memcpy(st->prev_if_im, im, IFB * sizeof(int32_t));
-  st->prev_if_fs = fs;
+  /* the phasors of bins 1..29: run inside the Levinson recursion below (if_work), whose chain of
+   * divisions leaves the divider idle most of the time; the state's previous spectrum is updated
+   * after them */
+  if_work ifw = {re, im, fs, if_a15, 1};
 
   /* band energies, Q(20 + 2 fs) times 48 (triangle weights (bs - j)/bs = (48/bs)(bs - j)/48) */
   int64_t ex[NB];
@@ -494,7 +511,11 @@ void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *fe
   for (int i = 0; i < NB; i++) ex_log[i] = (int32_t)DFX_PSHR64(dsum[i], 30);
   cep[0] -= 4 << 24;
   for (int i = 0; i < NB; i++) features_q16[i] = (int32_t)DFX_PSHR64(cep[i], 8);
-  lpc_from_log_bands(st, ex_log, lpc);
+  lpc_from_log_bands(st, ex_log, lpc, &ifw);
+  if_phasors(st, &ifw, IFB);
+  memcpy(st->prev_if_re, re, IFB * sizeof(int32_t));
+  memcpy(st->prev_if_im, im, IFB * sizeof(int32_t));
+  st->prev_if_fs = fs;
 
   /* residual of the 80-sample delayed signal, excitation, low-passed residual */
   memmove(st->exc_q4, &st->exc_q4[N], PMAX * sizeof(int32_t));
