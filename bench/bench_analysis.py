@@ -26,7 +26,7 @@ def main():
         TITLE, args, best, info,
         "%s (%d frames of 10 ms), the whole clip per pass, state reset first." % (os.path.basename(args.clip), info["dredfx"][0]),
         "dredfx_analysis %d (the pitch DNN's layer descriptors and its int8 layers' load-time constants, the "
-        "autocorrelation's cosine table, the signal memories)",
+        "autocorrelation's folded cosine table, the window and the transposed DCT, the signal memories)",
         "LPCNetEncState %d (its weights are held elsewhere)")
     publish(lines, TITLE, args.out)
 

@@ -831,11 +831,35 @@ static void conv2d_case(int in_channels, int ktime, int kheight, int height, int
   free(out);
 }
 
+/* The edge of the AVX2 kernel's direct form (sum |w| max |x| < 2^31; the pitch DNN's conv2d_1
+ * takes it): weights of one magnitude wm, inputs of magnitude 16384 (Q14 xcorr features), signs
+ * all equal or random, at the shifts' ends; wm = 14563 keeps 9 taps just below 2^31 (direct),
+ * 14564 just above (split). */
+static void conv2d_direct_edge(void) {
+  const int height = 224, kheight = 3, in_stride = height + kheight - 1;
+  static const int shifts[] = {9, 12, 16, 31};
+  int16_t w[9], x[3 * (224 + 2)];
+  int32_t ref[224], out[225];
+  for (int c = 0; c < 32; c++) {
+    const int wm = 14563 + (c & 1), same = c & 2, shift = shifts[(c >> 2) & 3], neg = c & 16;
+    for (int i = 0; i < 9; i++) w[i] = (int16_t)(same || rng_next() & 1 ? wm : -wm);
+    for (int i = 0; i < 3 * in_stride; i++) x[i] = (int16_t)((same ? !neg : rng_next() & 1) ? 16384 : -16384);
+    const int32_t bias = rng_int(-(1 << 20), 1 << 20);
+    levels[0]->conv2d(ref, w, x, 1, 3, kheight, height, in_stride, in_stride, shift, bias);
+    for (int l = 1; l < nb_levels; l++) {
+      out[height] = CANARY;
+      levels[l]->conv2d(out, w, x, 1, 3, kheight, height, in_stride, in_stride, shift, bias);
+      tally(&st_all[K_CONV2D], "conv2d", l, height, 9, ref, out, 0);
+    }
+  }
+}
+
 /* The pitch DNN's two layers (conv2d_1: 1 input channel, conv2d_2: 4; 3 x 3 taps, 224 heights) in
  * every value mode, then random shapes around them: heights with tails, even and odd kernel
  * heights, more taps than the SIMD path takes (255). */
 static void run_conv2d(long ncases) {
-  long done = 0;
+  long done = 32;
+  conv2d_direct_edge();
   for (int mode = 0; mode < 3; mode++)
     for (int r = 0; r < 4; r++, done += 2) {
       conv2d_case(1, 3, 3, 224, 0, mode);

@@ -65,6 +65,13 @@ static void test_isqrt(void) {
            (unsigned long long)r);
   }
   CHECK_EQ(dredfx_an_isqrt64(UINT64_MAX), 4294967295u);
+  /* every v below 2^20: the table's whole range with s = 0, 2 and 4, and its edges */
+  int bad = 0;
+  for (uint64_t v = 0; v < (1u << 20); v++) {
+    uint64_t r = dredfx_an_isqrt64(v);
+    bad += !(r * r <= v && (r + 1) * (r + 1) > v);
+  }
+  CHECK_EQ(bad, 0);
   /* Newton's stopping rule at the edges: perfect squares and one below. */
   for (int i = 0; i < 100000; i++) {
     uint64_t r = next64() >> (32 + next64() % 31);
@@ -102,8 +109,10 @@ static void test_fft(void) {
   CHECKF(worst < 24, "fft worst %.3f LSB", worst);
 }
 
-/* The short-input FFT (the Burg cepstrum's: 17 taps) against the full one, the same integers; and
- * the AVX2 twin of the last two stages against its scalar specification at its contract's edge. */
+/* The short-input FFT (the Burg cepstrum's: 17 taps) and the real-input one against the full one,
+ * the same integers; and
+ * the AVX2 twins of the real leaves and the last three stages against their scalar
+ * specifications at the contracts' edges. */
 static void test_fft_variants(void) {
   int32_t re[320], im[320], re2[320], im2[320];
   for (int trial = 0; trial < 400; trial++) {
@@ -117,6 +126,15 @@ static void test_fft_variants(void) {
     dredfx_an_fft320_short(re2, im2, n);
     CHECKF(!memcmp(re, re2, sizeof(re)) && !memcmp(im, im2, sizeof(im)), "fft320_short differs, n %d, trial %d", n,
            trial);
+    /* the real-input FFT, full length, at the analysis' full scale and below */
+    const int32_t lim = trial < 2 ? 3700000 : 1 + (int32_t)(next64() % 3700000);
+    for (int i = 0; i < 320; i++) re[i] = trial < 2 ? (i % 2 ? -lim : lim) : (int32_t)(next64() % (2u * lim + 1)) - lim;
+    memcpy(re2, re, sizeof(re));
+    memset(im, 0, sizeof(im));
+    memset(im2, 0x55, sizeof(im2));
+    dredfx_an_fft320(re, im);
+    dredfx_an_fft320_real(re2, im2);
+    CHECKF(!memcmp(re, re2, sizeof(re)) && !memcmp(im, im2, sizeof(im)), "fft320_real differs, trial %d", trial);
   }
 #if defined(DREDFX_HAVE_AVX2)
   if (dredfx_cpu_max_level() < DREDFX_CPU_AVX2) return;
@@ -128,6 +146,21 @@ static void test_fft_variants(void) {
     for (int i = 0; i < 640; i++)
       f[i] = round < 2 ? (round ? -lim : lim) : (int32_t)(next64() % (2u * lim + 1)) - lim;
     memcpy(g, f, sizeof(f));
+    /* the real leaves, |re| < 2^30 (their contract) */
+    static int32_t lre[320], la[640], lb[640];
+    const int32_t llim = round < 2 ? (1 << 30) - 1 : round < 100 ? (1 << 30) - 1 : 1 + (int32_t)(next64() % 65536);
+    for (int i = 0; i < 320; i++)
+      lre[i] = round < 2 ? (round ? -llim : (i % 2 ? -llim : llim)) : (int32_t)(next64() % (2u * llim + 1)) - llim;
+    dredfx_an_fft_leaves_real_c(lre, la);
+    dredfx_an_fft_leaves_real_avx2(lre, lb);
+    CHECKF(!memcmp(la, lb, sizeof(la)), "fft real leaves avx2 differ, round %d", round);
+    /* the m = 5 stage alone on the same values (one stage: within 5.25 2^25) */
+    static int32_t h[640], hh[640];
+    memcpy(h, f, sizeof(f));
+    memcpy(hh, f, sizeof(f));
+    dredfx_an_fft_mid_c(h);
+    dredfx_an_fft_mid_avx2(hh);
+    CHECKF(!memcmp(h, hh, sizeof(h)), "fft mid stage avx2 differs, round %d", round);
     dredfx_an_fft_tail_c(f);
     dredfx_an_fft_tail_avx2(g);
     CHECKF(!memcmp(f, g, sizeof(f)), "fft tail avx2 differs, round %d", round);
@@ -239,8 +272,33 @@ static void test_analysis(const unsigned char *blob, size_t len) {
   free(st);
 }
 
-/* The SIMD twins of the cross-correlation and the autocorrelation against their scalar
- * specifications, at the edges of their contracts and on random values. */
+/* The folded autocorrelation sum against the plain one, sum_{0 < k < 160} g[k] cos(2 pi k l / 320),
+ * on the Q30 table; first the table's symmetry that the fold rests on. */
+static void test_autocorr_fold(void) {
+  for (int l = 0; l <= DREDFX_ANALYSIS_LPC_ORDER; l++)
+    for (int k = 1; k < DREDFX_ANALYSIS_FRAME; k++)
+      CHECKF(dredfx_an_cos_q30[((DREDFX_ANALYSIS_FRAME - k) * l) % 320] ==
+                 (l & 1 ? -1 : 1) * dredfx_an_cos_q30[(k * l) % 320],
+             "cosine table not symmetric at l %d k %d", l, k);
+  static int32_t cosf[DREDFX_ANALYSIS_LPC_ORDER + 1][DREDFX_AN_AC_FOLD];
+  dredfx_an_autocorr_fold_table(cosf);
+  int32_t g[DREDFX_ANALYSIS_FRAME];
+  int64_t s[DREDFX_ANALYSIS_LPC_ORDER + 1];
+  for (int round = 0; round < 200; round++) {
+    const int32_t lim = round < 2 ? 1 << 25 : 1 + (int32_t)(next64() % (1u << 25));
+    for (int k = 0; k < DREDFX_ANALYSIS_FRAME; k++)
+      g[k] = round < 2 ? (round ? -lim : lim) : (int32_t)(next64() % (2u * lim + 1)) - lim;
+    dredfx_an_autocorr_c(g, &cosf[0][0], s);
+    for (int l = 0; l <= DREDFX_ANALYSIS_LPC_ORDER; l++) {
+      int64_t want = 0;
+      for (int k = 1; k < DREDFX_ANALYSIS_FRAME; k++) want += (int64_t)g[k] * dredfx_an_cos_q30[(k * l) % 320];
+      CHECKF(s[l] == want, "folded autocorrelation differs, round %d l %d", round, l);
+    }
+  }
+}
+
+/* The SIMD twins of the cross-correlation, the autocorrelation, mac64, the window and the array log2
+ * against their scalar specifications, at the edges of their contracts and on random values. */
 static void test_sum_twins(void) {
 #if defined(DREDFX_HAVE_AVX2)
   if (dredfx_cpu_max_level() < DREDFX_CPU_AVX2) return;
@@ -264,12 +322,51 @@ static void test_sum_twins(void) {
 #endif
     for (int i = 0; i < DREDFX_ANALYSIS_FRAME; i++)
       x[i] = round < 2 ? (round ? -(1 << 25) : 1 << 25) : (int32_t)(next64() % (2u << 25 | 1)) - (1 << 25);
-    for (int i = 0; i < (DREDFX_ANALYSIS_LPC_ORDER + 1) * DREDFX_ANALYSIS_FRAME; i++)
+    for (int i = 0; i < (DREDFX_ANALYSIS_LPC_ORDER + 1) * DREDFX_AN_AC_FOLD; i++)
       y[i] = round < 2 ? 1 << 30 : (int32_t)(next64() % (2u << 30 | 1)) - (1 << 30);
     dredfx_an_autocorr_c(x, y, a);
     dredfx_an_autocorr_avx2(x, y, b);
     CHECKF(!memcmp(a, b, (DREDFX_ANALYSIS_LPC_ORDER + 1) * sizeof(int64_t)), "autocorr avx2 differs, round %d",
            round);
+    /* mac64 at the LPC residual's shape (16 taps, stride -1, 160 outputs), the DCTs' (18 x 18) and
+     * random ones; |c| < 2^31, |x| <= 2^26, m <= 20: the sums stay below 2^62 */
+    const int shape = round % 3;
+    const int m = shape == 0 ? 16 : shape == 1 ? 18 : 1 + (int)(next64() % 20);
+    const int nn = shape == 0 ? 160 : shape == 1 ? 18 : 1 + (int)(next64() % 40);
+    const ptrdiff_t stride = shape == 0 ? -1 : shape == 1 ? 18 : (ptrdiff_t)(next64() % 5) - 2;
+    int32_t c[20];
+    for (int j = 0; j < m; j++)
+      c[j] = round < 3 ? (round % 2 ? INT32_MIN : INT32_MAX) : (int32_t)(uint32_t)next64();
+    for (int i = 0; i < (DREDFX_ANALYSIS_LPC_ORDER + 1) * DREDFX_ANALYSIS_FRAME; i++)
+      y[i] = round < 3 ? -(1 << 26) : (int32_t)(next64() % (2u << 26 | 1)) - (1 << 26);
+    const int32_t *x0 = y + 2 * 20 + 40; /* room for stride -2 .. 18 over 20 rows */
+    dredfx_an_mac64_c(c, m, x0, stride, nn, a);
+    dredfx_an_mac64_avx2(c, m, x0, stride, nn, b);
+    CHECKF(!memcmp(a, b, (size_t)nn * sizeof(int64_t)), "mac64 avx2 differs, round %d (m %d n %d stride %d)", round,
+           m, nn, (int)stride);
+    /* window products: sh = 24 - fs (fs 0..8) with |x| 2^fs < 2^25 and the Q30 window's range,
+     * and random lengths */
+    const int fs = round % 9, wn = round % 4 ? 160 : 1 + (int)(next64() % 40);
+    const int32_t xlim = ((1 << 25) >> fs) - 1;
+    int32_t wx[160], ww[160], wa[160], wb[160];
+    for (int i = 0; i < wn; i++) {
+      wx[i] = round < 18 ? (round % 2 ? -xlim : xlim) : (int32_t)(next64() % (2u * xlim + 1)) - xlim;
+      ww[i] = round < 18 ? (1 << 30) - 1 : (int32_t)(next64() % (1u << 30));
+    }
+    dredfx_an_window_c(wx, ww, wn, 24 - fs, wa);
+    dredfx_an_window_avx2(wx, ww, wn, 24 - fs, wb);
+    CHECKF(!memcmp(wa, wb, (size_t)wn * sizeof(int32_t)), "window avx2 differs, round %d", round);
+    /* the array log2: every magnitude of v (1 .. 2^64 - 1, the table's eight k), q of the callers
+     * and beyond */
+    uint64_t lv[64];
+    const int ln = round % 5 ? 64 : 1 + (int)(next64() % 12), lq = (int)(next64() % 80) - 8;
+    for (int i = 0; i < ln; i++) {
+      lv[i] = round < 2 ? (round ? UINT64_MAX >> (i % 64) : (uint64_t)1 << (i % 64)) : next64() >> (next64() % 64);
+      if (lv[i] == 0) lv[i] = 1;
+    }
+    dredfx_an_log2_q24_n_c(lv, ln, lq, wa);
+    dredfx_an_log2_q24_n_avx2(lv, ln, lq, wb);
+    CHECKF(!memcmp(wa, wb, (size_t)ln * sizeof(int32_t)), "log2 avx2 differs, round %d", round);
   }
 #endif
 }
@@ -279,6 +376,7 @@ int main(void) {
   test_isqrt();
   test_fft();
   test_fft_variants();
+  test_autocorr_fold();
   test_sum_twins();
   char path[4096];
   size_t len;

@@ -30,11 +30,11 @@ static const int32_t lag_q30[ORDER + 1] = {
 
 /* celt_log2 constants of libopus 1.6.1 (mathops.h, float32 values): 1/(1 + k/8) in Q31,
  * log2(1 + k/8) in Q30, the quartic's A0..A4 in Q30. */
-static const int64_t log2_c_q31[8] = {2147483648LL, 1908874368, 1717986918, 1561806336,
-                                      1431655808, 1321528448, 1227133568, 1145324672};
-static const int32_t log2_l_q30[8] = {0, 182455584, 345667648, 493310944,
-                                      628098688, 752091392, 866890752, 973766336};
-static const int64_t log2_a_q30[5] = {93912512, 1457958400, -686096384, 431613344, -305108512};
+const int64_t dredfx_an_log2_c_q31[8] = {2147483648LL, 1908874368, 1717986918, 1561806336,
+                                         1431655808, 1321528448, 1227133568, 1145324672};
+const int32_t dredfx_an_log2_l_q30[8] = {0, 182455584, 345667648, 493310944,
+                                         628098688, 752091392, 866890752, 973766336};
+const int32_t dredfx_an_log2_a_q30[5] = {93912512, 1457958400, -686096384, 431613344, -305108512};
 
 #define LOG10_2_Q31 646457024LL   /* float32 0.3010299957 */
 #define LOG2_10_Q28 891723283LL
@@ -49,33 +49,33 @@ static int64_t abs64(int64_t v) {
 }
 
 int32_t dredfx_an_log2_q24(uint64_t v, int q) {
-  int e = bits64(v) - 1;
-  uint32_t m = e >= 30 ? (uint32_t)(v >> (e - 30)) : (uint32_t)(v << (30 - e));
-  int k = (m >> 27) & 7;
-  int64_t t = DFX_PSHR64((int64_t)m * log2_c_q31[k], 31) - 1140850688; /* - 1.0625 */
-  int64_t p = log2_a_q30[4];
-  for (int i = 3; i >= 0; i--) p = log2_a_q30[i] + DFX_PSHR64(p * t, 30);
-  int64_t r = (int64_t)(e - q) * (1 << 30) + p + log2_l_q30[k];
-  return (int32_t)DFX_PSHR64(r, 6);
+  int e, k;
+  const uint32_t m = dredfx_an_log2_norm(v, &e, &k);
+  const int64_t t = dredfx_an_log2_t(m, k);
+  int64_t p = dredfx_an_log2_a_q30[4];
+  for (int i = 3; i >= 0; i--) p = dredfx_an_log2_a_q30[i] + DFX_PSHR64(p * t, 30);
+  return dredfx_an_log2_finish(e - q, p, k);
+}
+
+void dredfx_an_log2_q24_n_c(const uint64_t *v, int n, int q, int32_t *out) {
+  for (int i = 0; i < n; i++) out[i] = dredfx_an_log2_q24(v[i], q);
 }
 
 uint32_t dredfx_an_isqrt64(uint64_t v) {
   if (v < 2) return (uint32_t)v;
-  /* Newton from above: x0 = 2^ceil(bits / 2) > sqrt(v); for x > floor(sqrt(v)),
-   * y = floor((x + floor(v / x)) / 2) lies in [floor(sqrt(v)), x), so the first y >= x is reached
-   * at x = floor(sqrt(v)). x <= 2^32 and v / x < 2^33: the sum cannot overflow. */
-  /* Start nearer: with v < (t + 1) 2^s (t = v >> s, s even, t < 256), x0 = ceil(sqrt(t + 1)) 2^(s/2)
-   * >= sqrt(v), at most about 13 % above it once t >= 64: two or three divisions fewer. */
-  const int s = bits64(v) > 8 ? (bits64(v) - 7) & ~1 : 0;
-  const uint64_t t = (v >> s) + 1;
-  uint64_t r = 1;
-  while (r * r < t) r++;
-  uint64_t x = r << (s / 2), y = (x + v / x) >> 1;
-  while (y < x) {
-    x = y;
-    y = (x + v / x) >> 1;
-  }
-  return (uint32_t)x;
+  /* Newton: a step y = floor((x + floor(v / x)) / 2) from any x > 0 is >= floor(sqrt(v)) (AM-GM).
+   * The start: t = v >> s (s even, t < 1024, t >= 256 once s > 0), x0 = ceil(64 sqrt(t + 1))
+   * 2^(s/2) / 64 is within 0.3 % above sqrt(v), and two steps take that to below 1e-11 (0.04 at
+   * 2^32), so x is floor(sqrt(v)) or one more: one conditional decrement ends it (for v < 1024,
+   * where the start is coarser, test_analysis checks every v; v < 2^24 and 5e7 random v measured).
+   * x <= 2^32 and v / x < 2^33: no sum overflows; x is capped at 2^32 - 1 (>= floor(sqrt(v)) for
+   * every uint64) so that x * x cannot. */
+  const int b = bits64(v), s = b > 10 ? (b - 9) & ~1 : 0;
+  uint64_t x = ((uint64_t)dredfx_an_isqrt_start_q6[v >> s] << (s / 2)) >> 6;
+  x = (x + v / x) >> 1;
+  x = (x + v / x) >> 1;
+  if (x > UINT32_MAX) x = UINT32_MAX;
+  return (uint32_t)(x - (x * x > v)); /* no branch: taken about half the time */
 }
 
 /* v / bs (C division) for a band width bs: the widths of eband5ms (4, 8, 16, 24) as constants, so
@@ -88,11 +88,6 @@ static int64_t div_band(int64_t v, int bs) {
     case 24: return v / 24;
     default: return v / bs;
   }
-}
-
-/* log10 of v / 2^q in Q24 */
-static int32_t log10_q24(uint64_t v, int q) {
-  return (int32_t)DFX_PSHR64(dredfx_an_log2_q24(v, q) * LOG10_2_Q31, 31);
 }
 
 /* ---------------------------------------------------------------- FFT */
@@ -153,6 +148,23 @@ static void bfly5_leaf(cpx *f0) {
   f0[3].r = (int32_t)(s11r - s12r); f0[3].i = (int32_t)(s11i - s12i);
 }
 
+/* bfly5_leaf for a real input (every s.i zero): the products of zero are zero, so the outputs are
+ * bfly5_leaf's integers with those terms left out. */
+static void bfly5_leaf_real(cpx *f0) {
+  const int64_t yar = dredfx_an_cos_q30[64], yai = -(int64_t)dredfx_an_sin_q30[64];
+  const int64_t ybr = dredfx_an_cos_q30[128], ybi = -(int64_t)dredfx_an_sin_q30[128];
+  const int64_t s0r = f0[0].r;
+  const int64_t s7r = (int64_t)f0[1].r + f0[4].r, s10r = (int64_t)f0[1].r - f0[4].r;
+  const int64_t s8r = (int64_t)f0[2].r + f0[3].r, s9r = (int64_t)f0[2].r - f0[3].r;
+  const int64_t s5r = s0r + DFX_PSHR64(s7r * yar + s8r * ybr, 30), s6i = -DFX_PSHR64(s10r * yai + s9r * ybi, 30);
+  const int64_t s11r = s0r + DFX_PSHR64(s7r * ybr + s8r * yar, 30), s12i = DFX_PSHR64(s10r * ybi - s9r * yai, 30);
+  f0[0].r = (int32_t)(s0r + s7r + s8r); f0[0].i = 0;
+  f0[1].r = (int32_t)s5r; f0[1].i = (int32_t)-s6i;
+  f0[4].r = (int32_t)s5r; f0[4].i = (int32_t)s6i;
+  f0[2].r = (int32_t)s11r; f0[2].i = (int32_t)s12i;
+  f0[3].r = (int32_t)s11r; f0[3].i = (int32_t)-s12i;
+}
+
 /* kiss FFT's recursion over the factors {4, 80, 4, 20, 4, 5, 5, 1}, stage by stage (a butterfly
  * group reads only its own sub-transforms, so the order is free; same integers): leaf c
  * (c = q + 4 q2 + 16 q3, each < 4) takes in[c + 64 q4], q4 < 5, into out[20 (4 q + q2) + 5 q3 + q4]
@@ -168,6 +180,14 @@ void dredfx_an_fft_tail_c(int32_t *f) {
   bfly4(out, 1, 80);
 }
 
+void dredfx_an_fft_mid_bfly(int32_t *f, int k) {
+  bfly4_k((cpx *)f + k, 5, k, 16);
+}
+
+void dredfx_an_fft_mid_c(int32_t *f) {
+  for (int g = 0; g < 16; g++) bfly4((cpx *)f + 20 * g, 16, 5);
+}
+
 static void fft_tail(cpx *out) {
 #if defined(DREDFX_HAVE_AVX2)
   if (dredfx_cpu_level() >= 1) {
@@ -176,6 +196,21 @@ static void fft_tail(cpx *out) {
   }
 #endif
   dredfx_an_fft_tail_c((int32_t *)out);
+}
+
+/* The stages after the leaves, out to (re, im). */
+static void fft_stages(cpx *out, int32_t *re, int32_t *im) {
+#if defined(DREDFX_HAVE_AVX2)
+  if (dredfx_cpu_level() >= 1)
+    dredfx_an_fft_mid_avx2((int32_t *)out);
+  else
+#endif
+    dredfx_an_fft_mid_c((int32_t *)out);
+  fft_tail(out);
+  for (int i = 0; i < WIN; i++) {
+    re[i] = out[i].r;
+    im[i] = out[i].i;
+  }
 }
 
 void dredfx_an_fft320(int32_t *re, int32_t *im) {
@@ -188,12 +223,26 @@ void dredfx_an_fft320(int32_t *re, int32_t *im) {
     }
     bfly5_leaf(l);
   }
-  for (int g = 0; g < 16; g++) bfly4(out + 20 * g, 16, 5);
-  fft_tail(out);
-  for (int i = 0; i < WIN; i++) {
-    re[i] = out[i].r;
-    im[i] = out[i].i;
+  fft_stages(out, re, im);
+}
+
+void dredfx_an_fft_leaves_real_c(const int32_t *re, int32_t *f) {
+  for (int c = 0; c < 64; c++) {
+    cpx *l = leaf((cpx *)f, c);
+    for (int q4 = 0; q4 < 5; q4++) l[q4].r = re[c + 64 * q4];
+    bfly5_leaf_real(l);
   }
+}
+
+void dredfx_an_fft320_real(int32_t *re, int32_t *im) {
+  cpx out[WIN];
+#if defined(DREDFX_HAVE_AVX2)
+  if (dredfx_cpu_level() >= 1)
+    dredfx_an_fft_leaves_real_avx2(re, (int32_t *)out);
+  else
+#endif
+    dredfx_an_fft_leaves_real_c(re, (int32_t *)out);
+  fft_stages(out, re, im);
 }
 
 /* Zero inputs stay exactly zero through a butterfly (every product is 0): with re[n..319] and im
@@ -223,9 +272,40 @@ void dredfx_an_fft320_short(int32_t *re, int32_t *im, int n) {
 
 /* ---------------------------------------------------------------- LPC from the cepstrum */
 
+/* The IF phasors still to compute: bins next..29 of the frame's spectrum (re, im in Q(14 + fs)),
+ * into if_a15. */
+typedef struct {
+  const int32_t *re, *im;
+  int fs;
+  int16_t *if_a15;
+  int next;
+} if_work;
+
+/* IF phasors of bins w->next .. end - 1: p = X_k conj(X_k prev) in Q(28 + fs + prev fs), the phasor
+ * p / sqrt(1e-15 + |p|^2) with libopus' 1e-15 (real units): it takes the phasor of a nearly empty
+ * bin to 0 (quiet or tonal input) where a unit phasor would be the phase of rounding noise */
+static void if_phasors(const dredfx_analysis *st, if_work *w, int end) {
+  const int32_t *re = w->re, *im = w->im;
+  for (int i = w->next; i < end; i++) {
+    int64_t pr = (int64_t)re[i] * st->prev_if_re[i] + (int64_t)im[i] * st->prev_if_im[i];
+    int64_t pi = (int64_t)im[i] * st->prev_if_re[i] - (int64_t)re[i] * st->prev_if_im[i];
+    int s = DREDFX_MAX(0, DREDFX_MAX(bits64((uint64_t)abs64(pr)), bits64((uint64_t)abs64(pi))) - 30);
+    int64_t sr = s ? DFX_PSHR64(pr, s) : pr, si = s ? DFX_PSHR64(pi, s) : pi;
+    /* 1e-15 in Q(2 q), q = 28 + fs + prev fs - s <= 44: 1e-15 in Q88 (309485009821 < 2^39)
+     * shifted down; below Q48 it rounds to 0 */
+    int q2 = 2 * (28 + w->fs + st->prev_if_fs - s);
+    uint64_t eps = q2 == 88 ? 309485009821LL : q2 >= 48 ? (uint64_t)DFX_PSHR64(309485009821LL, 88 - q2) : 0;
+    uint32_t nrm = dredfx_an_isqrt64((uint64_t)(sr * sr + si * si) + eps);
+    int64_t cr = nrm ? sr * 32768 / nrm : 0, ci = nrm ? si * 32768 / nrm : 0;
+    w->if_a15[3 * i - 2] = (int16_t)DREDFX_MAX(-32768, DREDFX_MIN(32767, cr));
+    w->if_a15[3 * i - 1] = (int16_t)DREDFX_MAX(-32768, DREDFX_MIN(32767, ci));
+  }
+  w->next = DREDFX_MAX(w->next, end);
+}
+
 /* libopus lpc_from_cepstrum -> lpc_from_bands -> lpcn_lpc: LPC in Q24 from the band log energies
  * (the idct of the cepstrum with c0 + 4), Q24. */
-static void lpc_from_log_bands(dredfx_analysis *st, const int32_t *ex_log_q24, int32_t *lpc_q24) {
+static void lpc_from_log_bands(dredfx_analysis *st, const int32_t *ex_log_q24, int32_t *lpc_q24, if_work *ifw) {
   int64_t mc[NB];
   int e[NB], emax = -1000;
   for (int i = 0; i < NB; i++) {
@@ -250,7 +330,7 @@ static void lpc_from_log_bands(dredfx_analysis *st, const int32_t *ex_log_q24, i
   /* ac_l = g_0 + 2 sum_k g_k cos(2 pi k l / 320): libopus' inverse FFT of the real even spectrum
    * (bin 160 is zero). Unit 2^(emax - 53). */
   int64_t ac[ORDER + 1];
-  st->autocorr(g, &st->ac_cos_q30[0][0], ac);
+  st->autocorr(g, &st->ac_cosf_q30[0][0], ac);
   for (int l = 0; l <= ORDER; l++) ac[l] = 2 * ac[l] + ((int64_t)g[0] << 30);
   int unit = emax - 53;
   if (unit < -40) {
@@ -272,6 +352,7 @@ static void lpc_from_log_bands(dredfx_analysis *st, const int32_t *ex_log_q24, i
   /* Levinson-Durbin, libopus lpcn_lpc, with its early exit at 30 dB prediction gain. */
   int64_t err = r[0], stop = r[0] / 1000;
   for (int i = 0; i < ORDER; i++) {
+    if_phasors(st, ifw, DREDFX_MIN(IFB, ifw->next + 2)); /* independent work beside the chain */
     int64_t rr = r[i + 1];
     for (int j = 0; j < i; j++) rr += DFX_PSHR64((int64_t)lpc_q24[j] * r[i - j], 24);
     /* |rr| < err for a positive-definite r; the clamp keeps rounding residue from overflowing */
@@ -302,11 +383,32 @@ void dredfx_an_xcorr_c(const int32_t *x, const int32_t *y, int64_t *xc) {
   }
 }
 
-void dredfx_an_autocorr_c(const int32_t *g, const int32_t *cos_q30, int64_t *s) {
+void dredfx_an_autocorr_c(const int32_t *g, const int32_t *cosf_q30, int64_t *s) {
   for (int l = 0; l <= ORDER; l++) {
-    int64_t acc = 0;
-    for (int k = 0; k < N; k++) acc += (int64_t)g[k] * cos_q30[l * N + k];
+    const int32_t *c = cosf_q30 + l * DREDFX_AN_AC_FOLD;
+    int64_t acc = (int64_t)g[DREDFX_AN_AC_FOLD] * c[0];
+    for (int k = 1; k < DREDFX_AN_AC_FOLD; k++)
+      acc += (int64_t)(l & 1 ? g[k] - g[N - k] : g[k] + g[N - k]) * c[k];
     s[l] = acc;
+  }
+}
+
+void dredfx_an_autocorr_fold_table(int32_t cosf_q30[ORDER + 1][DREDFX_AN_AC_FOLD]) {
+  for (int l = 0; l <= ORDER; l++) {
+    cosf_q30[l][0] = dredfx_an_cos_q30[(DREDFX_AN_AC_FOLD * l) % WIN];
+    for (int k = 1; k < DREDFX_AN_AC_FOLD; k++) cosf_q30[l][k] = dredfx_an_cos_q30[(k * l) % WIN];
+  }
+}
+
+void dredfx_an_window_c(const int32_t *x, const int32_t *w, int n, int sh, int32_t *out) {
+  for (int i = 0; i < n; i++) out[i] = (int32_t)DFX_PSHR64((int64_t)x[i] * w[i], sh);
+}
+
+void dredfx_an_mac64_c(const int32_t *c, int m, const int32_t *x, ptrdiff_t stride, int n, int64_t *y) {
+  for (int i = 0; i < n; i++) {
+    int64_t s = 0;
+    for (int j = 0; j < m; j++) s += (int64_t)c[j] * x[j * stride + i];
+    y[i] = s;
   }
 }
 
@@ -320,10 +422,16 @@ static int16_t xcorr_feature(int64_t xc, int64_t den) {
 }
 
 /* clamp((10 log10(1e-15 + e) - 6) / 64, -1, 1) in a15, e = |X|^2 in Q q. */
-static int16_t if_log_feature(uint64_t e, int q) {
+static int16_t if_log_feature(uint64_t e, int32_t log10_e) {
   if (e == 0) return -32768;
-  int64_t v = DFX_PSHR64(10 * (int64_t)log10_q24(e, q) - (6 << 24), 15); /* Q24 / 64 -> Q15 */
+  int64_t v = DFX_PSHR64(10 * (int64_t)log10_e - (6 << 24), 15); /* Q24 / 64 -> Q15 */
   return (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+}
+
+/* log10_q24 of n values at once (each > 0), through the CPU level's array log2 */
+static void log10_q24_n(const dredfx_analysis *st, const uint64_t *v, int n, int q, int32_t *out) {
+  st->log2n(v, n, q, out);
+  for (int i = 0; i < n; i++) out[i] = (int32_t)DFX_PSHR64(out[i] * LOG10_2_Q31, 31);
 }
 
 void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *features_q16) {
@@ -347,37 +455,25 @@ void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *fe
     peak = DREDFX_MAX(peak, y[i] < 0 ? -y[i] : y[i]);
   }
   int fs = DREDFX_MAX(0, DREDFX_MIN(FFT_MAX_SHIFT, 25 - bits64((uint64_t)peak)));
-  for (int i = 0; i < N; i++) {
-    re[i] = (int32_t)DFX_PSHR64((int64_t)st->analysis_mem_q8[i] * dredfx_an_window_q30[i], 24 - fs);
-    re[WIN - 1 - i] = (int32_t)DFX_PSHR64((int64_t)y[N - 1 - i] * dredfx_an_window_q30[i], 24 - fs);
-  }
-  memset(im, 0, sizeof(im));
+  st->window(st->analysis_mem_q8, st->win_q30, N, 24 - fs, re);
+  st->window(y, &st->win_q30[N], N, 24 - fs, &re[N]);
   memcpy(st->analysis_mem_q8, y, sizeof(y));
-  dredfx_an_fft320(re, im);
+  dredfx_an_fft320_real(re, im);
 
-  /* IF features: p = X_k conj(X_k prev) in Q(28 + fs + prev fs), the phasor p / sqrt(1e-15 + |p|^2)
-   * with libopus' 1e-15 (real units): it takes the phasor of a nearly empty bin to 0 (quiet or
-   * tonal input) where a unit phasor would be the phase of rounding noise */
+  /* IF features: log energies of bins 0..29 and phasors of bins 1..29 (if_phasors) */
   int16_t if_a15[DREDFX_ANALYSIS_NB_IF];
-  if_a15[0] = if_log_feature((uint64_t)((int64_t)re[0] * re[0]), 28 + 2 * fs);
-  for (int i = 1; i < IFB; i++) {
-    int64_t pr = (int64_t)re[i] * st->prev_if_re[i] + (int64_t)im[i] * st->prev_if_im[i];
-    int64_t pi = (int64_t)im[i] * st->prev_if_re[i] - (int64_t)re[i] * st->prev_if_im[i];
-    int s = DREDFX_MAX(0, DREDFX_MAX(bits64((uint64_t)abs64(pr)), bits64((uint64_t)abs64(pi))) - 30);
-    int64_t sr = s ? DFX_PSHR64(pr, s) : pr, si = s ? DFX_PSHR64(pi, s) : pi;
-    /* 1e-15 in Q(2 q), q = 28 + fs + prev fs - s <= 44: 1e-15 in Q88 (309485009821 < 2^39)
-     * shifted down; below Q48 it rounds to 0 */
-    int q2 = 2 * (28 + fs + st->prev_if_fs - s);
-    uint64_t eps = q2 == 88 ? 309485009821LL : q2 >= 48 ? (uint64_t)DFX_PSHR64(309485009821LL, 88 - q2) : 0;
-    uint32_t nrm = dredfx_an_isqrt64((uint64_t)(sr * sr + si * si) + eps);
-    int64_t cr = nrm ? sr * 32768 / nrm : 0, ci = nrm ? si * 32768 / nrm : 0;
-    if_a15[3 * i - 2] = (int16_t)DREDFX_MAX(-32768, DREDFX_MIN(32767, cr));
-    if_a15[3 * i - 1] = (int16_t)DREDFX_MAX(-32768, DREDFX_MIN(32767, ci));
-    if_a15[3 * i] = if_log_feature((uint64_t)((int64_t)re[i] * re[i] + (int64_t)im[i] * im[i]), 28 + 2 * fs);
-  }
-  memcpy(st->prev_if_re, re, IFB * sizeof(int32_t));
-  memcpy(st->prev_if_im, im, IFB * sizeof(int32_t));
-  st->prev_if_fs = fs;
+  /* the log energies of bins 0..29, all at once (an empty bin's log is not used: taken of 1) */
+  uint64_t if_e[IFB], if_v[IFB];
+  int32_t if_l[IFB];
+  if_e[0] = (uint64_t)((int64_t)re[0] * re[0]);
+  for (int i = 1; i < IFB; i++) if_e[i] = (uint64_t)((int64_t)re[i] * re[i] + (int64_t)im[i] * im[i]);
+  for (int i = 0; i < IFB; i++) if_v[i] = if_e[i] ? if_e[i] : 1;
+  log10_q24_n(st, if_v, IFB, 28 + 2 * fs, if_l);
+  for (int i = 0; i < IFB; i++) if_a15[i ? 3 * i : 0] = if_log_feature(if_e[i], if_l[i]);
+  /* the phasors of bins 1..29: run inside the Levinson recursion below (if_work), whose chain of
+   * divisions leaves the divider idle most of the time; the state's previous spectrum is updated
+   * after them */
+  if_work ifw = {re, im, fs, if_a15, 1};
 
   /* band energies, Q(20 + 2 fs) times 48 (triangle weights (bs - j)/bs = (48/bs)(bs - j)/48) */
   int64_t ex[NB];
@@ -395,31 +491,31 @@ void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *fe
   /* log10(0.01 + E) with libopus' floors; 0.01 in Q40 shifted to Q(22 + 2 fs) */
   int64_t floor_q = DFX_PSHR64(10995116278LL, 18 - 2 * fs);
   int32_t ly[NB], log_max = -(2 << 24), follow = -(2 << 24);
+  uint64_t e22[NB];
+  for (int i = 0; i < NB; i++) e22[i] = (uint64_t)((4 * ex[i] + 24) / 48 + floor_q);
+  log10_q24_n(st, e22, NB, 22 + 2 * fs, ly);
   for (int i = 0; i < NB; i++) {
-    uint64_t e22 = (uint64_t)((4 * ex[i] + 24) / 48 + floor_q);
-    int32_t l = log10_q24(e22, 22 + 2 * fs);
-    l = DREDFX_MAX(log_max - (8 << 24), DREDFX_MAX(follow - (5 << 23), l));
+    int32_t l = DREDFX_MAX(log_max - (8 << 24), DREDFX_MAX(follow - (5 << 23), ly[i]));
     log_max = DREDFX_MAX(log_max, l);
     follow = DREDFX_MAX(follow - (5 << 23), l);
     ly[i] = l;
   }
   /* DCT to the cepstrum (Q24); c0 - 4 */
   int32_t cep[NB];
-  for (int i = 0; i < NB; i++) {
-    int64_t s = 0;
-    for (int j = 0; j < NB; j++) s += (int64_t)ly[j] * dredfx_an_dct_q30[j * NB + i];
-    cep[i] = (int32_t)DFX_PSHR64(s, 30);
-  }
+  int64_t dsum[NB];
+  st->mac64(ly, NB, dredfx_an_dct_q30, NB, NB, dsum);
+  for (int i = 0; i < NB; i++) cep[i] = (int32_t)DFX_PSHR64(dsum[i], 30);
   /* LPC from the cepstrum: idct of (c with c0 + 4, i.e. before the - 4) */
   int32_t ex_log[NB], lpc[ORDER];
-  for (int i = 0; i < NB; i++) {
-    int64_t s = 0;
-    for (int j = 0; j < NB; j++) s += (int64_t)cep[j] * dredfx_an_dct_q30[i * NB + j];
-    ex_log[i] = (int32_t)DFX_PSHR64(s, 30);
-  }
+  st->mac64(cep, NB, st->dct_t_q30, NB, NB, dsum);
+  for (int i = 0; i < NB; i++) ex_log[i] = (int32_t)DFX_PSHR64(dsum[i], 30);
   cep[0] -= 4 << 24;
   for (int i = 0; i < NB; i++) features_q16[i] = (int32_t)DFX_PSHR64(cep[i], 8);
-  lpc_from_log_bands(st, ex_log, lpc);
+  lpc_from_log_bands(st, ex_log, lpc, &ifw);
+  if_phasors(st, &ifw, IFB);
+  memcpy(st->prev_if_re, re, IFB * sizeof(int32_t));
+  memcpy(st->prev_if_im, im, IFB * sizeof(int32_t));
+  st->prev_if_fs = fs;
 
   /* residual of the 80-sample delayed signal, excitation, low-passed residual */
   memmove(st->exc_q4, &st->exc_q4[N], PMAX * sizeof(int32_t));
@@ -428,10 +524,11 @@ void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *fe
   memcpy(xx, st->pitch_mem_q4, ORDER * sizeof(int32_t));
   memcpy(&xx[ORDER], aligned, N * sizeof(int32_t));
   memcpy(st->pitch_mem_q4, &aligned[N - ORDER], ORDER * sizeof(int32_t));
+  /* |lpc| < 2^31, |xx| < 2^21 (Q4 of |y| < 2^25): the sums stay below 2^56 */
+  int64_t lpc_sum[N];
+  st->mac64(lpc, ORDER, &xx[ORDER - 1], -1, N, lpc_sum);
   for (int i = 0; i < N; i++) {
-    int64_t s = 0;
-    for (int k = 1; k <= ORDER; k++) s += (int64_t)lpc[k - 1] * xx[ORDER + i - k];
-    int64_t ev = (int64_t)xx[ORDER + i] + DFX_PSHR64(s, 24);
+    int64_t ev = (int64_t)xx[ORDER + i] + DFX_PSHR64(lpc_sum[i], 24);
     /* +-2^26 (4e6 real, 128 times full scale): keeps every 160-term energy below 2^62 */
     if (ev > RES_MAX || ev < -RES_MAX) {
       st->sat_residual++;
@@ -442,26 +539,9 @@ void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *fe
     st->exc_q4[PMAX + i] = e + (int32_t)DFX_PSHR64((int64_t)734003 * st->pitch_filt_q4, 20);
     st->pitch_filt_q4 = e;
   }
-  /* biquad (libopus' form): y = x + m0; m0 = (b0 - a0) x + m1 - a0 m0; m1 = (b1 - a1) x - a1 m0_old.
-   * b = {-0.84946, 1}, a = {-1.54220, 0.70781}, Q24; states Q8. */
-  {
-    int64_t m0 = st->lp_mem_q8[0], m1 = st->lp_mem_q8[1];
-    for (int i = 0; i < N; i++) {
-      int64_t x = st->lp_q4[PMAX + i];
-      int64_t yv = x + DFX_PSHR64(m0, 4);
-      int64_t m0n = DFX_PSHR64(11622248 * x * 16 + 25873822 * m0, 24) + m1;
-      m1 = DFX_PSHR64(4902135 * x * 16 - 11875081 * m0, 24);
-      m0 = m0n;
-      if (yv > RES_MAX || yv < -RES_MAX) {
-        st->sat_residual++;
-        yv = yv > 0 ? RES_MAX : -RES_MAX;
-      }
-      st->lp_q4[PMAX + i] = (int32_t)yv;
-    }
-    st->lp_mem_q8[0] = m0;
-    st->lp_mem_q8[1] = m1;
-  }
-  /* cross-correlation features on the excitation (exact Q8 sums) */
+  /* cross-correlation features on the excitation (exact Q8 sums), and in the same loop the
+   * biquad on the residual: two independent chains (the features' int64 divisions, the filter's
+   * state recursion) that the core runs side by side */
   int16_t xcorr_q14[XC];
   {
     const int32_t *buf = st->exc_q4;
@@ -471,10 +551,30 @@ void dredfx_analysis_frame(dredfx_analysis *st, const int32_t *x_q8, int32_t *fe
       e1 += (int64_t)buf[n] * buf[n];
     }
     st->xcorr(&buf[PMAX], buf, xc);
+    /* biquad (libopus' form): y = x + m0; m0 = (b0 - a0) x + m1 - a0 m0; m1 = (b1 - a1) x - a1 m0_old.
+     * b = {-0.84946, 1}, a = {-1.54220, 0.70781}, Q24; states Q8. */
+    int32_t *lp = &st->lp_q4[PMAX];
+    int64_t m0 = st->lp_mem_q8[0], m1 = st->lp_mem_q8[1];
+    uint32_t sat = 0;
     for (int i = 0; i < XC; i++) {
       xcorr_q14[i] = xcorr_feature(xc[i], 256 + e0 + e1);
       e1 += (int64_t)buf[i + N] * buf[i + N] - (int64_t)buf[i] * buf[i];
+      if (i < N) {
+        int64_t x = lp[i];
+        int64_t yv = x + DFX_PSHR64(m0, 4);
+        int64_t m0n = DFX_PSHR64(11622248 * x * 16 + 25873822 * m0, 24) + m1;
+        m1 = DFX_PSHR64(4902135 * x * 16 - 11875081 * m0, 24);
+        m0 = m0n;
+        if (yv > RES_MAX || yv < -RES_MAX) {
+          sat++;
+          yv = yv > 0 ? RES_MAX : -RES_MAX;
+        }
+        lp[i] = (int32_t)yv;
+      }
     }
+    st->sat_residual += sat;
+    st->lp_mem_q8[0] = m0;
+    st->lp_mem_q8[1] = m1;
   }
   int32_t f18 = dredfx_pitchdnn_compute(st->k, &st->dnn, if_a15, xcorr_q14);
   /* period T = floor(1/2 + 256 / 2^(f18 + 1.5)) = round(2^(8 - f18 - 1.5)) */
@@ -553,14 +653,22 @@ int dredfx_analysis_init(dredfx_analysis *st, const dredfx_weight_array *arrays,
   int rc = dredfx_pitchdnn_init(&st->dnn, arrays, n);
   if (rc < 0) return rc;
   st->k = dredfx_nn_get_kernels();
-  for (int l = 0; l <= ORDER; l++)
-    for (int k = 1; k < N; k++) st->ac_cos_q30[l][k] = dredfx_an_cos_q30[(k * l) % WIN];
+  dredfx_an_autocorr_fold_table(st->ac_cosf_q30);
+  for (int i = 0; i < NB; i++)
+    for (int j = 0; j < NB; j++) st->dct_t_q30[j * NB + i] = dredfx_an_dct_q30[i * NB + j];
   st->xcorr = dredfx_an_xcorr_c;
   st->autocorr = dredfx_an_autocorr_c;
+  st->mac64 = dredfx_an_mac64_c;
+  st->window = dredfx_an_window_c;
+  st->log2n = dredfx_an_log2_q24_n_c;
+  for (int i = 0; i < N; i++) st->win_q30[i] = st->win_q30[WIN - 1 - i] = dredfx_an_window_q30[i];
 #if defined(DREDFX_HAVE_AVX2)
   if (dredfx_cpu_level() >= 1) {
     st->xcorr = dredfx_an_xcorr_avx2;
     st->autocorr = dredfx_an_autocorr_avx2;
+    st->mac64 = dredfx_an_mac64_avx2;
+    st->window = dredfx_an_window_avx2;
+    st->log2n = dredfx_an_log2_q24_n_avx2;
   }
 #endif
 #if defined(DREDFX_HAVE_AVXVNNI)
@@ -604,27 +712,37 @@ int dredfx_analysis_process(dredfx_analysis *st, const int16_t *pcm, int n, int3
   if (frames > max_frames) return DREDFX_ERR_BUFFER_TOO_SMALL;
   if (frames > 0 && !features_q16) return DREDFX_ERR_BAD_ARG;
   int out = 0;
+  if (st->rate == 16000) {
+    /* no resampler: the samples go straight into the frame buffer, a frame at a time */
+    for (int i = 0; i < n;) {
+      const int m = DREDFX_MIN(n - i, N - st->in_fill);
+      int32_t *dst = &st->in_q8[st->in_fill];
+      for (int j = 0; j < m; j++) dst[j] = (int32_t)pcm[i + j] * 256;
+      i += m;
+      st->in_fill += m;
+      if (st->in_fill == N) {
+        dredfx_analysis_frame(st, st->in_q8, features_q16 + (size_t)out * DREDFX_ANALYSIS_NB_FEATURES);
+        out++;
+        st->in_fill = 0;
+      }
+    }
+    return out;
+  }
   for (int i = 0; i < n; i++) {
     for (int u = 0; u < st->up; u++) {
-      int32_t v;
-      if (st->rate == 16000) {
-        v = (int32_t)pcm[i] * 256;
-      } else {
-        int32_t x = u ? 0 : DREDFX_MAX(-32768, DREDFX_MIN(32767, st->up * (int32_t)pcm[i]));
-        int64_t y = resample_filter(st, x);
-        if (st->phase != 0) {
-          st->phase--;
-          continue;
-        }
-        st->phase = st->decim - 1;
-        int64_t q8 = DFX_PSHR64(y, 6);
-        if (q8 > IN_MAX || q8 < -IN_MAX) {
-          st->sat_resample++;
-          q8 = q8 > 0 ? IN_MAX : -IN_MAX;
-        }
-        v = (int32_t)q8;
+      int32_t x = u ? 0 : DREDFX_MAX(-32768, DREDFX_MIN(32767, st->up * (int32_t)pcm[i]));
+      int64_t y = resample_filter(st, x);
+      if (st->phase != 0) {
+        st->phase--;
+        continue;
       }
-      st->in_q8[st->in_fill++] = v;
+      st->phase = st->decim - 1;
+      int64_t q8 = DFX_PSHR64(y, 6);
+      if (q8 > IN_MAX || q8 < -IN_MAX) {
+        st->sat_resample++;
+        q8 = q8 > 0 ? IN_MAX : -IN_MAX;
+      }
+      st->in_q8[st->in_fill++] = (int32_t)q8;
       if (st->in_fill == N) {
         dredfx_analysis_frame(st, st->in_q8, features_q16 + (size_t)out * DREDFX_ANALYSIS_NB_FEATURES);
         out++;

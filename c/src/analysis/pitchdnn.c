@@ -49,14 +49,13 @@ int32_t dredfx_pitchdnn_compute(const dredfx_nn_kernels *k, dredfx_pitchdnn *p, 
   dredfx_nn_dense(k, &p->down, DREDFX_NN_ACT_TANH, down_out, down_in);
   dredfx_nn_gru(k, &p->gru_in, &p->gru_rec, p->gru_a15, down_out);
   dredfx_nn_linear_a15(k, &p->up, out_p16, p->gru_a15);
-  /* libopus: first maximum over bins 0..179, the running maximum starting at -1. */
-  int pos = 0;
+  /* libopus: first maximum over bins 0..179, the running maximum starting at -1: the maximum
+   * first (no branch), then its first bin (0 when no bin passes -1). */
   int32_t maxval = -65536;
-  for (int i = 0; i < 180; i++)
-    if (out_p16[i] > maxval) {
-      pos = i;
-      maxval = out_p16[i];
-    }
+  for (int i = 0; i < 180; i++) maxval = DREDFX_MAX(maxval, out_p16[i]);
+  int pos = 0;
+  if (maxval > -65536)
+    while (out_p16[pos] != maxval) pos++;
   /* Soft argmax over pos-2..pos+2 with weights e^(o_i - o_pos) (the common factor e^o_pos cancels). */
   int64_t sum = 0, count = 0;
   for (int i = DREDFX_MAX(0, pos - 2); i <= DREDFX_MIN(179, pos + 2); i++) {

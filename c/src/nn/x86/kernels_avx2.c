@@ -502,72 +502,140 @@ DFX_AVX2 void dredfx_nn_dense_i32_avx2(int64_t *hi, int64_t *lo, const int32_t *
   }
 }
 
-/* conv2d: x = 256 xh + xl with xh = x >> 8 in [-128, 127] and xl = x & 255, so each half's sum fits
- * int32 when taps <= 255 (|H| = |sum w xh| <= 255 * 32767 * 128 < 2^30, 0 <= xl <= 255:
- * |L| = |sum w xl| <= 255 * 32767 * 255 < 2^31), and acc = 256 H + L. Taps h, h + 1 of a row go
- * through one _mm256_madd_epi16 as a weight pair (an odd kheight ends on the pair (w, 0)): the
- * 32-bit lanes of a load at x + j hold (x[j + 2k], x[j + 2k + 1]), the even outputs j + 2k, a load
- * at x + j + 1 the odd ones. Each row of the split copy carries one zero after it, which the
- * (w, 0) pair reads at the last block.
- * Requantization for shift s in [9, 31] without 64-bit lanes: 2^(s-1) is a multiple of 256, so
- * floor((256 H + L + 2^(s-1)) / 2^s) = (H + (L >> 8) + 2^(s-9)) >> (s - 8) exactly, and
- * |H + (L >> 8) + 2^(s-9)| < 2^30 + 2^23 + 2^22: no overflow, no saturation before the bias.
+/* conv2d. Two rows at once (kernel rows r, r + 1: input channel m, time t in order; an odd last
+ * row is paired with a zero row): the rows are interleaved as int16 pairs (x_r[c], x_r+1[c]) in
+ * int32, so one _mm256_madd_epi16 with the weight pair (w_r[h], w_r+1[h]) adds tap h of both rows
+ * for eight consecutive outputs, whose lanes are in output order.
+ * Direct form, when sum |w| max |x| < 2^31: every partial sum fits int32, acc is exact in int32
+ * lanes; requantization floor((acc + 2^(s-1)) / 2^s) = ((acc >> 1) + 2^(s-2)) >> (s - 1) (the
+ * dropped bit cannot carry past a multiple of 2^(s-1)), |(acc >> 1) + 2^(s-2)| < 2^30 + 2^29.
+ * Split form otherwise: x = 256 xh + xl with xh = x >> 8 in [-128, 127] and xl = x & 255, so each
+ * half's sum fits int32 when taps <= 255 (|H| = |sum w xh| <= 255 * 32767 * 128 < 2^30, 0 <= xl <=
+ * 255: |L| = |sum w xl| <= 255 * 32767 * 255 < 2^31), and acc = 256 H + L; requantization for
+ * shift s in [9, 31] without 64-bit lanes: 2^(s-1) is a multiple of 256, so floor((256 H + L +
+ * 2^(s-1)) / 2^s) = (H + (L >> 8) + 2^(s-9)) >> (s - 8) exactly, and |H + (L >> 8) + 2^(s-9)| <
+ * 2^30 + 2^23 + 2^22: no overflow, no saturation before the bias.
  * Other shapes and shifts: the scalar specification. */
-#define CONV2D_SPLIT_MAX 4096
+#define CONV2D_PAIRS_MAX 2048 /* interleaved row pairs (int32) of the copies */
+
+/* The interleaved pairs of rows a and b (b NULL: zeros), n values, whole (xl NULL) or split. */
+DFX_AVX2_INLINE void conv2d_pair_rows(int32_t *xh, int32_t *xl, const int16_t *a, const int16_t *b, int n) {
+  const __m256i k255 = _mm256_set1_epi16(255);
+  int c = 0;
+  for (; c + 16 <= n; c += 16) {
+    const __m256i va = _mm256_loadu_si256((const __m256i *)(const void *)(a + c));
+    const __m256i vb = b ? _mm256_loadu_si256((const __m256i *)(const void *)(b + c)) : _mm256_setzero_si256();
+    const __m256i ha = xl ? _mm256_srai_epi16(va, 8) : va, hb = xl ? _mm256_srai_epi16(vb, 8) : vb;
+    /* unpack interleaves within the 128-bit halves: the permutes put the pairs back in order */
+    const __m256i hlo = _mm256_unpacklo_epi16(ha, hb), hhi = _mm256_unpackhi_epi16(ha, hb);
+    _mm256_storeu_si256((__m256i *)(void *)(xh + c), _mm256_permute2x128_si256(hlo, hhi, 0x20));
+    _mm256_storeu_si256((__m256i *)(void *)(xh + c + 8), _mm256_permute2x128_si256(hlo, hhi, 0x31));
+    if (xl) {
+      const __m256i la = _mm256_and_si256(va, k255), lb = _mm256_and_si256(vb, k255);
+      const __m256i llo = _mm256_unpacklo_epi16(la, lb), lhi = _mm256_unpackhi_epi16(la, lb);
+      _mm256_storeu_si256((__m256i *)(void *)(xl + c), _mm256_permute2x128_si256(llo, lhi, 0x20));
+      _mm256_storeu_si256((__m256i *)(void *)(xl + c + 8), _mm256_permute2x128_si256(llo, lhi, 0x31));
+    }
+  }
+  for (; c < n; c++) {
+    const int16_t va = a[c], vb = b ? b[c] : 0;
+    if (xl) {
+      xh[c] = (int32_t)((uint32_t)(uint16_t)(va >> 8) | (uint32_t)(uint16_t)(vb >> 8) << 16);
+      xl[c] = (int32_t)((uint32_t)(va & 255) | (uint32_t)(vb & 255) << 16);
+    } else {
+      xh[c] = (int32_t)((uint32_t)(uint16_t)va | (uint32_t)(uint16_t)vb << 16);
+    }
+  }
+}
+
+/* The outputs 16 at a time (returns how many): the pairs' sums, direct (xl NULL) or split, then
+ * requantized (round, sh: the form's) and the bias added. */
+DFX_AVX2_INLINE int conv2d_blocks(int32_t *p16, const int32_t *xh, const int32_t *xl, const int32_t *wp, int npairs,
+                                  int kheight, int rs, int height, __m256i round, __m128i sh, __m256i bv) {
+  int j = 0;
+  for (; j + 16 <= height; j += 16) {
+    __m256i h0 = _mm256_setzero_si256(), h1 = h0, l0 = h0, l1 = h0;
+    for (int p = 0; p < npairs; p++)
+      for (int h = 0; h < kheight; h++) {
+        const __m256i wv = _mm256_set1_epi32(wp[p * kheight + h]);
+        const int32_t *ph = &xh[p * rs + j + h];
+        h0 = _mm256_add_epi32(h0, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)ph), wv));
+        h1 = _mm256_add_epi32(h1, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(ph + 8)), wv));
+        if (xl) {
+          const int32_t *pl = &xl[p * rs + j + h];
+          l0 = _mm256_add_epi32(l0, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)pl), wv));
+          l1 = _mm256_add_epi32(l1, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(pl + 8)), wv));
+        }
+      }
+    /* direct: (acc >> 1) + 2^(s-2); split: H + (L >> 8) + 2^(s-9) */
+    const __m256i s0 = xl ? _mm256_add_epi32(h0, _mm256_srai_epi32(l0, 8)) : _mm256_srai_epi32(h0, 1);
+    const __m256i s1 = xl ? _mm256_add_epi32(h1, _mm256_srai_epi32(l1, 8)) : _mm256_srai_epi32(h1, 1);
+    _mm256_storeu_si256((__m256i *)(void *)(p16 + j), add_sat32(_mm256_sra_epi32(_mm256_add_epi32(s0, round), sh), bv));
+    _mm256_storeu_si256((__m256i *)(void *)(p16 + j + 8),
+                        add_sat32(_mm256_sra_epi32(_mm256_add_epi32(s1, round), sh), bv));
+  }
+  return j;
+}
+
 DFX_AVX2 void dredfx_nn_conv2d_avx2(int32_t *p16, const int16_t *w, const int16_t *x, int in_channels, int ktime,
                                     int kheight, int height, int in_stride, int time_stride, int shift, int32_t bias) {
-  const int nrows = in_channels * ktime, npairs = (kheight + 1) / 2, rs = height + kheight;
-  if (nrows * kheight > 255 || height < 16 || (size_t)nrows * (size_t)rs > CONV2D_SPLIT_MAX || shift < 9 ||
+  const int nrows = in_channels * ktime, npairs = (nrows + 1) / 2, rs = height + kheight - 1;
+  if (nrows * kheight > 255 || height < 16 || (size_t)npairs * (size_t)rs > CONV2D_PAIRS_MAX || shift < 9 ||
       shift > 31) {
     dredfx_nn_conv2d_c(p16, w, x, in_channels, ktime, kheight, height, in_stride, time_stride, shift, bias);
     return;
   }
-  int16_t xh[CONV2D_SPLIT_MAX], xl[CONV2D_SPLIT_MAX];
-  int32_t wp[255];
-  const __m256i k255 = _mm256_set1_epi16(255);
-  for (int m = 0; m < in_channels; m++)
-    for (int t = 0; t < ktime; t++) {
-      const int r = m * ktime + t;
-      const int16_t *xr = &x[(size_t)t * (size_t)time_stride + (size_t)m * (size_t)in_stride];
-      int16_t *hr = &xh[r * rs], *lr = &xl[r * rs];
+  int32_t xh[CONV2D_PAIRS_MAX], xl[CONV2D_PAIRS_MAX], wp[255];
+  int64_t wabs = 0;
+  for (int i = 0; i < nrows * kheight; i++) wabs += w[i] < 0 ? -w[i] : w[i];
+  for (int p = 0; p < npairs; p++)
+    for (int h = 0; h < kheight; h++) {
+      const int r = 2 * p;
+      const uint16_t a = (uint16_t)w[r * kheight + h], b = r + 1 < nrows ? (uint16_t)w[(r + 1) * kheight + h] : 0;
+      wp[p * kheight + h] = (int32_t)((uint32_t)a | (uint32_t)b << 16);
+    }
+  /* The direct form when sum |w| max |x| < 2^31: max |x| <= 32768, or the scanned one when sum |w|
+   * would allow inputs of half scale (the pitch DNN's conv2d_1 on its Q14 features). */
+  int direct = wabs * 32768 < ((int64_t)1 << 31);
+  if (!direct && wabs * 16384 < ((int64_t)1 << 31)) {
+    __m256i vmax = _mm256_setzero_si256(), vmin = vmax;
+    int32_t xmax = 0;
+    for (int r = 0; r < nrows; r++) {
+      const int16_t *xr = &x[(size_t)(r % ktime) * (size_t)time_stride + (size_t)(r / ktime) * (size_t)in_stride];
       int c = 0;
-      for (; c + 16 <= rs - 1; c += 16) {
+      for (; c + 16 <= rs; c += 16) {
         const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(xr + c));
-        _mm256_storeu_si256((__m256i *)(void *)(hr + c), _mm256_srai_epi16(v, 8));
-        _mm256_storeu_si256((__m256i *)(void *)(lr + c), _mm256_and_si256(v, k255));
+        vmax = _mm256_max_epi16(vmax, v);
+        vmin = _mm256_min_epi16(vmin, v);
       }
-      for (; c < rs - 1; c++) {
-        hr[c] = (int16_t)(xr[c] >> 8);
-        lr[c] = (int16_t)(xr[c] & 255);
-      }
-      hr[rs - 1] = lr[rs - 1] = 0;
-      for (int p = 0; p < npairs; p++) {
-        const int h = 2 * p;
-        const uint16_t a = (uint16_t)w[r * kheight + h], b = h + 1 < kheight ? (uint16_t)w[r * kheight + h + 1] : 0;
-        wp[r * npairs + p] = (int32_t)((uint32_t)a | (uint32_t)b << 16);
+      for (; c < rs; c++) {
+        const int32_t a = xr[c] < 0 ? -xr[c] : xr[c];
+        xmax = a > xmax ? a : xmax;
       }
     }
-  const __m256i round = _mm256_set1_epi32(1 << (shift - 9)), bv = _mm256_set1_epi32(bias);
-  const __m128i sh = _mm_cvtsi32_si128(shift - 8);
-  int j = 0;
-  for (; j + 16 <= height; j += 16) {
-    __m256i he = _mm256_setzero_si256(), ho = he, le = he, lo = he;
-    for (int r = 0; r < nrows; r++)
-      for (int p = 0; p < npairs; p++) {
-        const __m256i wv = _mm256_set1_epi32(wp[r * npairs + p]);
-        const int16_t *ph = &xh[r * rs + j + 2 * p], *pl = &xl[r * rs + j + 2 * p];
-        he = _mm256_add_epi32(he, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)ph), wv));
-        ho = _mm256_add_epi32(ho, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(ph + 1)), wv));
-        le = _mm256_add_epi32(le, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)pl), wv));
-        lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(pl + 1)), wv));
-      }
-    const __m256i pe = _mm256_sra_epi32(_mm256_add_epi32(_mm256_add_epi32(he, _mm256_srai_epi32(le, 8)), round), sh);
-    const __m256i po = _mm256_sra_epi32(_mm256_add_epi32(_mm256_add_epi32(ho, _mm256_srai_epi32(lo, 8)), round), sh);
-    /* even/odd lanes back in output order: unpack within the 128-bit halves, then swap quarters */
-    const __m256i p01 = _mm256_unpacklo_epi32(pe, po), p23 = _mm256_unpackhi_epi32(pe, po);
-    _mm256_storeu_si256((__m256i *)(void *)(p16 + j), add_sat32(_mm256_permute2x128_si256(p01, p23, 0x20), bv));
-    _mm256_storeu_si256((__m256i *)(void *)(p16 + j + 8), add_sat32(_mm256_permute2x128_si256(p01, p23, 0x31), bv));
+    int16_t lanes[32];
+    _mm256_storeu_si256((__m256i *)(void *)lanes, vmax);
+    _mm256_storeu_si256((__m256i *)(void *)(lanes + 16), vmin);
+    for (int i = 0; i < 32; i++) {
+      const int32_t a = lanes[i] < 0 ? -lanes[i] : lanes[i];
+      xmax = a > xmax ? a : xmax;
+    }
+    direct = wabs * xmax < ((int64_t)1 << 31);
   }
+  for (int p = 0; p < npairs; p++) {
+    const int r = 2 * p;
+    const int16_t *a = &x[(size_t)(r % ktime) * (size_t)time_stride + (size_t)(r / ktime) * (size_t)in_stride];
+    const int16_t *b = r + 1 < nrows ? &x[(size_t)((r + 1) % ktime) * (size_t)time_stride +
+                                           (size_t)((r + 1) / ktime) * (size_t)in_stride]
+                                     : NULL;
+    conv2d_pair_rows(&xh[p * rs], direct ? NULL : &xl[p * rs], a, b, rs);
+  }
+  const __m256i bv = _mm256_set1_epi32(bias);
+  const __m256i round = _mm256_set1_epi32(direct ? 1 << (shift - 2) : 1 << (shift - 9));
+  const __m128i sh = _mm_cvtsi32_si128(direct ? shift - 1 : shift - 8);
+  /* the pitch DNN's kernel height 3 as a constant (its tap loop unrolled) */
+  const int j = kheight == 3 ? conv2d_blocks(p16, xh, direct ? NULL : xl, wp, npairs, 3, rs, height, round, sh, bv)
+                             : conv2d_blocks(p16, xh, direct ? NULL : xl, wp, npairs, kheight, rs, height, round, sh, bv);
   if (j < height)
     dredfx_nn_conv2d_c(p16 + j, w, x + j, in_channels, ktime, kheight, height - j, in_stride, time_stride, shift, bias);
 }
