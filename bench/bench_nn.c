@@ -17,7 +17,7 @@
  * --scalar-only: dredfx's scalar level only (against libopus' generic C build).
  * Layers are set up as the loader sets up the models' layers: weights whose adjacent pairs keep the
  * offset kernels' bound (as every libopus 1.6.1 layer does), their row sums and requantization
- * constants (dredfx_nn_requant_prep accepts these layers, as every model layer). A sparse layer
+ * constants (dredfx_nn_requant_prep accepts these layers in the layer-wide form, as every model layer). A sparse layer
  * keeps every other 8x4 block (bench_libopus_nn.c uses the same pattern). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,8 +105,10 @@ static dredfx_nn_linear make_layer(int in, int out, int sparse, long *macs) {
   l.shift = shift;
   l.bias = bias;
   int64_t *rq = alloc64(sizeof(int64_t) * DREDFX_NN_RQ_LEN(out));
-  if (dredfx_nn_requant_prep(rq, w, idx, out, in, mult, shift, bias, out)) l.rq = rq;
+  const int form = dredfx_nn_requant_prep(rq, w, idx, out, in, mult, shift, bias, out);
+  if (form) l.rq = rq;
   else free(rq);
+  l.rq_hi = form == 2 && l.wsum != NULL; /* as dredfx_nn_linear_prepare */
   return l;
 }
 

@@ -633,7 +633,7 @@ static void requant_rq_case(int n, int cols, int mode) {
     expect_ok &= t <= 32;
   }
   const int ok = dredfx_nn_requant_prep(rq, w, NULL, rows, cols, mult, shift, with_bias ? bias : NULL, n);
-  if (ok != expect_ok) {
+  if ((ok != 0) != expect_ok) {
     fprintf(stderr, "MISMATCH requant_prep n %d cols %d: returned %d, expected %d\n", n, cols, ok, expect_ok);
     st_all[K_REQUANT_RQ].failed[0]++;
     st_all[K_REQUANT_RQ].cases[0]++;
@@ -877,7 +877,7 @@ static void run_conv2d(long ncases) {
  * (4 to 32 columns), every level against the scalar one: the quantization, kernel choice (wsum set
  * as a loader would), requantization and bias together. Reps 1 to 3 take 0 to 3 inputs fewer than
  * the padded columns (the padding, and odd input counts, of the one-call linear_u_rq kernels). */
-static long linear_rq_layers[2]; /* layers without, with requantize_rq */
+static long linear_rq_layers[3]; /* layers without requantize_rq; with it and the offset kernels, per-row or layer-wide form */
 
 static void run_linear(void) {
   for (int m = 0; m < NB_MODEL_I8 + 16; m++)
@@ -900,11 +900,13 @@ static void run_linear(void) {
       fill_w(w, nw, rep == 3 ? FILL_EXTREME : FILL_NB + rep % 2);
       /* reps 0 and 3: shifts where saturation can occur (the saturating requantize); 1 and 2:
        * the model's regime, p16 up to about 2^29, mult a float32 significand (24 bits) times 2^7
-       * and the proof holding (requantize_rq) */
+       * and the proof holding (requantize_rq): rep 1 in the layer-wide form with j = 32 - T = 0,
+       * rep 2 with j > 0 (the models' j are 2 to 9; shifts 28 to 31) or, shifts 26 to 39, too far
+       * apart for one T (the per-row form) */
       for (int i = 0; i < rows; i++) {
         mult[i] = (rep == 1 || rep == 2 ? rng_int(1 << 23, (1 << 24) - 1) * 128 : rng_int(1 << 30, INT32_MAX)) *
                   (rng_next() & 1 ? 1 : -1);
-        shift[i] = rep == 1 || rep == 2 ? rng_int(36, 39) : rng_int(20, 40);
+        shift[i] = rep == 1 ? rng_int(36, 39) : rep == 2 ? (m % 2 ? rng_int(26, 39) : rng_int(28, 31)) : rng_int(20, 40);
         bias[i] = rep == 1 || rep == 2 ? rng_int(-(1 << 28), 1 << 28) : rand_i32((int)(rng_next() % 3));
       }
       for (int j = 0; j < cols; j++)
@@ -914,8 +916,8 @@ static void run_linear(void) {
       const int rq_ok = dredfx_nn_requant_prep(rq, w, idx, rows, cols, mult, shift, rep == 1 ? NULL : bias, rows);
       const dredfx_nn_linear l = {.nb_inputs = nin, .nb_outputs = rows, .w8 = w, .idx = idx, .mult = mult,
                                   .shift = shift, .bias = rep == 1 ? NULL : bias, .wsum = ok ? wsum : NULL,
-                                  .rq = rq_ok ? rq : NULL};
-      linear_rq_layers[rq_ok]++;
+                                  .rq = rq_ok ? rq : NULL, .rq_hi = rq_ok == 2 && ok};
+      linear_rq_layers[!rq_ok ? 0 : l.rq_hi ? 2 : 1] += rq_ok == 0 || ok;
       dredfx_nn_linear_a15(levels[0], &l, ref, a15);
       for (int lv = 1; lv < nb_levels; lv++) {
         out[rows] = CANARY;
@@ -1125,10 +1127,10 @@ int main(int argc, char **argv) {
       passed += st_all[k].cases[l] - st_all[k].failed[l];
       failed += st_all[k].failed[l];
     }
-  printf("  linear_a15 layers: %ld with the saturating requantize, %ld with requantize_rq\n", linear_rq_layers[0],
-         linear_rq_layers[1]);
-  if (linear_rq_layers[0] == 0 || linear_rq_layers[1] == 0) {
-    fprintf(stderr, "linear_a15 did not exercise both requantization paths\n");
+  printf("  linear_a15 layers: %ld with the saturating requantize, %ld with requantize_rq's per-row form, %ld with "
+         "its layer-wide form\n", linear_rq_layers[0], linear_rq_layers[1], linear_rq_layers[2]);
+  if (linear_rq_layers[0] == 0 || linear_rq_layers[1] == 0 || linear_rq_layers[2] == 0) {
+    fprintf(stderr, "linear_a15 did not exercise the three requantization paths\n");
     failed++;
   }
   if (do_bench) bench();

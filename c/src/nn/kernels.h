@@ -112,15 +112,24 @@ int dredfx_nn_i8_row_sums(int32_t *wsum, const int8_t *w, const int32_t *idx, in
  * the true acc_i m_i + K_i is 2^t_i p16_i plus a remainder below 2^t_i, and reducing it modulo 2^64
  * changes the shifted value by a multiple of 2^(64 - t_i), a multiple of 2^32 since t_i <= 32; the
  * low 32 bits are exact because the true result fits int32.
- * rq holds, per group of 8 outputs, DREDFX_NN_RQ_GROUP int64: m, K and t of outputs 0, 2, 4, 6, then
- * of 1, 3, 5, 7, interleaved as {m_even, m_odd, K_even, K_odd, t_even, t_odd} (4 values each;
- * padding outputs requantize to 0). */
-#define DREDFX_NN_RQ_GROUP 24
+ * Layer-wide form: where some T <= 32 has T >= t_i and |m_i 2^(T - t_i)| < 2^31 for every row,
+ * the loader stores m_i 2^(T - t_i), T and K_i for T (the same quotients, so the formula above still
+ * holds), and, with j = 32 - T, also H_i = (K_i - wsum_i m_i') 2^j mod 2^64 (wsum_i = 127 sum_j w_ij):
+ * for the raw sum u_i = sum_j w_ij xu_j = acc_i + wsum_i of the "_u" kernels,
+ *     p16_i = ((u_i 2^j) m_i' + H_i) mod 2^64 >> 32,
+ * 2^j times the numerator and the denominator above; exact in 32-bit lanes when
+ * |u_i| 2^j <= 254 max(P_i, N_i) 2^j < 2^31 (P_i, N_i: the sums of the row's positive weights and
+ * of the magnitudes of its negative ones), also checked. One multiply per output and no shift of the
+ * products (their high halves are the result); every int8 layer of the models qualifies.
+ * rq holds, per group of 8 outputs, DREDFX_NN_RQ_GROUP int64: m, K, t and H of outputs 0, 2, 4, 6,
+ * then of 1, 3, 5, 7, interleaved as {m_even, m_odd, K_even, K_odd, t_even, t_odd, H_even, H_odd}
+ * (4 values each; padding outputs requantize to 0; H is 0 in the per-row form). */
+#define DREDFX_NN_RQ_GROUP 32
 #define DREDFX_NN_RQ_LEN(n) ((((n) + 7) / 8) * DREDFX_NN_RQ_GROUP)
 /* Fills rq[DREDFX_NN_RQ_LEN(n)] for the n outputs of an int8 layer (w, idx, rows = ROUND_UP(n, 8),
  * cols as for dredfx_nn_i8_row_sums; mult, shift, bias as the layer's, bias may be NULL). Returns
  * 1 when every output passes the bound above, every shift lies in [1, 62] and every reduced shift
- * t_i is at most 32; 0 otherwise (then
+ * t_i is at most 32, 2 when the layer-wide form holds as well; 0 otherwise (then
  * rq must not be used: requantize, with its saturation, serves). */
 int dredfx_nn_requant_prep(int64_t *rq, const int8_t *w, const int32_t *idx, int rows, int cols,
                            const int32_t *mult, const int32_t *shift, const int32_t *bias, int n);

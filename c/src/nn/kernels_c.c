@@ -120,7 +120,7 @@ DFX_SCALAR int dredfx_nn_requantize_c(int32_t *p16, const int32_t *acc, const in
 
 /* The constants of output r (0..7) of a group (kernels.h): parity-major, 4 lanes. */
 #define RQ_AT(rq, r, field) ((rq)[(field) * 8 + ((r) & 1) * 4 + ((r) >> 1)])
-enum { RQ_MULT, RQ_C, RQ_SHIFT };
+enum { RQ_MULT, RQ_C, RQ_SHIFT, RQ_HI };
 
 DFX_SCALAR void dredfx_nn_requantize_rq_c(int32_t *p16, const int32_t *acc, const int64_t *rq, int n) {
   DFX_NOVEC
@@ -135,15 +135,21 @@ DFX_SCALAR void dredfx_nn_requantize_rq_c(int32_t *p16, const int32_t *acc, cons
 
 int dredfx_nn_requant_prep(int64_t *rq, const int8_t *w, const int32_t *idx, int rows, int cols,
                            const int32_t *mult, const int32_t *shift, const int32_t *bias, int n) {
-  int32_t abs_sum[8];
-  int ok = 1;
+  int32_t pos[8], neg[8];
+  int ok = 1, hi = 1, tmax = 1;
+  int64_t rmax = 0;
   for (int i = 0; i < rows; i += 8) {
     const int nblocks = idx != NULL ? *idx++ : cols / 4;
     int64_t *g = rq + (i / 8) * DREDFX_NN_RQ_GROUP;
-    for (int r = 0; r < 8; r++) abs_sum[r] = 0;
+    for (int r = 0; r < 8; r++) pos[r] = neg[r] = 0;
     for (int b = 0; b < nblocks; b++, w += 32)
       for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 4; c++) abs_sum[r] += w[r * 4 + c] < 0 ? -w[r * 4 + c] : w[r * 4 + c];
+        for (int c = 0; c < 4; c++) {
+          if (w[r * 4 + c] < 0)
+            neg[r] -= w[r * 4 + c];
+          else
+            pos[r] += w[r * 4 + c];
+        }
     if (idx != NULL) idx += nblocks;
     for (int r = 0; r < 8; r++) {
       const int o = i + r, in = o < n;
@@ -151,19 +157,49 @@ int dredfx_nn_requant_prep(int64_t *rq, const int8_t *w, const int32_t *idx, int
       int64_t m = in ? mult[o] : 0;
       const int64_t b = in && bias != NULL ? bias[o] : 0;
       if (s < 1 || s > 62) return 0;
-      /* |abs_sum| <= 128 cols <= 2^18, so |a| < 2^25 and |a m| < 2^56 */
-      const int64_t a = 127 * (int64_t)abs_sum[r] * (m < 0 ? -m : m);
-      const int64_t hi = DFX_PSHR64(a, s) + b, lo = DFX_PSHR64(-a, s) + b;
-      ok &= hi <= INT32_MAX && lo >= INT32_MIN;
+      /* |pos + neg| <= 128 cols <= 2^18, so |a| < 2^25 and |a m| < 2^56 */
+      const int64_t a = 127 * (int64_t)(pos[r] + neg[r]) * (m < 0 ? -m : m);
+      const int64_t hi_p = DFX_PSHR64(a, s) + b, lo_p = DFX_PSHR64(-a, s) + b;
+      ok &= hi_p <= INT32_MAX && lo_p >= INT32_MIN;
       /* (acc m + 2^(s-1)) / 2^s is unchanged when m and 2^s lose a common factor 2 */
       while (s > 1 && m % 2 == 0) m /= 2, s--;
       ok &= s <= 32;
       RQ_AT(g, r, RQ_MULT) = m;
       RQ_AT(g, r, RQ_C) = (int64_t)(((uint64_t)1 << (s - 1)) + ((uint64_t)b << s));
       RQ_AT(g, r, RQ_SHIFT) = s;
+      /* the layer-wide form's H, given T: sum w = pos - neg, kept here until T is known */
+      RQ_AT(g, r, RQ_HI) = pos[r] - neg[r];
+      if (s > tmax) tmax = s;
+      if (254 * (int64_t)(pos[r] > neg[r] ? pos[r] : neg[r]) > rmax) rmax = 254 * (int64_t)(pos[r] > neg[r] ? pos[r] : neg[r]);
     }
   }
-  return ok;
+  if (!ok) return 0;
+  /* the layer-wide form: the largest T <= 32 that every row's multiplier takes */
+  int T = 32;
+  for (int i = 0; i < rows && T >= tmax; i++) {
+    const int64_t *g = rq + (i / 8) * DREDFX_NN_RQ_GROUP;
+    const int64_t m = RQ_AT(g, i % 8, RQ_MULT), am = m < 0 ? -m : m;
+    while (T >= tmax && am << (T - RQ_AT(g, i % 8, RQ_SHIFT)) >= ((int64_t)1 << 31)) T--;
+  }
+  hi = T >= tmax && (rmax << (32 - T)) < ((int64_t)1 << 31);
+  for (int i = 0; i < rows; i++) {
+    int64_t *g = rq + (i / 8) * DREDFX_NN_RQ_GROUP;
+    const int r = i % 8;
+    const int64_t wsum = 127 * RQ_AT(g, r, RQ_HI);
+    RQ_AT(g, r, RQ_HI) = 0;
+    if (!hi) continue;
+    const int k = T - (int)RQ_AT(g, r, RQ_SHIFT);
+    /* bias 2^t becomes bias 2^T: K - 2^(t-1) is bias 2^t, a multiple of 2^t */
+    const uint64_t bias_t = (uint64_t)RQ_AT(g, r, RQ_C) - ((uint64_t)1 << (RQ_AT(g, r, RQ_SHIFT) - 1));
+    const int64_t m = RQ_AT(g, r, RQ_MULT) * ((int64_t)1 << k);
+    const uint64_t K = ((uint64_t)1 << (T - 1)) + (bias_t << k);
+    RQ_AT(g, r, RQ_MULT) = m;
+    RQ_AT(g, r, RQ_C) = (int64_t)K;
+    RQ_AT(g, r, RQ_SHIFT) = T;
+    /* |wsum| < 2^25 and |m| < 2^31 */
+    RQ_AT(g, r, RQ_HI) = (int64_t)((K - (uint64_t)(wsum * m)) << (32 - T));
+  }
+  return hi ? 2 : 1;
 }
 
 void dredfx_nn_gru_unit_c(int16_t *state_a15, const int32_t *zrh, const int32_t *recur, int n, int i) {

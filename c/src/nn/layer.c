@@ -110,7 +110,9 @@ void dredfx_nn_linear_prepare(dredfx_nn_linear *l, int32_t *wsum, int64_t *rq) {
   if (l->w8 == NULL) return;
   const int rows = ROUND_UP(l->nb_outputs, 8), cols = ROUND_UP(l->nb_inputs, 4);
   if (dredfx_nn_i8_row_sums(wsum, l->w8, l->idx, rows, cols)) l->wsum = wsum;
-  if (dredfx_nn_requant_prep(rq, l->w8, l->idx, rows, cols, l->mult, l->shift, l->bias, l->nb_outputs)) l->rq = rq;
+  const int form = dredfx_nn_requant_prep(rq, l->w8, l->idx, rows, cols, l->mult, l->shift, l->bias, l->nb_outputs);
+  if (form) l->rq = rq;
+  l->rq_hi = form == 2 && l->wsum != NULL;
 }
 
 int dredfx_nn_linear_prepare_from(dredfx_nn_linear *l, dredfx_nn_prep_pool *pool) {

@@ -73,6 +73,9 @@ typedef struct dredfx_nn_linear {
    * dredfx_nn_requant_prep() proves that no saturation can occur (kernels.h); then the
    * requantize_rq kernel serves the layer. NULL: the saturating requantize. */
   const int64_t *rq;
+  /* 1 where dredfx_nn_requant_prep() also filled rq's layer-wide form and wsum is set: the x86
+   * linear_u_rq kernels then use that form. */
+  int rq_hi;
 } dredfx_nn_linear;
 
 /* p16_out[nb_outputs] = W x + b.

@@ -78,11 +78,6 @@ DFX_AVX2_INLINE __m256i maddubs_block(const int8_t *w, __m256i xv) {
                            _mm256_set1_epi16(1));
 }
 
-/* s - wsum (127 times the row sums) for 8 rows, wrapping (the true result fits int32). */
-DFX_AVX2_INLINE __m256i remove_offset(__m256i s, const int32_t *wsum) {
-  return _mm256_sub_epi32(s, _mm256_loadu_si256((const __m256i *)(const void *)wsum));
-}
-
 /* One group of 8 rows at a time, its blocks streamed in memory order, unrolled by 4 as libopus'
  * cgemv8x4: faster here than sharing each input broadcast between several groups. The last
  * cols % 16 columns (up to 3 blocks) run straight, without a loop: on the models' small layers
@@ -107,44 +102,44 @@ DFX_AVX2_INLINE __m256i narrow_sums(const int8_t *w, const __m256i *xv, const in
 
 /* Two full groups a pass (half the loop control a group), then the rest (a last partial group). */
 DFX_AVX2_INLINE void dense_u_narrow(int32_t *out, const int8_t *w, const int32_t *wsum, const __m256i *xv, int rows,
-                                    const int64_t *rq, int n, const int nb) {
+                                    const int64_t *rq, int n, const int nb, const __m256i *hj) {
   int i = 0;
   for (; i + 16 <= n; i += 16, w += 64 * nb) {
-    finish8(out + i, remove_offset(narrow_sums(w, xv, nb), wsum + i), rq, 8);
+    finish_u(out + i, narrow_sums(w, xv, nb), wsum + i, rq, 8, hj);
     rq = NEXT_RQ_GROUP(rq);
-    finish8(out + i + 8, remove_offset(narrow_sums(w + 32 * nb, xv, nb), wsum + i + 8), rq, 8);
+    finish_u(out + i + 8, narrow_sums(w + 32 * nb, xv, nb), wsum + i + 8, rq, 8, hj);
     rq = NEXT_RQ_GROUP(rq);
   }
   for (; i < rows; i += 8, w += 32 * nb) {
-    finish8(out + i, remove_offset(narrow_sums(w, xv, nb), wsum + i), rq, n - i);
+    finish_u(out + i, narrow_sums(w, xv, nb), wsum + i, rq, n - i, hj);
     rq = NEXT_RQ_GROUP(rq);
   }
 }
 
 /* dense_u_narrow with the broadcasts loaded from xu. */
 DFX_AVX2_INLINE void dense_u_narrow_xu(int32_t *out, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
-                                       int rows, const int64_t *rq, int n, const int nb) {
+                                       int rows, const int64_t *rq, int n, const int nb, const __m256i *hj) {
   __m256i xv[8];
   for (int b = 0; b < nb; b++) xv[b] = bcast_u4(xu + 4 * b);
-  dense_u_narrow(out, w, wsum, xv, rows, rq, n, nb);
+  dense_u_narrow(out, w, wsum, xv, rows, rq, n, nb, hj);
 }
 
 /* dense_u_narrow with the broadcasts made from the quantized a15 (quantize_u8_reg). */
 DFX_AVX2_INLINE void dense_u_narrow_a15(int32_t *out, const int8_t *w, const int32_t *wsum, const int16_t *a15,
-                                        int nin, int rows, const int64_t *rq, int n, const int nb) {
+                                        int nin, int rows, const int64_t *rq, int n, const int nb, const __m256i *hj) {
   const __m256i q = quantize_u8_reg(a15, nin, 4 * nb);
   __m256i xv[8];
   for (int b = 0; b < nb; b++) xv[b] = bcast_block(q, b);
-  dense_u_narrow(out, w, wsum, xv, rows, rq, n, nb);
+  dense_u_narrow(out, w, wsum, xv, rows, rq, n, nb, hj);
 }
 
 #define DFX_NARROW_CASES(CASE) CASE(4) CASE(8) CASE(12) CASE(16) CASE(20) CASE(24) CASE(28) CASE(32)
 
 DFX_AVX2_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
-                                  int cols, const int64_t *rq, int n) {
+                                  int cols, const int64_t *rq, int n, const __m256i *hj) {
   switch (cols) {
 #define NARROW(c) \
-  case c: dense_u_narrow_xu(out, w, wsum, xu, rows, rq, n, c / 4); return;
+  case c: dense_u_narrow_xu(out, w, wsum, xu, rows, rq, n, c / 4, hj); return;
     DFX_NARROW_CASES(NARROW)
 #undef NARROW
     default: break;
@@ -163,13 +158,13 @@ DFX_AVX2_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *
     if (rem >= 8) s0 = _mm256_add_epi32(s0, maddubs_block(w + 32, bcast_u4(xr + 4)));
     if (rem >= 12) s0 = _mm256_add_epi32(s0, maddubs_block(w + 64, bcast_u4(xr + 8)));
     w += rem * 8;
-    finish8(out + i, remove_offset(s0, wsum + i), rq, n - i);
+    finish_u(out + i, s0, wsum + i, rq, n - i, hj);
     rq = NEXT_RQ_GROUP(rq);
   }
 }
 
 DFX_AVX2_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const int32_t *idx,
-                                   const uint8_t *xu, int rows, const int64_t *rq, int n) {
+                                   const uint8_t *xu, int rows, const int64_t *rq, int n, const __m256i *hj) {
   for (int i = 0; i < rows; i += 8) {
     int nblocks = *idx++;
     __m256i s0 = _mm256_setzero_si256(), s1 = s0;
@@ -181,44 +176,43 @@ DFX_AVX2_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t 
       s1 = _mm256_add_epi32(s1, maddubs_block(w + 96, bcast_u4(xu + idx[3])));
     }
     for (; b < nblocks; b++, w += 32) s0 = _mm256_add_epi32(s0, maddubs_block(w, bcast_u4(xu + *idx++)));
-    const __m256i s = remove_offset(_mm256_add_epi32(s0, s1), wsum + i);
-    finish8(out + i, s, rq, n - i);
+    finish_u(out + i, _mm256_add_epi32(s0, s1), wsum + i, rq, n - i, hj);
     rq = NEXT_RQ_GROUP(rq);
   }
 }
 
 DFX_AVX2 static void dense_i8_u_avx2(int32_t *acc, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
                                      int cols) {
-  dense_u_body(acc, w, wsum, xu, rows, cols, NULL, rows);
+  dense_u_body(acc, w, wsum, xu, rows, cols, NULL, rows, NULL);
 }
 
 DFX_AVX2 static void sparse_i8_u_avx2(int32_t *acc, const int8_t *w, const int32_t *wsum, const int32_t *idx,
                                       const uint8_t *xu, int rows) {
-  sparse_u_body(acc, w, wsum, idx, xu, rows, NULL, rows);
+  sparse_u_body(acc, w, wsum, idx, xu, rows, NULL, rows, NULL);
 }
 
 DFX_AVX2 static void dense_i8_u_rq_avx2(int32_t *p16, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
                                         int rows, int cols, const int64_t *rq, int n) {
   if (rq == NULL) __builtin_unreachable(); /* kernels.h: fused kernels get the layer's rq */
-  dense_u_body(p16, w, wsum, xu, rows, cols, rq, n);
+  dense_u_body(p16, w, wsum, xu, rows, cols, rq, n, NULL);
 }
 
 DFX_AVX2 static void sparse_i8_u_rq_avx2(int32_t *p16, const int8_t *w, const int32_t *wsum, const int32_t *idx,
                                          const uint8_t *xu, int rows, const int64_t *rq, int n) {
   if (rq == NULL) __builtin_unreachable();
-  sparse_u_body(p16, w, wsum, idx, xu, rows, rq, n);
+  sparse_u_body(p16, w, wsum, idx, xu, rows, rq, n, NULL);
 }
 
 /* quantize_u8, the padding and dense_i8_u_rq / sparse_i8_u_rq in one call (kernels.h linear_u_rq):
  * dense layers of at most 32 columns quantize into a register (no store, no reload); the others
- * into a buffer. */
-DFX_AVX2 static int linear_u_rq_avx2(int32_t *p16, const dredfx_nn_linear *l, const int16_t *a15) {
+ * into a buffer. hj: NULL, the per-row requantization; else the layer-wide form's shift. */
+DFX_AVX2_INLINE void linear_u_body(int32_t *p16, const dredfx_nn_linear *l, const int16_t *a15, const __m256i *hj) {
   const int nin = l->nb_inputs, n = l->nb_outputs, rows = (n + 7) / 8 * 8, cols = (nin + 3) / 4 * 4;
   const int64_t *rq = l->rq;
   if (rq == NULL) __builtin_unreachable(); /* kernels.h: the layer's rq is set */
   if (l->idx == NULL && nin % 2 == 0) switch (cols) {
 #define NARROW(c) \
-  case c: dense_u_narrow_a15(p16, l->w8, l->wsum, a15, nin, rows, rq, n, c / 4); return 0;
+  case c: dense_u_narrow_a15(p16, l->w8, l->wsum, a15, nin, rows, rq, n, c / 4, hj); return;
       DFX_NARROW_CASES(NARROW)
 #undef NARROW
       default: break;
@@ -227,9 +221,19 @@ DFX_AVX2 static int linear_u_rq_avx2(int32_t *p16, const dredfx_nn_linear *l, co
   dredfx_nn_quantize_u8_avx2(xu, a15, nin);
   for (int j = nin; j < cols; j++) xu[j] = 127;
   if (l->idx != NULL)
-    sparse_u_body(p16, l->w8, l->wsum, l->idx, xu, rows, rq, n);
+    sparse_u_body(p16, l->w8, l->wsum, l->idx, xu, rows, rq, n, hj);
   else
-    dense_u_body(p16, l->w8, l->wsum, xu, rows, cols, rq, n);
+    dense_u_body(p16, l->w8, l->wsum, xu, rows, cols, rq, n, hj);
+}
+
+/* Two copies of the layer code, one per requantization form. */
+DFX_AVX2 static int linear_u_rq_avx2(int32_t *p16, const dredfx_nn_linear *l, const int16_t *a15) {
+  if (l->rq_hi) {
+    const __m256i j = rq_hi_shift(l->rq);
+    linear_u_body(p16, l, a15, &j);
+  } else {
+    linear_u_body(p16, l, a15, NULL);
+  }
   return 0;
 }
 

@@ -43,6 +43,15 @@ DFX_VNNI_INLINE __m256i load_block(const int8_t *w) {
   return _mm256_loadu_si256((const __m256i *)(const void *)w);
 }
 
+/* acc + the dot products of x's bytes (unsigned) with the block at w (signed): vpdpbusd with the block
+ * as its memory operand. Written out because GCC 12 copies the accumulators of the intrinsic's
+ * loops to other registers and back (6 vmovdqa an iteration of the 4-block sparse loop, 12 of the
+ * 8-block dense one: a third of their instructions). */
+DFX_VNNI_INLINE __m256i dpbusd_block(__m256i acc, __m256i x, const int8_t *w) {
+  __asm__("%{vex%} vpdpbusd %2, %1, %0" : "+x"(acc) : "x"(x), "m"(*(const int8_t(*)[32])w));
+  return acc;
+}
+
 /* An 8x4 weight block plus 128, as unsigned bytes. */
 DFX_VNNI_INLINE __m256i load_block_u(const int8_t *w) {
   return _mm256_xor_si256(load_block(w), _mm256_set1_epi8((char)0x80));
@@ -101,15 +110,11 @@ DFX_VNNI static void sparse_i8_avxvnni(int32_t *acc, const int8_t *w, const int3
   }
 }
 
-/* s - wsum (127 times the row sums) for 8 rows, wrapping (the true result fits int32). */
-DFX_VNNI_INLINE __m256i remove_offset(__m256i s, const int32_t *wsum) {
-  return _mm256_sub_epi32(s, _mm256_loadu_si256((const __m256i *)(const void *)wsum));
-}
-
-/* The 8 row sums s of rows i..i+7 to out: requantized (the fused _rq kernels: out gets the first n
- * p16 values) or as they are (rq NULL). */
-DFX_VNNI_INLINE void finish_group(int32_t *out, __m256i s, const int32_t *wsum, int i, const int64_t *rq, int n) {
-  finish8(out + i, remove_offset(s, wsum + i), rq, n - i);
+/* The 8 offset sums s of rows i..i+7 to out: requantized (the fused _rq kernels: out gets the first n
+ * p16 values) or, offset removed, as they are (rq NULL); hj as finish_u's. */
+DFX_VNNI_INLINE void finish_group(int32_t *out, __m256i s, const int32_t *wsum, int i, const int64_t *rq, int n,
+                                  const __m256i *hj) {
+  finish_u(out + i, s, wsum + i, rq, n - i, hj);
 }
 
 DFX_VNNI_INLINE __m256i sum4(__m256i a, __m256i b, __m256i c, __m256i d) {
@@ -120,45 +125,45 @@ DFX_VNNI_INLINE __m256i sum4(__m256i a, __m256i b, __m256i c, __m256i d) {
  * input broadcasts xv stay in registers for every group and a group runs without a loop, two
  * vpdpbusd chains (as kernels_avx2.c dense_u_narrow). */
 DFX_VNNI_INLINE __m256i narrow_sums(const int8_t *w, const __m256i *xv, const int nb) {
-  __m256i s0 = _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), xv[0], load_block(w)), s1 = _mm256_setzero_si256();
+  __m256i s0 = dpbusd_block(_mm256_setzero_si256(), xv[0], w), s1 = _mm256_setzero_si256();
   for (int b = 1; b < nb; b++) {
     if (b & 1)
-      s1 = _mm256_dpbusd_avx_epi32(s1, xv[b], load_block(w + 32 * b));
+      s1 = dpbusd_block(s1, xv[b], w + 32 * b);
     else
-      s0 = _mm256_dpbusd_avx_epi32(s0, xv[b], load_block(w + 32 * b));
+      s0 = dpbusd_block(s0, xv[b], w + 32 * b);
   }
   return _mm256_add_epi32(s0, s1);
 }
 
 /* Two full groups a pass (half the loop control a group), then the rest (a last partial group). */
 DFX_VNNI_INLINE void dense_u_narrow(int32_t *out, const int8_t *w, const int32_t *wsum, const __m256i *xv, int rows,
-                                    const int64_t *rq, int n, const int nb) {
+                                    const int64_t *rq, int n, const int nb, const __m256i *hj) {
   int i = 0;
   for (; i + 16 <= n; i += 16, w += 64 * nb) {
-    finish_group(out, narrow_sums(w, xv, nb), wsum, i, rq, i + 8);
+    finish_group(out, narrow_sums(w, xv, nb), wsum, i, rq, i + 8, hj);
     rq = NEXT_RQ_GROUP(rq);
-    finish_group(out, narrow_sums(w + 32 * nb, xv, nb), wsum, i + 8, rq, i + 16);
+    finish_group(out, narrow_sums(w + 32 * nb, xv, nb), wsum, i + 8, rq, i + 16, hj);
     rq = NEXT_RQ_GROUP(rq);
   }
   for (; i < rows; i += 8, w += 32 * nb) {
-    finish_group(out, narrow_sums(w, xv, nb), wsum, i, rq, n);
+    finish_group(out, narrow_sums(w, xv, nb), wsum, i, rq, n, hj);
     rq = NEXT_RQ_GROUP(rq);
   }
 }
 
 DFX_VNNI_INLINE void dense_u_narrow_xu(int32_t *out, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
-                                       int rows, const int64_t *rq, int n, const int nb) {
+                                       int rows, const int64_t *rq, int n, const int nb, const __m256i *hj) {
   __m256i xv[8];
   for (int b = 0; b < nb; b++) xv[b] = bcast_x4(xu + 4 * b);
-  dense_u_narrow(out, w, wsum, xv, rows, rq, n, nb);
+  dense_u_narrow(out, w, wsum, xv, rows, rq, n, nb, hj);
 }
 
 DFX_VNNI_INLINE void dense_u_narrow_a15(int32_t *out, const int8_t *w, const int32_t *wsum, const int16_t *a15,
-                                        int nin, int rows, const int64_t *rq, int n, const int nb) {
+                                        int nin, int rows, const int64_t *rq, int n, const int nb, const __m256i *hj) {
   const __m256i q = quantize_u8_reg(a15, nin, 4 * nb);
   __m256i xv[8];
   for (int b = 0; b < nb; b++) xv[b] = bcast_block(q, b);
-  dense_u_narrow(out, w, wsum, xv, rows, rq, n, nb);
+  dense_u_narrow(out, w, wsum, xv, rows, rq, n, nb, hj);
 }
 
 #define DFX_NARROW_CASES(CASE) CASE(4) CASE(8) CASE(12) CASE(16) CASE(20) CASE(24) CASE(28) CASE(32)
@@ -167,10 +172,10 @@ DFX_VNNI_INLINE void dense_u_narrow_a15(int32_t *out, const int8_t *w, const int
  * of 2), four accumulators each: vpdpbusd has a latency of 5 cycles and two issue ports here, so
  * four chains alone cap it at 0.8 a cycle, eight at 1.6. A last odd group runs alone. */
 DFX_VNNI_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
-                                  int cols, const int64_t *rq, int n) {
+                                  int cols, const int64_t *rq, int n, const __m256i *hj) {
   switch (cols) {
 #define NARROW(c) \
-  case c: dense_u_narrow_xu(out, w, wsum, xu, rows, rq, n, c / 4); return;
+  case c: dense_u_narrow_xu(out, w, wsum, xu, rows, rq, n, c / 4, hj); return;
     DFX_NARROW_CASES(NARROW)
 #undef NARROW
     default: break;
@@ -184,89 +189,92 @@ DFX_VNNI_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *
     for (; j + 16 <= cols; j += 16, w += 128, v += 128) {
       const __m256i x0 = bcast_x4(xu + j), x1 = bcast_x4(xu + j + 4);
       const __m256i x2 = bcast_x4(xu + j + 8), x3 = bcast_x4(xu + j + 12);
-      a0 = _mm256_dpbusd_avx_epi32(a0, x0, load_block(w));
-      b0 = _mm256_dpbusd_avx_epi32(b0, x0, load_block(v));
-      a1 = _mm256_dpbusd_avx_epi32(a1, x1, load_block(w + 32));
-      b1 = _mm256_dpbusd_avx_epi32(b1, x1, load_block(v + 32));
-      a2 = _mm256_dpbusd_avx_epi32(a2, x2, load_block(w + 64));
-      b2 = _mm256_dpbusd_avx_epi32(b2, x2, load_block(v + 64));
-      a3 = _mm256_dpbusd_avx_epi32(a3, x3, load_block(w + 96));
-      b3 = _mm256_dpbusd_avx_epi32(b3, x3, load_block(v + 96));
+      a0 = dpbusd_block(a0, x0, w);
+      b0 = dpbusd_block(b0, x0, v);
+      a1 = dpbusd_block(a1, x1, w + 32);
+      b1 = dpbusd_block(b1, x1, v + 32);
+      a2 = dpbusd_block(a2, x2, w + 64);
+      b2 = dpbusd_block(b2, x2, v + 64);
+      a3 = dpbusd_block(a3, x3, w + 96);
+      b3 = dpbusd_block(b3, x3, v + 96);
     }
     for (; j < cols; j += 4, w += 32, v += 32) {
       const __m256i x0 = bcast_x4(xu + j);
-      a0 = _mm256_dpbusd_avx_epi32(a0, x0, load_block(w));
-      b0 = _mm256_dpbusd_avx_epi32(b0, x0, load_block(v));
+      a0 = dpbusd_block(a0, x0, w);
+      b0 = dpbusd_block(b0, x0, v);
     }
-    finish_group(out, sum4(a0, a1, a2, a3), wsum, i, rq, n);
+    finish_group(out, sum4(a0, a1, a2, a3), wsum, i, rq, n, hj);
     rq = NEXT_RQ_GROUP(rq);
-    finish_group(out, sum4(b0, b1, b2, b3), wsum, i + 8, rq, n);
+    finish_group(out, sum4(b0, b1, b2, b3), wsum, i + 8, rq, n, hj);
     rq = NEXT_RQ_GROUP(rq);
   }
   if (i < rows) {
     __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
     int j = 0;
     for (; j + 16 <= cols; j += 16, w += 128) {
-      s0 = _mm256_dpbusd_avx_epi32(s0, bcast_x4(xu + j), load_block(w));
-      s1 = _mm256_dpbusd_avx_epi32(s1, bcast_x4(xu + j + 4), load_block(w + 32));
-      s2 = _mm256_dpbusd_avx_epi32(s2, bcast_x4(xu + j + 8), load_block(w + 64));
-      s3 = _mm256_dpbusd_avx_epi32(s3, bcast_x4(xu + j + 12), load_block(w + 96));
+      s0 = dpbusd_block(s0, bcast_x4(xu + j), w);
+      s1 = dpbusd_block(s1, bcast_x4(xu + j + 4), w + 32);
+      s2 = dpbusd_block(s2, bcast_x4(xu + j + 8), w + 64);
+      s3 = dpbusd_block(s3, bcast_x4(xu + j + 12), w + 96);
     }
-    for (; j < cols; j += 4, w += 32) s0 = _mm256_dpbusd_avx_epi32(s0, bcast_x4(xu + j), load_block(w));
-    finish_group(out, sum4(s0, s1, s2, s3), wsum, i, rq, n);
+    for (; j < cols; j += 4, w += 32) s0 = dpbusd_block(s0, bcast_x4(xu + j), w);
+    finish_group(out, sum4(s0, s1, s2, s3), wsum, i, rq, n, hj);
   }
 }
 
 /* Four accumulators, blocks in memory order (eight measured no faster: per block an index load,
  * a broadcast and a vpdpbusd either way). */
 DFX_VNNI_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const int32_t *idx,
-                                   const uint8_t *xu, int rows, const int64_t *rq, int n) {
+                                   const uint8_t *xu, int rows, const int64_t *rq, int n, const __m256i *hj) {
   for (int i = 0; i < rows; i += 8) {
     int nblocks = *idx++;
     __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
     int b = 0;
     for (; b + 4 <= nblocks; b += 4, idx += 4, w += 128) {
-      s0 = _mm256_dpbusd_avx_epi32(s0, bcast_x4(xu + idx[0]), load_block(w));
-      s1 = _mm256_dpbusd_avx_epi32(s1, bcast_x4(xu + idx[1]), load_block(w + 32));
-      s2 = _mm256_dpbusd_avx_epi32(s2, bcast_x4(xu + idx[2]), load_block(w + 64));
-      s3 = _mm256_dpbusd_avx_epi32(s3, bcast_x4(xu + idx[3]), load_block(w + 96));
+      uint64_t i01, i23;
+      memcpy(&i01, idx, 8);
+      memcpy(&i23, idx + 2, 8);
+      s0 = dpbusd_block(s0, bcast_x4(xu + (uint32_t)i01), w);
+      s1 = dpbusd_block(s1, bcast_x4(xu + (i01 >> 32)), w + 32);
+      s2 = dpbusd_block(s2, bcast_x4(xu + (uint32_t)i23), w + 64);
+      s3 = dpbusd_block(s3, bcast_x4(xu + (i23 >> 32)), w + 96);
     }
-    for (; b < nblocks; b++, w += 32) s0 = _mm256_dpbusd_avx_epi32(s0, bcast_x4(xu + *idx++), load_block(w));
-    finish_group(out, sum4(s0, s1, s2, s3), wsum, i, rq, n);
+    for (; b < nblocks; b++, w += 32) s0 = dpbusd_block(s0, bcast_x4(xu + *idx++), w);
+    finish_group(out, sum4(s0, s1, s2, s3), wsum, i, rq, n, hj);
     rq = NEXT_RQ_GROUP(rq);
   }
 }
 
 DFX_VNNI static void dense_i8_u_avxvnni(int32_t *acc, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
                                         int rows, int cols) {
-  dense_u_body(acc, w, wsum, xu, rows, cols, NULL, rows);
+  dense_u_body(acc, w, wsum, xu, rows, cols, NULL, rows, NULL);
 }
 
 DFX_VNNI static void sparse_i8_u_avxvnni(int32_t *acc, const int8_t *w, const int32_t *wsum, const int32_t *idx,
                                          const uint8_t *xu, int rows) {
-  sparse_u_body(acc, w, wsum, idx, xu, rows, NULL, rows);
+  sparse_u_body(acc, w, wsum, idx, xu, rows, NULL, rows, NULL);
 }
 
 DFX_VNNI static void dense_i8_u_rq_avxvnni(int32_t *p16, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
                                            int rows, int cols, const int64_t *rq, int n) {
   if (rq == NULL) __builtin_unreachable(); /* kernels.h: fused kernels get the layer's rq */
-  dense_u_body(p16, w, wsum, xu, rows, cols, rq, n);
+  dense_u_body(p16, w, wsum, xu, rows, cols, rq, n, NULL);
 }
 
 DFX_VNNI static void sparse_i8_u_rq_avxvnni(int32_t *p16, const int8_t *w, const int32_t *wsum, const int32_t *idx,
                                             const uint8_t *xu, int rows, const int64_t *rq, int n) {
   if (rq == NULL) __builtin_unreachable();
-  sparse_u_body(p16, w, wsum, idx, xu, rows, rq, n);
+  sparse_u_body(p16, w, wsum, idx, xu, rows, rq, n, NULL);
 }
 
 /* kernels.h linear_u_rq, as kernels_avx2.c's. */
-DFX_VNNI static int linear_u_rq_avxvnni(int32_t *p16, const dredfx_nn_linear *l, const int16_t *a15) {
+DFX_VNNI_INLINE void linear_u_body(int32_t *p16, const dredfx_nn_linear *l, const int16_t *a15, const __m256i *hj) {
   const int nin = l->nb_inputs, n = l->nb_outputs, rows = (n + 7) / 8 * 8, cols = (nin + 3) / 4 * 4;
   const int64_t *rq = l->rq;
   if (rq == NULL) __builtin_unreachable(); /* kernels.h: the layer's rq is set */
   if (l->idx == NULL && nin % 2 == 0) switch (cols) {
 #define NARROW(c) \
-  case c: dense_u_narrow_a15(p16, l->w8, l->wsum, a15, nin, rows, rq, n, c / 4); return 0;
+  case c: dense_u_narrow_a15(p16, l->w8, l->wsum, a15, nin, rows, rq, n, c / 4, hj); return;
       DFX_NARROW_CASES(NARROW)
 #undef NARROW
       default: break;
@@ -275,9 +283,18 @@ DFX_VNNI static int linear_u_rq_avxvnni(int32_t *p16, const dredfx_nn_linear *l,
   dredfx_nn_quantize_u8_avx2(xu, a15, nin);
   for (int j = nin; j < cols; j++) xu[j] = 127;
   if (l->idx != NULL)
-    sparse_u_body(p16, l->w8, l->wsum, l->idx, xu, rows, rq, n);
+    sparse_u_body(p16, l->w8, l->wsum, l->idx, xu, rows, rq, n, hj);
   else
-    dense_u_body(p16, l->w8, l->wsum, xu, rows, cols, rq, n);
+    dense_u_body(p16, l->w8, l->wsum, xu, rows, cols, rq, n, hj);
+}
+
+DFX_VNNI static int linear_u_rq_avxvnni(int32_t *p16, const dredfx_nn_linear *l, const int16_t *a15) {
+  if (l->rq_hi) {
+    const __m256i j = rq_hi_shift(l->rq);
+    linear_u_body(p16, l, a15, &j);
+  } else {
+    linear_u_body(p16, l, a15, NULL);
+  }
   return 0;
 }
 

@@ -1,5 +1,6 @@
 /* The non-saturating requantization of 8 outputs on AVX2 (kernels.h dredfx_nn_requant_prep), shared
- * by the x86 levels' requantize_rq and their fused layer kernels (dense_i8_u_rq, sparse_i8_u_rq). */
+ * by the x86 levels' requantize_rq and their fused layer kernels (dense_i8_u_rq, sparse_i8_u_rq,
+ * linear_u_rq), in its two forms: per row, and layer-wide (linear_u_rq only). */
 #ifndef DREDFX_NN_X86_REQUANT_AVX2_H
 #define DREDFX_NN_X86_REQUANT_AVX2_H
 
@@ -20,6 +21,25 @@ __attribute__((target("avx2"), always_inline)) static inline __m256i requant_rq8
   return _mm256_blend_epi32(pe, _mm256_shuffle_epi32(po, 0xa0), 0xaa);
 }
 
+/* 8 outputs of the layer-wide form (kernels.h) from the raw offset sums s of the "_u" kernels (the
+ * offset is in the constants): p16 = the high 32 bits of (s << j) m + H, j = 32 - T in every lane
+ * of hj. 8 instructions, 4 constant loads, no shift on the products (the high halves are the
+ * result), against the per-row form's offset subtraction and 10 instructions, 7 loads. */
+__attribute__((target("avx2"), always_inline)) static inline __m256i requant_hi8(__m256i s, const int64_t *rq,
+                                                                                __m256i hj) {
+  const __m256i *q = (const __m256i *)(const void *)rq;
+  const __m256i a = _mm256_sllv_epi32(s, hj);
+  const __m256i pe = _mm256_add_epi64(_mm256_mul_epi32(a, _mm256_loadu_si256(q)), _mm256_loadu_si256(q + 6));
+  const __m256i po =
+      _mm256_add_epi64(_mm256_mul_epi32(_mm256_shuffle_epi32(a, 0xf5), _mm256_loadu_si256(q + 1)), _mm256_loadu_si256(q + 7));
+  return _mm256_blend_epi32(_mm256_shuffle_epi32(pe, 0xf5), po, 0xaa);
+}
+
+/* j = 32 - T of a layer in the layer-wide form (every row's shift is T), in every lane. */
+__attribute__((target("avx2"), always_inline)) static inline __m256i rq_hi_shift(const int64_t *rq) {
+  return _mm256_set1_epi32(32 - (int)rq[16]);
+}
+
 /* Stores the first n (1..8) int32 lanes of v at p. */
 __attribute__((target("avx2"), always_inline)) static inline void store_first(int32_t *p, __m256i v, int n) {
   if (n == 8)
@@ -36,6 +56,16 @@ __attribute__((target("avx2"), always_inline)) static inline void finish8(int32_
     _mm256_storeu_si256((__m256i *)(void *)out, s);
   else
     store_first(out, requant_rq8(s, q), left < 8 ? left : 8);
+}
+
+/* The 8 raw offset sums s (sum w xu) of the rows at wsum to out, as finish8 does with s - wsum
+ * (the offset removed); hj non-NULL: requantized in the layer-wide form, hj its shift. */
+__attribute__((target("avx2"), always_inline)) static inline void finish_u(int32_t *out, __m256i s, const int32_t *wsum,
+                                                                          const int64_t *q, int left, const __m256i *hj) {
+  if (hj != NULL)
+    store_first(out, requant_hi8(s, q, *hj), left < 8 ? left : 8);
+  else
+    finish8(out, _mm256_sub_epi32(s, _mm256_loadu_si256((const __m256i *)(const void *)wsum)), q, left);
 }
 
 /* xu = PSHR32(127 a15, 15) + 127 (kernels.h quantize_u8) of the nin inputs at a15 (nin even,
