@@ -78,70 +78,21 @@ DFX_AVX2_INLINE __m256i maddubs_block(const int8_t *w, __m256i xv) {
                            _mm256_set1_epi16(1));
 }
 
+#define DFX_TWIN_INLINE DFX_AVX2_INLINE
+#define DFX_TWIN_BLOCK(s, xv, w) _mm256_add_epi32((s), maddubs_block((w), (xv)))
+#define DFX_TWIN_BCAST(p) bcast_u4(p)
+#include "nn/x86/linear_u_twin.h"
+
 /* One group of 8 rows at a time, its blocks streamed in memory order, unrolled by 4 as libopus'
  * cgemv8x4: faster here than sharing each input broadcast between several groups. The last
  * cols % 16 columns (up to 3 blocks) run straight, without a loop: on the models' small layers
  * (8 to 32 inputs) the loop control cost as much as the blocks. With rq (the fused _rq kernels),
  * each group's 8 sums are requantized while still in a register and out gets the first n p16
  * values; without, out gets the rows sums. */
-/* Layers of at most 32 columns (nb = cols / 4 blocks a group, a constant where inlined): the nb
- * input broadcasts xv are made once and stay in registers for every group, and the groups run with
- * no loop inside, so a group is its nb block pairs, the requantization and one store (on the
- * models' 8 to 32 input layers the per-group loop control and the reloaded broadcasts cost as much
- * as the blocks). */
-DFX_AVX2_INLINE __m256i narrow_sums(const int8_t *w, const __m256i *xv, const int nb) {
-  __m256i s0 = maddubs_block(w, xv[0]), s1 = _mm256_setzero_si256();
-  for (int b = 1; b < nb; b++) {
-    if (b & 1)
-      s1 = _mm256_add_epi32(s1, maddubs_block(w + 32 * b, xv[b]));
-    else
-      s0 = _mm256_add_epi32(s0, maddubs_block(w + 32 * b, xv[b]));
-  }
-  return _mm256_add_epi32(s0, s1);
-}
-
-/* Two full groups a pass (half the loop control a group), then the rest (a last partial group). */
-DFX_AVX2_INLINE void dense_u_narrow(int32_t *out, const int8_t *w, const int32_t *wsum, const __m256i *xv, int rows,
-                                    const int64_t *rq, int n, const int nb, const __m256i *hj) {
-  int i = 0;
-  for (; i + 16 <= n; i += 16, w += 64 * nb) {
-    finish_u(out + i, narrow_sums(w, xv, nb), wsum + i, rq, 8, hj);
-    rq = NEXT_RQ_GROUP(rq);
-    finish_u(out + i + 8, narrow_sums(w + 32 * nb, xv, nb), wsum + i + 8, rq, 8, hj);
-    rq = NEXT_RQ_GROUP(rq);
-  }
-  for (; i < rows; i += 8, w += 32 * nb) {
-    finish_u(out + i, narrow_sums(w, xv, nb), wsum + i, rq, n - i, hj);
-    rq = NEXT_RQ_GROUP(rq);
-  }
-}
-
-/* dense_u_narrow with the broadcasts loaded from xu. */
-DFX_AVX2_INLINE void dense_u_narrow_xu(int32_t *out, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
-                                       int rows, const int64_t *rq, int n, const int nb, const __m256i *hj) {
-  __m256i xv[8];
-  for (int b = 0; b < nb; b++) xv[b] = bcast_u4(xu + 4 * b);
-  dense_u_narrow(out, w, wsum, xv, rows, rq, n, nb, hj);
-}
-
-/* dense_u_narrow with the broadcasts made from the quantized a15 (quantize_u8_reg). */
-DFX_AVX2_INLINE void dense_u_narrow_a15(int32_t *out, const int8_t *w, const int32_t *wsum, const int16_t *a15,
-                                        int nin, int rows, const int64_t *rq, int n, const int nb, const __m256i *hj) {
-  const __m256i q = quantize_u8_reg(a15, nin, 4 * nb);
-  __m256i xv[8];
-  for (int b = 0; b < nb; b++) xv[b] = bcast_block(q, b);
-  dense_u_narrow(out, w, wsum, xv, rows, rq, n, nb, hj);
-}
-
-#define DFX_NARROW_CASES(CASE) CASE(4) CASE(8) CASE(12) CASE(16) CASE(20) CASE(24) CASE(28) CASE(32)
-
 DFX_AVX2_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
                                   int cols, const int64_t *rq, int n, const __m256i *hj) {
   switch (cols) {
-#define NARROW(c) \
-  case c: dense_u_narrow_xu(out, w, wsum, xu, rows, rq, n, c / 4, hj); return;
-    DFX_NARROW_CASES(NARROW)
-#undef NARROW
+    DFX_NARROW_CASES(DFX_TWIN_NARROW_XU)
     default: break;
   }
   const int c16 = cols & ~15, rem = cols & 15;
@@ -203,39 +154,7 @@ DFX_AVX2 static void sparse_i8_u_rq_avx2(int32_t *p16, const int8_t *w, const in
   sparse_u_body(p16, w, wsum, idx, xu, rows, rq, n, NULL);
 }
 
-/* quantize_u8, the padding and dense_i8_u_rq / sparse_i8_u_rq in one call (kernels.h linear_u_rq):
- * dense layers of at most 32 columns quantize into a register (no store, no reload); the others
- * into a buffer. hj: NULL, the per-row requantization; else the layer-wide form's shift. */
-DFX_AVX2_INLINE void linear_u_body(int32_t *p16, const dredfx_nn_linear *l, const int16_t *a15, const __m256i *hj) {
-  const int nin = l->nb_inputs, n = l->nb_outputs, rows = (n + 7) / 8 * 8, cols = (nin + 3) / 4 * 4;
-  const int64_t *rq = l->rq;
-  if (rq == NULL) __builtin_unreachable(); /* kernels.h: the layer's rq is set */
-  if (l->idx == NULL && nin % 2 == 0) switch (cols) {
-#define NARROW(c) \
-  case c: dense_u_narrow_a15(p16, l->w8, l->wsum, a15, nin, rows, rq, n, c / 4, hj); return;
-      DFX_NARROW_CASES(NARROW)
-#undef NARROW
-      default: break;
-    }
-  uint8_t xu[DREDFX_NN_MAX_INPUTS];
-  dredfx_nn_quantize_u8_avx2(xu, a15, nin);
-  for (int j = nin; j < cols; j++) xu[j] = 127;
-  if (l->idx != NULL)
-    sparse_u_body(p16, l->w8, l->wsum, l->idx, xu, rows, rq, n, hj);
-  else
-    dense_u_body(p16, l->w8, l->wsum, xu, rows, cols, rq, n, hj);
-}
-
-/* Two copies of the layer code, one per requantization form. */
-DFX_AVX2 static int linear_u_rq_avx2(int32_t *p16, const dredfx_nn_linear *l, const int16_t *a15) {
-  if (l->rq_hi) {
-    const __m256i j = rq_hi_shift(l->rq);
-    linear_u_body(p16, l, a15, &j);
-  } else {
-    linear_u_body(p16, l, a15, NULL);
-  }
-  return 0;
-}
+DFX_TWIN_LINEAR_U_RQ(DFX_AVX2, linear_u_rq_avx2)
 
 /* ------------------------------------------------------------------ signed kernels */
 DFX_AVX2 static void dense_i8_avx2(int32_t *acc, const int8_t *w, const int8_t *x, int rows, int cols) {

@@ -121,52 +121,10 @@ DFX_VNNI_INLINE __m256i sum4(__m256i a, __m256i b, __m256i c, __m256i d) {
   return _mm256_add_epi32(_mm256_add_epi32(a, b), _mm256_add_epi32(c, d));
 }
 
-/* Layers of at most 32 columns (nb = cols / 4 blocks a group, a constant where inlined): the nb
- * input broadcasts xv stay in registers for every group and a group runs without a loop, two
- * vpdpbusd chains (as kernels_avx2.c dense_u_narrow). */
-DFX_VNNI_INLINE __m256i narrow_sums(const int8_t *w, const __m256i *xv, const int nb) {
-  __m256i s0 = dpbusd_block(_mm256_setzero_si256(), xv[0], w), s1 = _mm256_setzero_si256();
-  for (int b = 1; b < nb; b++) {
-    if (b & 1)
-      s1 = dpbusd_block(s1, xv[b], w + 32 * b);
-    else
-      s0 = dpbusd_block(s0, xv[b], w + 32 * b);
-  }
-  return _mm256_add_epi32(s0, s1);
-}
-
-/* Two full groups a pass (half the loop control a group), then the rest (a last partial group). */
-DFX_VNNI_INLINE void dense_u_narrow(int32_t *out, const int8_t *w, const int32_t *wsum, const __m256i *xv, int rows,
-                                    const int64_t *rq, int n, const int nb, const __m256i *hj) {
-  int i = 0;
-  for (; i + 16 <= n; i += 16, w += 64 * nb) {
-    finish_group(out, narrow_sums(w, xv, nb), wsum, i, rq, i + 8, hj);
-    rq = NEXT_RQ_GROUP(rq);
-    finish_group(out, narrow_sums(w + 32 * nb, xv, nb), wsum, i + 8, rq, i + 16, hj);
-    rq = NEXT_RQ_GROUP(rq);
-  }
-  for (; i < rows; i += 8, w += 32 * nb) {
-    finish_group(out, narrow_sums(w, xv, nb), wsum, i, rq, n, hj);
-    rq = NEXT_RQ_GROUP(rq);
-  }
-}
-
-DFX_VNNI_INLINE void dense_u_narrow_xu(int32_t *out, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
-                                       int rows, const int64_t *rq, int n, const int nb, const __m256i *hj) {
-  __m256i xv[8];
-  for (int b = 0; b < nb; b++) xv[b] = bcast_x4(xu + 4 * b);
-  dense_u_narrow(out, w, wsum, xv, rows, rq, n, nb, hj);
-}
-
-DFX_VNNI_INLINE void dense_u_narrow_a15(int32_t *out, const int8_t *w, const int32_t *wsum, const int16_t *a15,
-                                        int nin, int rows, const int64_t *rq, int n, const int nb, const __m256i *hj) {
-  const __m256i q = quantize_u8_reg(a15, nin, 4 * nb);
-  __m256i xv[8];
-  for (int b = 0; b < nb; b++) xv[b] = bcast_block(q, b);
-  dense_u_narrow(out, w, wsum, xv, rows, rq, n, nb, hj);
-}
-
-#define DFX_NARROW_CASES(CASE) CASE(4) CASE(8) CASE(12) CASE(16) CASE(20) CASE(24) CASE(28) CASE(32)
+#define DFX_TWIN_INLINE DFX_VNNI_INLINE
+#define DFX_TWIN_BLOCK(s, xv, w) dpbusd_block((s), (xv), (w))
+#define DFX_TWIN_BCAST(p) bcast_x4(p)
+#include "nn/x86/linear_u_twin.h"
 
 /* Two groups of 8 rows per pass, each input broadcast serving both (1.5 loads per vpdpbusd instead
  * of 2), four accumulators each: vpdpbusd has a latency of 5 cycles and two issue ports here, so
@@ -174,10 +132,7 @@ DFX_VNNI_INLINE void dense_u_narrow_a15(int32_t *out, const int8_t *w, const int
 DFX_VNNI_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
                                   int cols, const int64_t *rq, int n, const __m256i *hj) {
   switch (cols) {
-#define NARROW(c) \
-  case c: dense_u_narrow_xu(out, w, wsum, xu, rows, rq, n, c / 4, hj); return;
-    DFX_NARROW_CASES(NARROW)
-#undef NARROW
+    DFX_NARROW_CASES(DFX_TWIN_NARROW_XU)
     default: break;
   }
   const size_t stride = (size_t)cols * 8;
@@ -267,36 +222,7 @@ DFX_VNNI static void sparse_i8_u_rq_avxvnni(int32_t *p16, const int8_t *w, const
   sparse_u_body(p16, w, wsum, idx, xu, rows, rq, n, NULL);
 }
 
-/* kernels.h linear_u_rq, as kernels_avx2.c's. */
-DFX_VNNI_INLINE void linear_u_body(int32_t *p16, const dredfx_nn_linear *l, const int16_t *a15, const __m256i *hj) {
-  const int nin = l->nb_inputs, n = l->nb_outputs, rows = (n + 7) / 8 * 8, cols = (nin + 3) / 4 * 4;
-  const int64_t *rq = l->rq;
-  if (rq == NULL) __builtin_unreachable(); /* kernels.h: the layer's rq is set */
-  if (l->idx == NULL && nin % 2 == 0) switch (cols) {
-#define NARROW(c) \
-  case c: dense_u_narrow_a15(p16, l->w8, l->wsum, a15, nin, rows, rq, n, c / 4, hj); return;
-      DFX_NARROW_CASES(NARROW)
-#undef NARROW
-      default: break;
-    }
-  uint8_t xu[DREDFX_NN_MAX_INPUTS];
-  dredfx_nn_quantize_u8_avx2(xu, a15, nin);
-  for (int j = nin; j < cols; j++) xu[j] = 127;
-  if (l->idx != NULL)
-    sparse_u_body(p16, l->w8, l->wsum, l->idx, xu, rows, rq, n, hj);
-  else
-    dense_u_body(p16, l->w8, l->wsum, xu, rows, cols, rq, n, hj);
-}
-
-DFX_VNNI static int linear_u_rq_avxvnni(int32_t *p16, const dredfx_nn_linear *l, const int16_t *a15) {
-  if (l->rq_hi) {
-    const __m256i j = rq_hi_shift(l->rq);
-    linear_u_body(p16, l, a15, &j);
-  } else {
-    linear_u_body(p16, l, a15, NULL);
-  }
-  return 0;
-}
+DFX_TWIN_LINEAR_U_RQ(DFX_VNNI, linear_u_rq_avxvnni)
 
 const dredfx_nn_kernels dredfx_nn_kernels_avxvnni = {dense_i8_avxvnni,         sparse_i8_avxvnni,
                                                      dense_i8_u_avxvnni,       sparse_i8_u_avxvnni,
