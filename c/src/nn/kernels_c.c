@@ -170,7 +170,8 @@ int dredfx_nn_requant_prep(int64_t *rq, const int8_t *w, const int32_t *idx, int
       /* the layer-wide form's H, given T: sum w = pos - neg, kept here until T is known */
       RQ_AT(g, r, RQ_HI) = pos[r] - neg[r];
       if (s > tmax) tmax = s;
-      if (254 * (int64_t)(pos[r] > neg[r] ? pos[r] : neg[r]) > rmax) rmax = 254 * (int64_t)(pos[r] > neg[r] ? pos[r] : neg[r]);
+      const int64_t peak = 254 * (int64_t)(pos[r] > neg[r] ? pos[r] : neg[r]); /* the largest |u| of the row */
+      if (peak > rmax) rmax = peak;
     }
   }
   if (!ok) return 0;
