@@ -78,6 +78,13 @@ DFX_AVX2_INLINE __m256i maddubs_block(const int8_t *w, __m256i xv) {
                            _mm256_set1_epi16(1));
 }
 
+/* s + t in s's register: written out because GCC 12 otherwise sums a loop's 4 blocks first and
+ * copies the accumulator to another register and back each iteration. */
+DFX_AVX2_INLINE __m256i acc_add(__m256i s, __m256i t) {
+  __asm__("vpaddd %1, %0, %0" : "+x"(s) : "x"(t));
+  return s;
+}
+
 #define DFX_TWIN_INLINE DFX_AVX2_INLINE
 #define DFX_TWIN_BLOCK(s, xv, w) _mm256_add_epi32((s), maddubs_block((w), (xv)))
 #define DFX_TWIN_BCAST(p) bcast_u4(p)
@@ -89,44 +96,55 @@ DFX_AVX2_INLINE __m256i maddubs_block(const int8_t *w, __m256i xv) {
  * (8 to 32 inputs) the loop control cost as much as the blocks. With rq (the fused _rq kernels),
  * each group's 8 sums are requantized while still in a register and out gets the first n p16
  * values; without, out gets the rows sums. */
-DFX_AVX2_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
-                                  int cols, const int64_t *rq, int n, const __m256i *hj) {
-  switch (cols) {
-    DFX_NARROW_CASES(DFX_TWIN_NARROW_XU)
-    default: break;
-  }
-  const int c16 = cols & ~15, rem = cols & 15;
-  const uint8_t *xr = xu + c16;
+/* The groups of dense_u_body with rem = cols % 16 (a constant where inlined). */
+DFX_AVX2_INLINE void dense_u_groups(int32_t *out, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
+                                    int c16, const int rem, const int64_t *rq, int n, const __m256i *hj) {
+  const uint8_t *xr = xu + c16, *xend = xu + c16;
   for (int i = 0; i < rows; i += 8) {
     __m256i s0 = _mm256_setzero_si256();
-    for (int j = 0; j < c16; j += 16, w += 128) {
-      s0 = _mm256_add_epi32(s0, maddubs_block(w, bcast_u4(xu + j)));
-      s0 = _mm256_add_epi32(s0, maddubs_block(w + 32, bcast_u4(xu + j + 4)));
-      s0 = _mm256_add_epi32(s0, maddubs_block(w + 64, bcast_u4(xu + j + 8)));
-      s0 = _mm256_add_epi32(s0, maddubs_block(w + 96, bcast_u4(xu + j + 12)));
+    for (const uint8_t *x = xu; x != xend; x += 16, w += 128) {
+      s0 = acc_add(s0, maddubs_block(w, bcast_u4(x)));
+      s0 = acc_add(s0, maddubs_block(w + 32, bcast_u4(x + 4)));
+      s0 = acc_add(s0, maddubs_block(w + 64, bcast_u4(x + 8)));
+      s0 = acc_add(s0, maddubs_block(w + 96, bcast_u4(x + 12)));
     }
-    if (rem >= 4) s0 = _mm256_add_epi32(s0, maddubs_block(w, bcast_u4(xr)));
-    if (rem >= 8) s0 = _mm256_add_epi32(s0, maddubs_block(w + 32, bcast_u4(xr + 4)));
-    if (rem >= 12) s0 = _mm256_add_epi32(s0, maddubs_block(w + 64, bcast_u4(xr + 8)));
+    if (rem >= 4) s0 = acc_add(s0, maddubs_block(w, bcast_u4(xr)));
+    if (rem >= 8) s0 = acc_add(s0, maddubs_block(w + 32, bcast_u4(xr + 4)));
+    if (rem >= 12) s0 = acc_add(s0, maddubs_block(w + 64, bcast_u4(xr + 8)));
     w += rem * 8;
     finish_u(out + i, s0, wsum + i, rq, n - i, hj);
     rq = NEXT_RQ_GROUP(rq);
   }
 }
 
+DFX_AVX2_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
+                                  int cols, const int64_t *rq, int n, const __m256i *hj) {
+  switch (cols) {
+    DFX_NARROW_CASES(DFX_TWIN_NARROW_XU)
+    default: break;
+  }
+  if ((cols & 15) == 0)
+    dense_u_groups(out, w, wsum, xu, rows, cols, 0, rq, n, hj);
+  else
+    dense_u_groups(out, w, wsum, xu, rows, cols & ~15, cols & 15, rq, n, hj);
+}
+
 DFX_AVX2_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const int32_t *idx,
                                    const uint8_t *xu, int rows, const int64_t *rq, int n, const __m256i *hj) {
   for (int i = 0; i < rows; i += 8) {
-    int nblocks = *idx++;
+    const int nblocks = *idx++;
+    const int32_t *end4 = idx + (nblocks & ~3), *end = idx + nblocks;
     __m256i s0 = _mm256_setzero_si256(), s1 = s0;
-    int b = 0;
-    for (; b + 4 <= nblocks; b += 4, idx += 4, w += 128) {
-      s0 = _mm256_add_epi32(s0, maddubs_block(w, bcast_u4(xu + idx[0])));
-      s1 = _mm256_add_epi32(s1, maddubs_block(w + 32, bcast_u4(xu + idx[1])));
-      s0 = _mm256_add_epi32(s0, maddubs_block(w + 64, bcast_u4(xu + idx[2])));
-      s1 = _mm256_add_epi32(s1, maddubs_block(w + 96, bcast_u4(xu + idx[3])));
+    for (; idx != end4; idx += 4, w += 128) {
+      uint64_t i01, i23;
+      memcpy(&i01, idx, 8);
+      memcpy(&i23, idx + 2, 8);
+      s0 = acc_add(s0, maddubs_block(w, bcast_u4(xu + (uint32_t)i01)));
+      s1 = acc_add(s1, maddubs_block(w + 32, bcast_u4(xu + (i01 >> 32))));
+      s0 = acc_add(s0, maddubs_block(w + 64, bcast_u4(xu + (uint32_t)i23)));
+      s1 = acc_add(s1, maddubs_block(w + 96, bcast_u4(xu + (i23 >> 32))));
     }
-    for (; b < nblocks; b++, w += 32) s0 = _mm256_add_epi32(s0, maddubs_block(w, bcast_u4(xu + *idx++)));
+    for (; idx != end; w += 32) s0 = acc_add(s0, maddubs_block(w, bcast_u4(xu + *idx++)));
     finish_u(out + i, _mm256_add_epi32(s0, s1), wsum + i, rq, n - i, hj);
     rq = NEXT_RQ_GROUP(rq);
   }

@@ -182,10 +182,10 @@ DFX_VNNI_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *
 DFX_VNNI_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const int32_t *idx,
                                    const uint8_t *xu, int rows, const int64_t *rq, int n, const __m256i *hj) {
   for (int i = 0; i < rows; i += 8) {
-    int nblocks = *idx++;
+    const int nblocks = *idx++;
+    const int32_t *end4 = idx + (nblocks & ~3), *end = idx + nblocks;
     __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
-    int b = 0;
-    for (; b + 4 <= nblocks; b += 4, idx += 4, w += 128) {
+    for (; idx != end4; idx += 4, w += 128) {
       uint64_t i01, i23;
       memcpy(&i01, idx, 8);
       memcpy(&i23, idx + 2, 8);
@@ -194,7 +194,7 @@ DFX_VNNI_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t 
       s2 = dpbusd_block(s2, bcast_x4(xu + (uint32_t)i23), w + 64);
       s3 = dpbusd_block(s3, bcast_x4(xu + (i23 >> 32)), w + 96);
     }
-    for (; b < nblocks; b++, w += 32) s0 = dpbusd_block(s0, bcast_x4(xu + *idx++), w);
+    for (; idx != end; w += 32) s0 = dpbusd_block(s0, bcast_x4(xu + *idx++), w);
     finish_group(out, sum4(s0, s1, s2, s3), wsum, i, rq, n, hj);
     rq = NEXT_RQ_GROUP(rq);
   }

@@ -42,7 +42,7 @@ __attribute__((target("avx2"), always_inline)) static inline __m256i rq_hi_shift
 
 /* Stores the first n (1..8) int32 lanes of v at p. */
 __attribute__((target("avx2"), always_inline)) static inline void store_first(int32_t *p, __m256i v, int n) {
-  if (n == 8)
+  if (__builtin_expect(n == 8, 1))
     _mm256_storeu_si256((__m256i *)(void *)p, v);
   else
     _mm256_maskstore_epi32(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)), v);
