@@ -72,10 +72,15 @@ DFX_AVX2_INLINE __m256i bcast_u4(const uint8_t *xu) {
   return _mm256_set1_epi32(v);
 }
 
-/* The 8 row sums of one 8x4 block (lane r = row r) times the 4 broadcast offset inputs. */
-DFX_AVX2_INLINE __m256i maddubs_block(const int8_t *w, __m256i xv) {
-  return _mm256_madd_epi16(_mm256_maddubs_epi16(xv, _mm256_loadu_si256((const __m256i *)(const void *)w)),
-                           _mm256_set1_epi16(1));
+/* The 8 row sums of one 8x4 block (lane r = row r) times the 4 broadcast offset inputs, times the
+ * factor in every 16-bit lane of f (1, or the layer-wide form's 2^j: rq_hi_factor). */
+DFX_AVX2_INLINE __m256i maddubs_block(const int8_t *w, __m256i xv, __m256i f) {
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(xv, _mm256_loadu_si256((const __m256i *)(const void *)w)), f);
+}
+
+/* The factor of maddubs_block for the layer-wide form's hj (NULL: 1). */
+DFX_AVX2_INLINE __m256i block_factor(const __m256i *hj) {
+  return hj != NULL ? *hj : _mm256_set1_epi16(1);
 }
 
 /* s + t in s's register: written out because GCC 12 otherwise sums a loop's 4 blocks first and
@@ -86,7 +91,8 @@ DFX_AVX2_INLINE __m256i acc_add(__m256i s, __m256i t) {
 }
 
 #define DFX_TWIN_INLINE DFX_AVX2_INLINE
-#define DFX_TWIN_BLOCK(s, xv, w) _mm256_add_epi32((s), maddubs_block((w), (xv)))
+#define DFX_TWIN_BLOCK(s, xv, w, hj) _mm256_add_epi32((s), maddubs_block((w), (xv), block_factor(hj)))
+#define DFX_TWIN_SHIFTED 1
 #define DFX_TWIN_BCAST(p) bcast_u4(p)
 #include "nn/x86/linear_u_twin.h"
 
@@ -100,19 +106,20 @@ DFX_AVX2_INLINE __m256i acc_add(__m256i s, __m256i t) {
 DFX_AVX2_INLINE void dense_u_groups(int32_t *out, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
                                     int c16, const int rem, const int64_t *rq, int n, const __m256i *hj) {
   const uint8_t *xr = xu + c16, *xend = xu + c16;
+  const __m256i f = block_factor(hj);
   for (int i = 0; i < rows; i += 8) {
     __m256i s0 = _mm256_setzero_si256();
     for (const uint8_t *x = xu; x != xend; x += 16, w += 128) {
-      s0 = acc_add(s0, maddubs_block(w, bcast_u4(x)));
-      s0 = acc_add(s0, maddubs_block(w + 32, bcast_u4(x + 4)));
-      s0 = acc_add(s0, maddubs_block(w + 64, bcast_u4(x + 8)));
-      s0 = acc_add(s0, maddubs_block(w + 96, bcast_u4(x + 12)));
+      s0 = acc_add(s0, maddubs_block(w, bcast_u4(x), f));
+      s0 = acc_add(s0, maddubs_block(w + 32, bcast_u4(x + 4), f));
+      s0 = acc_add(s0, maddubs_block(w + 64, bcast_u4(x + 8), f));
+      s0 = acc_add(s0, maddubs_block(w + 96, bcast_u4(x + 12), f));
     }
-    if (rem >= 4) s0 = acc_add(s0, maddubs_block(w, bcast_u4(xr)));
-    if (rem >= 8) s0 = acc_add(s0, maddubs_block(w + 32, bcast_u4(xr + 4)));
-    if (rem >= 12) s0 = acc_add(s0, maddubs_block(w + 64, bcast_u4(xr + 8)));
+    if (rem >= 4) s0 = acc_add(s0, maddubs_block(w, bcast_u4(xr), f));
+    if (rem >= 8) s0 = acc_add(s0, maddubs_block(w + 32, bcast_u4(xr + 4), f));
+    if (rem >= 12) s0 = acc_add(s0, maddubs_block(w + 64, bcast_u4(xr + 8), f));
     w += rem * 8;
-    finish_u(out + i, s0, wsum + i, rq, n - i, hj);
+    finish_u(out + i, s0, wsum + i, rq, n - i, hj, 1);
     rq = NEXT_RQ_GROUP(rq);
   }
 }
@@ -131,6 +138,7 @@ DFX_AVX2_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *
 
 DFX_AVX2_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const int32_t *idx,
                                    const uint8_t *xu, int rows, const int64_t *rq, int n, const __m256i *hj) {
+  const __m256i f = block_factor(hj);
   for (int i = 0; i < rows; i += 8) {
     const int nblocks = *idx++;
     const int32_t *end4 = idx + (nblocks & ~3), *end = idx + nblocks;
@@ -139,13 +147,13 @@ DFX_AVX2_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t 
       uint64_t i01, i23;
       memcpy(&i01, idx, 8);
       memcpy(&i23, idx + 2, 8);
-      s0 = acc_add(s0, maddubs_block(w, bcast_u4(xu + (uint32_t)i01)));
-      s1 = acc_add(s1, maddubs_block(w + 32, bcast_u4(xu + (i01 >> 32))));
-      s0 = acc_add(s0, maddubs_block(w + 64, bcast_u4(xu + (uint32_t)i23)));
-      s1 = acc_add(s1, maddubs_block(w + 96, bcast_u4(xu + (i23 >> 32))));
+      s0 = acc_add(s0, maddubs_block(w, bcast_u4(xu + (uint32_t)i01), f));
+      s1 = acc_add(s1, maddubs_block(w + 32, bcast_u4(xu + (i01 >> 32)), f));
+      s0 = acc_add(s0, maddubs_block(w + 64, bcast_u4(xu + (uint32_t)i23), f));
+      s1 = acc_add(s1, maddubs_block(w + 96, bcast_u4(xu + (i23 >> 32)), f));
     }
-    for (; idx != end; w += 32) s0 = acc_add(s0, maddubs_block(w, bcast_u4(xu + *idx++)));
-    finish_u(out + i, _mm256_add_epi32(s0, s1), wsum + i, rq, n - i, hj);
+    for (; idx != end; w += 32) s0 = acc_add(s0, maddubs_block(w, bcast_u4(xu + *idx++), f));
+    finish_u(out + i, _mm256_add_epi32(s0, s1), wsum + i, rq, n - i, hj, 1);
     rq = NEXT_RQ_GROUP(rq);
   }
 }

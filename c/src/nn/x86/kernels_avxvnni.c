@@ -114,7 +114,7 @@ DFX_VNNI static void sparse_i8_avxvnni(int32_t *acc, const int8_t *w, const int3
  * p16 values) or, offset removed, as they are (rq NULL); hj as finish_u's. */
 DFX_VNNI_INLINE void finish_group(int32_t *out, __m256i s, const int32_t *wsum, int i, const int64_t *rq, int n,
                                   const __m256i *hj) {
-  finish_u(out + i, s, wsum + i, rq, n - i, hj);
+  finish_u(out + i, s, wsum + i, rq, n - i, hj, 0);
 }
 
 DFX_VNNI_INLINE __m256i sum4(__m256i a, __m256i b, __m256i c, __m256i d) {
@@ -122,7 +122,8 @@ DFX_VNNI_INLINE __m256i sum4(__m256i a, __m256i b, __m256i c, __m256i d) {
 }
 
 #define DFX_TWIN_INLINE DFX_VNNI_INLINE
-#define DFX_TWIN_BLOCK(s, xv, w) dpbusd_block((s), (xv), (w))
+#define DFX_TWIN_BLOCK(s, xv, w, hj) dpbusd_block((s), (xv), (w))
+#define DFX_TWIN_SHIFTED 0
 #define DFX_TWIN_BCAST(p) bcast_x4(p)
 #include "nn/x86/linear_u_twin.h"
 

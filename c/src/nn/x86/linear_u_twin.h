@@ -2,8 +2,12 @@
  * most 32 columns, written once for kernels_avx2.c and kernels_avxvnni.c, which differ only in the
  * product of a block. The including file defines, before including this:
  *   DFX_TWIN_INLINE            its target attributes with always_inline static inline;
- *   DFX_TWIN_BLOCK(s, xv, w)   s plus the 8 row sums of the 8x4 offset block at w times the 4
- *                              broadcast inputs xv (the level's block product);
+ *   DFX_TWIN_BLOCK(s, xv, w, hj)  s plus the 8 row sums of the 8x4 offset block at w times the 4
+ *                              broadcast inputs xv (the level's block product), times 2^j in the
+ *                              layer-wide form where DFX_TWIN_SHIFTED (hj non-NULL: its factor);
+ *   DFX_TWIN_SHIFTED           1 where the blocks apply the layer-wide form's shift j (AVX2: hj
+ *                              holds 2^j in every 16-bit lane, and layers with j > 14 take the
+ *                              per-row form), 0 where finish_u shifts (hj: j in every lane);
  *   DFX_TWIN_BCAST(p)          the 4 offset inputs at p in every 32-bit lane;
  * and, after it, its general kernels dense_u_body and sparse_u_body, then DFX_TWIN_LINEAR_U_RQ. Used
  * inside one translation unit only: every function is inlined into the level's own. */
@@ -17,13 +21,13 @@
  * no loop inside, so a group is its nb blocks in two chains, the requantization and one store (on
  * the models' 8 to 32 input layers the per-group loop control and the reloaded broadcasts cost as
  * much as the blocks). */
-DFX_TWIN_INLINE __m256i narrow_sums(const int8_t *w, const __m256i *xv, const int nb) {
-  __m256i s0 = DFX_TWIN_BLOCK(_mm256_setzero_si256(), xv[0], w), s1 = _mm256_setzero_si256();
+DFX_TWIN_INLINE __m256i narrow_sums(const int8_t *w, const __m256i *xv, const int nb, const __m256i *hj) {
+  __m256i s0 = DFX_TWIN_BLOCK(_mm256_setzero_si256(), xv[0], w, hj), s1 = _mm256_setzero_si256();
   for (int b = 1; b < nb; b++) {
     if (b & 1)
-      s1 = DFX_TWIN_BLOCK(s1, xv[b], w + 32 * b);
+      s1 = DFX_TWIN_BLOCK(s1, xv[b], w + 32 * b, hj);
     else
-      s0 = DFX_TWIN_BLOCK(s0, xv[b], w + 32 * b);
+      s0 = DFX_TWIN_BLOCK(s0, xv[b], w + 32 * b, hj);
   }
   return _mm256_add_epi32(s0, s1);
 }
@@ -34,13 +38,13 @@ DFX_TWIN_INLINE void dense_u_narrow(int32_t *out, const int8_t *w, const int32_t
                                     const int64_t *rq, int n, const int nb, const __m256i *hj) {
   int i = 0;
   for (; i + 16 <= n; i += 16, w += 64 * nb) {
-    finish_u(out + i, narrow_sums(w, xv, nb), wsum + i, rq, 8, hj);
+    finish_u(out + i, narrow_sums(w, xv, nb, hj), wsum + i, rq, 8, hj, DFX_TWIN_SHIFTED);
     rq = NEXT_RQ_GROUP(rq);
-    finish_u(out + i + 8, narrow_sums(w + 32 * nb, xv, nb), wsum + i + 8, rq, 8, hj);
+    finish_u(out + i + 8, narrow_sums(w + 32 * nb, xv, nb, hj), wsum + i + 8, rq, 8, hj, DFX_TWIN_SHIFTED);
     rq = NEXT_RQ_GROUP(rq);
   }
   for (; i < rows; i += 8, w += 32 * nb) {
-    finish_u(out + i, narrow_sums(w, xv, nb), wsum + i, rq, n - i, hj);
+    finish_u(out + i, narrow_sums(w, xv, nb, hj), wsum + i, rq, n - i, hj, DFX_TWIN_SHIFTED);
     rq = NEXT_RQ_GROUP(rq);
   }
 }
@@ -92,9 +96,9 @@ DFX_TWIN_INLINE void dense_u_narrow_a15(int32_t *out, const int8_t *w, const int
       dense_u_body(p16, l->w8, l->wsum, xu, rows, cols, rq, n, hj);                                               \
   }                                                                                                               \
   ATTR static int NAME(int32_t *p16, const dredfx_nn_linear *l, const int16_t *a15) {                             \
-    if (l->rq_hi) {                                                                                               \
-      const __m256i j = rq_hi_shift(l->rq);                                                                       \
-      linear_u_body(p16, l, a15, &j);                                                                             \
+    if (l->rq_hi && (!DFX_TWIN_SHIFTED || rq_hi_shift_max14(l->rq))) {                                            \
+      const __m256i hj = DFX_TWIN_SHIFTED ? rq_hi_factor(l->rq) : rq_hi_shift(l->rq);                             \
+      linear_u_body(p16, l, a15, &hj);                                                                            \
     } else {                                                                                                      \
       linear_u_body(p16, l, a15, NULL);                                                                           \
     }                                                                                                             \

@@ -21,23 +21,39 @@ __attribute__((target("avx2"), always_inline)) static inline __m256i requant_rq8
   return _mm256_blend_epi32(pe, _mm256_shuffle_epi32(po, 0xa0), 0xaa);
 }
 
-/* 8 outputs of the layer-wide form (kernels.h) from the raw offset sums s of the "_u" kernels (the
- * offset is in the constants): p16 = the high 32 bits of (s << j) m + H, j = 32 - T in every lane
- * of hj. 8 instructions, 4 constant loads, no shift on the products (the high halves are the
+/* 8 outputs of the layer-wide form (kernels.h) from the offset sums a already shifted left by
+ * j = 32 - T (the offset is in the constants): p16 = the high 32 bits of a m + H. 7 instructions
+ * (2 on the multiply ports), 4 constant loads, no shift on the products (the high halves are the
  * result), against the per-row form's offset subtraction and 10 instructions, 7 loads. */
-__attribute__((target("avx2"), always_inline)) static inline __m256i requant_hi8(__m256i s, const int64_t *rq,
-                                                                                __m256i hj) {
+__attribute__((target("avx2"), always_inline)) static inline __m256i requant_hi8_shifted(__m256i a, const int64_t *rq) {
   const __m256i *q = (const __m256i *)(const void *)rq;
-  const __m256i a = _mm256_sllv_epi32(s, hj);
   const __m256i pe = _mm256_add_epi64(_mm256_mul_epi32(a, _mm256_loadu_si256(q)), _mm256_loadu_si256(q + 6));
   const __m256i po =
       _mm256_add_epi64(_mm256_mul_epi32(_mm256_shuffle_epi32(a, 0xf5), _mm256_loadu_si256(q + 1)), _mm256_loadu_si256(q + 7));
   return _mm256_blend_epi32(_mm256_shuffle_epi32(pe, 0xf5), po, 0xaa);
 }
 
+/* requant_hi8_shifted of the raw offset sums s, shifted here: hj holds j in every lane. */
+__attribute__((target("avx2"), always_inline)) static inline __m256i requant_hi8(__m256i s, const int64_t *rq,
+                                                                                __m256i hj) {
+  return requant_hi8_shifted(_mm256_sllv_epi32(s, hj), rq);
+}
+
 /* j = 32 - T of a layer in the layer-wide form (every row's shift is T), in every lane. */
 __attribute__((target("avx2"), always_inline)) static inline __m256i rq_hi_shift(const int64_t *rq) {
   return _mm256_set1_epi32(32 - (int)rq[16]);
+}
+
+/* 1 where that j is at most 14, so that 2^j is an int16 factor (rq_hi_factor). */
+static inline int rq_hi_shift_max14(const int64_t *rq) {
+  return rq[16] >= 18;
+}
+
+/* 2^j in every 16-bit lane: vpmaddwd by it instead of 1 adds each block's pair sums already
+ * shifted (|2 * 32767 * 2^14| < 2^31), and the int32 sums wrap exactly as vpsllvd's shift of
+ * their total would, so the result is the same bits. */
+__attribute__((target("avx2"), always_inline)) static inline __m256i rq_hi_factor(const int64_t *rq) {
+  return _mm256_set1_epi16((short)(1 << (32 - (int)rq[16])));
 }
 
 /* Stores the first n (1..8) int32 lanes of v at p. */
@@ -59,11 +75,13 @@ __attribute__((target("avx2"), always_inline)) static inline void finish8(int32_
 }
 
 /* The 8 raw offset sums s (sum w xu) of the rows at wsum to out, as finish8 does with s - wsum
- * (the offset removed); hj non-NULL: requantized in the layer-wide form, hj its shift. */
+ * (the offset removed); hj non-NULL: requantized in the layer-wide form, hj its shift, or with
+ * `shifted` (AVX2, whose blocks multiply by 2^j instead of 1), s already shifted. */
 __attribute__((target("avx2"), always_inline)) static inline void finish_u(int32_t *out, __m256i s, const int32_t *wsum,
-                                                                          const int64_t *q, int left, const __m256i *hj) {
+                                                                          const int64_t *q, int left, const __m256i *hj,
+                                                                          const int shifted) {
   if (hj != NULL)
-    store_first(out, requant_hi8(s, q, *hj), left < 8 ? left : 8);
+    store_first(out, shifted ? requant_hi8_shifted(s, q) : requant_hi8(s, q, *hj), left < 8 ? left : 8);
   else
     finish8(out, _mm256_sub_epi32(s, _mm256_loadu_si256((const __m256i *)(const void *)wsum)), q, left);
 }
