@@ -171,6 +171,7 @@ void dredfx_nn_conv2d_avx2(int32_t *p16, const int16_t *w, const int16_t *x, int
 #endif
 #if defined(DREDFX_HAVE_AVXVNNI)
 extern const dredfx_nn_kernels dredfx_nn_kernels_avxvnni;
+int dredfx_nn_linear_u_rq_avxvnni(int32_t *p16, const struct dredfx_nn_linear *l, const int16_t *a15);
 #endif
 #if defined(DREDFX_HAVE_AVX512VNNI)
 extern const dredfx_nn_kernels dredfx_nn_kernels_avx512vnni;

@@ -180,7 +180,7 @@ DFX_AVX2 static void sparse_i8_u_rq_avx2(int32_t *p16, const int8_t *w, const in
   sparse_u_body(p16, w, wsum, idx, xu, rows, rq, n, NULL);
 }
 
-DFX_TWIN_LINEAR_U_RQ(DFX_AVX2, linear_u_rq_avx2)
+DFX_TWIN_LINEAR_U_RQ(DFX_AVX2 static, linear_u_rq_avx2)
 
 /* ------------------------------------------------------------------ signed kernels */
 DFX_AVX2 static void dense_i8_avx2(int32_t *acc, const int8_t *w, const int8_t *x, int rows, int cols) {

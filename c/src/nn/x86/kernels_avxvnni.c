@@ -223,7 +223,8 @@ DFX_VNNI static void sparse_i8_u_rq_avxvnni(int32_t *p16, const int8_t *w, const
   sparse_u_body(p16, w, wsum, idx, xu, rows, rq, n, NULL);
 }
 
-DFX_TWIN_LINEAR_U_RQ(DFX_VNNI, linear_u_rq_avxvnni)
+/* Also the avx512vnni level's (a CPU with that level has AVX-VNNI: common/cpu.c). */
+DFX_TWIN_LINEAR_U_RQ(DFX_VNNI, dredfx_nn_linear_u_rq_avxvnni)
 
 const dredfx_nn_kernels dredfx_nn_kernels_avxvnni = {dense_i8_avxvnni,         sparse_i8_avxvnni,
                                                      dense_i8_u_avxvnni,       sparse_i8_u_avxvnni,
@@ -232,6 +233,6 @@ const dredfx_nn_kernels dredfx_nn_kernels_avxvnni = {dense_i8_avxvnni,         s
                                                      dredfx_nn_tanh_avx2,             dredfx_nn_sigmoid_gate_avx2,
                                                      dredfx_nn_gru_update_avx2, dredfx_nn_dense_i32_avx2, dredfx_nn_conv2d_avx2,
                                                      dense_i8_u_rq_avxvnni,    sparse_i8_u_rq_avxvnni,
-                                                     linear_u_rq_avxvnni};
+                                                     dredfx_nn_linear_u_rq_avxvnni};
 
 #endif

@@ -71,7 +71,7 @@ DFX_TWIN_INLINE void dense_u_narrow_a15(int32_t *out, const int8_t *w, const int
 #define DFX_TWIN_NARROW_XU(c) \
   case c: dense_u_narrow_xu(out, w, wsum, xu, rows, rq, n, c / 4, hj); return;
 
-/* The level's linear_u_rq, named NAME with the attributes ATTR, expanded after its dense_u_body and
+/* The level's linear_u_rq, named NAME with the attributes and storage class ATTR, expanded after its dense_u_body and
  * sparse_u_body (defined there, so the compiler inlines them as it did before this header):
  * quantize_u8, the padding and dense_i8_u_rq / sparse_i8_u_rq in one call (kernels.h linear_u_rq).
  * Dense layers of at most 32 columns quantize into a register (no store, no reload); the others
@@ -95,7 +95,7 @@ DFX_TWIN_INLINE void dense_u_narrow_a15(int32_t *out, const int8_t *w, const int
     else                                                                                                          \
       dense_u_body(p16, l->w8, l->wsum, xu, rows, cols, rq, n, hj);                                               \
   }                                                                                                               \
-  ATTR static int NAME(int32_t *p16, const dredfx_nn_linear *l, const int16_t *a15) {                             \
+  ATTR int NAME(int32_t *p16, const dredfx_nn_linear *l, const int16_t *a15) {                                    \
     if (l->rq_hi && (!DFX_TWIN_SHIFTED || rq_hi_shift_max14(l->rq))) {                                            \
       const __m256i hj = DFX_TWIN_SHIFTED ? rq_hi_factor(l->rq) : rq_hi_shift(l->rq);                             \
       linear_u_body(p16, l, a15, &hj);                                                                            \
