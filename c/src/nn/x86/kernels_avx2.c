@@ -96,20 +96,15 @@ DFX_AVX2_INLINE __m256i acc_add(__m256i s, __m256i t) {
 #define DFX_TWIN_BCAST(p) bcast_u4(p)
 #include "nn/x86/linear_u_twin.h"
 
-/* One group of 8 rows at a time, its blocks streamed in memory order, unrolled by 4 as libopus'
- * cgemv8x4: faster here than sharing each input broadcast between several groups. The last
- * cols % 16 columns (up to 3 blocks) run straight, without a loop: on the models' small layers
- * (8 to 32 inputs) the loop control cost as much as the blocks. With rq (the fused _rq kernels),
- * each group's 8 sums are requantized while still in a register and out gets the first n p16
- * values; without, out gets the rows sums. */
-/* The groups of dense_u_body with rem = cols % 16 (a constant where inlined). */
+/* The groups of dense_u_body, c16 = cols rounded down to 16 and rem = cols % 16 (a constant where
+ * inlined). */
 DFX_AVX2_INLINE void dense_u_groups(int32_t *out, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
                                     int c16, const int rem, const int64_t *rq, int n, const __m256i *hj) {
-  const uint8_t *xr = xu + c16, *xend = xu + c16;
+  const uint8_t *const xr = xu + c16;
   const __m256i f = block_factor(hj);
   for (int i = 0; i < rows; i += 8) {
     __m256i s0 = _mm256_setzero_si256();
-    for (const uint8_t *x = xu; x != xend; x += 16, w += 128) {
+    for (const uint8_t *x = xu; x != xr; x += 16, w += 128) {
       s0 = acc_add(s0, maddubs_block(w, bcast_u4(x), f));
       s0 = acc_add(s0, maddubs_block(w + 32, bcast_u4(x + 4), f));
       s0 = acc_add(s0, maddubs_block(w + 64, bcast_u4(x + 8), f));
@@ -124,6 +119,13 @@ DFX_AVX2_INLINE void dense_u_groups(int32_t *out, const int8_t *w, const int32_t
   }
 }
 
+/* One group of 8 rows at a time, its blocks streamed in memory order, unrolled by 4 as libopus'
+ * cgemv8x4: faster here than sharing each input broadcast between several groups. The last
+ * cols % 16 columns (up to 3 blocks) run straight, without a loop: on the models' small layers
+ * (8 to 32 inputs) the loop control cost as much as the blocks; the loop is compiled apart for
+ * cols % 16 == 0 (no tests of the rest). With rq (the fused _rq kernels), each group's 8 sums are
+ * requantized while still in a register and out gets the first n p16 values; without, out gets
+ * the rows sums. */
 DFX_AVX2_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
                                   int cols, const int64_t *rq, int n, const __m256i *hj) {
   switch (cols) {

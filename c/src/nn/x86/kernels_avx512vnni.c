@@ -10,8 +10,9 @@
  * inputs (sparse) by 128 as kernels_avxvnni.c does.
  * Requantization uses vpsravq and the saturating vpmovsqd; the int16 kernel and quantization are
  * AVX2's, and whole layers (linear_u_rq) AVX-VNNI's one-call path, faster than these two-call
- * kernels on 45 of bench/results.md's 50 layer shapes. Compiled with target attributes; cpu.c selects this level only when CPUID reports
- * AVX-512 F, BW, VL and VNNI and AVX-VNNI, and the OS saves the ZMM state (XCR0). */
+ * kernels on 45 of bench/results.md's 50 layer shapes. Compiled with target attributes; cpu.c
+ * selects this level only when CPUID reports AVX-512 F, BW, VL and VNNI and AVX-VNNI, and the OS
+ * saves the ZMM state (XCR0). */
 #include "nn/kernels.h"
 
 #if defined(DREDFX_HAVE_AVX512VNNI)

@@ -71,12 +71,12 @@ DFX_TWIN_INLINE void dense_u_narrow_a15(int32_t *out, const int8_t *w, const int
 #define DFX_TWIN_NARROW_XU(c) \
   case c: dense_u_narrow_xu(out, w, wsum, xu, rows, rq, n, c / 4, hj); return;
 
-/* The level's linear_u_rq, named NAME with the attributes and storage class ATTR, expanded after its dense_u_body and
- * sparse_u_body (defined there, so the compiler inlines them as it did before this header):
- * quantize_u8, the padding and dense_i8_u_rq / sparse_i8_u_rq in one call (kernels.h linear_u_rq).
- * Dense layers of at most 32 columns quantize into a register (no store, no reload); the others
- * into a buffer. Two copies of the layer code, one per requantization form: hj NULL, the per-row
- * requantization; else the layer-wide form's shift. */
+/* The level's linear_u_rq, named NAME with the attributes and storage class ATTR, expanded after
+ * its dense_u_body and sparse_u_body (defined there, so the compiler inlines them as it did before
+ * this header): quantize_u8, the padding and dense_i8_u_rq / sparse_i8_u_rq in one call (kernels.h
+ * linear_u_rq). Dense layers of at most 32 columns quantize into a register (no store, no reload);
+ * the others into a buffer. Two copies of the layer code, one per requantization form: hj NULL,
+ * the per-row requantization; else the layer-wide form's shift (DFX_TWIN_SHIFTED: its factor). */
 #define DFX_TWIN_LINEAR_U_RQ(ATTR, NAME)                                                                           \
   DFX_TWIN_INLINE void linear_u_body(int32_t *p16, const dredfx_nn_linear *l, const int16_t *a15,                 \
                                      const __m256i *hj) {                                                         \

@@ -25,7 +25,8 @@ __attribute__((target("avx2"), always_inline)) static inline __m256i requant_rq8
  * j = 32 - T (the offset is in the constants): p16 = the high 32 bits of a m + H. 7 instructions
  * (2 on the multiply ports), 4 constant loads, no shift on the products (the high halves are the
  * result), against the per-row form's offset subtraction and 10 instructions, 7 loads. */
-__attribute__((target("avx2"), always_inline)) static inline __m256i requant_hi8_shifted(__m256i a, const int64_t *rq) {
+__attribute__((target("avx2"), always_inline)) static inline __m256i requant_hi8_shifted(__m256i a,
+                                                                                        const int64_t *rq) {
   const __m256i *q = (const __m256i *)(const void *)rq;
   const __m256i pe = _mm256_add_epi64(_mm256_mul_epi32(a, _mm256_loadu_si256(q)), _mm256_loadu_si256(q + 6));
   const __m256i po =
