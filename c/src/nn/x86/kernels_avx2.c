@@ -143,9 +143,8 @@ DFX_AVX2_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t 
   const __m256i f = block_factor(hj);
   for (int i = 0; i < rows; i += 8) {
     const int nblocks = *idx++;
-    const int32_t *end4 = idx + (nblocks & ~3), *end = idx + nblocks;
     __m256i s0 = _mm256_setzero_si256(), s1 = s0;
-    for (; idx != end4; idx += 4, w += 128) {
+    for (int k = nblocks >> 2; k > 0; k--) {
       uint64_t i01, i23;
       memcpy(&i01, idx, 8);
       memcpy(&i23, idx + 2, 8);
@@ -153,8 +152,16 @@ DFX_AVX2_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t 
       s1 = acc_add(s1, maddubs_block(w + 32, bcast_u4(xu + (i01 >> 32)), f));
       s0 = acc_add(s0, maddubs_block(w + 64, bcast_u4(xu + (uint32_t)i23), f));
       s1 = acc_add(s1, maddubs_block(w + 96, bcast_u4(xu + (i23 >> 32)), f));
+      idx += 4;
+      w += 128;
+      DFX_TWIN_ADVANCED(idx, w);
     }
-    for (; idx != end; w += 32) s0 = acc_add(s0, maddubs_block(w, bcast_u4(xu + *idx++), f));
+    for (int k = nblocks & 3; k > 0; k--) {
+      s0 = acc_add(s0, maddubs_block(w, bcast_u4(xu + *idx), f));
+      idx++;
+      w += 32;
+      DFX_TWIN_ADVANCED(idx, w);
+    }
     finish_u(out + i, _mm256_add_epi32(s0, s1), wsum + i, rq, n - i, hj, 1);
     rq = NEXT_RQ_GROUP(rq);
   }

@@ -184,9 +184,8 @@ DFX_VNNI_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t 
                                    const uint8_t *xu, int rows, const int64_t *rq, int n, const __m256i *hj) {
   for (int i = 0; i < rows; i += 8) {
     const int nblocks = *idx++;
-    const int32_t *end4 = idx + (nblocks & ~3), *end = idx + nblocks;
     __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
-    for (; idx != end4; idx += 4, w += 128) {
+    for (int k = nblocks >> 2; k > 0; k--) {
       uint64_t i01, i23;
       memcpy(&i01, idx, 8);
       memcpy(&i23, idx + 2, 8);
@@ -194,8 +193,16 @@ DFX_VNNI_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t 
       s1 = dpbusd_block(s1, bcast_x4(xu + (i01 >> 32)), w + 32);
       s2 = dpbusd_block(s2, bcast_x4(xu + (uint32_t)i23), w + 64);
       s3 = dpbusd_block(s3, bcast_x4(xu + (i23 >> 32)), w + 96);
+      idx += 4;
+      w += 128;
+      DFX_TWIN_ADVANCED(idx, w);
     }
-    for (; idx != end; w += 32) s0 = dpbusd_block(s0, bcast_x4(xu + *idx++), w);
+    for (int k = nblocks & 3; k > 0; k--) {
+      s0 = dpbusd_block(s0, bcast_x4(xu + *idx), w);
+      idx++;
+      w += 32;
+      DFX_TWIN_ADVANCED(idx, w);
+    }
     finish_group(out, sum4(s0, s1, s2, s3), wsum, i, rq, n, hj);
     rq = NEXT_RQ_GROUP(rq);
   }
