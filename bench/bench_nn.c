@@ -17,8 +17,9 @@
  * --scalar-only: dredfx's scalar level only (against libopus' generic C build).
  * Layers are set up as the loader sets up the models' layers: weights whose adjacent pairs keep the
  * offset kernels' bound (as every libopus 1.6.1 layer does), their row sums and requantization
- * constants (dredfx_nn_requant_prep accepts these layers in the layer-wide form, as every model layer). A sparse layer
- * keeps every other 8x4 block (bench_libopus_nn.c uses the same pattern). */
+ * constants (dredfx_nn_requant_prep accepts these layers in the layer-wide form, as every model layer), and a sparse
+ * layer's byte-form index where dredfx_nn_sparse_idx8 accepts it. A sparse layer keeps every other 8x4 block
+ * (bench_libopus_nn.c uses the same pattern). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,14 @@ static dredfx_nn_linear make_layer(int in, int out, int sparse, long *macs) {
   if (form) l.rq = rq;
   else free(rq);
   l.rq_hi = form == 2 && l.wsum != NULL; /* as dredfx_nn_linear_prepare */
+  if (sparse) { /* as dredfx_nn_linear_prepare_from */
+    const int cap = out / 8 + nw / 32;
+    uint8_t *idx8 = alloc64((size_t)cap);
+    if (dredfx_nn_sparse_idx8(idx8, cap, idx, out) > 0)
+      l.idx8 = idx8;
+    else
+      free(idx8);
+  }
   return l;
 }
 
@@ -117,6 +126,7 @@ static void free_layer(dredfx_nn_linear *l) {
   free((void *)l->idx);
   free((void *)l->wsum);
   free((void *)l->rq);
+  free((void *)l->idx8);
   free((void *)l->mult);
   free((void *)l->shift);
   free((void *)l->bias);

@@ -878,6 +878,7 @@ static void run_conv2d(long ncases) {
  * as a loader would), requantization and bias together. Reps 1 to 3 take 0 to 3 inputs fewer than
  * the padded columns (the padding, and odd input counts, of the one-call linear_u_rq kernels). */
 static long linear_rq_layers[3]; /* layers without requantize_rq; with it and the offset kernels, per-row or layer-wide form */
+static long linear_idx8_layers;  /* sparse layers with the byte-form index (nn.h idx8) */
 
 static void run_linear(void) {
   for (int m = 0; m < NB_MODEL_I8 + 16; m++)
@@ -889,7 +890,8 @@ static void run_linear(void) {
       size_t nw = (size_t)rows * cols;
       if (!narrow && model_i8[m][2]) {
         idx = xmalloc(sizeof(int32_t) * ((size_t)rows / 8 * (1 + (size_t)cols / 4)));
-        nw = (size_t)make_pattern(idx, rows, cols, 3, 0) * 32;
+        /* density 7/8 on reps 0 and 2: groups long enough for the byte-form index from 224 columns */
+        nw = (size_t)make_pattern(idx, rows, cols, rep % 2 ? 3 : 7, 0) * 32;
       }
       int8_t *w = xmalloc(nw);
       int32_t *wsum = xmalloc(sizeof(int32_t) * rows), *mult = xmalloc(sizeof(int32_t) * rows);
@@ -914,10 +916,14 @@ static void run_linear(void) {
       for (int j = nin; j < cols; j++) a15[j] = 32767; /* past the inputs: must not be read */
       const int ok = dredfx_nn_i8_row_sums(wsum, w, idx, rows, cols);
       const int rq_ok = dredfx_nn_requant_prep(rq, w, idx, rows, cols, mult, shift, rep == 1 ? NULL : bias, rows);
+      const int idx8_cap = idx ? rows / 8 + (int)(nw / 32) : 0;
+      uint8_t *idx8 = idx ? xmalloc((size_t)idx8_cap) : NULL;
+      const int idx8_ok = idx && dredfx_nn_sparse_idx8(idx8, idx8_cap, idx, rows) > 0;
       const dredfx_nn_linear l = {.nb_inputs = nin, .nb_outputs = rows, .w8 = w, .idx = idx, .mult = mult,
                                   .shift = shift, .bias = rep == 1 ? NULL : bias, .wsum = ok ? wsum : NULL,
-                                  .rq = rq_ok ? rq : NULL, .rq_hi = rq_ok == 2 && ok};
+                                  .rq = rq_ok ? rq : NULL, .rq_hi = rq_ok == 2 && ok, .idx8 = idx8_ok ? idx8 : NULL};
       linear_rq_layers[!rq_ok ? 0 : l.rq_hi ? 2 : 1] += rq_ok == 0 || ok;
+      linear_idx8_layers += idx8_ok && rq_ok && ok;
       dredfx_nn_linear_a15(levels[0], &l, ref, a15);
       for (int lv = 1; lv < nb_levels; lv++) {
         out[rows] = CANARY;
@@ -925,6 +931,7 @@ static void run_linear(void) {
         tally(&st_all[K_LINEAR], "linear_a15", lv, rows, cols, ref, out, 0);
       }
       free(idx);
+      free(idx8);
       free(w);
       free(wsum);
       free(rq);
@@ -1128,9 +1135,10 @@ int main(int argc, char **argv) {
       failed += st_all[k].failed[l];
     }
   printf("  linear_a15 layers: %ld with the saturating requantize, %ld with requantize_rq's per-row form, %ld with "
-         "its layer-wide form\n", linear_rq_layers[0], linear_rq_layers[1], linear_rq_layers[2]);
-  if (linear_rq_layers[0] == 0 || linear_rq_layers[1] == 0 || linear_rq_layers[2] == 0) {
-    fprintf(stderr, "linear_a15 did not exercise the three requantization paths\n");
+         "its layer-wide form; %ld of them sparse with the byte-form index\n", linear_rq_layers[0],
+         linear_rq_layers[1], linear_rq_layers[2], linear_idx8_layers);
+  if (linear_rq_layers[0] == 0 || linear_rq_layers[1] == 0 || linear_rq_layers[2] == 0 || linear_idx8_layers == 0) {
+    fprintf(stderr, "linear_a15 did not exercise the three requantization paths and the byte-form index\n");
     failed++;
   }
   if (do_bench) bench();

@@ -766,6 +766,74 @@ static void test_sparse_check(void) {
   CHECK_EQ(dredfx_nn_sparse_check(huge, 2, 32, 8, 8), DREDFX_ERR_WEIGHTS_SHAPE);
 }
 
+/* The byte form of a sparse index: its bytes, the rules that refuse it, and a layer prepared from a
+ * pool reading it at every level (the AVX-VNNI one-call path) with the integers of the 32-bit index. */
+static void test_sparse_idx8(void) {
+  enum { ROWS = 16, COLS = 256 };
+  static int32_t idx[ROWS / 8 * (1 + COLS / 4)];
+  static uint8_t out[256], pool8[256];
+  int k = 0;
+  idx[k++] = 50; /* group 0: columns 0, 4, ..., 196 */
+  for (int b = 0; b < 50; b++) idx[k++] = 4 * b;
+  idx[k++] = 48; /* group 1: columns 252, 248, ..., 64 (any order) */
+  for (int b = 0; b < 48; b++) idx[k++] = 252 - 4 * b;
+  CHECK_EQ(dredfx_nn_sparse_check(idx, (size_t)k, 98 * 32, ROWS, COLS), 98);
+  CHECK_EQ(dredfx_nn_sparse_idx8(out, (int)sizeof(out), idx, ROWS), 100);
+  CHECK(out[0] == 50 && out[1] == 0 && out[2] == 1 && out[50] == 49);
+  CHECK(out[51] == 48 && out[52] == 63 && out[99] == 16);
+  /* refused: a cap one byte short (dst untouched), a mean below 48 blocks, an unaligned column,
+   * a column past 1020, more than 255 blocks in a group */
+  memset(out, 0xA5, sizeof(out));
+  CHECK_EQ(dredfx_nn_sparse_idx8(out, 99, idx, ROWS), 0);
+  CHECK(out[0] == 0xA5 && out[99] == 0xA5);
+  idx[51] = 45; /* group 1: 45 blocks, mean 47.5 */
+  CHECK_EQ(dredfx_nn_sparse_idx8(out, (int)sizeof(out), idx, ROWS), 0);
+  idx[51] = 48;
+  idx[5] = 18;
+  CHECK_EQ(dredfx_nn_sparse_idx8(out, (int)sizeof(out), idx, ROWS), 0);
+  idx[5] = 1024;
+  CHECK_EQ(dredfx_nn_sparse_idx8(out, (int)sizeof(out), idx, ROWS), 0);
+  idx[5] = 1020;
+  CHECK_EQ(dredfx_nn_sparse_idx8(out, (int)sizeof(out), idx, ROWS), 100);
+  idx[5] = 16;
+  static int32_t rep[1 + 256];
+  rep[0] = 256; /* one group, 256 blocks, all at column 0 */
+  CHECK_EQ(dredfx_nn_sparse_check(rep, 257, 256 * 32, 8, 4), 256);
+  CHECK_EQ(dredfx_nn_sparse_idx8(out, (int)sizeof(out), rep, 8), 0);
+  rep[0] = 255;
+  CHECK_EQ(dredfx_nn_sparse_idx8(out, (int)sizeof(out), rep, 8), 256);
+
+  /* the layer: weights in [-64, 64] (the offset kernels' pair bound holds), requantization proven */
+  static i8_layer t;
+  make_i8(&t, ROWS, COLS, NULL, 1 << 30, 30, NULL);
+  for (int i = 0; i < 98 * 32; i++) t.w8[i] = (int8_t)((i * 7919) % 129 - 64);
+  for (int i = 0; i < ROWS; i++) t.bias[i] = (i - 8) * 1000;
+  t.l.idx = idx;
+  static int32_t wsum[ROWS];
+  static int64_t rq[DREDFX_NN_RQ_LEN(ROWS)];
+  for (int room = 0; room < 2; room++) {
+    dredfx_nn_linear l = t.l;
+    dredfx_nn_prep_pool pool = {wsum, rq, ROWS, DREDFX_NN_RQ_LEN(ROWS), pool8, room ? 100 : 99};
+    CHECK_EQ(dredfx_nn_linear_prepare_from(&l, &pool), DREDFX_OK);
+    CHECK(l.wsum == wsum && l.rq == rq);
+    CHECK(l.idx8 == (room ? pool8 : NULL) && pool.idx8_left == (room ? 0 : 99));
+    dredfx_nn_linear plain = l;
+    plain.idx8 = NULL;
+    int16_t x[COLS];
+    int32_t p_plain[ROWS], p8[ROWS];
+    for (int level = 0; level <= dredfx_cpu_max_level(); level++) {
+      const dredfx_nn_kernels *kl = dredfx_nn_kernels_for_level(level);
+      for (int rep_x = 0; rep_x < 3; rep_x++) {
+        for (int j = 0; j < COLS; j++)
+          x[j] = (int16_t)(rep_x == 0 ? 32767 : rep_x == 1 ? -32768 : (j * 5003) % 65536 - 32768);
+        CHECK(dredfx_nn_linear_a15(kl, &plain, p_plain, x) == DREDFX_OK);
+        CHECK(dredfx_nn_linear_a15(kl, &l, p8, x) == DREDFX_OK);
+        CHECK(memcmp(p_plain, p8, sizeof(p8)) == 0);
+      }
+    }
+  }
+}
+
 /* Every level gives the same layer outputs; unsupported levels are refused. */
 static void test_cpu_levels(void) {
   const int max = dredfx_cpu_max_level(), start = dredfx_cpu_level();
@@ -847,6 +915,7 @@ int main(void) {
   test_conv2d();
   test_dense();
   test_sparse_check();
+  test_sparse_idx8();
   test_cpu_levels();
 #ifdef DREDFX_FIXED_DEBUG
   test_fixed_debug_counts();

@@ -24,7 +24,8 @@ int dredfx_pitchdnn_init(dredfx_pitchdnn *p, const dredfx_weight_array *arrays, 
       (rc = dredfx_nn_linear_init(&p->conv1, arrays, n, "conv2d_1", 1 * 3 * 3, 4, 1)) < 0 ||
       (rc = dredfx_nn_linear_init(&p->conv2, arrays, n, "conv2d_2", 4 * 3 * 3, 1, 1)) < 0)
     return rc;
-  dredfx_nn_prep_pool pool = {p->wsum, p->rq, (int)DREDFX_ARRAY_LEN(p->wsum), (int)DREDFX_ARRAY_LEN(p->rq)};
+  dredfx_nn_prep_pool pool = {p->wsum, p->rq, (int)DREDFX_ARRAY_LEN(p->wsum), (int)DREDFX_ARRAY_LEN(p->rq),
+                              NULL, 0}; /* no sparse layers */
   dredfx_nn_linear *const layers[] = {&p->if1, &p->if2, &p->down, &p->gru_in, &p->gru_rec, &p->up};
   for (size_t i = 0; i < DREDFX_ARRAY_LEN(layers); i++)
     if ((rc = dredfx_nn_linear_prepare_from(layers[i], &pool)) < 0) return rc;

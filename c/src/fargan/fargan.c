@@ -73,7 +73,8 @@ int dredfx_fargan_init(dredfx_fargan *st, const dredfx_weight_array *arrays, int
       return rc;
   /* The embedding is read as a table of w32 rows: the wide form is required. */
   if (st->pembed.w32 == NULL) return DREDFX_ERR_WEIGHTS_SHAPE;
-  dredfx_nn_prep_pool pool = {st->wsum, st->rq, (int)DREDFX_ARRAY_LEN(st->wsum), (int)DREDFX_ARRAY_LEN(st->rq)};
+  dredfx_nn_prep_pool pool = {st->wsum, st->rq, (int)DREDFX_ARRAY_LEN(st->wsum), (int)DREDFX_ARRAY_LEN(st->rq),
+                              NULL, 0}; /* no sparse layers */
   for (size_t i = 0; i < DREDFX_ARRAY_LEN(t); i++)
     if (!t[i].wide && (rc = dredfx_nn_linear_prepare_from(t[i].l, &pool)) < 0) return rc;
   st->magic = FARGAN_MAGIC;

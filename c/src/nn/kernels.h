@@ -134,6 +134,16 @@ int dredfx_nn_i8_row_sums(int32_t *wsum, const int8_t *w, const int32_t *idx, in
 int dredfx_nn_requant_prep(int64_t *rq, const int8_t *w, const int32_t *idx, int rows, int cols,
                            const int32_t *mult, const int32_t *shift, const int32_t *bias, int n);
 
+/* The byte form of a sparse index (nn.h dredfx_nn_linear.idx8): for each group of 8 rows its
+ * block count, then each block's first column / 4, one byte each. Written to dst[cap], and its
+ * length returned, only where the layer's groups average at least DREDFX_NN_IDX8_MIN_BLOCKS blocks,
+ * none has more than 255, every column is a multiple of 4 up to 1020 and the form fits in cap; 0
+ * otherwise (dst untouched). idx as validated by dredfx_nn_sparse_check() for rows. Below
+ * that average the AVX-VNNI group loop is faster on the 32-bit index (bench/results.md, round 6:
+ * 0.96x of it at 32 blocks, 0.98x at 40, 1.02x-1.22x at 48 to 72). */
+#define DREDFX_NN_IDX8_MIN_BLOCKS 48
+int dredfx_nn_sparse_idx8(uint8_t *dst, int cap, const int32_t *idx, int rows);
+
 /* Kernels of a CPU level (common/cpu.h), NULL if this CPU or build does not have it. A model's
  * state keeps the pointer it got at init (libopus passes `arch`, dav1d keeps a DSP context), so no
  * hot call asks for the level again. */

@@ -291,6 +291,26 @@ static int pair_ok(int a, int b) {
   return pos <= 129 && neg <= 129;
 }
 
+int dredfx_nn_sparse_idx8(uint8_t *dst, int cap, const int32_t *idx, int rows) {
+  const int groups = rows / 8;
+  long len = 0;
+  const int32_t *p = idx;
+  for (int g = 0; g < groups; g++) {
+    const int32_t n = *p++;
+    if (n > 255) return 0; /* repeated columns */
+    for (int32_t b = 0; b < n; b++, p++)
+      if (*p % 4 != 0 || *p > 1020) return 0;
+    len += 1 + n;
+  }
+  if (len - groups < (long)DREDFX_NN_IDX8_MIN_BLOCKS * groups || len > cap) return 0;
+  for (int g = 0; g < groups; g++) {
+    const int32_t n = *idx++;
+    *dst++ = (uint8_t)n;
+    for (int32_t b = 0; b < n; b++) *dst++ = (uint8_t)(*idx++ / 4);
+  }
+  return (int)len;
+}
+
 int dredfx_nn_i8_row_sums(int32_t *wsum, const int8_t *w, const int32_t *idx, int rows, int cols) {
   int ok = 1;
   for (int i = 0; i < rows; i += 8) {

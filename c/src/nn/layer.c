@@ -124,5 +124,13 @@ int dredfx_nn_linear_prepare_from(dredfx_nn_linear *l, dredfx_nn_prep_pool *pool
   pool->wsum_left -= rows;
   pool->rq += rq_len;
   pool->rq_left -= rq_len;
+  if (l->idx != NULL && pool->idx8 != NULL) {
+    const int len = dredfx_nn_sparse_idx8(pool->idx8, pool->idx8_left, l->idx, rows);
+    if (len > 0) {
+      l->idx8 = pool->idx8;
+      pool->idx8 += len;
+      pool->idx8_left -= len;
+    }
+  }
   return DREDFX_OK;
 }

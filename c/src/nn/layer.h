@@ -26,15 +26,21 @@ int dredfx_nn_linear_init(dredfx_nn_linear *l, const dredfx_weight_array *arrays
 void dredfx_nn_linear_prepare(dredfx_nn_linear *l, int32_t *wsum, int64_t *rq);
 
 /* A model's storage for those constants, handed out in order: wsum holds the padded rows
- * (ROUND_UP(nb_outputs, 8)) of every int8 layer, rq DREDFX_NN_RQ_LEN(nb_outputs) per layer. */
+ * (ROUND_UP(nb_outputs, 8)) of every int8 layer, rq DREDFX_NN_RQ_LEN(nb_outputs) per layer;
+ * idx8 (may be NULL, idx8_left 0) the byte-form indices of the sparse layers that
+ * dredfx_nn_sparse_idx8() accepts, as long as they fit. */
 typedef struct {
   int32_t *wsum;
   int64_t *rq;
   int wsum_left, rq_left;
+  uint8_t *idx8;
+  int idx8_left;
 } dredfx_nn_prep_pool;
 
-/* dredfx_nn_linear_prepare on storage from the pool (a wide layer takes none).
- * DREDFX_ERR_INTERNAL when the pool is too small: a model sizes it from its constant layer list. */
+/* dredfx_nn_linear_prepare on storage from the pool (a wide layer takes none), and a sparse
+ * layer's byte-form index where dredfx_nn_sparse_idx8() accepts it and the rest of idx8 holds it
+ * (else the layer keeps the 32-bit index alone: the same integers, a little slower on AVX-VNNI).
+ * DREDFX_ERR_INTERNAL when wsum or rq is too small: a model sizes them from its constant layer list. */
 int dredfx_nn_linear_prepare_from(dredfx_nn_linear *l, dredfx_nn_prep_pool *pool);
 
 #endif

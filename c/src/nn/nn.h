@@ -76,6 +76,10 @@ typedef struct dredfx_nn_linear {
   /* 1 where dredfx_nn_requant_prep() also filled rq's layer-wide form and wsum is set: the x86
    * linear_u_rq kernels then use that form. */
   int rq_hi;
+  /* sparse int8 layer: idx in the byte form of dredfx_nn_sparse_idx8(), set at load only where that
+   * accepts the layer (long groups) and the model's pool has room; the AVX-VNNI linear_u_rq kernel
+   * then reads it instead of idx (the same blocks, so the same integers). */
+  const uint8_t *idx8;
 } dredfx_nn_linear;
 
 /* p16_out[nb_outputs] = W x + b.

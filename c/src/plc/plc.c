@@ -52,7 +52,8 @@ static int plc_model_init(dredfx_plc *st, const dredfx_weight_array *arrays, int
       return rc;
   /* the 32-bit input layer needs the w32 form (Q16 features in, any int32) */
   if (st->dense_in.w32 == NULL || st->dense_out.w32 == NULL) return DREDFX_ERR_WEIGHTS_SHAPE;
-  dredfx_nn_prep_pool pool = {st->wsum, st->rq, (int)DREDFX_ARRAY_LEN(st->wsum), (int)DREDFX_ARRAY_LEN(st->rq)};
+  dredfx_nn_prep_pool pool = {st->wsum, st->rq, (int)DREDFX_ARRAY_LEN(st->wsum), (int)DREDFX_ARRAY_LEN(st->rq),
+                              NULL, 0}; /* no sparse layers */
   for (size_t i = 0; i < DREDFX_ARRAY_LEN(t); i++)
     if (!t[i].wide && (rc = dredfx_nn_linear_prepare_from(t[i].l, &pool)) < 0) return rc;
   st->k = dredfx_nn_get_kernels();

@@ -39,6 +39,9 @@ struct dredfx_rdovae_dec {
   /* The layers' load-time constants (dredfx_nn_linear_prepare): the engine's faster exact paths. */
   int32_t wsum[RDOVAE_INT8_ROWS];
   int64_t rq[DREDFX_NN_RQ_LEN(RDOVAE_INT8_ROWS)];
+  /* Byte-form indices of the long-group sparse layers (nn/layer.h): libopus 1.6.1's dec_output,
+   * dec_conv_dense2 and dec_conv_dense3 take 1,154 bytes. */
+  uint8_t idx8[1280];
 };
 
 /* libopus' RDOVAEDecState, cleared for every decode_all as libopus does. */
@@ -80,7 +83,8 @@ int dredfx_rdovae_dec_init(dredfx_rdovae_dec *st, const dredfx_weight_array *arr
       if ((rc = dredfx_nn_linear_init(t[i].l, arrays, n, name, t[i].nin, t[i].nout, 0)) < 0) return rc;
     }
   }
-  dredfx_nn_prep_pool pool = {st->wsum, st->rq, (int)DREDFX_ARRAY_LEN(st->wsum), (int)DREDFX_ARRAY_LEN(st->rq)};
+  dredfx_nn_prep_pool pool = {st->wsum, st->rq, (int)DREDFX_ARRAY_LEN(st->wsum), (int)DREDFX_ARRAY_LEN(st->rq),
+                              st->idx8, (int)sizeof(st->idx8)};
   dredfx_nn_linear *const layers[] = {&st->gru_init, &st->output};
   for (size_t i = 0; i < DREDFX_ARRAY_LEN(layers); i++)
     if ((rc = dredfx_nn_linear_prepare_from(layers[i], &pool)) < 0) return rc;

@@ -56,7 +56,8 @@ static int rdovae_enc_load(dredfx_rdovae_enc *st, const dredfx_weight_array *arr
       if ((rc = dredfx_nn_linear_init(t[i].l, arrays, n, name, t[i].nin, t[i].nout, 0)) < 0) return rc;
     }
   }
-  dredfx_nn_prep_pool pool = {st->wsum, st->rq, (int)DREDFX_ARRAY_LEN(st->wsum), (int)DREDFX_ARRAY_LEN(st->rq)};
+  dredfx_nn_prep_pool pool = {st->wsum, st->rq, (int)DREDFX_ARRAY_LEN(st->wsum), (int)DREDFX_ARRAY_LEN(st->rq),
+                              st->idx8, (int)sizeof(st->idx8)};
   dredfx_nn_linear *const layers[] = {&st->zdense, &st->gdense1, &st->gdense2};
   for (size_t i = 0; i < DREDFX_ARRAY_LEN(layers); i++)
     if ((rc = dredfx_nn_linear_prepare_from(layers[i], &pool)) < 0) return rc;

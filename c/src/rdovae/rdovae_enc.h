@@ -20,6 +20,9 @@ struct dredfx_rdovae_enc {
    * gdense1 (128), gdense2 (56) and per stage the GRU's two layers and the two convs. */
   int32_t wsum[32 + 128 + 56 + RDOVAE_ENC_STAGES * (6 * RDOVAE_ENC_GRU + 2 * RDOVAE_ENC_CONV)];
   int64_t rq[DREDFX_NN_RQ_LEN(32 + 128 + 56 + RDOVAE_ENC_STAGES * (6 * RDOVAE_ENC_GRU + 2 * RDOVAE_ENC_CONV))];
+  /* Byte-form indices of the long-group sparse layers (nn/layer.h): libopus 1.6.1's gdense1 takes
+   * 1,104 bytes. */
+  uint8_t idx8[1152];
   /* libopus' RDOVAEEncState: GRU states; conv memories (conv1: the previous input; conv2..5,
    * dilation 2: the two previous inputs, oldest first). */
   int16_t gru_a15[RDOVAE_ENC_STAGES][RDOVAE_ENC_GRU];

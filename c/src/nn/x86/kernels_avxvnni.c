@@ -208,6 +208,46 @@ DFX_VNNI_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t 
   }
 }
 
+/* sparse_u_body on the byte-form index (nn.h idx8): a block's column is 4 times its byte, and one
+ * 32-bit load gives 4 blocks' (2.25 loads a block instead of 2.5). Faster on long groups only
+ * (kernels.h DREDFX_NN_IDX8_MIN_BLOCKS). */
+DFX_VNNI_INLINE void sparse_u_body8(int32_t *out, const int8_t *w, const int32_t *wsum, const uint8_t *ix,
+                                    const uint8_t *xu, int rows, const int64_t *rq, int n, const __m256i *hj) {
+  for (int i = 0; i < rows; i += 8) {
+    const int nblocks = *ix++;
+    __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
+    for (int k = nblocks >> 2; k > 0; k--) {
+      uint32_t v;
+      memcpy(&v, ix, 4);
+      /* size_t before the scaling, so that it folds into the address */
+      s0 = dpbusd_block(s0, bcast_x4(xu + 4 * (size_t)(uint8_t)v), w);
+      s1 = dpbusd_block(s1, bcast_x4(xu + 4 * (size_t)(uint8_t)(v >> 8)), w + 32);
+      s2 = dpbusd_block(s2, bcast_x4(xu + 4 * (size_t)(uint8_t)(v >> 16)), w + 64);
+      s3 = dpbusd_block(s3, bcast_x4(xu + 4 * (size_t)(v >> 24)), w + 96);
+      ix += 4;
+      w += 128;
+      DFX_TWIN_ADVANCED(ix, w);
+    }
+    for (int k = nblocks & 3; k > 0; k--) {
+      s0 = dpbusd_block(s0, bcast_x4(xu + 4 * (size_t)*ix), w);
+      ix++;
+      w += 32;
+      DFX_TWIN_ADVANCED(ix, w);
+    }
+    finish_group(out, sum4(s0, s1, s2, s3), wsum, i, rq, n, hj);
+    rq = NEXT_RQ_GROUP(rq);
+  }
+}
+
+/* The sparse layer of linear_u_rq (linear_u_twin.h). */
+DFX_VNNI_INLINE void sparse_u_layer(int32_t *p16, const dredfx_nn_linear *l, const uint8_t *xu, int rows,
+                                    const int64_t *rq, int n, const __m256i *hj) {
+  if (l->idx8 != NULL)
+    sparse_u_body8(p16, l->w8, l->wsum, l->idx8, xu, rows, rq, n, hj);
+  else
+    sparse_u_body(p16, l->w8, l->wsum, l->idx, xu, rows, rq, n, hj);
+}
+
 DFX_VNNI static void dense_i8_u_avxvnni(int32_t *acc, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
                                         int rows, int cols) {
   dense_u_body(acc, w, wsum, xu, rows, cols, NULL, rows, NULL);

@@ -9,7 +9,8 @@
  *                              holds 2^j in every 16-bit lane, and layers with j > 14 take the
  *                              per-row form), 0 where finish_u shifts (hj: j in every lane);
  *   DFX_TWIN_BCAST(p)          the 4 offset inputs at p in every 32-bit lane;
- * and, after it, its general kernels dense_u_body and sparse_u_body, then DFX_TWIN_LINEAR_U_RQ. Used
+ * and, after it, its general kernels dense_u_body and sparse_u_layer (a whole sparse layer, from nn.h's
+ * dredfx_nn_linear), then DFX_TWIN_LINEAR_U_RQ. Used
  * inside one translation unit only: every function is inlined into the level's own. */
 #ifndef DREDFX_NN_X86_LINEAR_U_TWIN_H
 #define DREDFX_NN_X86_LINEAR_U_TWIN_H
@@ -81,7 +82,7 @@ DFX_TWIN_INLINE void dense_u_narrow_a15(int32_t *out, const int8_t *w, const int
   case c: dense_u_narrow_xu(out, w, wsum, xu, rows, rq, n, c / 4, hj); return;
 
 /* The level's linear_u_rq, named NAME with the attributes and storage class ATTR, expanded after
- * its dense_u_body and sparse_u_body (defined there, so the compiler inlines them as it did before
+ * its dense_u_body and sparse_u_layer (defined there, so the compiler inlines them as it did before
  * this header): quantize_u8, the padding and dense_i8_u_rq / sparse_i8_u_rq in one call (kernels.h
  * linear_u_rq). Dense layers of at most 32 columns quantize into a register (no store, no reload);
  * the others into a buffer. Two copies of the layer code, one per requantization form: hj NULL,
@@ -100,7 +101,7 @@ DFX_TWIN_INLINE void dense_u_narrow_a15(int32_t *out, const int8_t *w, const int
     dredfx_nn_quantize_u8_avx2(xu, a15, nin);                                                                     \
     for (int j = nin; j < cols; j++) xu[j] = 127;                                                                 \
     if (l->idx != NULL)                                                                                           \
-      sparse_u_body(p16, l->w8, l->wsum, l->idx, xu, rows, rq, n, hj);                                            \
+      sparse_u_layer(p16, l, xu, rows, rq, n, hj);                                                                \
     else                                                                                                          \
       dense_u_body(p16, l->w8, l->wsum, xu, rows, cols, rq, n, hj);                                               \
   }                                                                                                               \
