@@ -168,7 +168,7 @@ DFX_AVX2_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t 
 }
 
 /* The sparse layer of linear_u_rq (linear_u_twin.h): the 32-bit index. The byte form (nn.h idx8)
- * ran the groups of 48 to 72 blocks at 0.97x-1.06x of it here, not the AVX-VNNI loop's 1.02x-1.22x
+ * ran the groups of 48 to 72 blocks at 0.96x-1.06x of it here, not the AVX-VNNI loop's 1.02x-1.22x
  * (bench/results.md, round 6). */
 DFX_AVX2_INLINE void sparse_u_layer(int32_t *p16, const dredfx_nn_linear *l, const uint8_t *xu, int rows,
                                     const int64_t *rq, int n, const __m256i *hj) {
