@@ -66,7 +66,8 @@ def main():
     lines += ["", "Ratios: libopus x86 time / this time (above 1: faster than libopus' AVX2 build).", "",
               "State sizes (bytes): dredfx decoder %d, encoder %d (dredfx_rdovae_dec/enc_get_size: layer "
               "descriptors into the weights blob, the int8 layers' load-time constants (row sums and "
-              "requantization constants, 28 bytes per output row), the encoder's GRU and conv memories); "
+              "requantization constants, 28 bytes per output row; the long-group sparse layers' byte-form "
+              "indices, 1,280 and 1,152 bytes), the encoder's GRU and conv memories); "
               "libopus RDOVAEDec + "
               "RDOVAEDecState %d, RDOVAEEnc + RDOVAEEncState %d (struct sizes; both point into weights "
               "held elsewhere)." % (sizes["dredfx"] + (sizes.get("x86") or sizes.get("generic") or (0, 0)))]
