@@ -9,9 +9,9 @@
  *                              holds 2^j in every 16-bit lane, and layers with j > 14 take the
  *                              per-row form), 0 where finish_u shifts (hj: j in every lane);
  *   DFX_TWIN_BCAST(p)          the 4 offset inputs at p in every 32-bit lane;
- * and, after it, its general kernels dense_u_body and sparse_u_layer (a whole sparse layer, from nn.h's
- * dredfx_nn_linear), then DFX_TWIN_LINEAR_U_RQ. Used
- * inside one translation unit only: every function is inlined into the level's own. */
+ * and, after it, its general kernels dense_u_body and sparse_u_layer (a whole sparse layer, from
+ * nn.h's dredfx_nn_linear), then DFX_TWIN_LINEAR_U_RQ. Used inside one translation unit only: every
+ * function is inlined into the level's own. */
 #ifndef DREDFX_NN_X86_LINEAR_U_TWIN_H
 #define DREDFX_NN_X86_LINEAR_U_TWIN_H
 
