@@ -944,6 +944,74 @@ static void run_linear(void) {
     }
 }
 
+/* dredfx_nn_linear_a15 in the layer-wide form at every shift j = 32 - T from 0 to LINEAR_J_MAX, each
+ * on a narrow (16 columns), a wide (128) and a sparse layer: every level's per-j constants (AVX2's
+ * factor 2^j, the other levels' shift) against the scalar level. Multipliers of 30 bits with shift
+ * 32 - j make T = 32 - j; the weights are small enough for the form's bound 254 max(P, N) 2^j < 2^31
+ * (one weight of +-1 a row at the largest j). */
+#define LINEAR_J_MAX 23
+static unsigned linear_j_seen; /* bit j: a layer took the layer-wide form with that j */
+
+static void run_linear_j(void) {
+  static const int shapes[3][3] = {{24, 16, 0}, {40, 128, 0}, {24, 64, 1}};
+  for (int j = 0; j <= LINEAR_J_MAX; j++)
+    for (int sh = 0; sh < 3; sh++) {
+      const int rows = shapes[sh][0], cols = shapes[sh][1], sparse = shapes[sh][2];
+      int32_t *idx = NULL;
+      size_t nw = (size_t)rows * cols;
+      if (sparse) {
+        idx = xmalloc(sizeof(int32_t) * ((size_t)rows / 8 * (1 + (size_t)cols / 4)));
+        nw = (size_t)make_pattern(idx, rows, cols, 4, 0) * 32;
+      }
+      int8_t *w = xmalloc(nw);
+      int32_t *wsum = xmalloc(sizeof(int32_t) * rows), *mult = xmalloc(sizeof(int32_t) * rows);
+      int32_t *shift = xmalloc(sizeof(int32_t) * rows), *bias = xmalloc(sizeof(int32_t) * rows);
+      int32_t *ref = xmalloc(sizeof(int32_t) * rows), *out = xmalloc(sizeof(int32_t) * rows);
+      int64_t *rq = xmalloc(sizeof(int64_t) * DREDFX_NN_RQ_LEN(rows));
+      int16_t *a15 = xmalloc(sizeof(int16_t) * cols);
+      /* the largest weight, up to 64 (the offset kernels' pair bound), that keeps 254 cols wmax 2^j
+       * below 2^31; 0: one weight of +-1 a row */
+      const long wmax = (((1L << (31 - j)) - 1) / 254) / cols;
+      memset(w, 0, nw);
+      for (size_t i = 0; i < nw; i++)
+        if (wmax > 0) w[i] = (int8_t)rng_int(-(int)(wmax < 64 ? wmax : 64), (int)(wmax < 64 ? wmax : 64));
+      if (wmax == 0) /* one weight of +-1 a row, in its group's first block */
+        for (int g = 0, b = 0, k = 0; g < rows / 8; g++) {
+          for (int r = 0; r < 8; r++) w[32 * b + 4 * r + rng_int(0, 3)] = (int8_t)(rng_next() & 1 ? 1 : -1);
+          const int nblocks = sparse ? idx[k] : cols / 4;
+          k += 1 + nblocks;
+          b += nblocks;
+        }
+      for (int i = 0; i < rows; i++) {
+        mult[i] = (rng_int(1 << 30, INT32_MAX - 1) | 1) * (rng_next() & 1 ? 1 : -1);
+        shift[i] = 32 - j;
+        bias[i] = rng_int(-(1 << 20), 1 << 20);
+      }
+      for (int c = 0; c < cols; c++) a15[c] = (int16_t)(rng_next() & 0xffff);
+      const int ok = dredfx_nn_i8_row_sums(wsum, w, idx, rows, cols);
+      const int rq_ok = dredfx_nn_requant_prep(rq, w, idx, rows, cols, mult, shift, bias, rows);
+      if (ok && rq_ok == 2 && 32 - rq[16] == j) linear_j_seen |= 1u << j;
+      const dredfx_nn_linear l = {.nb_inputs = cols, .nb_outputs = rows, .w8 = w, .idx = idx, .mult = mult,
+                                  .shift = shift, .bias = bias, .wsum = ok ? wsum : NULL, .rq = rq_ok ? rq : NULL,
+                                  .rq_hi = rq_ok == 2 && ok};
+      dredfx_nn_linear_a15(levels[0], &l, ref, a15);
+      for (int lv = 1; lv < nb_levels; lv++) {
+        dredfx_nn_linear_a15(levels[lv], &l, out, a15);
+        tally(&st_all[K_LINEAR], "linear_a15", lv, rows, cols, ref, out, 0);
+      }
+      free(idx);
+      free(w);
+      free(wsum);
+      free(rq);
+      free(mult);
+      free(shift);
+      free(bias);
+      free(ref);
+      free(out);
+      free(a15);
+    }
+}
+
 /* ------------------------------------------------------------------ levels */
 /* The highest level of this CPU by checkasm's own reading of CPUID / AT_HWCAP, independent of
  * cpu.c: a level the CPU has but the build lacks is a failure, not a silent pass. */
@@ -1113,6 +1181,7 @@ int main(int argc, char **argv) {
   run_requantize(ncases / 10 + 1);
   rng_state = seed + 5;
   run_linear();
+  run_linear_j();
   rng_state = seed + 6;
   run_requant_rq(ncases / 10 + 1);
   rng_state = seed + 7;
@@ -1139,6 +1208,11 @@ int main(int argc, char **argv) {
          linear_rq_layers[1], linear_rq_layers[2], linear_idx8_layers);
   if (linear_rq_layers[0] == 0 || linear_rq_layers[1] == 0 || linear_rq_layers[2] == 0 || linear_idx8_layers == 0) {
     fprintf(stderr, "linear_a15 did not exercise the three requantization paths and the byte-form index\n");
+    failed++;
+  }
+  if (linear_j_seen != (2u << LINEAR_J_MAX) - 1) {
+    fprintf(stderr, "linear_a15 did not reach the layer-wide form at every j from 0 to %d (seen: %#x)\n", LINEAR_J_MAX,
+            linear_j_seen);
     failed++;
   }
   if (do_bench) bench();

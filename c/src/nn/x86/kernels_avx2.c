@@ -93,6 +93,7 @@ DFX_AVX2_INLINE __m256i acc_add(__m256i s, __m256i t) {
 #define DFX_TWIN_INLINE DFX_AVX2_INLINE
 #define DFX_TWIN_BLOCK(s, xv, w, hj) _mm256_add_epi32((s), maddubs_block((w), (xv), block_factor(hj)))
 #define DFX_TWIN_SHIFTED 1
+#define DFX_TWIN_XV_MAX 4
 #define DFX_TWIN_BCAST(p) bcast_u4(p)
 #include "nn/x86/linear_u_twin.h"
 
@@ -265,7 +266,7 @@ DFX_AVX2 void dredfx_nn_dense_i16_avx2(int64_t *acc, const int16_t *w, const int
 /* _mm256_mulhrs_epi16(a, 127) = ((127 a >> 14) + 1) >> 1 = (127 a + 2^14) >> 15 = PSHR32(127 a, 15)
  * (with 127 a = 2^15 q + r: both are q + (r >= 2^14)); +127 stays in int16, packus is exact. */
 DFX_AVX2 void dredfx_nn_quantize_u8_avx2(uint8_t *xu, const int16_t *a15, int n) {
-  const __m256i k127 = _mm256_set1_epi16(127);
+  const __m256i k127 = bcast_const(K_127);
   int j = 0;
   for (; j + 32 <= n; j += 32) {
     const __m256i a0 = _mm256_loadu_si256((const __m256i *)(const void *)(a15 + j));

@@ -124,6 +124,7 @@ DFX_VNNI_INLINE __m256i sum4(__m256i a, __m256i b, __m256i c, __m256i d) {
 #define DFX_TWIN_INLINE DFX_VNNI_INLINE
 #define DFX_TWIN_BLOCK(s, xv, w, hj) dpbusd_block((s), (xv), (w))
 #define DFX_TWIN_SHIFTED 0
+#define DFX_TWIN_XV_MAX 8
 #define DFX_TWIN_BCAST(p) bcast_x4(p)
 #include "nn/x86/linear_u_twin.h"
 

@@ -9,6 +9,7 @@
  *                              holds 2^j in every 16-bit lane, and layers with j > 14 take the
  *                              per-row form), 0 where finish_u shifts (hj: j in every lane);
  *   DFX_TWIN_BCAST(p)          the 4 offset inputs at p in every 32-bit lane;
+ *   DFX_TWIN_XV_MAX            the most input broadcasts of a narrow layer kept in registers;
  * and, after it, its general kernels dense_u_body and sparse_u_layer (a whole sparse layer, from
  * nn.h's dredfx_nn_linear), then DFX_TWIN_LINEAR_U_RQ. Used inside one translation unit only: every
  * function is inlined into the level's own. */
@@ -26,35 +27,49 @@
  * to equal it. */
 #define DFX_TWIN_ADVANCED(idx, w) __asm__("" : "+r"(idx), "+r"(w))
 
+/* The input broadcast of block b of a narrow layer: xv[b] (from = NARROW_REGS), else loaded from the
+ * bytes at xq, in order (NARROW_MEM) or in bcast_block's (NARROW_MEM_PERMUTED). */
+enum { NARROW_REGS, NARROW_MEM, NARROW_MEM_PERMUTED };
+DFX_TWIN_INLINE __m256i narrow_x(const __m256i *xv, const uint8_t *xq, const int from, const int b) {
+  if (from == NARROW_REGS) return xv[b];
+  return DFX_TWIN_BCAST(xq + 4 * (from == NARROW_MEM_PERMUTED ? ((b & 2) << 1) | (b & 1) | ((b & 4) >> 1) : b));
+}
+
 /* Layers of at most 32 columns (nb = cols / 4 blocks a group, a constant where inlined): the nb
- * input broadcasts xv are made once and stay in registers for every group, and the groups run with
- * no loop inside, so a group is its nb blocks in two chains, the requantization and one store (on
- * the models' 8 to 32 input layers the per-group loop control and the reloaded broadcasts cost as
- * much as the blocks). */
-DFX_TWIN_INLINE __m256i narrow_sums(const int8_t *w, const __m256i *xv, const int nb, const __m256i *hj) {
-  __m256i s0 = DFX_TWIN_BLOCK(_mm256_setzero_si256(), xv[0], w, hj), s1 = _mm256_setzero_si256();
+ * input broadcasts are made once, and the groups run with no loop inside, so a group is its nb
+ * blocks in two chains, the requantization and one store (on the models' 8 to 32 input layers the
+ * per-group loop control and the reloaded broadcasts cost as much as the blocks). Up to
+ * DFX_TWIN_XV_MAX broadcasts stay in registers (xv) for every group; past it, each block loads its
+ * broadcast from the quantized bytes (a load, no shuffle): AVX2, whose blocks also hold the factor
+ * and a product, spilled some of 8 registers to the stack and ran 32->96 at 1.18x libopus x86
+ * against 1.25x so; AVX-VNNI keeps its 8 (1.90x against 1.73x with the loads). */
+DFX_TWIN_INLINE __m256i narrow_sums(const int8_t *w, const __m256i *xv, const uint8_t *xq, const int from,
+                                    const int nb, const __m256i *hj) {
+  __m256i s0 = DFX_TWIN_BLOCK(_mm256_setzero_si256(), narrow_x(xv, xq, from, 0), w, hj),
+          s1 = _mm256_setzero_si256();
   for (int b = 1; b < nb; b++) {
     if (b & 1)
-      s1 = DFX_TWIN_BLOCK(s1, xv[b], w + 32 * b, hj);
+      s1 = DFX_TWIN_BLOCK(s1, narrow_x(xv, xq, from, b), w + 32 * b, hj);
     else
-      s0 = DFX_TWIN_BLOCK(s0, xv[b], w + 32 * b, hj);
+      s0 = DFX_TWIN_BLOCK(s0, narrow_x(xv, xq, from, b), w + 32 * b, hj);
   }
   return _mm256_add_epi32(s0, s1);
 }
 
 /* Two full groups a pass (half the loop control a group), then the rest (a last partial group);
  * hj as finish_u's. */
-DFX_TWIN_INLINE void dense_u_narrow(int32_t *out, const int8_t *w, const int32_t *wsum, const __m256i *xv, int rows,
-                                    const int64_t *rq, int n, const int nb, const __m256i *hj) {
+DFX_TWIN_INLINE void dense_u_narrow(int32_t *out, const int8_t *w, const int32_t *wsum, const __m256i *xv,
+                                    const uint8_t *xq, const int from, int rows, const int64_t *rq, int n,
+                                    const int nb, const __m256i *hj) {
   int i = 0;
   for (; i + 16 <= n; i += 16, w += 64 * nb) {
-    finish_u(out + i, narrow_sums(w, xv, nb, hj), wsum + i, rq, 8, hj, DFX_TWIN_SHIFTED);
+    finish_u(out + i, narrow_sums(w, xv, xq, from, nb, hj), wsum + i, rq, 8, hj, DFX_TWIN_SHIFTED);
     rq = NEXT_RQ_GROUP(rq);
-    finish_u(out + i + 8, narrow_sums(w + 32 * nb, xv, nb, hj), wsum + i + 8, rq, 8, hj, DFX_TWIN_SHIFTED);
+    finish_u(out + i + 8, narrow_sums(w + 32 * nb, xv, xq, from, nb, hj), wsum + i + 8, rq, 8, hj, DFX_TWIN_SHIFTED);
     rq = NEXT_RQ_GROUP(rq);
   }
   for (; i < rows; i += 8, w += 32 * nb) {
-    finish_u(out + i, narrow_sums(w, xv, nb, hj), wsum + i, rq, n - i, hj, DFX_TWIN_SHIFTED);
+    finish_u(out + i, narrow_sums(w, xv, xq, from, nb, hj), wsum + i, rq, n - i, hj, DFX_TWIN_SHIFTED);
     rq = NEXT_RQ_GROUP(rq);
   }
 }
@@ -63,8 +78,12 @@ DFX_TWIN_INLINE void dense_u_narrow(int32_t *out, const int8_t *w, const int32_t
 DFX_TWIN_INLINE void dense_u_narrow_xu(int32_t *out, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
                                        int rows, const int64_t *rq, int n, const int nb, const __m256i *hj) {
   __m256i xv[8];
+  if (nb > DFX_TWIN_XV_MAX) {
+    dense_u_narrow(out, w, wsum, xv, xu, NARROW_MEM, rows, rq, n, nb, hj);
+    return;
+  }
   for (int b = 0; b < nb; b++) xv[b] = DFX_TWIN_BCAST(xu + 4 * b);
-  dense_u_narrow(out, w, wsum, xv, rows, rq, n, nb, hj);
+  dense_u_narrow(out, w, wsum, xv, xu, NARROW_REGS, rows, rq, n, nb, hj);
 }
 
 /* dense_u_narrow with the broadcasts made from the quantized a15 (quantize_u8_reg). */
@@ -72,8 +91,14 @@ DFX_TWIN_INLINE void dense_u_narrow_a15(int32_t *out, const int8_t *w, const int
                                         int nin, int rows, const int64_t *rq, int n, const int nb, const __m256i *hj) {
   const __m256i q = quantize_u8_reg(a15, nin, 4 * nb);
   __m256i xv[8];
+  if (nb > DFX_TWIN_XV_MAX) {
+    uint8_t xq[32] __attribute__((aligned(32)));
+    _mm256_store_si256((__m256i *)(void *)xq, q);
+    dense_u_narrow(out, w, wsum, xv, xq, NARROW_MEM_PERMUTED, rows, rq, n, nb, hj);
+    return;
+  }
   for (int b = 0; b < nb; b++) xv[b] = bcast_block(q, b);
-  dense_u_narrow(out, w, wsum, xv, rows, rq, n, nb, hj);
+  dense_u_narrow(out, w, wsum, xv, NULL, NARROW_REGS, rows, rq, n, nb, hj);
 }
 
 #define DFX_NARROW_CASES(CASE) CASE(4) CASE(8) CASE(12) CASE(16) CASE(20) CASE(24) CASE(28) CASE(32)

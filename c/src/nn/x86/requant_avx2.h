@@ -8,6 +8,28 @@
 #include <stdint.h>
 #include "nn/kernels.h"
 
+/* Constants broadcast from memory (bcast_const): GCC 12 builds a _mm256_set1 of a constant in a
+ * target("avx2") function from a general register (mov, vmovd, vpbroadcast: two instructions on the
+ * vector ports, one of them on the shuffle port), while vpbroadcastd of a memory word is a load
+ * only. dfx_x86_k[K_127] is 127 in both 16-bit halves (quantize_u8), K_PERM + b the vpermd lane of
+ * quantize_u8_reg's block b (bcast_block), K_POW2 + j 2^j in both halves (rq_hi_factor), K_IOTA + j
+ * j itself (rq_hi_shift). */
+enum { K_127 = 0, K_PERM = 1, K_POW2 = 9, K_IOTA = 24 };
+__attribute__((unused)) static const int32_t dfx_x86_k[] = {
+    0x007f007f, 0, 1, 4, 5, 2, 3, 6, 7,
+    0x00010001, 0x00020002, 0x00040004, 0x00080008, 0x00100010, 0x00200020, 0x00400040, 0x00800080, 0x01000100,
+    0x02000200, 0x04000400, 0x08000800, 0x10001000, 0x20002000, 0x40004000,
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
+    31, 32};
+
+/* The int32 at dfx_x86_k[i] in every lane, loaded: the empty asm hides the address from the
+ * compiler, which would otherwise fold the known value back into a built constant. */
+__attribute__((target("avx2"), always_inline)) static inline __m256i bcast_const(int i) {
+  const int32_t *p = dfx_x86_k + i;
+  __asm__("" : "+r"(p));
+  return _mm256_set1_epi32(*p);
+}
+
 /* 8 outputs of the non-saturating requantization (kernels.h): even outputs in the low halves of the
  * 64-bit lanes as loaded, odd ones copied down; vpmuldq reads only the low halves. 8 instructions
  * (the constants are memory operands); the two copies are shuffles, off the multiply and shift
@@ -42,7 +64,7 @@ __attribute__((target("avx2"), always_inline)) static inline __m256i requant_hi8
 
 /* j = 32 - T of a layer in the layer-wide form (every row's shift is T), in every lane. */
 __attribute__((target("avx2"), always_inline)) static inline __m256i rq_hi_shift(const int64_t *rq) {
-  return _mm256_set1_epi32(32 - (int)rq[16]);
+  return bcast_const(K_IOTA + 32 - (int)rq[16]);
 }
 
 /* 1 where that j is at most 14, so that 2^j is an int16 factor (rq_hi_factor). */
@@ -54,7 +76,7 @@ static inline int rq_hi_shift_max14(const int64_t *rq) {
  * shifted (|2 * 32767 * 2^14| < 2^31), and the int32 sums wrap exactly as vpsllvd's shift of
  * their total would, so the result is the same bits. */
 __attribute__((target("avx2"), always_inline)) static inline __m256i rq_hi_factor(const int64_t *rq) {
-  return _mm256_set1_epi16((short)(1 << (32 - (int)rq[16])));
+  return bcast_const(K_POW2 + 32 - (int)rq[16]);
 }
 
 /* Stores the first n (1..8) int32 lanes of v at p. */
@@ -100,7 +122,7 @@ __attribute__((target("avx2"), always_inline)) static inline __m256i load_a15_ha
 
 __attribute__((target("avx2"), always_inline)) static inline __m256i quantize_u8_reg(const int16_t *a15, int nin,
                                                                                   int cols) {
-  const __m256i k127 = _mm256_set1_epi16(127);
+  const __m256i k127 = bcast_const(K_127);
   const __m256i u0 = _mm256_add_epi16(_mm256_mulhrs_epi16(load_a15_half(a15, nin), k127), k127);
   const __m256i u1 = cols > 16 ? _mm256_add_epi16(_mm256_mulhrs_epi16(load_a15_half(a15 + 16, nin - 16), k127), k127)
                                : u0;
@@ -112,7 +134,7 @@ __attribute__((target("avx2"), always_inline)) static inline __m256i quantize_u8
  * one half of inputs, u1 = u0: 0 1 0 1 | 2 3 2 3); vpermd picks the block's lane, and no vpermq
  * puts them in order first (3 cycles less before the first block). */
 __attribute__((target("avx2"), always_inline)) static inline __m256i bcast_block(__m256i q, int b) {
-  return _mm256_permutevar8x32_epi32(q, _mm256_set1_epi32(((b & 2) << 1) | (b & 1) | ((b & 4) >> 1)));
+  return _mm256_permutevar8x32_epi32(q, b == 0 ? _mm256_setzero_si256() : bcast_const(K_PERM + b));
 }
 
 /* The constants of the next group: rq NULL (the unfused kernels) stays NULL. */
