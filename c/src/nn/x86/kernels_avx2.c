@@ -97,55 +97,81 @@ DFX_AVX2_INLINE __m256i acc_add(__m256i s, __m256i t) {
 #define DFX_TWIN_BCAST(p) bcast_u4(p)
 #include "nn/x86/linear_u_twin.h"
 
-/* The groups of dense_u_body, c16 = cols rounded down to 16 and rem = cols % 16 (a constant where
+/* The groups of dense_u_body, c64 = cols rounded down to 64 and rem = cols % 64 (constants where
  * inlined). */
 DFX_AVX2_INLINE void dense_u_groups(int32_t *out, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
-                                    int c16, const int rem, const int64_t *rq, int n, const __m256i *hj) {
-  const uint8_t *const xr = xu + c16;
+                                    int c64, const int rem, const int64_t *rq, int n, const __m256i *hj) {
+  const uint8_t *const xr = xu + c64;
   const __m256i f = block_factor(hj);
   for (int i = 0; i < rows; i += 8) {
     __m256i s0 = _mm256_setzero_si256();
-    for (const uint8_t *x = xu; x != xr; x += 16, w += 128) {
-      s0 = acc_add(s0, maddubs_block(w, bcast_u4(x), f));
-      s0 = acc_add(s0, maddubs_block(w + 32, bcast_u4(x + 4), f));
-      s0 = acc_add(s0, maddubs_block(w + 64, bcast_u4(x + 8), f));
-      s0 = acc_add(s0, maddubs_block(w + 96, bcast_u4(x + 12), f));
+    for (const uint8_t *x = xu; x != xr; x += 64, w += 512) {
+#pragma GCC unroll 16
+      for (int k = 0; k < 16; k++) s0 = acc_add(s0, maddubs_block(w + 32 * k, bcast_u4(x + 4 * k), f));
     }
-    if (rem >= 4) s0 = acc_add(s0, maddubs_block(w, bcast_u4(xr), f));
-    if (rem >= 8) s0 = acc_add(s0, maddubs_block(w + 32, bcast_u4(xr + 4), f));
-    if (rem >= 12) s0 = acc_add(s0, maddubs_block(w + 64, bcast_u4(xr + 8), f));
+    for (int b = 0; b < rem / 4; b++) s0 = acc_add(s0, maddubs_block(w + 32 * b, bcast_u4(xr + 4 * b), f));
     w += rem * 8;
     finish_u(out + i, s0, wsum + i, rq, n - i, hj, 1);
     rq = NEXT_RQ_GROUP(rq);
   }
 }
 
-/* One group of 8 rows at a time, its blocks streamed in memory order, unrolled by 4 as libopus'
- * cgemv8x4: faster here than sharing each input broadcast between several groups. The last
- * cols % 16 columns (up to 3 blocks) run straight, without a loop: on the models' small layers
- * (8 to 32 inputs) the loop control cost as much as the blocks; the loop is compiled apart for
- * cols % 16 == 0 (no tests of the rest). With rq (the fused _rq kernels), each group's 8 sums are
- * requantized while still in a register and out gets the first n p16 values; without, out gets
- * the rows sums. */
+/* One group of 8 rows at a time, its blocks streamed in memory order, 16 blocks a pass: faster here
+ * than sharing each input broadcast between several groups, and than libopus' cgemv8x4's 4 blocks a
+ * pass, which this loop had until round 7 (bench/results.md): 8 and 16 a pass took AVX2 128->320
+ * from 0.97x libopus x86 to 1.01x and 1.07x, 128->576 from 1.00x to 1.04x and 1.18x; 32 a pass
+ * was no faster, and 96->64 fell to 0.70x. The last cols % 64 columns (up to 15 blocks) run
+ * straight, without a loop: on the models' small layers (8 to 32 inputs) the loop control cost as
+ * much as the blocks; the loop is compiled apart for each multiple of 16 of the rest (no tests of
+ * it), and for 64 and 128 columns (the trip count known). With rq (the fused _rq kernels), each
+ * group's 8 sums are requantized while still in a register and out gets the first n p16 values;
+ * without, out gets the rows sums. */
 DFX_AVX2_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const uint8_t *xu, int rows,
                                   int cols, const int64_t *rq, int n, const __m256i *hj) {
   switch (cols) {
     DFX_NARROW_CASES(DFX_TWIN_NARROW_XU)
     default: break;
   }
-  if ((cols & 15) == 0)
-    dense_u_groups(out, w, wsum, xu, rows, cols, 0, rq, n, hj);
-  else
-    dense_u_groups(out, w, wsum, xu, rows, cols & ~15, cols & 15, rq, n, hj);
+  if (cols == 64 || cols == 128) { /* the trip count known (the models' GRU and conv layers) */
+    dense_u_groups(out, w, wsum, xu, rows, cols == 64 ? 64 : 128, 0, rq, n, hj);
+    return;
+  }
+  switch (cols & 63) {
+    case 0: dense_u_groups(out, w, wsum, xu, rows, cols, 0, rq, n, hj); return;
+    case 16: dense_u_groups(out, w, wsum, xu, rows, cols & ~63, 16, rq, n, hj); return;
+    case 32: dense_u_groups(out, w, wsum, xu, rows, cols & ~63, 32, rq, n, hj); return;
+    case 48: dense_u_groups(out, w, wsum, xu, rows, cols & ~63, 48, rq, n, hj); return;
+    default: dense_u_groups(out, w, wsum, xu, rows, cols & ~63, cols & 63, rq, n, hj); return;
+  }
 }
 
+/* A sparse layer's groups: 8 blocks a pass in two chains, then 4, then one at a time (4 a pass until
+ * round 7: the models' GRU input groups have 9 to 19 blocks). */
 DFX_AVX2_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const int32_t *idx,
                                    const uint8_t *xu, int rows, const int64_t *rq, int n, const __m256i *hj) {
   const __m256i f = block_factor(hj);
   for (int i = 0; i < rows; i += 8) {
     const int nblocks = *idx++;
     __m256i s0 = _mm256_setzero_si256(), s1 = s0;
-    for (int k = nblocks >> 2; k > 0; k--) {
+    for (int k = nblocks >> 3; k > 0; k--) {
+      uint64_t i01, i23, i45, i67;
+      memcpy(&i01, idx, 8);
+      memcpy(&i23, idx + 2, 8);
+      memcpy(&i45, idx + 4, 8);
+      memcpy(&i67, idx + 6, 8);
+      s0 = acc_add(s0, maddubs_block(w, bcast_u4(xu + (uint32_t)i01), f));
+      s1 = acc_add(s1, maddubs_block(w + 32, bcast_u4(xu + (i01 >> 32)), f));
+      s0 = acc_add(s0, maddubs_block(w + 64, bcast_u4(xu + (uint32_t)i23), f));
+      s1 = acc_add(s1, maddubs_block(w + 96, bcast_u4(xu + (i23 >> 32)), f));
+      s0 = acc_add(s0, maddubs_block(w + 128, bcast_u4(xu + (uint32_t)i45), f));
+      s1 = acc_add(s1, maddubs_block(w + 160, bcast_u4(xu + (i45 >> 32)), f));
+      s0 = acc_add(s0, maddubs_block(w + 192, bcast_u4(xu + (uint32_t)i67), f));
+      s1 = acc_add(s1, maddubs_block(w + 224, bcast_u4(xu + (i67 >> 32)), f));
+      idx += 8;
+      w += 256;
+      DFX_TWIN_ADVANCED(idx, w);
+    }
+    if (nblocks & 4) {
       uint64_t i01, i23;
       memcpy(&i01, idx, 8);
       memcpy(&i23, idx + 2, 8);
