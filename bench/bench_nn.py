@@ -254,7 +254,10 @@ def main():
             "fused into the matrix kernel (each group of 8 sums is requantized while still in "
             "its register, on the x86 SIMD levels); on AVX2 and AVX-VNNI a whole layer is one "
             "kernel call (AVX-512 VNNI takes AVX-VNNI's; quantization included; dense layers of "
-            "at most 32 inputs quantize in registers and keep every input broadcast in a register). GRU steps include the activations: tanh and the sigmoid gates are table "
+            "at most 32 inputs quantize in registers and keep their input broadcasts in registers, "
+            "AVX2 up to 16 inputs and loads them past that; AVX2 dense layers run 16 blocks a pass, "
+            "sparse groups 8 a pass on both levels). GRU steps include the activations: tanh and "
+            "the sigmoid gates are table "
             "interpolations on whole vectors in dredfx (one gather per 8 values on the x86 SIMD "
             "levels, with the rest of the GRU's element-wise step, 8 units at a time; scalar code "
             "at the scalar level), vectorized rational approximations in libopus.\n")
