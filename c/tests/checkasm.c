@@ -873,6 +873,58 @@ static void run_conv2d(long ncases) {
 }
 
 /* ------------------------------------------------------------------ whole int8 layers */
+/* The arrays of one dredfx_nn_linear_a15 case of run_linear and run_linear_j: rows outputs, cols
+ * inputs, the weights nw bytes (a sparse layer's idx set by make_pattern at density/8), ref and
+ * out one int32 longer than the outputs (out's canary). */
+typedef struct {
+  int32_t *idx, *wsum, *mult, *shift, *bias, *ref, *out;
+  int8_t *w;
+  int64_t *rq;
+  int16_t *a15;
+  size_t nw;
+} linear_case;
+
+static linear_case linear_case_new(int rows, int cols, int sparse, int density) {
+  linear_case c = {.nw = (size_t)rows * cols};
+  if (sparse) {
+    c.idx = xmalloc(sizeof(int32_t) * ((size_t)rows / 8 * (1 + (size_t)cols / 4)));
+    c.nw = (size_t)make_pattern(c.idx, rows, cols, density, 0) * 32;
+  }
+  c.w = xmalloc(c.nw);
+  c.wsum = xmalloc(sizeof(int32_t) * rows);
+  c.mult = xmalloc(sizeof(int32_t) * rows);
+  c.shift = xmalloc(sizeof(int32_t) * rows);
+  c.bias = xmalloc(sizeof(int32_t) * rows);
+  c.ref = xmalloc(sizeof(int32_t) * (rows + 1));
+  c.out = xmalloc(sizeof(int32_t) * (rows + 1));
+  c.rq = xmalloc(sizeof(int64_t) * DREDFX_NN_RQ_LEN(rows));
+  c.a15 = xmalloc(sizeof(int16_t) * cols);
+  return c;
+}
+
+/* Layer l (on c's arrays) at every level against the scalar one, out's canary included. */
+static void linear_case_check(linear_case *c, const dredfx_nn_linear *l, int rows, int cols) {
+  dredfx_nn_linear_a15(levels[0], l, c->ref, c->a15);
+  for (int lv = 1; lv < nb_levels; lv++) {
+    c->out[rows] = CANARY;
+    dredfx_nn_linear_a15(levels[lv], l, c->out, c->a15);
+    tally(&st_all[K_LINEAR], "linear_a15", lv, rows, cols, c->ref, c->out, 0);
+  }
+}
+
+static void linear_case_free(linear_case *c) {
+  free(c->idx);
+  free(c->w);
+  free(c->wsum);
+  free(c->mult);
+  free(c->shift);
+  free(c->bias);
+  free(c->ref);
+  free(c->out);
+  free(c->rq);
+  free(c->a15);
+}
+
 /* dredfx_nn_linear_a15 at the models' int8 shapes, then every dense width of the x86 narrow paths
  * (4 to 32 columns), every level against the scalar one: the quantization, kernel choice (wsum set
  * as a loader would), requantization and bias together. Reps 1 to 3 take 0 to 3 inputs fewer than
@@ -886,61 +938,36 @@ static void run_linear(void) {
       const int narrow = m >= NB_MODEL_I8, k = m - NB_MODEL_I8;
       const int rows = narrow ? (k % 2 ? 24 : 8) : model_i8[m][0], cols = narrow ? 4 * (k / 2 + 1) : model_i8[m][1];
       const int nin = rep == 0 ? cols : cols - rng_int(0, cols > 3 ? 3 : cols - 1);
-      int32_t *idx = NULL;
-      size_t nw = (size_t)rows * cols;
-      if (!narrow && model_i8[m][2]) {
-        idx = xmalloc(sizeof(int32_t) * ((size_t)rows / 8 * (1 + (size_t)cols / 4)));
-        /* density 7/8 on reps 0 and 2: groups long enough for the byte-form index from 224 columns */
-        nw = (size_t)make_pattern(idx, rows, cols, rep % 2 ? 3 : 7, 0) * 32;
-      }
-      int8_t *w = xmalloc(nw);
-      int32_t *wsum = xmalloc(sizeof(int32_t) * rows), *mult = xmalloc(sizeof(int32_t) * rows);
-      int32_t *shift = xmalloc(sizeof(int32_t) * rows), *bias = xmalloc(sizeof(int32_t) * rows);
-      int32_t *ref = xmalloc(sizeof(int32_t) * (rows + 1)), *out = xmalloc(sizeof(int32_t) * (rows + 1));
-      int64_t *rq = xmalloc(sizeof(int64_t) * DREDFX_NN_RQ_LEN(rows));
-      int16_t *a15 = xmalloc(sizeof(int16_t) * cols);
-      fill_w(w, nw, rep == 3 ? FILL_EXTREME : FILL_NB + rep % 2);
+      linear_case c = linear_case_new(rows, cols, !narrow && model_i8[m][2], rep % 2 ? 3 : 7);
+      /* density 7/8 on reps 0 and 2: groups long enough for the byte-form index from 224 columns */
+      fill_w(c.w, c.nw, rep == 3 ? FILL_EXTREME : FILL_NB + rep % 2);
       /* reps 0 and 3: shifts where saturation can occur (the saturating requantize); 1 and 2:
        * the model's regime, p16 up to about 2^29, mult a float32 significand (24 bits) times 2^7
        * and the proof holding (requantize_rq): rep 1 in the layer-wide form with j = 32 - T = 0,
        * rep 2 with j > 0 (the models' j are 2 to 9; shifts 28 to 31) or, shifts 26 to 39, too far
        * apart for one T (the per-row form) */
       for (int i = 0; i < rows; i++) {
-        mult[i] = (rep == 1 || rep == 2 ? rng_int(1 << 23, (1 << 24) - 1) * 128 : rng_int(1 << 30, INT32_MAX)) *
+        c.mult[i] = (rep == 1 || rep == 2 ? rng_int(1 << 23, (1 << 24) - 1) * 128 : rng_int(1 << 30, INT32_MAX)) *
                   (rng_next() & 1 ? 1 : -1);
-        shift[i] = rep == 1 ? rng_int(36, 39) : rep == 2 ? (m % 2 ? rng_int(26, 39) : rng_int(28, 31)) : rng_int(20, 40);
-        bias[i] = rep == 1 || rep == 2 ? rng_int(-(1 << 28), 1 << 28) : rand_i32((int)(rng_next() % 3));
+        c.shift[i] = rep == 1 ? rng_int(36, 39) : rep == 2 ? (m % 2 ? rng_int(26, 39) : rng_int(28, 31)) : rng_int(20, 40);
+        c.bias[i] = rep == 1 || rep == 2 ? rng_int(-(1 << 28), 1 << 28) : rand_i32((int)(rng_next() % 3));
       }
       for (int j = 0; j < cols; j++)
-        a15[j] = (int16_t)(rep == 2 ? (rng_next() & 1 ? 32767 : -32768) : (int)(rng_next() & 0xffff));
-      for (int j = nin; j < cols; j++) a15[j] = 32767; /* past the inputs: must not be read */
-      const int ok = dredfx_nn_i8_row_sums(wsum, w, idx, rows, cols);
-      const int rq_ok = dredfx_nn_requant_prep(rq, w, idx, rows, cols, mult, shift, rep == 1 ? NULL : bias, rows);
-      const int idx8_cap = idx ? rows / 8 + (int)(nw / 32) : 0;
-      uint8_t *idx8 = idx ? xmalloc((size_t)idx8_cap) : NULL;
-      const int idx8_ok = idx && dredfx_nn_sparse_idx8(idx8, idx8_cap, idx, rows) > 0;
-      const dredfx_nn_linear l = {.nb_inputs = nin, .nb_outputs = rows, .w8 = w, .idx = idx, .mult = mult,
-                                  .shift = shift, .bias = rep == 1 ? NULL : bias, .wsum = ok ? wsum : NULL,
-                                  .rq = rq_ok ? rq : NULL, .rq_hi = rq_ok == 2 && ok, .idx8 = idx8_ok ? idx8 : NULL};
+        c.a15[j] = (int16_t)(rep == 2 ? (rng_next() & 1 ? 32767 : -32768) : (int)(rng_next() & 0xffff));
+      for (int j = nin; j < cols; j++) c.a15[j] = 32767; /* past the inputs: must not be read */
+      const int ok = dredfx_nn_i8_row_sums(c.wsum, c.w, c.idx, rows, cols);
+      const int rq_ok = dredfx_nn_requant_prep(c.rq, c.w, c.idx, rows, cols, c.mult, c.shift, rep == 1 ? NULL : c.bias, rows);
+      const int idx8_cap = c.idx ? rows / 8 + (int)(c.nw / 32) : 0;
+      uint8_t *idx8 = c.idx ? xmalloc((size_t)idx8_cap) : NULL;
+      const int idx8_ok = c.idx && dredfx_nn_sparse_idx8(idx8, idx8_cap, c.idx, rows) > 0;
+      const dredfx_nn_linear l = {.nb_inputs = nin, .nb_outputs = rows, .w8 = c.w, .idx = c.idx, .mult = c.mult,
+                                  .shift = c.shift, .bias = rep == 1 ? NULL : c.bias, .wsum = ok ? c.wsum : NULL,
+                                  .rq = rq_ok ? c.rq : NULL, .rq_hi = rq_ok == 2 && ok, .idx8 = idx8_ok ? idx8 : NULL};
       linear_rq_layers[!rq_ok ? 0 : l.rq_hi ? 2 : 1] += rq_ok == 0 || ok;
       linear_idx8_layers += idx8_ok && rq_ok && ok;
-      dredfx_nn_linear_a15(levels[0], &l, ref, a15);
-      for (int lv = 1; lv < nb_levels; lv++) {
-        out[rows] = CANARY;
-        dredfx_nn_linear_a15(levels[lv], &l, out, a15);
-        tally(&st_all[K_LINEAR], "linear_a15", lv, rows, cols, ref, out, 0);
-      }
-      free(idx);
+      linear_case_check(&c, &l, rows, cols);
       free(idx8);
-      free(w);
-      free(wsum);
-      free(rq);
-      free(mult);
-      free(shift);
-      free(bias);
-      free(ref);
-      free(out);
-      free(a15);
+      linear_case_free(&c);
     }
 }
 
@@ -957,58 +984,34 @@ static void run_linear_j(void) {
   for (int j = 0; j <= LINEAR_J_MAX; j++)
     for (int sh = 0; sh < 3; sh++) {
       const int rows = shapes[sh][0], cols = shapes[sh][1], sparse = shapes[sh][2];
-      int32_t *idx = NULL;
-      size_t nw = (size_t)rows * cols;
-      if (sparse) {
-        idx = xmalloc(sizeof(int32_t) * ((size_t)rows / 8 * (1 + (size_t)cols / 4)));
-        nw = (size_t)make_pattern(idx, rows, cols, 4, 0) * 32;
-      }
-      int8_t *w = xmalloc(nw);
-      int32_t *wsum = xmalloc(sizeof(int32_t) * rows), *mult = xmalloc(sizeof(int32_t) * rows);
-      int32_t *shift = xmalloc(sizeof(int32_t) * rows), *bias = xmalloc(sizeof(int32_t) * rows);
-      int32_t *ref = xmalloc(sizeof(int32_t) * rows), *out = xmalloc(sizeof(int32_t) * rows);
-      int64_t *rq = xmalloc(sizeof(int64_t) * DREDFX_NN_RQ_LEN(rows));
-      int16_t *a15 = xmalloc(sizeof(int16_t) * cols);
+      linear_case c = linear_case_new(rows, cols, sparse, 4);
       /* the largest weight, up to 64 (the offset kernels' pair bound), that keeps 254 cols wmax 2^j
        * below 2^31; 0: one weight of +-1 a row */
       const long wmax = (((1L << (31 - j)) - 1) / 254) / cols;
-      memset(w, 0, nw);
-      for (size_t i = 0; i < nw; i++)
-        if (wmax > 0) w[i] = (int8_t)rng_int(-(int)(wmax < 64 ? wmax : 64), (int)(wmax < 64 ? wmax : 64));
+      memset(c.w, 0, c.nw);
+      for (size_t i = 0; i < c.nw; i++)
+        if (wmax > 0) c.w[i] = (int8_t)rng_int(-(int)(wmax < 64 ? wmax : 64), (int)(wmax < 64 ? wmax : 64));
       if (wmax == 0) /* one weight of +-1 a row, in its group's first block */
         for (int g = 0, b = 0, k = 0; g < rows / 8; g++) {
-          for (int r = 0; r < 8; r++) w[32 * b + 4 * r + rng_int(0, 3)] = (int8_t)(rng_next() & 1 ? 1 : -1);
-          const int nblocks = sparse ? idx[k] : cols / 4;
+          for (int r = 0; r < 8; r++) c.w[32 * b + 4 * r + rng_int(0, 3)] = (int8_t)(rng_next() & 1 ? 1 : -1);
+          const int nblocks = sparse ? c.idx[k] : cols / 4;
           k += 1 + nblocks;
           b += nblocks;
         }
       for (int i = 0; i < rows; i++) {
-        mult[i] = (rng_int(1 << 30, INT32_MAX - 1) | 1) * (rng_next() & 1 ? 1 : -1);
-        shift[i] = 32 - j;
-        bias[i] = rng_int(-(1 << 20), 1 << 20);
+        c.mult[i] = (rng_int(1 << 30, INT32_MAX - 1) | 1) * (rng_next() & 1 ? 1 : -1);
+        c.shift[i] = 32 - j;
+        c.bias[i] = rng_int(-(1 << 20), 1 << 20);
       }
-      for (int c = 0; c < cols; c++) a15[c] = (int16_t)(rng_next() & 0xffff);
-      const int ok = dredfx_nn_i8_row_sums(wsum, w, idx, rows, cols);
-      const int rq_ok = dredfx_nn_requant_prep(rq, w, idx, rows, cols, mult, shift, bias, rows);
-      if (ok && rq_ok == 2 && 32 - rq[16] == j) linear_j_seen |= 1u << j;
-      const dredfx_nn_linear l = {.nb_inputs = cols, .nb_outputs = rows, .w8 = w, .idx = idx, .mult = mult,
-                                  .shift = shift, .bias = bias, .wsum = ok ? wsum : NULL, .rq = rq_ok ? rq : NULL,
+      for (int i = 0; i < cols; i++) c.a15[i] = (int16_t)(rng_next() & 0xffff);
+      const int ok = dredfx_nn_i8_row_sums(c.wsum, c.w, c.idx, rows, cols);
+      const int rq_ok = dredfx_nn_requant_prep(c.rq, c.w, c.idx, rows, cols, c.mult, c.shift, c.bias, rows);
+      if (ok && rq_ok == 2 && 32 - c.rq[16] == j) linear_j_seen |= 1u << j;
+      const dredfx_nn_linear l = {.nb_inputs = cols, .nb_outputs = rows, .w8 = c.w, .idx = c.idx, .mult = c.mult,
+                                  .shift = c.shift, .bias = c.bias, .wsum = ok ? c.wsum : NULL, .rq = rq_ok ? c.rq : NULL,
                                   .rq_hi = rq_ok == 2 && ok};
-      dredfx_nn_linear_a15(levels[0], &l, ref, a15);
-      for (int lv = 1; lv < nb_levels; lv++) {
-        dredfx_nn_linear_a15(levels[lv], &l, out, a15);
-        tally(&st_all[K_LINEAR], "linear_a15", lv, rows, cols, ref, out, 0);
-      }
-      free(idx);
-      free(w);
-      free(wsum);
-      free(rq);
-      free(mult);
-      free(shift);
-      free(bias);
-      free(ref);
-      free(out);
-      free(a15);
+      linear_case_check(&c, &l, rows, cols);
+      linear_case_free(&c);
     }
 }
 
