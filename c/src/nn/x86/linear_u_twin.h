@@ -77,9 +77,10 @@ DFX_TWIN_INLINE void dense_u_narrow(int32_t *out, const int8_t *w, const int32_t
 /* dense_u_narrow with the broadcasts loaded from xu. */
 DFX_TWIN_INLINE void dense_u_narrow_xu(int32_t *out, const int8_t *w, const int32_t *wsum, const uint8_t *xu,
                                        int rows, const int64_t *rq, int n, const int nb, const __m256i *hj) {
+  static const __m256i no_xv[8]; /* unread in NARROW_MEM */
   __m256i xv[8];
   if (nb > DFX_TWIN_XV_MAX) {
-    dense_u_narrow(out, w, wsum, xv, xu, NARROW_MEM, rows, rq, n, nb, hj);
+    dense_u_narrow(out, w, wsum, no_xv, xu, NARROW_MEM, rows, rq, n, nb, hj);
     return;
   }
   for (int b = 0; b < nb; b++) xv[b] = DFX_TWIN_BCAST(xu + 4 * b);
@@ -90,11 +91,12 @@ DFX_TWIN_INLINE void dense_u_narrow_xu(int32_t *out, const int8_t *w, const int3
 DFX_TWIN_INLINE void dense_u_narrow_a15(int32_t *out, const int8_t *w, const int32_t *wsum, const int16_t *a15,
                                         int nin, int rows, const int64_t *rq, int n, const int nb, const __m256i *hj) {
   const __m256i q = quantize_u8_reg(a15, nin, 4 * nb);
+  static const __m256i no_xv[8]; /* unread in NARROW_MEM_PERMUTED */
   __m256i xv[8];
   if (nb > DFX_TWIN_XV_MAX) {
     uint8_t xq[32] __attribute__((aligned(32)));
     _mm256_store_si256((__m256i *)(void *)xq, q);
-    dense_u_narrow(out, w, wsum, xv, xq, NARROW_MEM_PERMUTED, rows, rq, n, nb, hj);
+    dense_u_narrow(out, w, wsum, no_xv, xq, NARROW_MEM_PERMUTED, rows, rq, n, nb, hj);
     return;
   }
   for (int b = 0; b < nb; b++) xv[b] = bcast_block(q, b);
