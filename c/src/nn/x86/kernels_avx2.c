@@ -145,6 +145,18 @@ DFX_AVX2_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *
   }
 }
 
+/* The 4 sparse blocks at w, their columns at idx, added to the chains s0 and s1 alternately. */
+DFX_AVX2_INLINE void sparse_blocks4(__m256i *s0, __m256i *s1, const int8_t *w, const int32_t *idx, const uint8_t *xu,
+                                    __m256i f) {
+  uint64_t i01, i23;
+  memcpy(&i01, idx, 8);
+  memcpy(&i23, idx + 2, 8);
+  *s0 = acc_add(*s0, maddubs_block(w, bcast_u4(xu + (uint32_t)i01), f));
+  *s1 = acc_add(*s1, maddubs_block(w + 32, bcast_u4(xu + (i01 >> 32)), f));
+  *s0 = acc_add(*s0, maddubs_block(w + 64, bcast_u4(xu + (uint32_t)i23), f));
+  *s1 = acc_add(*s1, maddubs_block(w + 96, bcast_u4(xu + (i23 >> 32)), f));
+}
+
 /* A sparse layer's groups: 8 blocks a pass in two chains, then 4, then one at a time (4 a pass until
  * round 7: the models' GRU input groups have 9 to 19 blocks). */
 DFX_AVX2_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t *wsum, const int32_t *idx,
@@ -154,31 +166,14 @@ DFX_AVX2_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t 
     const int nblocks = *idx++;
     __m256i s0 = _mm256_setzero_si256(), s1 = s0;
     for (int k = nblocks >> 3; k > 0; k--) {
-      uint64_t i01, i23, i45, i67;
-      memcpy(&i01, idx, 8);
-      memcpy(&i23, idx + 2, 8);
-      memcpy(&i45, idx + 4, 8);
-      memcpy(&i67, idx + 6, 8);
-      s0 = acc_add(s0, maddubs_block(w, bcast_u4(xu + (uint32_t)i01), f));
-      s1 = acc_add(s1, maddubs_block(w + 32, bcast_u4(xu + (i01 >> 32)), f));
-      s0 = acc_add(s0, maddubs_block(w + 64, bcast_u4(xu + (uint32_t)i23), f));
-      s1 = acc_add(s1, maddubs_block(w + 96, bcast_u4(xu + (i23 >> 32)), f));
-      s0 = acc_add(s0, maddubs_block(w + 128, bcast_u4(xu + (uint32_t)i45), f));
-      s1 = acc_add(s1, maddubs_block(w + 160, bcast_u4(xu + (i45 >> 32)), f));
-      s0 = acc_add(s0, maddubs_block(w + 192, bcast_u4(xu + (uint32_t)i67), f));
-      s1 = acc_add(s1, maddubs_block(w + 224, bcast_u4(xu + (i67 >> 32)), f));
+      sparse_blocks4(&s0, &s1, w, idx, xu, f);
+      sparse_blocks4(&s0, &s1, w + 128, idx + 4, xu, f);
       idx += 8;
       w += 256;
       DFX_TWIN_ADVANCED(idx, w);
     }
     if (nblocks & 4) {
-      uint64_t i01, i23;
-      memcpy(&i01, idx, 8);
-      memcpy(&i23, idx + 2, 8);
-      s0 = acc_add(s0, maddubs_block(w, bcast_u4(xu + (uint32_t)i01), f));
-      s1 = acc_add(s1, maddubs_block(w + 32, bcast_u4(xu + (i01 >> 32)), f));
-      s0 = acc_add(s0, maddubs_block(w + 64, bcast_u4(xu + (uint32_t)i23), f));
-      s1 = acc_add(s1, maddubs_block(w + 96, bcast_u4(xu + (i23 >> 32)), f));
+      sparse_blocks4(&s0, &s1, w, idx, xu, f);
       idx += 4;
       w += 128;
       DFX_TWIN_ADVANCED(idx, w);

@@ -179,6 +179,18 @@ DFX_VNNI_INLINE void dense_u_body(int32_t *out, const int8_t *w, const int32_t *
   }
 }
 
+/* The 4 sparse blocks at w, their columns at idx, one into each chain. */
+DFX_VNNI_INLINE void sparse_blocks4(__m256i *s0, __m256i *s1, __m256i *s2, __m256i *s3, const int8_t *w,
+                                    const int32_t *idx, const uint8_t *xu) {
+  uint64_t i01, i23;
+  memcpy(&i01, idx, 8);
+  memcpy(&i23, idx + 2, 8);
+  *s0 = dpbusd_block(*s0, bcast_x4(xu + (uint32_t)i01), w);
+  *s1 = dpbusd_block(*s1, bcast_x4(xu + (i01 >> 32)), w + 32);
+  *s2 = dpbusd_block(*s2, bcast_x4(xu + (uint32_t)i23), w + 64);
+  *s3 = dpbusd_block(*s3, bcast_x4(xu + (i23 >> 32)), w + 96);
+}
+
 /* Four accumulators, blocks in memory order (eight measured no faster: per block an index load,
  * a broadcast and a vpdpbusd either way); 8 blocks a pass, then 4, then one at a time (4 a pass
  * until round 7, bench/results.md: sparse 64->96 and 96->64, 8 blocks a group, ran at 1.14x-1.55x
@@ -189,31 +201,14 @@ DFX_VNNI_INLINE void sparse_u_body(int32_t *out, const int8_t *w, const int32_t 
     const int nblocks = *idx++;
     __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
     for (int k = nblocks >> 3; k > 0; k--) {
-      uint64_t i01, i23, i45, i67;
-      memcpy(&i01, idx, 8);
-      memcpy(&i23, idx + 2, 8);
-      memcpy(&i45, idx + 4, 8);
-      memcpy(&i67, idx + 6, 8);
-      s0 = dpbusd_block(s0, bcast_x4(xu + (uint32_t)i01), w);
-      s1 = dpbusd_block(s1, bcast_x4(xu + (i01 >> 32)), w + 32);
-      s2 = dpbusd_block(s2, bcast_x4(xu + (uint32_t)i23), w + 64);
-      s3 = dpbusd_block(s3, bcast_x4(xu + (i23 >> 32)), w + 96);
-      s0 = dpbusd_block(s0, bcast_x4(xu + (uint32_t)i45), w + 128);
-      s1 = dpbusd_block(s1, bcast_x4(xu + (i45 >> 32)), w + 160);
-      s2 = dpbusd_block(s2, bcast_x4(xu + (uint32_t)i67), w + 192);
-      s3 = dpbusd_block(s3, bcast_x4(xu + (i67 >> 32)), w + 224);
+      sparse_blocks4(&s0, &s1, &s2, &s3, w, idx, xu);
+      sparse_blocks4(&s0, &s1, &s2, &s3, w + 128, idx + 4, xu);
       idx += 8;
       w += 256;
       DFX_TWIN_ADVANCED(idx, w);
     }
     if (nblocks & 4) {
-      uint64_t i01, i23;
-      memcpy(&i01, idx, 8);
-      memcpy(&i23, idx + 2, 8);
-      s0 = dpbusd_block(s0, bcast_x4(xu + (uint32_t)i01), w);
-      s1 = dpbusd_block(s1, bcast_x4(xu + (i01 >> 32)), w + 32);
-      s2 = dpbusd_block(s2, bcast_x4(xu + (uint32_t)i23), w + 64);
-      s3 = dpbusd_block(s3, bcast_x4(xu + (i23 >> 32)), w + 96);
+      sparse_blocks4(&s0, &s1, &s2, &s3, w, idx, xu);
       idx += 4;
       w += 128;
       DFX_TWIN_ADVANCED(idx, w);
